@@ -1,0 +1,1 @@
+"""The responsibility model and incidents as pure values (no I/O libraries)."""

@@ -1,0 +1,52 @@
+"""Injected time. Everything that shows or plans time asks a Clock, never the OS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class ManualClock:
+    """A clock that moves only when told to: tests and the drill's simulated clock."""
+
+    def __init__(self, start: datetime | None = None):
+        self._now = start or datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, seconds: float = 0, minutes: float = 0) -> datetime:
+        self._now += timedelta(seconds=seconds, minutes=minutes)
+        return self._now
+
+    def set(self, when: datetime) -> None:
+        self._now = when
+
+
+def iso(dt: datetime | None) -> str | None:
+    """UTC ISO-8601 with milliseconds: the one text form of time in events and JSON."""
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def mmss(seconds: float) -> str:
+    """Countdown text: 'mm:ss', hours folded into minutes ('75:00')."""
+    s = int(abs(seconds))
+    return f"{s // 60:02d}:{s % 60:02d}"

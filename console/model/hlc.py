@@ -1,0 +1,50 @@
+"""Hybrid logical clock: orders events across consoles whose wall clocks disagree.
+
+Text form `WWWWWWWWWWWWW-CCCCC` (13-digit ms, 5-digit counter) sorts as it orders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# A remote stamp further ahead than this is clamped, so one bad clock cannot drag
+# every console's time into the future.
+MAX_DRIFT_MS = 5 * 60 * 1000
+
+
+@dataclass(frozen=True, order=True)
+class HLC:
+    wall_ms: int
+    counter: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.wall_ms:013d}-{self.counter:05d}"
+
+    @classmethod
+    def parse(cls, text: str) -> HLC:
+        wall, _, counter = text.partition("-")
+        if not (wall.isdigit() and counter.isdigit()):
+            raise ValueError(f"not an HLC stamp: {text!r}")
+        return cls(int(wall), int(counter))
+
+
+def tick(last: HLC, physical_ms: int) -> HLC:
+    """Stamp a local event."""
+    if physical_ms > last.wall_ms:
+        return HLC(physical_ms, 0)
+    return HLC(last.wall_ms, last.counter + 1)
+
+
+def receive(last: HLC, remote: HLC, physical_ms: int) -> HLC:
+    """Merge a remote stamp; remote wall time beyond MAX_DRIFT_MS ahead is clamped."""
+    remote = min(remote, HLC(physical_ms + MAX_DRIFT_MS, remote.counter))
+    wall = max(last.wall_ms, remote.wall_ms, physical_ms)
+    if wall == last.wall_ms == remote.wall_ms:
+        counter = max(last.counter, remote.counter) + 1
+    elif wall == last.wall_ms:
+        counter = last.counter + 1
+    elif wall == remote.wall_ms:
+        counter = remote.counter + 1
+    else:
+        counter = 0
+    return HLC(wall, counter)

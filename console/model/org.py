@@ -1,0 +1,599 @@
+"""The organisation and its responsibility model, loaded from TOML and validated.
+
+The embedded `defaults/org.toml` holds the model of MODEL.md plus a demo org; a
+user's file overrides entries by id (field by field) and adds new ones.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields
+from importlib import resources
+from typing import Any
+
+from console.model.errors import OrgError
+from console.model.toml_lines import LineIndex
+
+SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
+STATUSES = ("investigating", "identified", "mitigating", "monitoring", "resolved")
+INCIDENT_ROLES = ("commander", "communications", "operations", "scribe")
+REQUIRED_TEAM_TYPES = ("platform", "product", "sre", "security", "leadership")
+PATTERN_IDS = ("platform-led", "product-led", "sre-mediated")
+RULES = ("responsible_team", "responsible_manager", "involved_leads", "involved_on_call")
+
+# Sections keyed by id whose entries a user file can override or extend.
+KEYED = {
+    "layers": "id", "team_types": "id", "severities": "id", "domains": "id",
+    "patterns": "id", "maturity": "level", "principles": "id", "roles": "id",
+    "teams": "id", "people": "id", "services": "id",
+}
+
+
+def severity_rank(severity: str) -> int:
+    """1 is the most severe."""
+    return int(severity[3:])
+
+
+@dataclass(frozen=True)
+class Layer:
+    id: str
+    name: str
+    responsibilities: tuple[str, ...]
+    blast_radius: str
+    detection: str
+    recovery: str
+    observability: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class TeamType:
+    id: str
+    name: str
+    responsibilities: tuple[str, ...] = ()
+    incident_role: str = ""
+    authority: str = ""
+    on_call: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Severity:
+    id: str
+    meaning: str
+    roles: dict[str, str]
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Domain:
+    id: str
+    name: str
+    layer: str  # "" for cross-cutting
+    first: str
+    second: str
+    final: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One escalation rule: at `offset_minutes` after reaching `severity`, page `targets`."""
+
+    severity: str
+    offset_minutes: int
+    targets: tuple[str, ...]
+    derived: str | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Move:
+    severity: str
+    role: str
+    offset_minutes: int
+
+
+@dataclass(frozen=True)
+class Pattern:
+    id: str
+    name: str
+    when: str
+    character: str
+    coordinator: dict[str, str]
+    moves: tuple[Move, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class MaturityLevel:
+    level: int
+    name: str
+    traits: tuple[str, ...]
+    mttr: str = ""
+    mis_escalation: str = ""
+    coordination: str = ""
+    prevention: str = ""
+    mttr_max_minutes: float | None = None
+    mis_escalation_max: float | None = None
+    coordination_max_minutes: float | None = None
+    prevention_min: float | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Principle:
+    id: int
+    name: str
+    statement: str
+    practices: tuple[str, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    description: str = ""
+    rule: str | None = None
+    people: tuple[str, ...] = ()
+    teams: tuple[str, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    type: str
+    on_call: str
+    lead: str = ""
+    manager: str = ""
+    domains: tuple[str, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    team: str = ""
+    contact: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    layer: str
+    domain: str
+    owner: str
+    name: str = ""
+    where: str = ""
+
+
+_TYPES = {
+    "layers": Layer, "team_types": TeamType, "domains": Domain, "patterns": Pattern,
+    "maturity": MaturityLevel, "principles": Principle, "roles": Role, "teams": Team,
+    "people": Person, "services": Service,
+}
+
+
+@dataclass(frozen=True)
+class Org:
+    meta: dict[str, Any]
+    layers: dict[str, Layer]
+    team_types: dict[str, TeamType]
+    severities: dict[str, Severity]
+    domains: dict[str, Domain]
+    escalation: tuple[Rule, ...]
+    patterns: dict[str, Pattern]
+    maturity: tuple[MaturityLevel, ...]
+    principles: tuple[Principle, ...]
+    roles: dict[str, Role]
+    teams: dict[str, Team]
+    people: dict[str, Person]
+    services: dict[str, Service]
+    sources: tuple[str, ...] = ()
+    # Top-level sections other subsystems own (channels, notify, ...), kept raw.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pattern(self) -> Pattern:
+        return self.patterns[self.meta["pattern"]]
+
+    @property
+    def overdue_after_seconds(self) -> int:
+        return int(self.meta.get("overdue_after_seconds", 60))
+
+    def rules_for(self, severity: str) -> list[Rule]:
+        """The base rules of a severity, with the pattern in force applied."""
+        return apply_pattern(
+            [r for r in self.escalation if r.severity == severity], self.pattern, severity
+        )
+
+    def policy(self) -> dict[str, list[dict]]:
+        """The escalation policy as plain data: what an incident snapshots at declaration."""
+        return {
+            sev: [
+                {"offset_minutes": r.offset_minutes, "targets": list(r.targets), "derived": r.derived}
+                for r in self.rules_for(sev)
+            ]
+            for sev in SEVERITIES
+        }
+
+    def domains_of_layer(self, layer: str) -> list[Domain]:
+        return [d for d in self.domains.values() if d.layer == layer]
+
+    def person_name(self, person_id: str) -> str:
+        person = self.people.get(person_id)
+        return person.name if person else person_id
+
+    def to_dict(self) -> dict[str, Any]:
+        def plain(obj):
+            if hasattr(obj, "__dataclass_fields__"):
+                return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
+            if isinstance(obj, dict):
+                return {k: plain(v) for k, v in obj.items()}
+            if isinstance(obj, (list, tuple)):
+                return [plain(v) for v in obj]
+            return obj
+
+        data = {
+            "meta": dict(self.meta),
+            "sources": list(self.sources),
+            "pattern_in_force": plain(self.pattern),
+            "layers": plain(list(self.layers.values())),
+            "team_types": plain(list(self.team_types.values())),
+            "severity_matrix": plain(list(self.severities.values())),
+            "domain_matrix": plain(list(self.domains.values())),
+            "escalation_rules": plain(list(self.escalation)),
+            "effective_policy": self.policy(),
+            "patterns": plain(list(self.patterns.values())),
+            "maturity_levels": plain(list(self.maturity)),
+            "principles": plain(list(self.principles)),
+            "roles": plain(list(self.roles.values())),
+            "teams": plain(list(self.teams.values())),
+            "people": plain(list(self.people.values())),
+            "services": plain(list(self.services.values())),
+        }
+        data.update({k: v for k, v in self.extra.items()})
+        return data
+
+
+def apply_pattern(rules: list[Rule], pattern: Pattern, severity: str) -> list[Rule]:
+    """Move roles between steps as the pattern says; empty steps disappear."""
+    moves = [m for m in pattern.moves if m.severity == severity]
+    if not moves:
+        return sorted(rules, key=lambda r: r.offset_minutes)
+    moved = {m.role for m in moves}
+    by_offset: dict[int, Rule] = {}
+    for rule in rules:
+        kept = tuple(t for t in rule.targets if t not in moved)
+        by_offset[rule.offset_minutes] = Rule(rule.severity, rule.offset_minutes, kept, rule.derived, rule.where)
+    for move in moves:
+        base = by_offset.get(move.offset_minutes)
+        if base is None:
+            base = Rule(severity, move.offset_minutes, (), None, pattern.where)
+        by_offset[move.offset_minutes] = Rule(
+            severity, move.offset_minutes, (*base.targets, move.role), base.derived, base.where
+        )
+    return sorted((r for r in by_offset.values() if r.targets), key=lambda r: r.offset_minutes)
+
+
+# ------------------------------------------------------------------ loading
+
+
+def default_org_text() -> str:
+    return resources.files("console.model").joinpath("defaults/org.toml").read_text("utf-8")
+
+
+def load_org(sources: list[tuple[str, str]] | None = None) -> Org:
+    """Load the embedded defaults, then each (text, filename) in order over them."""
+    layers = [(default_org_text(), "<defaults>/org.toml"), *(sources or [])]
+    problems: list[str] = []
+    merged = _Merged()
+    for text, name in layers:
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(f"{name}:{_toml_error_line(exc)}: not valid TOML: {_toml_error_text(exc)}")
+            continue
+        merged.add(data, name, LineIndex(text), problems)
+    if problems:
+        raise OrgError(problems)
+    org = merged.build(problems)
+    if problems:
+        raise OrgError(problems)
+    return org
+
+
+def _toml_error_line(exc: Exception) -> int:
+    lineno = getattr(exc, "lineno", None)
+    if lineno:
+        return lineno
+    text = str(exc)
+    if "line " in text:
+        digits = text.split("line ", 1)[1].split(",")[0].split(")")[0]
+        if digits.isdigit():
+            return int(digits)
+    return 1
+
+
+def _toml_error_text(exc: Exception) -> str:
+    return getattr(exc, "msg", None) or str(exc).split(" (at line")[0]
+
+
+class _Merged:
+    """Raw entries merged across files, each field remembering its file:line."""
+
+    def __init__(self):
+        self.meta: dict[str, Any] = {}
+        self.meta_where: dict[str, str] = {}
+        self.sections: dict[str, dict[Any, dict]] = {k: {} for k in KEYED}
+        self.where: dict[str, dict[Any, dict[str, str]]] = {k: {} for k in KEYED}
+        self.escalation: dict[str, list[tuple[dict, dict[str, str]]]] = {}
+        self.extra: dict[str, Any] = {}
+        self.sources: list[str] = []
+
+    def add(self, data: dict, name: str, index: LineIndex, problems: list[str]) -> None:
+        self.sources.append(name)
+        replace = set(data.get("meta", {}).get("replace", []))
+        for section in replace:
+            if section in self.sections:
+                self.sections[section] = {}
+                self.where[section] = {}
+            elif section == "escalation":
+                self.escalation = {}
+        for key, value in data.items():
+            if key == "meta":
+                if not isinstance(value, dict):
+                    problems.append(f"{name}:{index.line(key)}: [meta] must be a table")
+                    continue
+                for k, v in value.items():
+                    self.meta[k] = v
+                    self.meta_where[k] = f"{name}:{index.line('meta', k)}"
+            elif key in KEYED:
+                self._add_keyed(key, value, name, index, problems)
+            elif key == "escalation":
+                self._add_escalation(value, name, index, problems)
+            else:
+                self.extra[key] = value
+                self.extra.setdefault("__where__", {})[key] = (name, index)
+
+    def _add_keyed(self, section, value, name, index, problems):
+        id_key = KEYED[section]
+        if not isinstance(value, list):
+            problems.append(f"{name}:{index.line(section)}: '{section}' must be an array of tables ([[{section}]])")
+            return
+        for i, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                problems.append(f"{name}:{index.line(section, i)}: each '{section}' entry must be a table")
+                continue
+            ident = entry.get(id_key)
+            if ident is None or ident == "":
+                problems.append(f"{name}:{index.line(section, i)}: {section} entry without '{id_key}'")
+                continue
+            target = self.sections[section].setdefault(ident, {})
+            where = self.where[section].setdefault(ident, {})
+            where.setdefault("", f"{name}:{index.line(section, i)}")
+            for k, v in entry.items():
+                target[k] = v
+                where[k] = f"{name}:{index.line(section, i, k)}"
+
+    def _add_escalation(self, value, name, index, problems):
+        if not isinstance(value, list):
+            problems.append(f"{name}:{index.line('escalation')}: 'escalation' must be an array of tables ([[escalation]])")
+            return
+        fresh: dict[str, list] = {}
+        for i, entry in enumerate(value):
+            if not isinstance(entry, dict):
+                problems.append(f"{name}:{index.line('escalation', i)}: each escalation entry must be a table")
+                continue
+            where = {"": f"{name}:{index.line('escalation', i)}"}
+            where.update({k: f"{name}:{index.line('escalation', i, k)}" for k in entry})
+            fresh.setdefault(str(entry.get("severity")), []).append((entry, where))
+        # A file that gives rules for a severity replaces that severity's rules.
+        self.escalation.update(fresh)
+
+    def build(self, problems: list[str]) -> Org:
+        def bad(where: dict[str, str], key: str, msg: str):
+            problems.append(f"{where.get(key) or where.get('')}: {msg}")
+
+        built: dict[str, dict] = {}
+        for section, entries in self.sections.items():
+            out = {}
+            for ident, raw in entries.items():
+                where = self.where[section][ident]
+                obj = _build_entry(section, raw, where, bad)
+                if obj is not None:
+                    out[ident] = obj
+            built[section] = out
+
+        severities: dict[str, Severity] = {}
+        for ident, raw in self.sections["severities"].items():
+            where = self.where["severities"][ident]
+            if ident not in SEVERITIES:
+                bad(where, "id", f"unknown severity {ident!r} (expected one of {', '.join(SEVERITIES)})")
+                continue
+            roles = {k: str(v) for k, v in raw.items() if k not in ("id", "meaning")}
+            severities[ident] = Severity(ident, str(raw.get("meaning", "")), roles, where[""])
+
+        rules: list[Rule] = []
+        for sev, entries in sorted(self.escalation.items()):
+            for raw, where in entries:
+                unknown = set(raw) - {"severity", "offset_minutes", "targets", "derived"}
+                for k in sorted(unknown):
+                    bad(where, k, f"unknown key {k!r} in escalation rule (expected severity, offset_minutes, targets, derived)")
+                if sev not in SEVERITIES:
+                    bad(where, "severity", f"unknown severity {sev!r} (expected one of {', '.join(SEVERITIES)})")
+                    continue
+                offset = raw.get("offset_minutes")
+                if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+                    bad(where, "offset_minutes", f"offset_minutes must be a whole number >= 0, got {offset!r}")
+                    continue
+                targets = raw.get("targets")
+                if not isinstance(targets, list) or not targets or not all(isinstance(t, str) for t in targets):
+                    bad(where, "targets", "targets must be a non-empty list of role names")
+                    continue
+                derived = raw.get("derived")
+                rules.append(Rule(sev, offset, tuple(targets), str(derived) if derived else None, where[""]))
+
+        meta = dict(self.meta)
+        meta.pop("replace", None)
+        org = Org(
+            meta=meta,
+            layers=built["layers"],
+            team_types=built["team_types"],
+            severities={s: severities[s] for s in SEVERITIES if s in severities},
+            domains=built["domains"],
+            escalation=tuple(sorted(rules, key=lambda r: (r.severity, r.offset_minutes))),
+            patterns=built["patterns"],
+            maturity=tuple(sorted(built["maturity"].values(), key=lambda m: m.level)),
+            principles=tuple(sorted(built["principles"].values(), key=lambda p: p.id)),
+            roles=built["roles"],
+            teams=built["teams"],
+            people=built["people"],
+            services=built["services"],
+            sources=tuple(self.sources),
+            extra=self.extra,
+        )
+        _check_references(org, self, bad)
+        return org
+
+
+_LISTS = {"responsibilities", "traits", "practices", "people", "teams", "domains", "targets"}
+
+
+def _build_entry(section, raw, where, bad):
+    cls = _TYPES.get(section)
+    if cls is None:
+        return None
+    known = {f.name for f in fields(cls)} - {"where"}
+    if section == "patterns":
+        known |= {"moves"}
+    ok = True
+    for k in sorted(set(raw) - known):
+        bad(where, k, f"unknown key {k!r} in {section} (expected one of {', '.join(sorted(known))})")
+        ok = False
+    required = [f.name for f in fields(cls) if f.name != "where" and f.default is MISSING and f.default_factory is MISSING]
+    for k in required:
+        if k not in raw:
+            bad(where, "", f"{section} entry {raw.get(KEYED[section])!r} has no {k!r}")
+            ok = False
+    if not ok:
+        return None
+    values = {}
+    for k, v in raw.items():
+        if k in _LISTS:
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                bad(where, k, f"{k} must be a list of strings")
+                return None
+            values[k] = tuple(v)
+        else:
+            values[k] = v
+    if section == "patterns":
+        coordinator = values.get("coordinator", {})
+        if not isinstance(coordinator, dict):
+            bad(where, "coordinator", "coordinator must be a table like { SEV1 = \"role\", SEV2 = \"role\" }")
+            return None
+        moves = []
+        for m in values.get("moves", []) or []:
+            if not isinstance(m, dict) or set(m) != {"severity", "role", "offset_minutes"}:
+                bad(where, "moves", "each move must be { severity = \"SEVn\", role = \"name\", offset_minutes = N }")
+                return None
+            moves.append(Move(str(m["severity"]), str(m["role"]), m["offset_minutes"]))
+        values["moves"] = tuple(moves)
+    if section == "maturity" and not isinstance(values.get("level"), int):
+        bad(where, "level", "level must be a whole number")
+        return None
+    values["where"] = where[""]
+    return cls(**values)
+
+
+
+
+def _check_references(org: Org, merged: _Merged, bad) -> None:
+    """Every cross-reference must resolve; each problem names its file:line."""
+    mw = merged.meta_where
+    if org.meta.get("pattern") not in org.patterns:
+        bad(mw, "pattern", f"unknown pattern {org.meta.get('pattern')!r} (expected one of {', '.join(sorted(org.patterns))})")
+    for t in REQUIRED_TEAM_TYPES:
+        if t not in org.team_types:
+            bad({"": org.sources[-1] + ":1"}, "", f"team type {t!r} is missing (the model needs {', '.join(REQUIRED_TEAM_TYPES)})")
+    for s in SEVERITIES:
+        if s not in org.severities:
+            bad({"": org.sources[-1] + ":1"}, "", f"severity {s!r} is missing from the severity matrix")
+    W = merged.where
+    for sev in org.severities.values():
+        for t in sev.roles:
+            if t not in org.team_types:
+                bad(W["severities"][sev.id], t, f"unknown team type {t!r} in the severity matrix (expected one of {', '.join(org.team_types)})")
+    for d in org.domains.values():
+        w = W["domains"][d.id]
+        if d.layer and d.layer not in org.layers:
+            bad(w, "layer", f"domain {d.id!r}: unknown layer {d.layer!r} (expected one of {', '.join(org.layers)} or \"\" for cross-cutting)")
+        for k in ("first", "second", "final"):
+            if getattr(d, k) not in org.team_types:
+                bad(w, k, f"domain {d.id!r}: unknown team type {getattr(d, k)!r} for {k} (expected one of {', '.join(org.team_types)})")
+    for rule in org.escalation:
+        for target in rule.targets:
+            if target not in org.roles:
+                problems_where = {"": rule.where}
+                bad(problems_where, "", f"{rule.severity} +{rule.offset_minutes}min: unknown role {target!r} (expected one of {', '.join(sorted(org.roles))})")
+    for p in org.patterns.values():
+        w = W["patterns"][p.id]
+        for sev, role in p.coordinator.items():
+            if sev not in SEVERITIES:
+                bad(w, "coordinator", f"pattern {p.id!r}: unknown severity {sev!r}")
+            if role not in org.roles:
+                bad(w, "coordinator", f"pattern {p.id!r}: coordinator role {role!r} is not a known role")
+        for m in p.moves:
+            if m.severity not in SEVERITIES:
+                bad(w, "moves", f"pattern {p.id!r}: unknown severity {m.severity!r}")
+            if m.role not in org.roles:
+                bad(w, "moves", f"pattern {p.id!r}: unknown role {m.role!r}")
+            if not isinstance(m.offset_minutes, int) or m.offset_minutes < 0:
+                bad(w, "moves", f"pattern {p.id!r}: offset_minutes must be a whole number >= 0, got {m.offset_minutes!r}")
+    for r in org.roles.values():
+        w = W["roles"][r.id]
+        if r.rule is not None:
+            kind, _, arg = r.rule.partition(":")
+            if kind not in RULES:
+                bad(w, "rule", f"role {r.id!r}: unknown rule {r.rule!r} (expected one of responsible_team, responsible_manager, involved_leads:TYPE, involved_on_call:TYPE)")
+            elif kind.startswith("involved") and arg not in org.team_types:
+                bad(w, "rule", f"role {r.id!r}: rule {r.rule!r} names unknown team type {arg!r}")
+        for person in r.people:
+            if person not in org.people:
+                bad(w, "people", f"role {r.id!r}: unknown person {person!r}")
+        for team in r.teams:
+            if team not in org.teams:
+                bad(w, "teams", f"role {r.id!r}: unknown team {team!r}")
+        if not r.people and not r.teams:
+            bad(w, "", f"role {r.id!r} resolves to nobody: give it people or teams (the fallback when its rule finds no one)")
+    for t in org.teams.values():
+        w = W["teams"][t.id]
+        if t.type not in org.team_types:
+            bad(w, "type", f"team {t.id!r}: unknown team type {t.type!r} (expected one of {', '.join(org.team_types)})")
+        for d in t.domains:
+            if d not in org.domains:
+                bad(w, "domains", f"team {t.id!r}: unknown domain {d!r} (expected one of {', '.join(org.domains)})")
+        for k in ("on_call", "lead", "manager"):
+            person = getattr(t, k)
+            if person and person not in org.people:
+                bad(w, k, f"team {t.id!r}: {k} {person!r} is not a known person")
+    for p in org.people.values():
+        if p.team and p.team not in org.teams:
+            bad(W["people"][p.id], "team", f"person {p.id!r}: unknown team {p.team!r}")
+    for s in org.services.values():
+        w = W["services"][s.id]
+        if s.layer not in org.layers:
+            bad(w, "layer", f"service {s.id!r}: unknown layer {s.layer!r} (expected one of {', '.join(org.layers)})")
+        if s.domain not in org.domains:
+            bad(w, "domain", f"service {s.id!r}: unknown domain {s.domain!r} (expected one of {', '.join(org.domains)})")
+        if not s.owner:
+            bad(w, "", f"service {s.id!r} has no owner (expected the id of a team)")
+        elif s.owner not in org.teams:
+            bad(w, "owner", f"service {s.id!r}: unknown owner team {s.owner!r}")
+    levels = [m.level for m in org.maturity]
+    if levels != [1, 2, 3, 4]:
+        bad({"": org.sources[-1] + ":1"}, "", f"maturity levels must be 1-4, got {levels}")

@@ -1,0 +1,354 @@
+"""The one command API. Every face (CLI, TUI, drills, sync, escalation runner)
+goes through here: commands are validated against the model and become events;
+the events and the projection they change are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from console.model.clock import Clock, SystemClock, iso, parse_iso
+from console.model.errors import InputError
+from console.model.escalation import PlannedStep, step_key
+from console.model.incident import Event, Incident, fold
+from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES, Org
+from console.model.responsibility import (
+    Scope,
+    resolve_role,
+    responsibility_view,
+    responsible_team,
+    scope_of,
+)
+from console.store import Store
+from console.store import events as event_log
+from console.store import projections
+
+Listener = Callable[[str], None]
+
+
+def parse_severity(text: str) -> str:
+    value = str(text).strip().upper()
+    if value.isdigit():
+        value = f"SEV{value}"
+    if value not in SEVERITIES:
+        raise InputError(f"unknown severity {text!r} (expected one of {', '.join(SEVERITIES)})")
+    return value
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=3)
+    return f"; did you mean {', '.join(close)}?" if close else ""
+
+
+class IncidentService:
+    def __init__(self, store: Store, org: Org, clock: Clock | None = None, actor: str = "commander"):
+        self.store = store
+        self.org = org
+        self.clock = clock or SystemClock()
+        self.actor = actor
+        self._listeners: list[Listener] = []
+
+    # ------------------------------------------------------------ plumbing
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Called with the incident id after each commit (the TUI refreshes from it)."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _notify(self, incident_ids: Iterable[str]) -> None:
+        for incident_id in dict.fromkeys(incident_ids):
+            for listener in list(self._listeners):
+                listener(incident_id)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def record(self, incident_id: str, kind: str, body: dict[str, Any], actor: str | None = None) -> Incident:
+        """Append one event and refresh the projection, in one transaction."""
+        conn = self.store.conn
+        with self.store.transaction():
+            ev = Event(
+                event_id=event_log.uuid7(), incident_id=incident_id, kind=kind, body=body,
+                actor=actor or self.actor, origin=self.store.device_id(),
+                hlc=event_log.next_hlc(conn), at=iso(self.clock.now()),
+            )
+            event_log.insert(conn, ev)
+            inc = projections.refresh(conn, incident_id)
+        self._notify([incident_id])
+        return inc
+
+    def apply_remote(self, evs: list[Event], after: Callable[[Any], None] | None = None) -> list[str]:
+        """Store events from elsewhere (sync, import) idempotently; re-fold what they touch.
+        `after(conn)` runs in the same transaction (the sync cursor advances with the page)."""
+        conn = self.store.conn
+        touched: list[str] = []
+        with self.store.transaction():
+            for ev in evs:
+                event_log.observe_hlc(conn, ev.hlc)
+                if event_log.insert(conn, ev):
+                    touched.append(ev.incident_id)
+                elif ev.server_seq is not None:
+                    conn.execute("UPDATE events SET server_seq = ? WHERE event_id = ? AND server_seq IS NULL",
+                                 [ev.server_seq, ev.event_id])
+            for incident_id in dict.fromkeys(touched):
+                projections.refresh(conn, incident_id)
+            if after:
+                after(conn)
+        self._notify(touched)
+        return list(dict.fromkeys(touched))
+
+    # ------------------------------------------------------------ reads
+    def resolve_id(self, text: str) -> str:
+        raw = str(text).strip().upper()
+        candidate = raw if raw.startswith("INC-") else f"INC-{raw}"
+        if projections.get(self.store.conn, candidate) is None:
+            raise InputError(f"no incident {text!r} (see `incident-console list --all`)")
+        return candidate
+
+    def get(self, incident_id: str) -> Incident:
+        incident_id = self.resolve_id(incident_id)
+        inc = fold(event_log.for_incident(self.store.conn, incident_id))
+        if inc is None:
+            raise InputError(f"no incident {incident_id!r}")
+        return inc
+
+    def events(self, incident_id: str) -> list[Event]:
+        return sorted(event_log.for_incident(self.store.conn, self.resolve_id(incident_id)),
+                      key=lambda e: e.sort_key)
+
+    def board(self, *, include_resolved: bool = False, include_drills: bool = True, text: str = "",
+              limit: int = 200, offset: int = 0) -> list[dict]:
+        return projections.board(self.store.conn, include_resolved=include_resolved,
+                                 include_drills=include_drills, text=text, limit=limit, offset=offset)
+
+    def board_count(self, *, include_resolved: bool = False, include_drills: bool = True, text: str = "") -> int:
+        return projections.count(self.store.conn, include_resolved=include_resolved,
+                                 include_drills=include_drills, text=text)
+
+    def scope(self, inc: Incident) -> Scope:
+        return scope_of(self.org, inc.layers, inc.services)
+
+    def plan(self, inc: Incident, now: datetime | None = None) -> list[PlannedStep]:
+        return inc.plan(now or self.clock.now())
+
+    def step_contacts(self, inc: Incident, step: PlannedStep) -> list[dict]:
+        scope = self.scope(inc)
+        return [{"role": role, "contacts": [c.to_dict() for c in resolve_role(self.org, role, scope)]}
+                for role in step.targets]
+
+    def responsibility(self, inc: Incident) -> dict:
+        return responsibility_view(self.org, inc.severity, self.scope(inc), inc.pattern or None)
+
+    def view(self, incident_id: str, now: datetime | None = None) -> dict:
+        """Everything `show` prints, as plain data with a stable shape."""
+        inc = self.get(incident_id)
+        now = now or self.clock.now()
+        steps = []
+        for s in self.plan(inc, now):
+            steps.append({
+                "key": s.key, "severity": s.severity, "offset_minutes": s.offset_minutes,
+                "targets": self.step_contacts(inc, s), "due_at": iso(s.due_at), "state": s.state,
+                "seconds_to_due": round(s.seconds_to_due(now)), "derived": s.derived,
+                "notified_at": iso(s.ticks.notified_at), "notified_by": s.ticks.notified_by,
+                "acknowledged_at": iso(s.ticks.acknowledged_at), "acknowledged_by": s.ticks.acknowledged_by,
+            })
+        return {
+            "id": inc.id, "title": inc.title, "severity": inc.severity,
+            "severity_meaning": self.org.severities[inc.severity].meaning if inc.severity in self.org.severities else "",
+            "status": inc.status, "open": inc.open, "drill": inc.drill, "prevented": inc.prevented,
+            "layers": inc.layers, "services": inc.services, "detection": inc.detection,
+            "pattern": inc.pattern, "responsible_team": inc.responsible_team,
+            "declared_at": iso(inc.declared_at), "declared_by": inc.declared_by,
+            "detected_at": iso(inc.detected_at), "acknowledged_at": iso(inc.acknowledged_at),
+            "mitigated_at": iso(inc.mitigated_at), "resolved_at": iso(inc.resolved_at),
+            "roles": {r: inc.roles.get(r) for r in INCIDENT_ROLES},
+            "handoffs": inc.handoffs,
+            "severity_history": [{"at": iso(at), "severity": sev} for at, sev in inc.severity_history],
+            "responsibility": self.responsibility(inc),
+            "escalation": steps,
+            "timeline": [t.to_dict() for t in inc.timeline],
+            "as_of": iso(now),
+        }
+
+    # ------------------------------------------------------------ commands
+    def declare(self, title: str, severity: str, layers: Iterable[str] = (), services: Iterable[str] = (),
+                detection: str = "", commander: str | None = None, *, drill: str | None = None,
+                impact_started_at: datetime | None = None, prevented: bool = False) -> Incident:
+        title = (title or "").strip()
+        if not title:
+            raise InputError("a title is required (what is broken, in a few words)")
+        if len(title) > 200:
+            raise InputError(f"title is {len(title)} characters; keep it under 200")
+        severity = parse_severity(severity)
+        layers = list(dict.fromkeys(layers))
+        services = list(dict.fromkeys(services))
+        for layer in layers:
+            if layer not in self.org.layers:
+                raise InputError(f"unknown layer {layer!r} (expected one of {', '.join(self.org.layers)})")
+        for svc in services:
+            if svc not in self.org.services:
+                raise InputError(f"unknown service {svc!r}{_suggest(svc, self.org.services)} "
+                                 "(see `incident-console model` for the catalogue)")
+        scope = scope_of(self.org, layers, services)
+        responsible = responsible_team(self.org, scope)
+        policy = {"steps": self.org.policy(), "overdue_after_seconds": self.org.overdue_after_seconds}
+        body = {
+            "title": title, "severity": severity, "layers": list(scope.layers), "services": services,
+            "detection": (detection or "").strip(), "commander": commander or self.actor,
+            "policy": policy, "pattern": self.org.pattern.id,
+            "responsible_team": responsible.id if responsible else None,
+        }
+        if drill:
+            body["drill"] = drill
+        if prevented:
+            body["prevented"] = True
+        if impact_started_at:
+            body["impact_started_at"] = iso(impact_started_at)
+        conn = self.store.conn
+        with self.store.transaction():
+            number = projections.max_number(conn) + 1
+            inc = self.record(f"INC-{number}", "declared", body)
+        return inc
+
+    def _open(self, incident_id: str) -> Incident:
+        inc = self.get(incident_id)
+        if not inc.open:
+            raise InputError(f"{inc.id} is resolved; reopen it first")
+        return inc
+
+    def set_severity(self, incident_id: str, severity: str) -> Incident:
+        inc = self._open(incident_id)
+        severity = parse_severity(severity)
+        if severity == inc.severity:
+            raise InputError(f"{inc.id} is already {severity}")
+        return self.record(inc.id, "severity_set", {"severity": severity})
+
+    def set_status(self, incident_id: str, status: str) -> Incident:
+        status = str(status).strip().lower()
+        if status not in STATUSES:
+            raise InputError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
+        if status == "resolved":
+            return self.resolve(incident_id)
+        inc = self._open(incident_id)
+        if status == inc.status:
+            raise InputError(f"{inc.id} is already {status}")
+        return self.record(inc.id, "status_set", {"status": status})
+
+    def note(self, incident_id: str, text: str) -> Incident:
+        inc = self.get(incident_id)
+        text = (text or "").strip()
+        if not text:
+            raise InputError("a note needs some text")
+        return self.record(inc.id, "note_added", {"text": text})
+
+    def find_step(self, inc: Incident, step: str) -> PlannedStep:
+        """A step by key (SEV1+15), by 1-based position in the plan, or by a target role."""
+        steps = self.plan(inc)
+        text = str(step).strip()
+        for s in steps:
+            if s.key.upper() == text.upper():
+                return s
+        if text.isdigit() and 1 <= int(text) <= len(steps):
+            return steps[int(text) - 1]
+        by_role = [s for s in steps if text in s.targets]
+        if by_role:
+            live = [s for s in by_role if s.state != "cancelled"]
+            return (live or by_role)[-1]
+        keys = ", ".join(s.key for s in steps)
+        raise InputError(f"{inc.id} has no step {step!r} (steps: {keys}; or a number 1-{len(steps)}, or a role)")
+
+    def tick(self, incident_id: str, step: str, ack: bool = False) -> Incident:
+        inc = self.get(incident_id)
+        planned = self.find_step(inc, step)
+        mark = "acknowledged" if ack else "notified"
+        if planned.state == mark or (mark == "notified" and planned.state == "acknowledged"):
+            raise InputError(f"{inc.id} step {planned.key} is already {planned.state}")
+        targets = [c["person_name"] for t in self.step_contacts(inc, planned) for c in t["contacts"]]
+        return self.record(inc.id, "step_ticked", {"step": planned.key, "mark": mark, "targets": targets})
+
+    def untick(self, incident_id: str, step: str) -> Incident:
+        inc = self.get(incident_id)
+        planned = self.find_step(inc, step)
+        removes = sorted(eid for eid, mark in inc.tick_marks.items() if mark[0] == planned.key)
+        if not removes:
+            raise InputError(f"{inc.id} step {planned.key} is not ticked")
+        return self.record(inc.id, "step_unticked", {"step": planned.key, "removes": removes})
+
+    def _role(self, role: str) -> str:
+        role = str(role).strip().lower()
+        aliases = {"ic": "commander", "incident_commander": "commander", "comms": "communications",
+                   "ops": "operations"}
+        role = aliases.get(role, role)
+        if role not in INCIDENT_ROLES:
+            raise InputError(f"unknown role {role!r} (expected one of {', '.join(INCIDENT_ROLES)})")
+        return role
+
+    def assign(self, incident_id: str, role: str, person: str) -> Incident:
+        inc = self._open(incident_id)
+        role, person = self._role(role), str(person).strip()
+        if not person:
+            raise InputError("name the person to assign")
+        holder = inc.roles.get(role)
+        if holder and holder != person:
+            raise InputError(f"{inc.id}: {role} is held by {holder}; use handoff, which they accept")
+        return self.record(inc.id, "role_assigned", {"role": role, "person": person})
+
+    def handoff(self, incident_id: str, role: str, person: str) -> Incident:
+        inc = self._open(incident_id)
+        role, person = self._role(role), str(person).strip()
+        if not person:
+            raise InputError("name the person to hand off to")
+        if inc.roles.get(role) == person:
+            raise InputError(f"{inc.id}: {person} already holds {role}")
+        return self.record(inc.id, "handoff_offered", {"role": role, "to": person})
+
+    def accept(self, incident_id: str, role: str) -> Incident:
+        inc = self._open(incident_id)
+        role = self._role(role)
+        pending = inc.handoffs.get(role)
+        if not pending:
+            raise InputError(f"{inc.id}: no pending {role} handoff")
+        if pending["to"] != self.actor:
+            raise InputError(f"{inc.id}: the {role} handoff is offered to {pending['to']}; "
+                             f"only they can accept (you are {self.actor}; use --as)")
+        return self.record(inc.id, "handoff_accepted", {"role": role})
+
+    def add_service(self, incident_id: str, service: str) -> Incident:
+        inc = self._open(incident_id)
+        if service not in self.org.services:
+            raise InputError(f"unknown service {service!r}{_suggest(service, self.org.services)}")
+        if service in inc.services:
+            raise InputError(f"{inc.id} already lists {service}")
+        svc = self.org.services[service]
+        scope = scope_of(self.org, inc.layers, [*inc.services, service])
+        responsible = responsible_team(self.org, scope)
+        return self.record(inc.id, "service_added", {
+            "service": service, "layer": svc.layer,
+            "responsible_team": responsible.id if responsible else None})
+
+    def resolve(self, incident_id: str, summary: str = "") -> Incident:
+        inc = self._open(incident_id)
+        body = {"summary": summary.strip()} if summary and summary.strip() else {}
+        return self.record(inc.id, "resolved", body)
+
+    def reopen(self, incident_id: str) -> Incident:
+        inc = self.get(incident_id)
+        if inc.open:
+            raise InputError(f"{inc.id} is not resolved")
+        return self.record(inc.id, "reopened", {})
+
+    # ------------------------------------------------------------ maintenance
+    def rebuild(self) -> int:
+        with self.store.transaction():
+            return projections.rebuild(self.store.conn)
+
+
+def at_or_now(text: str | None, clock: Clock) -> datetime:
+    if not text:
+        return clock.now()
+    try:
+        return parse_iso(text)
+    except ValueError:
+        raise InputError(f"not an ISO time: {text!r} (expected e.g. 2026-11-28T03:00:00Z)") from None

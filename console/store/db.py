@@ -1,0 +1,123 @@
+"""Opening the store safely: pragmas, migrations, and refusing files that are not ours."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from console.model.errors import ConsoleError, InputError
+from console.store.migrations import MIGRATIONS
+
+
+def open_store(path: str | os.PathLike) -> Store:
+    return Store(path)
+
+
+class Store:
+    """One connection, one thread. Writers use BEGIN IMMEDIATE with a busy timeout."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a directory, not a database file")
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        existed = self.path.exists() and self.path.stat().st_size > 0
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10,
+                                   check_same_thread=True)
+            # Read before anything writes: a file that is not a database stays untouched.
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path}: not an Incident Console database ({exc})") from None
+        if existed and tables and "_sqlite_migrations" not in tables:
+            conn.close()
+            raise InputError(f"{self.path}: a SQLite database, but not an Incident Console one (tables: {', '.join(sorted(tables)[:5])})")
+        self.db = Database(conn)
+        self._check_schema(tables)
+        try:
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            MIGRATIONS.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise InputError(f"{self.path}: cannot open the database ({exc})") from None
+
+    def _check_schema(self, tables: set[str]) -> None:
+        if "_sqlite_migrations" not in tables:
+            return
+        known = {m.name for m in MIGRATIONS._migrations}  # noqa: SLF001 - the set's own list
+        try:
+            applied = {r[0] for r in self.db.conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name])}
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path}: unreadable schema record ({exc})") from None
+        newer = sorted(applied - known)
+        if newer:
+            self.db.conn.close()
+            raise InputError(
+                f"{self.path}: the database schema is newer than this console "
+                f"(unknown migration {newer[0]}); upgrade incident-console"
+            )
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT: the writer lock is taken up front, so a
+        concurrent writer waits (busy timeout) instead of failing mid-transaction."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise ConsoleError(f"{self.path}: database is busy ({exc})") from None
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # ---------------------------------------------------------------- settings
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+
+    def device_id(self) -> str:
+        device = self.setting("device_id")
+        if device is None:
+            with self.transaction():
+                device = self.setting("device_id")
+                if device is None:
+                    device = uuid.uuid4().hex[:12]
+                    self.set_setting("device_id", device)
+        return device
+
+    def setting_json(self, key: str, default=None):
+        raw = self.setting(key)
+        return json.loads(raw) if raw is not None else default
+
+    def set_setting_json(self, key: str, value) -> None:
+        self.set_setting(key, json.dumps(value, sort_keys=True))

@@ -1,0 +1,90 @@
+"""The append-only event log."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+
+from console.model.hlc import HLC, receive, tick
+from console.model.incident import Event
+
+_COLUMNS = "event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq"
+
+
+def uuid7() -> str:
+    """A UUIDv7: time-ordered and unique, the event's idempotency key."""
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76
+    value |= ((rand >> 62) & 0xFFF) << 64
+    value |= 0b10 << 62
+    value |= rand & ((1 << 62) - 1)
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def row_to_event(row) -> Event:
+    event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq = row
+    return Event(event_id, incident_id, kind, json.loads(body), actor, origin, hlc, at, server_seq)
+
+
+def next_hlc(conn: sqlite3.Connection) -> str:
+    """Stamp a local event and persist the clock (inside the caller's transaction)."""
+    last = _load_hlc(conn)
+    stamp = tick(last, time.time_ns() // 1_000_000)
+    _save_hlc(conn, stamp)
+    return str(stamp)
+
+
+def observe_hlc(conn: sqlite3.Connection, remote: str) -> None:
+    """Merge a pulled event's stamp so later local events order after it."""
+    stamp = receive(_load_hlc(conn), HLC.parse(remote), time.time_ns() // 1_000_000)
+    _save_hlc(conn, stamp)
+
+
+def _load_hlc(conn) -> HLC:
+    row = conn.execute("SELECT value FROM settings WHERE key = 'hlc'").fetchone()
+    return HLC.parse(row[0]) if row else HLC(0, 0)
+
+
+def _save_hlc(conn, stamp: HLC) -> None:
+    conn.execute("INSERT INTO settings(key, value) VALUES ('hlc', ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [str(stamp)])
+
+
+def insert(conn: sqlite3.Connection, ev: Event) -> bool:
+    """Insert unless already present (idempotent). True when it was new."""
+    cur = conn.execute(
+        f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING",
+        [ev.event_id, ev.incident_id, ev.kind, json.dumps(ev.body, sort_keys=True), ev.actor,
+         ev.origin, ev.hlc, ev.at, ev.server_seq],
+    )
+    return cur.rowcount == 1
+
+
+def for_incident(conn: sqlite3.Connection, incident_id: str) -> list[Event]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? ORDER BY hlc", [incident_id])
+    return [row_to_event(r) for r in rows]
+
+
+def get(conn: sqlite3.Connection, event_id: str) -> Event | None:
+    row = conn.execute(f"SELECT {_COLUMNS} FROM events WHERE event_id = ?", [event_id]).fetchone()
+    return row_to_event(row) if row else None
+
+
+def outbox(conn: sqlite3.Connection, limit: int = 500) -> list[Event]:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM events WHERE server_seq IS NULL ORDER BY seq LIMIT ?", [limit])
+    return [row_to_event(r) for r in rows]
+
+
+def outbox_depth(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM events WHERE server_seq IS NULL").fetchone()[0]
+
+
+def incident_ids(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT incident_id FROM events")]

@@ -1,0 +1,63 @@
+"""Schema, as sqlite-utils migrations. Add new ones at the end; never edit old ones."""
+
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("incident_console")
+
+
+@MIGRATIONS()
+def m001_events(db):
+    db.execute(
+        """CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL UNIQUE,
+            incident_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            at TEXT NOT NULL,
+            server_seq INTEGER
+        )"""
+    )
+    db.execute("CREATE INDEX events_incident_hlc ON events(incident_id, hlc)")
+    # The outbox is simply the events the server has not accepted yet.
+    db.execute("CREATE INDEX events_outbox ON events(seq) WHERE server_seq IS NULL")
+    db.execute("CREATE UNIQUE INDEX events_server_seq ON events(server_seq) WHERE server_seq IS NOT NULL")
+    db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@MIGRATIONS()
+def m002_incident_projection(db):
+    db.execute(
+        """CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,
+            number INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            sev_rank INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            is_open INTEGER NOT NULL,
+            drill TEXT,
+            prevented INTEGER NOT NULL DEFAULT 0,
+            commander TEXT,
+            layers TEXT NOT NULL,
+            services TEXT NOT NULL,
+            responsible_team TEXT,
+            declared_at TEXT NOT NULL,
+            detected_at TEXT NOT NULL,
+            acknowledged_at TEXT,
+            mitigated_at TEXT,
+            resolved_at TEXT,
+            next_step TEXT,
+            next_targets TEXT,
+            next_due_at TEXT,
+            event_count INTEGER NOT NULL,
+            last_hlc TEXT NOT NULL
+        )"""
+    )
+    # The board: open first, most severe, most overdue.
+    db.execute("CREATE INDEX incidents_board ON incidents(is_open, sev_rank, next_due_at)")
+    db.execute("CREATE INDEX incidents_declared ON incidents(declared_at)")
+    db.execute("CREATE INDEX incidents_number ON incidents(number)")

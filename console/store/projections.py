@@ -1,0 +1,145 @@
+"""The incidents table: a projection of the event log, rebuilt at will."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from console.model.clock import iso
+from console.model.escalation import next_open
+from console.model.incident import Incident, fold
+from console.model.org import severity_rank
+from console.store import events
+
+COLUMNS = (
+    "id", "number", "title", "severity", "sev_rank", "status", "is_open", "drill", "prevented",
+    "commander", "layers", "services", "responsible_team", "declared_at", "detected_at",
+    "acknowledged_at", "mitigated_at", "resolved_at", "next_step", "next_targets", "next_due_at",
+    "event_count", "last_hlc",
+)
+
+
+def incident_number(incident_id: str) -> int:
+    digits = "".join(ch for ch in incident_id.split("-", 1)[-1] if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def row_for(inc: Incident) -> dict:
+    """Clock-free: which step is next does not depend on now, only the countdown does."""
+    step = next_open(inc.plan(inc.declared_at)) if inc.open else None
+    return {
+        "id": inc.id,
+        "number": incident_number(inc.id),
+        "title": inc.title,
+        "severity": inc.severity,
+        "sev_rank": severity_rank(inc.severity),
+        "status": inc.status,
+        "is_open": int(inc.open),
+        "drill": inc.drill,
+        "prevented": int(inc.prevented),
+        "commander": inc.commander,
+        "layers": ",".join(inc.layers),
+        "services": ",".join(inc.services),
+        "responsible_team": inc.responsible_team,
+        "declared_at": iso(inc.declared_at),
+        "detected_at": iso(inc.detected_at),
+        "acknowledged_at": iso(inc.acknowledged_at),
+        "mitigated_at": iso(inc.mitigated_at),
+        "resolved_at": iso(inc.resolved_at),
+        "next_step": step.key if step else None,
+        "next_targets": ",".join(step.targets) if step else None,
+        "next_due_at": iso(step.due_at) if step else None,
+        "event_count": inc.event_count,
+        "last_hlc": inc.last_hlc,
+    }
+
+
+def upsert(conn: sqlite3.Connection, inc: Incident) -> None:
+    row = row_for(inc)
+    cols = ", ".join(COLUMNS)
+    marks = ", ".join("?" for _ in COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "id")
+    conn.execute(f"INSERT INTO incidents ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}",
+                 [row[c] for c in COLUMNS])
+
+
+def refresh(conn: sqlite3.Connection, incident_id: str) -> Incident | None:
+    """Re-fold one incident from its events and store its row."""
+    inc = fold(events.for_incident(conn, incident_id))
+    if inc is not None and inc.declared_at is not None:
+        upsert(conn, inc)
+    return inc
+
+
+def rebuild(conn: sqlite3.Connection) -> int:
+    """Drop every projection row and fold them all again from the log."""
+    conn.execute("DELETE FROM incidents")
+    count = 0
+    current: list = []
+    last_id = None
+    rows = conn.execute(
+        "SELECT event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq "
+        "FROM events ORDER BY incident_id, hlc")
+    for row in rows:
+        ev = events.row_to_event(row)
+        if ev.incident_id != last_id and current:
+            count += _store(conn, current)
+            current = []
+        last_id = ev.incident_id
+        current.append(ev)
+    if current:
+        count += _store(conn, current)
+    return count
+
+
+def _store(conn, evs) -> int:
+    inc = fold(evs)
+    if inc is None or inc.declared_at is None:
+        return 0
+    upsert(conn, inc)
+    return 1
+
+
+def snapshot(conn: sqlite3.Connection) -> list[tuple]:
+    cols = ", ".join(COLUMNS)
+    return conn.execute(f"SELECT {cols} FROM incidents ORDER BY id").fetchall()
+
+
+def get(conn: sqlite3.Connection, incident_id: str) -> dict | None:
+    cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM incidents WHERE id = ?", [incident_id])
+    row = cur.fetchone()
+    return dict(zip(COLUMNS, row, strict=True)) if row else None
+
+
+def board(conn: sqlite3.Connection, *, include_resolved: bool = False, include_drills: bool = True,
+          text: str = "", limit: int = 200, offset: int = 0) -> list[dict]:
+    """One page of the board: open first, most severe, then the most overdue next step."""
+    where, params = _filter(include_resolved, include_drills, text)
+    sql = (f"SELECT {', '.join(COLUMNS)} FROM incidents {where} "
+           "ORDER BY is_open DESC, sev_rank ASC, next_due_at IS NULL, next_due_at ASC, number DESC "
+           "LIMIT ? OFFSET ?")
+    return [dict(zip(COLUMNS, r, strict=True)) for r in conn.execute(sql, [*params, limit, offset])]
+
+
+def count(conn: sqlite3.Connection, *, include_resolved: bool = False, include_drills: bool = True,
+          text: str = "") -> int:
+    where, params = _filter(include_resolved, include_drills, text)
+    return conn.execute(f"SELECT count(*) FROM incidents {where}", params).fetchone()[0]
+
+
+def _filter(include_resolved: bool, include_drills: bool, text: str) -> tuple[str, list]:
+    clauses, params = [], []
+    if not include_resolved:
+        clauses.append("is_open = 1")
+    if not include_drills:
+        clauses.append("drill IS NULL")
+    if text:
+        like = f"%{text}%"
+        clauses.append("(id LIKE ? OR title LIKE ? OR severity LIKE ? OR status LIKE ? "
+                       "OR layers LIKE ? OR services LIKE ? OR commander LIKE ?)")
+        params.extend([like] * 7)
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def max_number(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT max(number) FROM incidents").fetchone()
+    return row[0] or 0

@@ -265,8 +265,11 @@ class IncidentService:
         mark = "acknowledged" if ack else "notified"
         if planned.state == mark or (mark == "notified" and planned.state == "acknowledged"):
             raise InputError(f"{inc.id} step {planned.key} is already {planned.state}")
-        targets = [c["person_name"] for t in self.step_contacts(inc, planned) for c in t["contacts"]]
-        return self.record(inc.id, "step_ticked", {"step": planned.key, "mark": mark, "targets": targets})
+        contacts = [c for t in self.step_contacts(inc, planned) for c in t["contacts"]]
+        targets = [c["person_name"] for c in contacts]
+        teams = list(dict.fromkeys(c["team"] for c in contacts if c["team"]))
+        return self.record(inc.id, "step_ticked",
+                           {"step": planned.key, "mark": mark, "targets": targets, "teams": teams})
 
     def untick(self, incident_id: str, step: str) -> Incident:
         inc = self.get(incident_id)

@@ -106,8 +106,8 @@ def cmd_model(ctx: Context) -> int:
         return 0
     out = [f"{org.meta.get('name')} · pattern {org.pattern.name} · sources: {', '.join(org.sources)}", "",
            "Layers:"]
-    out += [f"  {l.id:8} {l.name:24} blast: {l.blast_radius}; detect: {l.detection}; recover: {l.recovery}"
-            for l in org.layers.values()]
+    out += [f"  {layer.id:8} {layer.name:24} blast: {layer.blast_radius}; detect: {layer.detection}; recover: {layer.recovery}"
+            for layer in org.layers.values()]
     out += ["", "Severity matrix:        " + "  ".join(f"{t:22}" for t in org.team_types)]
     for s in org.severities.values():
         out.append(f"  {s.id}  " + "  ".join(f"{s.roles.get(t, '—'):22}" for t in org.team_types) + f"  ({s.meaning})")

@@ -12,7 +12,7 @@ from typing import Any
 
 from console.model.clock import Clock, SystemClock, iso, parse_iso
 from console.model.errors import InputError
-from console.model.escalation import PlannedStep, step_key
+from console.model.escalation import PlannedStep
 from console.model.incident import Event, Incident, fold
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES, Org
 from console.model.responsibility import (
@@ -22,9 +22,8 @@ from console.model.responsibility import (
     responsible_team,
     scope_of,
 )
-from console.store import Store
+from console.store import Store, projections
 from console.store import events as event_log
-from console.store import projections
 
 Listener = Callable[[str], None]
 

@@ -151,10 +151,10 @@ def responsibility_view(org: Org, severity: str, scope: Scope, pattern_id: str |
         "severity_meaning": sev.meaning if sev else "",
         "team_type_roles": {t: (sev.roles.get(t, "—") if sev else "—") for t in org.team_types},
         "layers": [
-            {"id": l, "name": org.layers[l].name, "blast_radius": org.layers[l].blast_radius,
-             "detection": org.layers[l].detection, "recovery": org.layers[l].recovery,
-             "observability": org.layers[l].observability}
-            for l in scope.layers if l in org.layers
+            {"id": lid, "name": org.layers[lid].name, "blast_radius": org.layers[lid].blast_radius,
+             "detection": org.layers[lid].detection, "recovery": org.layers[lid].recovery,
+             "observability": org.layers[lid].observability}
+            for lid in scope.layers if lid in org.layers
         ],
         "domains": domains,
         "pattern": {"id": pattern.id, "name": pattern.name, "character": pattern.character},

@@ -61,3 +61,22 @@ def m002_incident_projection(db):
     db.execute("CREATE INDEX incidents_board ON incidents(is_open, sev_rank, next_due_at)")
     db.execute("CREATE INDEX incidents_declared ON incidents(declared_at)")
     db.execute("CREATE INDEX incidents_number ON incidents(number)")
+
+
+@MIGRATIONS()
+def m003_sync_dead_letters(db):
+    # Events the remote rejected (or that could not be sent or applied): kept for the
+    # commander to see, and left out of the outbox so one bad event never blocks the rest.
+    db.execute(
+        """CREATE TABLE sync_dead_letters (
+            id INTEGER PRIMARY KEY,
+            event_id TEXT,
+            incident_id TEXT,
+            kind TEXT,
+            direction TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX sync_dead_letters_event ON sync_dead_letters(event_id, direction)")

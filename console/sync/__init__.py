@@ -1,0 +1,1 @@
+"""The shared war room: wire protocol, reference server, sync client, credentials."""

@@ -1,0 +1,418 @@
+"""The sync engine (httpx): push the outbox, pull the server log from a cursor.
+
+Safe to interrupt anywhere: a pushed batch counts only once its reply is stored
+(a lost reply is re-sent and comes back `duplicate`), and a pulled page is applied
+in the same transaction that advances the cursor, so a page is applied once or
+not at all. Retries back off exponentially with jitter and honour Retry-After.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import random as _random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from console import __version__
+from console.model.clock import Clock, SystemClock, iso
+from console.model.errors import ConsoleError, InputError
+from console.service import IncidentService
+from console.sync import protocol as wire
+from console.sync import state
+
+
+class SyncError(ConsoleError):
+    """The exchange failed; nothing recorded was lost. `retryable` says whether waiting helps."""
+
+    retryable = False
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unreachable(SyncError):
+    """Network trouble, timeouts, 429 and 5xx: try again later."""
+
+    retryable = True
+
+
+class Refused(SyncError):
+    """401/403: the token is missing, wrong or revoked."""
+
+
+class TooLarge(SyncError):
+    """413: the server wants smaller batches."""
+
+
+# ------------------------------------------------------------------ remote URL
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_remote(url: str) -> str:
+    """A remote base URL: https, or http only on loopback; no credentials in it."""
+    text = (url or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"not a remote URL: {url!r} (expected e.g. https://warroom.example.com)")
+    if parts.username or parts.password:
+        raise InputError("put no credentials in the URL; run `incident-console login` to store the token")
+    if parts.query or parts.fragment:
+        raise InputError(f"the remote URL must not have a query or fragment: {url!r}")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InputError(f"{url}: https is required for a remote that is not on this machine "
+                         "(plain http is only allowed for 127.0.0.1, ::1 and localhost)")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+# ------------------------------------------------------------------ backoff
+
+
+@dataclass
+class Backoff:
+    """Full-jitter exponential backoff; Retry-After from the server wins when longer."""
+
+    base: float = 0.5
+    cap: float = 30.0
+    max_retry_after: float = 300.0
+    random: Callable[[], float] = _random.random
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        jittered = self.random() * min(self.cap, self.base * (2 ** attempt))
+        if retry_after is not None:
+            return min(self.max_retry_after, retry_after) + jittered * 0.1
+        return jittered
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+# ------------------------------------------------------------------ reports
+
+
+@dataclass
+class PushReport:
+    batches: int = 0
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class PullReport:
+    pages: int = 0
+    received: int = 0
+    touched: list[str] = field(default_factory=list)
+    resets: int = 0
+
+
+@dataclass
+class Page:
+    received: int
+    has_more: bool
+    touched: list[str]
+    reset: bool = False
+
+
+class _Stale(Exception):
+    """The cursor moved while a page was in flight: drop the page, fetch again."""
+
+
+# ------------------------------------------------------------------ the engine
+
+
+class SyncClient:
+    """One console's conversation with one remote. Not thread-safe: one per thread,
+    each with its own Store (SQLite connections must not cross threads)."""
+
+    def __init__(self, service: IncidentService, remote: str, token: str, *,
+                 transport: httpx.BaseTransport | None = None, timeout: float = 10.0,
+                 max_attempts: int = 5, batch_size: int = wire.MAX_BATCH,
+                 page_size: int = wire.MAX_BATCH, sleep: Callable[[float], Any] = time.sleep,
+                 random: Callable[[], float] = _random.random, clock: Clock | None = None):
+        self.service = service
+        self.store = service.store
+        self.remote = remote
+        self.timeout = timeout
+        self.max_attempts = max(1, max_attempts)
+        self.batch_size = max(1, min(batch_size, wire.MAX_BATCH))
+        self.page_size = max(1, min(page_size, wire.MAX_BATCH))
+        self.sleep = sleep
+        self.backoff = Backoff(random=random)
+        self.clock = clock or SystemClock()
+        self.client_id = self.store.device_id()
+        self.http = httpx.Client(
+            base_url=remote, transport=transport, timeout=httpx.Timeout(timeout),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": f"incident-console/{__version__}",
+                     "Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _now(self) -> str:
+        return iso(self.clock.now())
+
+    # -------------------------------------------------------------- HTTP
+
+    def _request(self, method: str, path: str, *, content: bytes | None = None,
+                 params: dict | None = None, timeout: float | None = None) -> Any:
+        """One request; a JSON reply or a SyncError saying plainly what happened."""
+        where = f"{self.remote}{path}"
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        try:
+            resp = self.http.request(method, path, content=content, params=params, headers=headers,
+                                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+        except httpx.TimeoutException:
+            raise Unreachable(f"{where}: timed out") from None
+        except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise Unreachable(f"cannot reach {self.remote}: {reason}") from None
+        status = resp.status_code
+        if status == 429 or status >= 500:
+            raise Unreachable(f"{where}: server answered {status} {resp.reason_phrase}",
+                              parse_retry_after(resp.headers.get("retry-after")))
+        if status in (401, 403):
+            raise Refused(f"{self.remote} refused the token ({status}); run `incident-console login` "
+                          "or check INCIDENT_CONSOLE_TOKEN")
+        if status == 413:
+            raise TooLarge(f"{where}: request too large (413)")
+        data = self._json(resp, where)
+        if status >= 400 and not (status == 422 and path == "/v1/push"):
+            detail = data.get("error") if isinstance(data, dict) else None
+            raise SyncError(f"{where}: {status} {detail or resp.reason_phrase}")
+        return data
+
+    @staticmethod
+    def _json(resp: httpx.Response, where: str) -> Any:
+        ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            if ctype != "application/json":
+                raise ValueError(ctype or "no content type")
+            return json.loads(resp.content)
+        except ValueError:
+            head = resp.text[:60].replace("\n", " ").strip()
+            raise SyncError(f"{where}: the server answered {resp.status_code} with "
+                            f"{ctype or 'unknown content'} instead of JSON ({head!r}…); is the remote "
+                            "URL right, or is a proxy or captive portal in the way?") from None
+
+    def _call(self, method: str, path: str, **kw) -> Any:
+        """_request with retries for what waiting can fix."""
+        for attempt in range(self.max_attempts):
+            try:
+                return self._request(method, path, **kw)
+            except SyncError as exc:
+                if not exc.retryable or attempt + 1 >= self.max_attempts:
+                    raise
+                self.sleep(self.backoff.delay(attempt, exc.retry_after))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def health(self, timeout: float = 3.0) -> dict:
+        return self._request("GET", "/v1/health", timeout=timeout)
+
+    def peek(self, after: int) -> dict:
+        """One authenticated look at the log (checks the token; tells how far behind we are)."""
+        return self._request("GET", "/v1/pull", params={"after": after, "limit": 1})
+
+    # -------------------------------------------------------------- push
+
+    def outbox_depth(self) -> int:
+        return state.outbox_depth(self.store.conn)
+
+    def _next_batch(self, limit: int) -> tuple[list[Any], bytes | None]:
+        """The next batch to send, cut to the body limit; locally invalid events are
+        dead-lettered here instead of being sent."""
+        conn = self.store.conn
+        while True:
+            events = state.outbox(conn, limit)
+            if not events:
+                return [], None
+            batch, parts, size, bad = [], [], 200, []
+            for ev in events:
+                raw = ev.to_dict()
+                problem = wire.event_problem(raw)
+                if problem:
+                    bad.append((raw, problem))
+                    continue
+                text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+                need = len(text.encode("utf-8")) + 1
+                if batch and size + need > wire.MAX_BODY_BYTES:
+                    break
+                batch.append(ev)
+                parts.append(text)
+                size += need
+            if bad:
+                with self.store.transaction() as c:
+                    for raw, problem in bad:
+                        state.add_dead_letter(c, raw, "push", f"not sent: {problem}", self._now())
+                if not batch:
+                    continue
+            head = json.dumps(wire.push_request(self.client_id, []), separators=(",", ":"))
+            body = head[:-2] + ",".join(parts) + "]}"
+            return batch, body.encode("utf-8")
+
+    def push_batch(self) -> PushReport:
+        """Send one batch (shrinking it if the server says 413). Empty report when nothing waits."""
+        limit = self.batch_size
+        report = PushReport()
+        while True:
+            batch, body = self._next_batch(limit)
+            if not batch:
+                return report
+            try:
+                data = self._call("POST", "/v1/push", content=body)
+                break
+            except TooLarge:
+                if len(batch) > 1:
+                    limit = max(1, len(batch) // 2)
+                    continue
+                with self.store.transaction() as c:
+                    state.add_dead_letter(c, batch[0].to_dict(), "push",
+                                          "the server refused this event as too large (413)", self._now())
+                report.rejected += 1
+                return report
+        sent = {ev.event_id: ev for ev in batch}
+        try:
+            results = wire.check_push_reply(data, [ev.event_id for ev in batch])
+        except wire.ProtocolError as exc:
+            raise SyncError(f"{self.remote}/v1/push: {exc}") from None
+        with self.store.transaction() as conn:
+            state.adopt_log(conn, data["log_id"])
+            accepted, duplicate, rejected = state.record_results(conn, results, sent, self._now())
+        report.batches = 1
+        report.accepted, report.duplicate, report.rejected = accepted, duplicate, rejected
+        return report
+
+    def push_all(self) -> PushReport:
+        total = PushReport()
+        while True:
+            rep = self.push_batch()
+            if not rep.batches and not rep.rejected:
+                return total
+            total.batches += rep.batches
+            total.accepted += rep.accepted
+            total.duplicate += rep.duplicate
+            total.rejected += rep.rejected
+
+    # -------------------------------------------------------------- pull
+
+    def pull_page(self, wait: float = 0.0) -> Page:
+        """Fetch one page after the cursor and apply it with the cursor move, atomically."""
+        before = state.cursor(self.store.conn)
+        params = {"after": before.after, "limit": self.page_size}
+        timeout = None
+        if wait > 0:
+            params["wait"] = min(wait, wire.MAX_WAIT_SECONDS)
+            timeout = self.timeout + params["wait"]
+        try:
+            data = wire.check_pull_reply(self._call("GET", "/v1/pull", params=params, timeout=timeout))
+        except wire.ProtocolError as exc:
+            raise SyncError(f"{self.remote}/v1/pull: {exc}") from None
+        log_id = data["log_id"]
+        if log_id != before.log_id or data["head"] < before.after:
+            # A new or reset server log: start over (re-push ours, pull everything).
+            with self.store.transaction() as conn:
+                if state.cursor(conn) != before:
+                    return Page(0, True, [])
+                state.adopt_log(conn, log_id, force=True)
+            if before.after != 0:
+                return Page(0, True, [], reset=True)
+            before = state.Cursor(log_id, 0)
+        good, bad = [], []
+        for raw in data["events"]:
+            problem = wire.event_problem(raw, from_server=True)
+            if problem:
+                bad.append((raw, problem))
+            else:
+                good.append(wire.from_wire(raw))
+        has_more = data["has_more"]
+        now = self._now()
+
+        def advance(conn) -> None:
+            if state.cursor(conn) != before:
+                raise _Stale
+            for raw, problem in bad:
+                state.add_dead_letter(conn, raw, "pull", f"received invalid: {problem}", now)
+            state.set_cursor(conn, state.Cursor(log_id, max(before.after, data["next"])))
+            if not has_more:
+                state.note_success(conn, now)
+
+        try:
+            touched = self.service.apply_remote(good, after=advance)
+        except _Stale:
+            return Page(0, True, [])
+        return Page(len(data["events"]), has_more, touched)
+
+    def pull_all(self) -> PullReport:
+        report = PullReport()
+        while True:
+            page = self.pull_page()
+            report.pages += 1
+            report.received += page.received
+            report.resets += page.reset
+            report.touched.extend(t for t in page.touched if t not in report.touched)
+            if not page.has_more:
+                return report
+            if report.resets > 3:
+                raise SyncError(f"{self.remote}: the server log keeps changing under us; try again later")
+
+    # -------------------------------------------------------------- both
+
+    def sync_once(self) -> dict[str, Any]:
+        """Push everything waiting, then pull until caught up. Errors are remembered for
+        `sync status` and re-raised."""
+        try:
+            pushed = self.push_all()
+            pulled = self.pull_all()
+            if pulled.resets:  # a new log: ours went back into the outbox
+                more = self.push_all()
+                pushed.batches += more.batches
+                pushed.accepted += more.accepted
+                pushed.duplicate += more.duplicate
+                pushed.rejected += more.rejected
+                self.pull_all()
+        except SyncError as exc:
+            state.note_error(self.store, str(exc), self._now())
+            raise
+        return {
+            "pushed": {"batches": pushed.batches, "accepted": pushed.accepted,
+                       "duplicate": pushed.duplicate, "rejected": pushed.rejected},
+            "pulled": {"pages": pulled.pages, "events": pulled.received, "incidents": pulled.touched},
+            "outbox": self.outbox_depth(),
+            "at": self._now(),
+        }

@@ -1,0 +1,357 @@
+"""The reference remote: a Starlette app keeping the global event log in SQLite.
+
+One process, one connection: every database call runs on the event-loop thread,
+so writes are serialised without locks, and a long-poll is an asyncio wait that
+costs nothing while it waits. Nothing is written for a request that fails
+authentication or whose envelope is malformed; single bad events are `rejected`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import sqlite3
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from console.model.errors import InputError
+from console.sync import protocol as wire
+
+SERVER_MIGRATIONS = Migrations("incident_console_server")
+MIN_TOKEN_CHARS = 16
+
+
+@SERVER_MIGRATIONS()
+def s001_log(db):
+    db.execute(
+        """CREATE TABLE log (
+            server_seq INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL UNIQUE,
+            incident_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta(key, value) VALUES ('log_id', ?)", [uuid.uuid4().hex])
+
+
+class ServerLog:
+    """The global, append-only log. server_seq is the cursor; log_id names this log."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a directory, not a database file")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # Used only from the event-loop thread (or a test before serving starts).
+            conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10,
+                                   check_same_thread=False)
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path}: not a server log database ({exc})") from None
+        if tables and "log" not in tables:
+            conn.close()
+            raise InputError(f"{self.path}: a SQLite database, but not a server log "
+                             f"(tables: {', '.join(sorted(tables)[:5])})")
+        self.db = Database(conn)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        SERVER_MIGRATIONS.apply(self.db)
+        self.conn = conn
+        self.log_id = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def head(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(server_seq), 0) FROM log").fetchone()[0]
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM log").fetchone()[0]
+
+    def push(self, events: list[Any], client_id: str) -> list[dict[str, Any]]:
+        """Validate and append; one transaction; a result per event, in order."""
+        checked = []
+        for raw in events:
+            problem = wire.event_problem(raw)
+            checked.append((raw, problem, None if problem else wire.canonical(raw)))
+        ids = [raw["event_id"] for raw, problem, _ in checked if problem is None]
+        received = datetime.now(UTC).isoformat(timespec="milliseconds")
+        conn = self.conn
+        results: list[dict[str, Any]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            known: dict[str, tuple[int, str]] = {}
+            if ids:
+                marks = ",".join("?" for _ in ids)
+                for seq, event_id, payload in conn.execute(
+                        f"SELECT server_seq, event_id, payload FROM log WHERE event_id IN ({marks})", ids):
+                    known[event_id] = (seq, payload)
+            head = self.head()
+            rows = []
+            for raw, problem, text in checked:
+                if problem is not None:
+                    eid = raw.get("event_id") if isinstance(raw, dict) else None
+                    results.append({"event_id": eid if isinstance(eid, str) else None,
+                                    "status": "rejected", "error": problem})
+                    continue
+                eid = raw["event_id"]
+                if eid in known:
+                    seq, payload = known[eid]
+                    if payload == text:
+                        results.append({"event_id": eid, "status": "duplicate", "server_seq": seq})
+                    else:
+                        results.append({"event_id": eid, "status": "rejected", "server_seq": None,
+                                        "error": f"idempotency mismatch: event {eid} is already stored "
+                                                 f"(server_seq {seq}) with a different body"})
+                    continue
+                head += 1
+                known[eid] = (head, text)
+                rows.append((head, eid, raw["incident_id"], raw["kind"], text, client_id, received))
+                results.append({"event_id": eid, "status": "accepted", "server_seq": head})
+            if rows:
+                conn.executemany(
+                    "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
+                    "received_at) VALUES (?,?,?,?,?,?,?)", rows)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return results
+
+    def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
+        rows = self.conn.execute(
+            "SELECT server_seq, payload FROM log WHERE server_seq > ? ORDER BY server_seq LIMIT ?",
+            [after, limit + 1]).fetchall()
+        return rows, self.head()
+
+    def pull_body(self, after: int, limit: int) -> tuple[bytes, int]:
+        """The pull reply as bytes, assembled from the stored canonical text (no re-encoding)."""
+        rows, head = self.page(after, limit)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = rows[-1][0] if rows else after
+        events = ",".join(f'{{"server_seq":{seq},{payload[1:]}' for seq, payload in rows)
+        text = (f'{{"protocol":{wire.PROTOCOL},"log_id":{json.dumps(self.log_id)},"events":[{events}],'
+                f'"next":{nxt},"head":{head},"has_more":{"true" if more else "false"}}}')
+        return text.encode("utf-8"), len(rows)
+
+
+class _Signal:
+    """Wakes long-polls when the log grows. Lives on the event loop."""
+
+    def __init__(self):
+        self._event: asyncio.Event | None = None
+
+    def current(self) -> asyncio.Event:
+        if self._event is None:
+            self._event = asyncio.Event()
+        return self._event
+
+    def fire(self) -> None:
+        if self._event is not None:
+            self._event.set()
+            self._event = None
+
+
+class Problem(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+def load_tokens(path: str | Path) -> list[str]:
+    """Bearer tokens, one a line ('#' comments and blank lines ignored)."""
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the token file ({exc})") from None
+    tokens = []
+    for number, line in enumerate(text.splitlines(), 1):
+        token = line.strip()
+        if not token or token.startswith("#"):
+            continue
+        if any(ch.isspace() for ch in token):
+            raise InputError(f"{path}:{number}: a token must not contain spaces")
+        if len(token) < MIN_TOKEN_CHARS:
+            raise InputError(f"{path}:{number}: token shorter than {MIN_TOKEN_CHARS} characters; make one "
+                             "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        tokens.append(token)
+    if not tokens:
+        raise InputError(f"{path}: no token in the token file (one per line)")
+    return tokens
+
+
+def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
+    secrets = [t.encode("utf-8") for t in tokens]
+    signal = _Signal()
+
+    def authorize(request: Request) -> None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        ok = False
+        if scheme.lower() == "bearer" and given:
+            raw = given.strip().encode("utf-8")
+            for secret in secrets:  # compare with every token: timing says nothing
+                ok |= hmac.compare_digest(raw, secret)
+        if not ok:
+            raise Problem(401, "missing or invalid bearer token", {"WWW-Authenticate": "Bearer"})
+
+    async def read_json(request: Request) -> Any:
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > wire.MAX_BODY_BYTES):
+            raise Problem(413, f"request body over {wire.MAX_BODY_BYTES} bytes")
+        ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise Problem(415, f"expected application/json, got {ctype}")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > wire.MAX_BODY_BYTES:
+                raise Problem(413, f"request body over {wire.MAX_BODY_BYTES} bytes")
+            chunks.append(chunk)
+        try:
+            return json.loads(b"".join(chunks))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise Problem(400, f"malformed JSON: {exc}") from None
+
+    async def push(request: Request) -> Response:
+        authorize(request)
+        data = await read_json(request)
+        problem = wire.push_problem(data)
+        if problem:
+            too_many = isinstance(data, dict) and isinstance(data.get("events"), list) \
+                and len(data["events"]) > wire.MAX_BATCH
+            raise Problem(413 if too_many else 400, problem)
+        results = log.push(data["events"], data["client_id"])
+        if any(r["status"] == "accepted" for r in results):
+            signal.fire()
+        stored = any(r["status"] != "rejected" for r in results)
+        status = 422 if results and not stored else 200
+        return JSONResponse({"protocol": wire.PROTOCOL, "log_id": log.log_id, "results": results},
+                            status_code=status)
+
+    async def pull(request: Request) -> Response:
+        authorize(request)
+        try:
+            after, limit, wait = wire.pull_params(dict(request.query_params))
+        except wire.ProtocolError as exc:
+            raise Problem(400, str(exc)) from None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            waiter = signal.current()
+            body, count = log.pull_body(after, limit)
+            remaining = deadline - loop.time()
+            if count or remaining <= 0:
+                return Response(body, media_type="application/json")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), remaining)
+
+    async def echo(request: Request) -> Response:
+        """The benchmark's baseline: same auth and body limit, no work."""
+        authorize(request)
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > wire.MAX_BODY_BYTES:
+                raise Problem(413, f"request body over {wire.MAX_BODY_BYTES} bytes")
+        return JSONResponse({"ok": True, "bytes": size})
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True, "protocol": wire.PROTOCOL})
+
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Problem)
+        return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        print(f"incident-console serve: internal error: {exc!r}", file=sys.stderr)
+        return JSONResponse({"error": "internal server error"}, status_code=500)
+
+    app = Starlette(
+        routes=[
+            Route("/v1/push", push, methods=["POST"]),
+            Route("/v1/pull", pull, methods=["GET"]),
+            Route("/v1/echo", echo, methods=["POST"]),
+            Route("/v1/health", health, methods=["GET"]),
+        ],
+        exception_handlers={Problem: on_problem, HTTPException: on_http, Exception: on_crash},
+    )
+    app.state.log = log
+    return app
+
+
+# ------------------------------------------------------------------ running it
+
+
+@dataclass
+class RunningServer:
+    """A uvicorn server on a background thread (tests, the benchmark)."""
+
+    server: Any
+    thread: threading.Thread
+    url: str
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+    import uvicorn
+
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            lifespan="off", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="incident-console-serve", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the sync server did not start")
+        time.sleep(0.01)
+    sock = server.servers[0].sockets[0]
+    bound_port = sock.getsockname()[1]
+    return RunningServer(server, thread, f"http://{host}:{bound_port}")
+
+
+def serve(host: str, port: int, db: str, token_file: str, certfile: str | None = None,
+          keyfile: str | None = None) -> None:
+    import uvicorn
+
+    tokens = load_tokens(token_file)
+    log = ServerLog(db)
+    scheme = "https" if certfile else "http"
+    print(f"incident-console serve: {scheme}://{host}:{port}  log {log.path} ({log.count()} events, "
+          f"log id {log.log_id[:8]}), {len(tokens)} token(s)", file=sys.stderr)
+    if not certfile and host not in ("127.0.0.1", "localhost", "::1"):
+        print("incident-console serve: warning: plain http on a non-loopback address; clients require "
+              "https there (use --certfile/--keyfile or a TLS proxy)", file=sys.stderr)
+    uvicorn.run(create_app(log, tokens), host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=3, ssl_certfile=certfile, ssl_keyfile=keyfile)

@@ -1,0 +1,236 @@
+"""Continuous sync for the TUI and `incident-console sync`: a puller that long-polls
+the server and a pusher that sends local changes as soon as they are committed.
+
+Each loop runs on its own thread with its own Store (SQLite connections must not
+cross threads). The face that owns the worker hears about it through two
+callbacks, both called on a worker thread (the TUI must hop back with
+call_from_thread): `on_status(SyncStatus)` when the connection state, outbox
+depth, dead letters or last sync change, and `on_change([incident ids])` after a
+pulled page touched incidents (already committed: re-read them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random as _random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from console.model.clock import Clock, SystemClock, parse_iso
+from console.model.errors import ConsoleError
+from console.model.org import Org
+from console.service import IncidentService
+from console.store import Store
+from console.sync import credentials, state
+from console.sync.client import Backoff, SyncClient, SyncError
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the header shows. state: starting | connected | offline | error | off | stopped."""
+
+    state: str = "starting"
+    remote: str | None = None
+    outbox: int = 0
+    dead_letters: int = 0
+    last_sync: str | None = None
+    error: str | None = None
+
+    def text(self) -> str:
+        """A short header text, e.g. '⇅ synced 14:03:07 · outbox 2 · 1 dead'."""
+        if self.state == "off":
+            return "local only"
+        when = parse_iso(self.last_sync).astimezone().strftime("%H:%M:%S") if self.last_sync else "never"
+        label = {"connected": f"⇅ synced {when}", "offline": f"⇣ offline (last sync {when})",
+                 "error": "⚠ sync error", "starting": "⇅ connecting…", "stopped": "sync stopped"}
+        parts = [label.get(self.state, self.state)]
+        if self.outbox:
+            parts.append(f"outbox {self.outbox}")
+        if self.dead_letters:
+            parts.append(f"{self.dead_letters} dead")
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "remote": self.remote, "outbox": self.outbox,
+                "dead_letters": self.dead_letters, "last_sync": self.last_sync, "error": self.error}
+
+
+class SyncWorker:
+    """Call start() (daemon threads) or run() (blocks; for a thread worker or the CLI);
+    stop() ends both loops promptly, even in the middle of a long-poll."""
+
+    def __init__(self, db_path: str | Path, org: Org, *, clock: Clock | None = None,
+                 actor: str = "sync", remote: str | None = None, token: str | None = None,
+                 on_status: Callable[[SyncStatus], None] | None = None,
+                 on_change: Callable[[list[str]], None] | None = None,
+                 transport: Any = None, wait: float = 20.0, poll_interval: float = 1.0,
+                 timeout: float = 10.0, random: Callable[[], float] = _random.random):
+        self.db_path = Path(db_path)
+        self.org = org
+        self.clock = clock or SystemClock()
+        self.actor = actor
+        self.remote = remote
+        self.token = token
+        self.on_status = on_status
+        self.on_change = on_change
+        self.transport = transport
+        self.wait = wait
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.backoff = Backoff(random=random)
+        self._stop = threading.Event()
+        self._nudge = threading.Event()
+        self._lock = threading.Lock()
+        self._status = SyncStatus()
+        self._loop_state: dict[str, tuple[str, str | None]] = {}
+        self._clients: list[SyncClient] = []
+        self._threads: list[threading.Thread] = []
+
+    # -------------------------------------------------------------- control
+
+    @property
+    def status(self) -> SyncStatus:
+        with self._lock:
+            return self._status
+
+    def nudge(self) -> None:
+        """A local change was committed: push it now rather than at the next poll."""
+        self._nudge.set()
+
+    def start(self) -> None:
+        for name, target in (("pull", self._pull_loop), ("push", self._push_loop)):
+            thread = threading.Thread(target=target, name=f"incident-console-sync-{name}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def run(self) -> None:
+        pusher = threading.Thread(target=self._push_loop, name="incident-console-sync-push", daemon=True)
+        self._threads.append(pusher)
+        pusher.start()
+        try:
+            self._pull_loop()
+        finally:
+            self.stop()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        self._nudge.set()
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:  # closing the pool aborts a long-poll in flight
+            with contextlib.suppress(Exception):  # best effort while stopping
+                client.close()
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout)
+        self._publish(state_override="stopped")
+
+    # -------------------------------------------------------------- loops
+
+    def _open(self) -> tuple[Store, SyncClient | None]:
+        store = Store(self.db_path)
+        remote = self.remote or state.remote(store.conn)
+        if not remote:
+            self._set_loop("config", "off", None)
+            return store, None
+        token = self.token or credentials.require_token(remote)
+        service = IncidentService(store, self.org, self.clock, self.actor)
+        client = SyncClient(service, remote, token, transport=self.transport, timeout=self.timeout,
+                            max_attempts=1, clock=self.clock)
+        with self._lock:
+            self._clients.append(client)
+        return store, client
+
+    def _loop(self, name: str, step: Callable[[SyncClient], None]) -> None:
+        store: Store | None = None
+        client: SyncClient | None = None
+        try:
+            store, client = self._open()
+        except ConsoleError as exc:
+            self._set_loop(name, "error", str(exc))
+        if client is None:
+            if store:
+                self._refresh(store)
+                store.close()
+            return
+        failures = 0
+        try:
+            while not self._stop.is_set():
+                try:
+                    step(client)
+                    failures = 0
+                    self._set_loop(name, "connected", None)
+                    self._refresh(store)
+                except SyncError as exc:
+                    if self._stop.is_set():
+                        break
+                    self._set_loop(name, "offline" if exc.retryable else "error", str(exc))
+                    self._refresh(store)
+                    # Errors a person must fix are retried slowly; the network, sooner.
+                    delay = self.backoff.delay(failures + (0 if exc.retryable else 4), exc.retry_after)
+                    failures += 1
+                    self._stop.wait(delay)
+                except ConsoleError as exc:  # e.g. the database is busy for too long
+                    self._set_loop(name, "error", str(exc))
+                    self._stop.wait(self.backoff.delay(failures + 2))
+                    failures += 1
+        finally:
+            with self._lock:
+                if client in self._clients:
+                    self._clients.remove(client)
+            client.close()
+            store.close()
+
+    def _pull_loop(self) -> None:
+        behind = True
+
+        def step(client: SyncClient) -> None:
+            nonlocal behind
+            page = client.pull_page(wait=0 if behind else self.wait)
+            behind = page.has_more
+            if page.touched and self.on_change:
+                self.on_change(page.touched)
+
+        self._loop("pull", step)
+
+    def _push_loop(self) -> None:
+        def step(client: SyncClient) -> None:
+            if client.outbox_depth():
+                self._refresh(client.store)
+                client.push_all()
+                self._refresh(client.store)
+            self._nudge.wait(self.poll_interval)
+            self._nudge.clear()
+
+        self._loop("push", step)
+
+    # -------------------------------------------------------------- reporting
+
+    def _set_loop(self, name: str, status: str, error: str | None) -> None:
+        with self._lock:
+            self._loop_state[name] = (status, error)
+
+    def _refresh(self, store: Store) -> None:
+        summary = state.summary(store.conn)
+        self._publish(summary=summary)
+
+    def _publish(self, summary: dict | None = None, state_override: str | None = None) -> None:
+        with self._lock:
+            states = self._loop_state.values()
+            overall = "starting"
+            for candidate in ("off", "error", "offline", "connected"):
+                if any(s == candidate for s, _ in states):
+                    overall = candidate
+                    break
+            error = next((e for s, e in states if e and s == overall), None)
+            new = replace(self._status, state=state_override or overall, error=error)
+            if summary is not None:
+                new = replace(new, remote=summary["remote"], outbox=summary["outbox"],
+                              dead_letters=summary["dead_letters"], last_sync=summary["last_sync"])
+            changed = new != self._status
+            self._status = new
+        if changed and self.on_status:
+            self.on_status(new)

@@ -298,8 +298,8 @@ class SyncClient:
                 data = self._call("POST", "/v1/push", content=body)
                 break
             except TooLarge:
-                if len(batch) > 1:
-                    limit = max(1, len(batch) // 2)
+                if len(batch) > 1:  # remember: this server wants smaller batches
+                    limit = self.batch_size = max(1, len(batch) // 2)
                     continue
                 with self.store.transaction() as c:
                     state.add_dead_letter(c, batch[0].to_dict(), "push",

@@ -1,0 +1,174 @@
+"""Fixtures for the shared war room: a real server on 127.0.0.1 (ephemeral port),
+consoles on real SQLite files, an in-memory keyring, an isolated environment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from console.config import load
+from console.model.clock import ManualClock
+from console.service import IncidentService
+from console.store import Store
+from console.sync import state
+from console.sync.client import SyncClient
+from console.sync.server import ServerLog, create_app, start_in_thread
+
+TOKEN = "test-token-0123456789abcdef"
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+class MemoryKeyring(KeyringBackend):
+    """An in-memory backend: what a test stores never leaves the process."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.items: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.items.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.items[(service, username)] = password
+
+    def delete_password(self, service, username):
+        from keyring.errors import PasswordDeleteError
+        if (service, username) not in self.items:
+            raise PasswordDeleteError(username)
+        del self.items[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    monkeypatch.setenv("INCIDENT_CONSOLE_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("INCIDENT_CONSOLE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("INCIDENT_CONSOLE_DB", raising=False)
+    monkeypatch.delenv("INCIDENT_CONSOLE_TOKEN", raising=False)
+    monkeypatch.setenv("INCIDENT_CONSOLE_ACTOR", "tester")
+
+
+@pytest.fixture
+def memory_keyring():
+    before = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(before)
+
+
+class Server:
+    """A real reference server in a thread; restartable on the same port and log."""
+
+    def __init__(self, path: Path, port: int = 0):
+        self.path = path
+        self.port = port
+        self.log: ServerLog | None = None
+        self.running = None
+
+    def start(self) -> Server:
+        self.log = ServerLog(self.path)
+        self.running = start_in_thread(create_app(self.log, [TOKEN]), port=self.port)
+        self.port = int(self.running.url.rsplit(":", 1)[1])
+        return self
+
+    def stop(self) -> None:
+        if self.running:
+            self.running.stop()
+            self.running = None
+        if self.log:
+            self.log.close()
+            self.log = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def rows(self) -> list[tuple]:
+        log = ServerLog(self.path)  # a second connection: read-only look at the file
+        try:
+            return log.conn.execute("SELECT server_seq, event_id, payload FROM log ORDER BY server_seq").fetchall()
+        finally:
+            log.close()
+
+    def http(self, token: str | None = TOKEN) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = Server(tmp_path / "server.db").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def make_server():
+    """Servers a test starts and stops itself (restarts, resets); all stopped at the end."""
+    made: list[Server] = []
+
+    def make(path: Path, port: int = 0, start: bool = True) -> Server:
+        srv = Server(path, port)
+        made.append(srv)
+        return srv.start() if start else srv
+
+    yield make
+    for srv in made:
+        srv.stop()
+
+
+@pytest.fixture
+def org():
+    return load(None)
+
+
+class Console:
+    """One person's console: its own database file, clock and service."""
+
+    def __init__(self, path: Path, org, actor: str, start: datetime = T0):
+        self.path = path
+        self.clock = ManualClock(start)
+        self.store = Store(path)
+        self.service = IncidentService(self.store, org, self.clock, actor)
+
+    def client(self, url: str, token: str = TOKEN, **kw) -> SyncClient:
+        kw.setdefault("sleep", lambda s: None)
+        kw.setdefault("random", lambda: 0.5)
+        kw.setdefault("timeout", 5.0)
+        if state.remote(self.store.conn) != url:
+            state.set_remote(self.store, url)
+        return SyncClient(self.service, url, token, **kw)
+
+    def sync(self, url: str, **kw) -> dict:
+        with self.client(url, **kw) as c:
+            return c.sync_once()
+
+    def event_ids(self) -> set[str]:
+        return {r[0] for r in self.store.conn.execute("SELECT event_id FROM events")}
+
+    def outbox(self) -> int:
+        return state.outbox_depth(self.store.conn)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+@pytest.fixture
+def consoles(tmp_path, org):
+    made: list[Console] = []
+
+    def make(name: str, actor: str | None = None) -> Console:
+        c = Console(tmp_path / f"{name}.db", org, actor or name)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.close()

@@ -1,0 +1,197 @@
+"""The reference server over real HTTP: auth, limits, validation, idempotency, long-poll."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+
+import pytest
+
+from console.model.errors import InputError
+from console.sync import protocol as wire
+from console.sync.server import ServerLog, load_tokens
+
+
+def ev(n: int = 0, **over) -> dict:
+    base = {
+        "event_id": str(uuid.UUID(int=n + 1, version=4)), "incident_id": "INC-1", "kind": "note_added",
+        "body": {"text": f"note {n}"}, "actor": "ana", "origin": "dev-a",
+        "hlc": f"1772355600000-{n:05d}", "at": "2026-03-01T09:00:00.000Z",
+    }
+    base.update(over)
+    return base
+
+
+def push(http, events, **extra):
+    return http.post("/v1/push", json={"protocol": 1, "client_id": "dev-a", "events": events, **extra})
+
+
+def test_health_needs_no_token(server):
+    with server.http(token=None) as http:
+        r = http.get("/v1/health")
+    assert r.status_code == 200 and r.json() == {"ok": True, "protocol": 1}
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token-0123456789", ""])
+def test_no_or_wrong_token_is_401_and_writes_nothing(server, token):
+    with server.http(token=token) as http:
+        for r in (push(http, [ev(1)]), http.get("/v1/pull"), http.post("/v1/echo", content=b"{}")):
+            assert r.status_code == 401
+            assert r.headers["www-authenticate"] == "Bearer"
+            assert "token" in r.json()["error"]
+    with server.http(token=None) as http:
+        r = http.post("/v1/push", json={"protocol": 1, "client_id": "x", "events": [ev(1)]},
+                      headers={"Authorization": "Basic " + "x" * 20})
+        assert r.status_code == 401
+    assert server.rows() == []
+
+
+def test_accept_duplicate_and_idempotency_mismatch(server):
+    with server.http() as http:
+        r = push(http, [ev(1), ev(2)])
+        assert r.status_code == 200
+        body = r.json()
+        assert [x["status"] for x in body["results"]] == ["accepted", "accepted"]
+        assert [x["server_seq"] for x in body["results"]] == [1, 2]
+        log_id = body["log_id"]
+
+        r = push(http, [ev(2), ev(3), ev(3)])
+        res = r.json()["results"]
+        assert [(x["status"], x["server_seq"]) for x in res] == [("duplicate", 2), ("accepted", 3), ("duplicate", 3)]
+
+        changed = ev(1, body={"text": "rewritten"})
+        r = push(http, [changed])
+        assert r.status_code == 422
+        res = r.json()["results"][0]
+        assert res["status"] == "rejected" and "idempotency mismatch" in res["error"]
+        assert r.json()["log_id"] == log_id
+    rows = server.rows()
+    assert [r[0] for r in rows] == [1, 2, 3]
+    assert json.loads(rows[0][2])["body"] == {"text": "note 1"}
+
+
+def test_invalid_events_are_rejected_with_reasons_never_500(server):
+    with server.http() as http:
+        bad = [ev(1, hlc="soon"), ev(2, body=[1]), "not an object", {"event_id": 5}, ev(3, kind="BAD KIND")]
+        r = push(http, bad)
+        assert r.status_code == 422
+        res = r.json()["results"]
+        assert all(x["status"] == "rejected" and x["error"] for x in res)
+        assert "hlc" in res[0]["error"] and "body" in res[1]["error"]
+        assert res[2]["event_id"] is None and res[3]["event_id"] is None
+        assert server.rows() == []
+        # A mixed batch stores the good ones and says which were refused.
+        r = push(http, [ev(4), ev(5, at="not a time")])
+        assert r.status_code == 200
+        assert [x["status"] for x in r.json()["results"]] == ["accepted", "rejected"]
+    assert len(server.rows()) == 1
+
+
+@pytest.mark.parametrize("content, ctype, status, words", [
+    (b"{not json", "application/json", 400, "malformed JSON"),
+    (b"\xff\xfe", "application/json", 400, "malformed JSON"),
+    (b"[1, 2]", "application/json", 400, "JSON object"),
+    (b'{"protocol": 9, "client_id": "a", "events": []}', "application/json", 400, "unsupported protocol"),
+    (b'{"protocol": 1, "client_id": "a", "events": "x"}', "application/json", 400, "events must be a list"),
+    (b'{"protocol": 1, "client_id": "a", "events": []}', "text/plain", 415, "application/json"),
+    (b"x" * (wire.MAX_BODY_BYTES + 1), "application/json", 413, "over 1000000 bytes"),
+])
+def test_bad_requests_get_a_clear_4xx_and_the_log_is_untouched(server, content, ctype, status, words):
+    with server.http() as http:
+        r = http.post("/v1/push", content=content, headers={"Content-Type": ctype})
+    assert r.status_code == status
+    assert words in r.json()["error"]
+    assert server.rows() == []
+
+
+def test_oversized_body_without_content_length_and_too_many_events(server):
+    def chunks():
+        for _ in range(20):
+            yield b" " * 60_000
+    with server.http() as http:
+        r = http.post("/v1/push", content=chunks(), headers={"Content-Type": "application/json"})
+        assert r.status_code == 413
+        r = push(http, [ev(i) for i in range(501)])
+        assert r.status_code == 413 and "limit is 500" in r.json()["error"]
+        r = http.get("/v1/push")
+        assert r.status_code == 405 and r.json()["error"]
+        r = http.get("/v1/nothing")
+        assert r.status_code == 404
+    assert server.rows() == []
+
+
+def test_pull_pages_and_cursor(server):
+    with server.http() as http:
+        push(http, [ev(i) for i in range(7)])
+        r = http.get("/v1/pull", params={"after": 0, "limit": 3}).json()
+        assert [e["server_seq"] for e in r["events"]] == [1, 2, 3]
+        assert r["next"] == 3 and r["has_more"] is True and r["head"] == 7
+        assert wire.event_problem(r["events"][0], from_server=True) is None
+        r = http.get("/v1/pull", params={"after": 6, "limit": 3}).json()
+        assert [e["server_seq"] for e in r["events"]] == [7] and r["has_more"] is False
+        r = http.get("/v1/pull", params={"after": 7}).json()
+        assert r["events"] == [] and r["next"] == 7
+        assert http.get("/v1/pull", params={"after": "x"}).status_code == 400
+        assert http.get("/v1/pull", params={"limit": 501}).status_code == 400
+
+
+def test_long_poll_wakes_when_someone_pushes(server):
+    got = {}
+
+    def wait_for_it():
+        with server.http() as http:
+            started = time.monotonic()
+            got["reply"] = http.get("/v1/pull", params={"after": 0, "wait": 20}, timeout=30).json()
+            got["elapsed"] = time.monotonic() - started
+
+    t = threading.Thread(target=wait_for_it)
+    t.start()
+    time.sleep(0.2)  # let the poll start waiting (ordering, not a speed assertion)
+    with server.http() as http:
+        push(http, [ev(1)])
+    t.join(25)
+    assert [e["server_seq"] for e in got["reply"]["events"]] == [1]
+    assert got["elapsed"] < 20  # woken by the push, not by the wait running out
+
+
+def test_long_poll_times_out_empty(server):
+    with server.http() as http:
+        r = http.get("/v1/pull", params={"after": 0, "wait": 0.2}).json()
+    assert r["events"] == [] and r["has_more"] is False
+
+
+def test_echo_is_authenticated_and_does_nothing(server):
+    with server.http() as http:
+        r = http.post("/v1/echo", content=b'{"protocol":1}', headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json() == {"ok": True, "bytes": 14}
+    assert server.rows() == []
+
+
+def test_log_keeps_its_id_across_restarts_and_refuses_foreign_files(tmp_path):
+    a = ServerLog(tmp_path / "s.db")
+    log_id = a.log_id
+    a.close()
+    assert ServerLog(tmp_path / "s.db").log_id == log_id
+    from console.store import Store
+    Store(tmp_path / "console.db").close()
+    with pytest.raises(InputError, match="not a server log"):
+        ServerLog(tmp_path / "console.db")
+    (tmp_path / "junk.db").write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(InputError):
+        ServerLog(tmp_path / "junk.db")
+
+
+def test_token_file(tmp_path):
+    f = tmp_path / "tokens"
+    f.write_text("# war room\n\nabcdefghijklmnopqrstuvwxyz\n")
+    assert load_tokens(f) == ["abcdefghijklmnopqrstuvwxyz"]
+    f.write_text("short\n")
+    with pytest.raises(InputError, match=r"tokens:1: token shorter"):
+        load_tokens(f)
+    f.write_text("# nothing\n")
+    with pytest.raises(InputError, match="no token"):
+        load_tokens(f)
+    with pytest.raises(InputError, match="cannot read"):
+        load_tokens(tmp_path / "missing")

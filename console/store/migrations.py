@@ -80,3 +80,45 @@ def m003_sync_dead_letters(db):
         )"""
     )
     db.execute("CREATE UNIQUE INDEX sync_dead_letters_event ON sync_dead_letters(event_id, direction)")
+
+
+@MIGRATIONS()
+def m004_metrics_facts(db):
+    """Per-incident facts the metrics read (issue 7): who was paged at which severity,
+    who responded first and who resolved, the cause, durations in seconds. Derived
+    from the event log like `incidents`; `rebuild` reproduces them."""
+    db.execute(
+        """CREATE TABLE incident_facts (
+            id TEXT PRIMARY KEY,
+            declared_service TEXT,
+            declared_layer TEXT,
+            cause_service TEXT,
+            cause_layer TEXT,
+            first_team TEXT,
+            resolved_by_team TEXT,
+            peak_severity TEXT NOT NULL,
+            tta_s REAL,
+            ttm_s REAL,
+            ttr_s REAL,
+            coord_s REAL,
+            teams_paged INTEGER NOT NULL,
+            teams_acked INTEGER NOT NULL,
+            severity_raises INTEGER NOT NULL,
+            team_changes INTEGER NOT NULL,
+            reescalations INTEGER NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE incident_pages (
+            incident_id TEXT NOT NULL,
+            team TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            paged_at TEXT NOT NULL,
+            acked_at TEXT,
+            PRIMARY KEY (incident_id, team, severity)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX incident_facts_declared ON incident_facts(declared_service, declared_layer)")
+    # Backfill from the log (facts only: the incidents table is not touched here).
+    from console.store import projections
+    projections.rebuild_facts(db.conn)

@@ -7,6 +7,7 @@ import sqlite3
 from console.model.clock import iso
 from console.model.escalation import next_open
 from console.model.incident import Incident, fold
+from console.model.metrics import facts_of
 from console.model.org import severity_rank
 from console.store import events
 
@@ -64,15 +65,19 @@ def upsert(conn: sqlite3.Connection, inc: Incident) -> None:
 
 def refresh(conn: sqlite3.Connection, incident_id: str) -> Incident | None:
     """Re-fold one incident from its events and store its row."""
-    inc = fold(events.for_incident(conn, incident_id))
+    evs = events.for_incident(conn, incident_id)
+    inc = fold(evs)
     if inc is not None and inc.declared_at is not None:
         upsert(conn, inc)
+        store_facts(conn, inc, evs)
     return inc
 
 
 def rebuild(conn: sqlite3.Connection) -> int:
     """Drop every projection row and fold them all again from the log."""
     conn.execute("DELETE FROM incidents")
+    conn.execute("DELETE FROM incident_facts")
+    conn.execute("DELETE FROM incident_pages")
     count = 0
     current: list = []
     last_id = None
@@ -96,7 +101,48 @@ def _store(conn, evs) -> int:
     if inc is None or inc.declared_at is None:
         return 0
     upsert(conn, inc)
+    store_facts(conn, inc, evs)
     return 1
+
+
+# ---- metrics facts (issue 7, metrics helper): incident_facts + incident_pages, derived
+# from the same events in the same transaction; see console/model/metrics.py.
+FACT_COLUMNS = (
+    "id", "declared_service", "declared_layer", "cause_service", "cause_layer", "first_team",
+    "resolved_by_team", "peak_severity", "tta_s", "ttm_s", "ttr_s", "coord_s", "teams_paged",
+    "teams_acked", "severity_raises", "team_changes", "reescalations",
+)
+
+
+def store_facts(conn: sqlite3.Connection, inc: Incident, evs) -> None:
+    facts, pages = facts_of(inc, evs)
+    row = facts.to_dict()
+    conn.execute(f"INSERT OR REPLACE INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
+                 f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)})", [row[c] for c in FACT_COLUMNS])
+    conn.execute("DELETE FROM incident_pages WHERE incident_id = ?", [inc.id])
+    conn.executemany("INSERT INTO incident_pages (incident_id, team, severity, paged_at, acked_at) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     [(inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages])
+
+
+def rebuild_facts(conn: sqlite3.Connection) -> int:
+    """Only the metrics facts, from the log (the migration that adds them backfills so)."""
+    conn.execute("DELETE FROM incident_facts")
+    conn.execute("DELETE FROM incident_pages")
+    count = 0
+    for incident_id in events.incident_ids(conn):
+        evs = events.for_incident(conn, incident_id)
+        inc = fold(evs)
+        if inc is not None and inc.declared_at is not None:
+            store_facts(conn, inc, evs)
+            count += 1
+    return count
+
+
+def facts_snapshot(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
+    facts = conn.execute(f"SELECT {', '.join(FACT_COLUMNS)} FROM incident_facts ORDER BY id").fetchall()
+    pages = conn.execute("SELECT * FROM incident_pages ORDER BY incident_id, team, severity").fetchall()
+    return facts, pages
 
 
 def snapshot(conn: sqlite3.Connection) -> list[tuple]:

@@ -1,0 +1,412 @@
+"""Learning from history, the pure half: what each metric means, per-incident facts
+folded from events, percentiles, the maturity comparison and the data-driven
+suggestions. The SQL that runs these over a whole store lives in console/metrics.
+
+Definitions (the README repeats them):
+- start: impact start when recorded, else declared.
+- TTA / TTM / TTR: start -> first acknowledged page / mitigated (status monitoring or
+  resolved) / resolved. MTTx is the mean; median and p90 beside it (linear
+  interpolation between closest ranks).
+- first responding team: the incident's responsible team when its first page was
+  acknowledged (or at declaration if nothing was acknowledged).
+- resolving team: the team named at resolve (`--by-team`), else the team the matrix in
+  force makes responsible for the eventual cause (its owner), else the responsible
+  team at resolution.
+- cause: the service named at resolve (`--cause`), else the last added service, else
+  the first declared service; cause layer likewise, else the first declared layer.
+- mis-escalated (resolved incidents only): a team was paged at a severity whose rules,
+  resolved against the eventual cause with the matrix in force, would not page it
+  ("mis-paged"), or the first responding team is not the resolving team ("mis-routed").
+- coordination time: declared -> the moment every paged team had acknowledged, over
+  incidents that paged two or more teams and where all of them acknowledged.
+- prevented: declared as prevented, or a near-miss (final severity SEV5).
+- re-escalations: severity raises plus changes of responsible team after declaring.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from console.model.clock import iso
+from console.model.incident import Event, Incident
+from console.model.org import MaturityLevel, Org, severity_rank
+from console.model.responsibility import resolve_role, responsible_team, scope_of, team_for
+
+NEAR_MISS_SEVERITY = "SEV5"
+MIN_HISTORY = 3          # fewer similar incidents than this is not a pattern
+SUGGEST_SHARE = 0.6      # a resolver this dominant is worth a matrix change
+PERCENTILES = (0.5, 0.9)
+
+
+# ------------------------------------------------------------------ percentiles
+
+
+def rank_bounds(n: int, p: float) -> tuple[int, int, float]:
+    """Zero-based ranks around the p-quantile of n sorted values, and the fraction
+    between them. The SQL computes the same ranks with the same float arithmetic."""
+    pos = (n - 1) * p
+    lo = int(pos)
+    hi = lo + (1 if pos > lo else 0)
+    return lo, hi, pos - lo
+
+
+def interpolate(lo_value: float, hi_value: float, frac: float) -> float:
+    return lo_value + (hi_value - lo_value) * frac
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    lo, hi, frac = rank_bounds(len(ordered), p)
+    return interpolate(ordered[lo], ordered[hi], frac)
+
+
+def summary(values_seconds: Sequence[float]) -> dict:
+    """n, mean, median, p90 in minutes (the Python twin of the SQL aggregate)."""
+    vals = [v / 60 for v in values_seconds]
+    if not vals:
+        return {"n": 0, "mean": None, "median": None, "p90": None}
+    return {"n": len(vals), "mean": sum(vals) / len(vals), "median": percentile(vals, 0.5),
+            "p90": percentile(vals, 0.9)}
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# ------------------------------------------------------------------ per-incident facts
+
+
+@dataclass(frozen=True)
+class Page:
+    """One team paged at one severity's step (remaining ticks only)."""
+
+    team: str
+    severity: str
+    paged_at: str
+    acked_at: str | None
+
+
+@dataclass(frozen=True)
+class Facts:
+    id: str
+    declared_service: str | None
+    declared_layer: str | None
+    cause_service: str | None
+    cause_layer: str | None
+    first_team: str | None
+    resolved_by_team: str | None  # only when named at resolve
+    peak_severity: str
+    tta_s: float | None
+    ttm_s: float | None
+    ttr_s: float | None
+    coord_s: float | None
+    teams_paged: int
+    teams_acked: int
+    severity_raises: int
+    team_changes: int
+    reescalations: int
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds()
+
+
+def step_severity(step_key: str) -> str:
+    return str(step_key).split("+", 1)[0]
+
+
+def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]:
+    """Everything the metrics need from one incident, folded from its events
+    (ordered like the fold, so arrival order never matters)."""
+    evs = sorted(events, key=lambda e: e.sort_key)
+    removed = {eid for e in evs if e.kind == "step_unticked" for eid in e.body.get("removes", [])}
+    declared = next((e for e in evs if e.kind == "declared"), None)
+    dbody = declared.body if declared else {}
+    declared_service = (dbody.get("services") or [None])[0]
+    declared_layer = (dbody.get("layers") or [None])[0]
+
+    team = dbody.get("responsible_team")
+    first_team = None
+    first_ack_at = None
+    team_changes = severity_raises = 0
+    severity = dbody.get("severity")
+    peak = severity or inc.severity
+    cause_service, cause_layer = declared_service, declared_layer
+    resolved_body: dict = {}
+    paged: dict[tuple[str, str], list] = {}
+    team_acked: dict[str, datetime] = {}
+    for ev in evs:
+        b = ev.body
+        if ev.kind == "service_added":
+            cause_service, cause_layer = b.get("service"), b.get("layer") or cause_layer
+            new = b.get("responsible_team")
+            if new and new != team:
+                team_changes += team is not None
+                team = new
+        elif ev.kind == "severity_set" and b.get("severity"):
+            if severity and severity_rank(b["severity"]) < severity_rank(severity):
+                severity_raises += 1
+            severity = b["severity"]
+            if severity_rank(severity) < severity_rank(peak):
+                peak = severity
+        elif ev.kind == "step_ticked" and ev.event_id not in removed:
+            acked = b.get("mark") == "acknowledged"
+            if acked and (first_ack_at is None or ev.when < first_ack_at):
+                first_ack_at, first_team = ev.when, team
+            sev = step_severity(b.get("step", ""))
+            for t in b.get("teams") or []:
+                slot = paged.setdefault((t, sev), [ev.when, None])
+                slot[0] = min(slot[0], ev.when)
+                if acked:
+                    slot[1] = ev.when if slot[1] is None else min(slot[1], ev.when)
+                    team_acked[t] = min(team_acked.get(t, ev.when), ev.when)
+        elif ev.kind == "resolved":
+            resolved_body = b
+        elif ev.kind == "reopened":
+            resolved_body = {}
+    if first_team is None:
+        first_team = dbody.get("responsible_team")
+    if resolved_body.get("cause_service"):
+        cause_service = resolved_body["cause_service"]
+        cause_layer = resolved_body.get("cause_layer") or cause_layer
+    resolved_by = None if inc.open else resolved_body.get("resolved_by_team")
+
+    teams = {t for t, _ in paged}
+    coord = None
+    if len(teams) >= 2 and teams <= set(team_acked) and inc.declared_at:
+        coord = _seconds(inc.declared_at, max(team_acked.values()))
+    start = inc.detected_at
+    facts = Facts(
+        id=inc.id, declared_service=declared_service, declared_layer=declared_layer,
+        cause_service=cause_service, cause_layer=cause_layer, first_team=first_team,
+        resolved_by_team=resolved_by, peak_severity=peak,
+        tta_s=_seconds(start, inc.acknowledged_at), ttm_s=_seconds(start, inc.mitigated_at),
+        ttr_s=None if inc.open else _seconds(start, inc.resolved_at), coord_s=coord,
+        teams_paged=len(teams), teams_acked=len(teams & set(team_acked)),
+        severity_raises=severity_raises, team_changes=team_changes,
+        reescalations=severity_raises + team_changes,
+    )
+    pages = [Page(t, sev, iso(at), iso(ack)) for (t, sev), (at, ack) in sorted(paged.items())]
+    return facts, pages
+
+
+# ------------------------------------------------------------------ the matrix, judged
+
+
+def cause_key(service: str | None, layer: str | None) -> str:
+    return f"{service or ''}|{layer or ''}"
+
+
+def matrix_teams(org: Org, cause_service: str | None, cause_layer: str | None,
+                 severity: str) -> set[str] | None:
+    """Teams the matrix in force would page at `severity` if it had known the cause:
+    the cause's responsible team plus every team the severity's rules resolve to.
+    None when the cause is unknown to this org (nothing to judge against)."""
+    if cause_service in org.services:
+        scope = scope_of(org, [], [cause_service])
+    elif cause_layer in org.layers:
+        scope = scope_of(org, [cause_layer], [])
+    else:
+        return None
+    teams: set[str] = set()
+    owner = responsible_team(org, scope)
+    if owner:
+        teams.add(owner.id)
+    for rule in org.rules_for(severity):
+        for role in rule.targets:
+            teams.update(c.team for c in resolve_role(org, role, scope) if c.team)
+    return teams
+
+
+def cause_owner(org: Org, cause_service: str | None, cause_layer: str | None) -> str | None:
+    """The team the matrix makes responsible for the cause (principle 1: its owner)."""
+    if cause_service in org.services:
+        team = responsible_team(org, scope_of(org, [], [cause_service]))
+    elif cause_layer in org.layers:
+        team = responsible_team(org, scope_of(org, [cause_layer], []))
+    else:
+        return None
+    return team.id if team else None
+
+
+def layer_first_team(org: Org, layer: str) -> str | None:
+    """Who the domain matrix sends first for a bare layer (its first domain)."""
+    for domain in org.domains_of_layer(layer):
+        team = team_for(org, domain.id, domain.first, ())
+        if team:
+            return team.id
+    return None
+
+
+# ------------------------------------------------------------------ maturity
+
+
+INDICATORS = (
+    # id, label, threshold attribute, kind, unit
+    ("mttr", "MTTR (mean)", "mttr_max_minutes", "max", "min"),
+    ("mis_escalation", "mis-escalation rate", "mis_escalation_max", "max", "rate"),
+    ("coordination", "cross-team coordination (mean)", "coordination_max_minutes", "max", "min"),
+    ("prevention", "prevention rate", "prevention_min", "min", "rate"),
+)
+
+
+def meets(value: float, bound: float | None, kind: str) -> bool:
+    """Upper bounds are strict ('< 30 min'), the lower bound too ('> 80%')."""
+    if bound is None:
+        return True
+    return value < bound if kind == "max" else value > bound
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "no data"
+    return f"{value * 100:.1f}%" if unit == "rate" else f"{value:.1f} min"
+
+
+def fmt_bound(bound: float, kind: str, unit: str) -> str:
+    op = "<" if kind == "max" else ">"
+    return f"{op} {fmt_value(bound, unit)}"
+
+
+def indicator_level(value: float, levels: Sequence[MaturityLevel], attr: str, kind: str) -> int:
+    met = 0
+    for lvl in sorted(levels, key=lambda m: m.level):
+        if not meets(value, getattr(lvl, attr), kind):
+            break
+        met = lvl.level
+    return met
+
+
+def assess(values: dict[str, float | None], levels: Sequence[MaturityLevel]) -> dict:
+    """Per indicator the highest level whose thresholds it meets; overall the lowest
+    of those (indicators without data are reported, not counted); and what stands
+    between the overall level and the next one."""
+    levels = sorted(levels, key=lambda m: m.level)
+    names = {m.level: m.name for m in levels}
+    names[0] = "below " + (levels[0].name if levels else "level 1")
+    indicators = []
+    for ident, label, attr, kind, unit in INDICATORS:
+        value = values.get(ident)
+        level = None if value is None else indicator_level(value, levels, attr, kind)
+        indicators.append({
+            "id": ident, "label": label, "value": value, "text": fmt_value(value, unit), "unit": unit,
+            "level": level, "level_name": names.get(level) if level is not None else None,
+            "thresholds": {str(m.level): (fmt_bound(getattr(m, attr), kind, unit)
+                                          if getattr(m, attr) is not None else None) for m in levels},
+        })
+    known = [i["level"] for i in indicators if i["level"] is not None]
+    overall = min(known) if known else 0
+    top = levels[-1].level if levels else 0
+    nxt = next((m for m in levels if m.level == overall + 1), None)
+    gaps = []
+    if nxt is not None:
+        for (ident, label, attr, kind, unit), ind in zip(INDICATORS, indicators, strict=True):
+            bound = getattr(nxt, attr)
+            value = ind["value"]
+            if bound is None:
+                continue
+            if value is None:
+                gaps.append({"indicator": ident, "value": None, "needs": fmt_bound(bound, kind, unit),
+                             "text": f"{label}: no data yet (level {nxt.level} needs {fmt_bound(bound, kind, unit)})"})
+            elif not meets(value, bound, kind):
+                delta = value - bound if kind == "max" else bound - value
+                gaps.append({"indicator": ident, "value": value, "needs": fmt_bound(bound, kind, unit),
+                             "short_by": delta,
+                             "text": f"{label} is {fmt_value(value, unit)}; level {nxt.level} needs "
+                                     f"{fmt_bound(bound, kind, unit)} ({_delta(delta, kind, unit)})"})
+    return {
+        "level": overall, "name": names.get(overall, ""), "indicators": indicators,
+        "next_level": nxt.level if nxt else None, "next_name": nxt.name if nxt else None,
+        "next_traits": list(nxt.traits) if nxt else [], "gaps": gaps, "top_level": top,
+    }
+
+
+def _delta(delta: float, kind: str, unit: str) -> str:
+    amount = f"{delta * 100:.1f} points" if unit == "rate" else f"{delta:.1f} min"
+    return f"{amount} {'less' if kind == 'max' else 'more'}"
+
+
+# ------------------------------------------------------------------ patterns and prediction
+
+
+@dataclass(frozen=True)
+class Prediction:
+    team: str
+    count: int
+    total: int
+    share: float
+    basis: str  # "service" | "layer"
+    key: str
+
+
+def predict(resolvers: dict[str, int], basis: str, key: str, min_n: int = MIN_HISTORY) -> Prediction | None:
+    """The team that resolved most similar incidents; ties go to the team id first
+    in alphabetical order so the answer is stable."""
+    total = sum(resolvers.values())
+    if total < min_n:
+        return None
+    team, count = sorted(resolvers.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    return Prediction(team, count, total, count / total, basis, key)
+
+
+def top(counter: Counter) -> tuple[str | None, int]:
+    if not counter:
+        return None, 0
+    return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))[0]
+
+
+def matrix_suggestions(rows: Iterable[tuple[str, str | None, str | None, int]], *, kind: str,
+                       subject, team_name, matrix_first=None, min_n: int = MIN_HISTORY,
+                       share: float = SUGGEST_SHARE) -> list[dict]:
+    """rows: (key, first responding team, resolving team, count) of resolved incidents.
+    A suggestion when one team resolves most of a key's incidents but another team
+    responded first (or the matrix routes them elsewhere). subject(key) names the
+    incidents ("Data & Persistence incidents")."""
+    first: dict[str, Counter] = {}
+    resolved: dict[str, Counter] = {}
+    for key, first_team, resolving_team, n in rows:
+        if key is None:
+            continue
+        first.setdefault(key, Counter())[first_team] += n
+        resolved.setdefault(key, Counter())[resolving_team] += n
+    out = []
+    for key in sorted(resolved):
+        total = sum(resolved[key].values())
+        winner, wins = top(resolved[key])
+        if winner is None or total < min_n or wins / total < share:
+            continue
+        opener, opens = top(first[key])
+        planned = matrix_first(key) if matrix_first else None
+        if opener != winner:
+            reason = f"but {team_name(opener)} responded first in {opens / total:.0%} ({opens}/{total})"
+            change = "first_responder"
+        elif planned and planned != winner:
+            reason = f"but the matrix routes them to {team_name(planned)} first"
+            change = "matrix"
+        else:
+            continue
+        out.append({
+            "kind": kind, "key": key, "resolver": winner, "resolver_share": wins / total,
+            "resolved": wins, "total": total, "first_responder": opener,
+            "first_share": opens / total, "matrix_first": planned, "change": change,
+            "text": f"{subject(key)} were resolved by {team_name(winner)} in "
+                    f"{wins / total:.0%} of cases ({wins}/{total}), {reason}: "
+                    f"page {team_name(winner)} first for them.",
+        })
+    out.sort(key=lambda s: (-s["total"] * s["resolver_share"], s["kind"], s["key"]))
+    return out
+
+
+def finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None

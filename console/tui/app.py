@@ -1,0 +1,163 @@
+"""The console app: screens over one IncidentService and one injected Clock.
+
+Commits reach the screens as a message (service.subscribe -> IncidentChanged), never
+by polling; a 1 s timer per visible screen moves the countdowns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+
+from console import config
+from console.tui.board_source import BoardSource
+from console.tui.palette import ConsoleCommands
+from console.tui.screens.board import BoardScreen
+from console.tui.screens.declare import DeclareScreen
+from console.tui.screens.help import HelpScreen
+from console.tui.screens.matrix import MatrixScreen
+from console.tui.screens.room import RoomScreen
+from console.tui.themes import (
+    DEFAULT_THEME,
+    NO_COLOR_THEME,
+    TEXT_MARKERS,
+    VARIABLE_DEFAULTS,
+    load_themes,
+)
+
+
+class IncidentChanged(Message):
+    """An incident's events changed (a local command or a pulled remote event)."""
+
+    def __init__(self, incident_id: str):
+        super().__init__()
+        self.incident_id = incident_id
+
+
+class ConsoleApp(App):
+    TITLE = "Incident Console"
+    HELP = "Keys that work on every screen."
+
+    CSS = """
+    Screen { background: $background; }
+    Footer { background: $panel; }
+    """
+
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("question_mark", "help", "Help"),
+        Binding("ctrl+t", "cycle_theme", "Theme"),
+    ]
+
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
+
+    def __init__(self, service, clock=None, *, theme: str | None = None, persist_theme: bool = True,
+                 banner: str = "", board_source: BoardSource | None = None):
+        super().__init__()
+        self.service = service
+        self.clock = clock or service.clock
+        self.banner = banner
+        self.persist_theme = persist_theme
+        self.board_source = board_source or BoardSource(service)
+        self.console_themes, self.theme_problems = load_themes(config.config_dir() / "themes")
+        for ct in self.console_themes.values():
+            self.register_theme(ct.theme)
+        wanted = theme or config.user_settings().get("theme") or (
+            NO_COLOR_THEME if self.no_color else DEFAULT_THEME)
+        if wanted not in self.console_themes:
+            if theme:
+                self.theme_problems.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.console_themes else next(iter(self.console_themes))
+        self.theme = wanted
+        self._unsubscribe = None
+
+    # ------------------------------------------------------------ lifecycle
+    def get_default_screen(self) -> Screen:
+        return BoardScreen()
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self.service.subscribe(self._committed)
+        for problem in self.theme_problems:
+            self.notify(problem, title="Theme file skipped", severity="warning", timeout=12)
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.board_source.close()
+
+    def _committed(self, incident_id: str) -> None:
+        # Called by the service after a commit, possibly from another thread:
+        # post_message is thread-safe and turns it into a message on our loop.
+        self.post_message(IncidentChanged(incident_id))
+
+    def on_incident_changed(self, message: IncidentChanged) -> None:
+        for stack_screen in self.screen_stack:
+            changed = getattr(stack_screen, "incident_changed", None)
+            if changed:
+                changed(message.incident_id)
+
+    # ------------------------------------------------------------ themes
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def severity_markers(self) -> dict[str, str]:
+        """Glyphs before each SEV. Under NO_COLOR every theme uses the text markers."""
+        ct = self.console_themes.get(self.theme)
+        if self.no_color or ct is None or not ct.markers:
+            return dict(TEXT_MARKERS)
+        return dict(ct.markers)
+
+    def set_console_theme(self, name: str) -> None:
+        if name not in self.console_themes:
+            self.notify(f"unknown theme {name!r}", severity="error")
+            return
+        self.theme = name
+        if self.persist_theme:
+            try:
+                config.save_user_setting("theme", name)
+            except OSError as exc:
+                self.notify(f"theme not saved: {exc}", severity="warning")
+        self.notify(f"theme: {self.console_themes[name].label}", timeout=2)
+
+    def action_cycle_theme(self) -> None:
+        names = list(self.console_themes)
+        i = names.index(self.theme) if self.theme in names else -1
+        self.set_console_theme(names[(i + 1) % len(names)])
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Textual's own theme picker lists its built-in themes too; ours lists ours.
+        for command in super().get_system_commands(screen):
+            if command.title != "Theme":
+                yield command
+
+    # ------------------------------------------------------------ navigation
+    def open_incident(self, incident_id: str) -> None:
+        screen = self.screen
+        if isinstance(screen, RoomScreen) and screen.incident_id == incident_id:
+            return
+        self.push_screen(RoomScreen(incident_id))
+
+    def action_declare(self) -> None:
+        def declared(incident_id: str | None) -> None:
+            if incident_id:
+                self.open_incident(incident_id)
+
+        self.push_screen(DeclareScreen(), declared)
+
+    def action_board(self) -> None:
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_matrix(self) -> None:
+        if not isinstance(self.screen, MatrixScreen):
+            self.push_screen(MatrixScreen())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+

@@ -1,0 +1,73 @@
+"""ctrl+p: every action of the screen you are on, every global action, "open
+INC-…" for any incident (open ones listed, any other by its number), and themes."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from console.model.errors import InputError
+
+
+class ConsoleCommands(Provider):
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        screen = self.screen
+        out: list[tuple[str, object, str]] = [
+            ("Declare incident", app.action_declare, "open the declare form"),
+            ("Board", app.action_board, "back to the board of open incidents"),
+            ("Matrix explorer", app.action_matrix, "the whole org model and model check"),
+            ("Help: every key", app.action_help, "every binding of every screen"),
+            ("Theme: next", app.action_cycle_theme, "cycle through the themes (ctrl+t)"),
+        ]
+        for ct in app.console_themes.values():
+            out.append((f"Theme: {ct.label}", partial(app.set_console_theme, ct.name), f"switch to {ct.name}"))
+        screen_name = getattr(screen, "TITLE", "Screen")
+        for binding in type(screen).BINDINGS:
+            action = binding.action
+            if action.startswith(("pick(", "scroll(", "app.")) or action in ("back", "top", "bottom"):
+                continue
+            label = f"{screen_name}: {binding.description or action}"
+            if label not in (c[0] for c in out):
+                out.append((label, partial(screen.run_action, action), f"key {binding.key}"))
+        out.append(("Quit", app.action_quit, "leave the console (ctrl+q)"))
+        return out
+
+    def _incidents(self, query: str) -> list[tuple[str, object, str]]:
+        app = self.app
+        out = []
+        try:
+            rows = app.service.board(limit=50)
+        except Exception:  # noqa: BLE001 - the palette must never break on a read
+            rows = []
+        seen = set()
+        for row in rows:
+            seen.add(row["id"])
+            out.append((f"open {row['id']} · {row['severity']} · {row['title']}",
+                        partial(app.open_incident, row["id"]), f"{row['status']} · {row['layers'] or '—'}"))
+        number = re.search(r"\d+", query or "")
+        if number:
+            try:
+                incident_id = app.service.resolve_id(number.group(0))
+            except InputError:
+                incident_id = None
+            if incident_id and incident_id not in seen:
+                inc = app.service.get(incident_id)  # one incident's events: a key lookup
+                out.insert(0, (f"open {inc.id} · {inc.severity} · {inc.title}",
+                               partial(app.open_incident, inc.id), inc.status))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+        for name, callback, help_text in self._incidents("")[:20]:
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in [*self._commands(), *self._incidents(query)]:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)

@@ -1,0 +1,145 @@
+"""Home: the board of incidents, most severe and most overdue first."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from console.tui.board_source import BoardQuery
+from console.tui.format import local_time
+from console.tui.widgets.board_table import BoardTable, header_text
+from console.tui.widgets.topbar import TopBar
+
+
+class BoardHeader(Static):
+    DEFAULT_CSS = """
+    BoardHeader { height: 1; background: $panel; color: $text-muted; text-style: bold; padding: 0 0; }
+    """
+
+    def render(self):
+        return header_text(self.size.width)
+
+
+class BoardScreen(Screen):
+    TITLE = "Board"
+    HELP = "Open incidents, most severe and most overdue first. Enter opens the incident room."
+
+    DEFAULT_CSS = """
+    BoardScreen #filter-row { height: auto; display: none; }
+    BoardScreen #filter-row.shown { display: block; }
+    BoardScreen #filter { border: tall $accent; }
+    BoardScreen #status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
+    """
+
+    BINDINGS = [
+        Binding("n", "declare", "Declare"),
+        Binding("slash", "filter", "Filter"),
+        Binding("r", "toggle_resolved", "Resolved"),
+        Binding("m", "matrix", "Matrix"),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+        Binding("q", "app.quit", "Quit", show=False),
+    ]
+
+    def __init__(self):
+        super().__init__(id="board")
+        self.include_resolved = False
+        self._dirty = False
+        self._timer = None
+
+    def compose(self) -> ComposeResult:
+        app = self.app
+        yield TopBar(id="topbar")
+        with Horizontal(id="filter-row"):
+            yield Input(placeholder="filter: id, title, severity, status, layer, service, commander",
+                        id="filter")
+        yield BoardHeader()
+        yield BoardTable(app.board_source, app.clock, app.service.org.overdue_after_seconds, id="table")
+        yield Static("", id="status")
+        yield Footer()
+
+    @property
+    def table(self) -> BoardTable:
+        return self.query_one(BoardTable)
+
+    def on_mount(self) -> None:
+        self.table.set_query(BoardQuery())
+        self.table.focus()
+        self._timer = self.set_interval(1.0, self.redraw, name="board-countdowns")
+        self.redraw()
+
+    # ------------------------------------------------------------ live updates
+    def redraw(self) -> None:
+        """Once a second: countdowns and ages move; nothing is fetched."""
+        self.query_one(TopBar).refresh()
+        self.table.refresh()
+
+    def incident_changed(self, incident_id: str) -> None:
+        if self.is_current:
+            self.table.reload()
+        else:
+            self._dirty = True
+
+    def on_screen_suspend(self) -> None:
+        if self._timer and not self.app.screen.is_modal:
+            self._timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._timer:
+            self._timer.resume()
+        if self._dirty:
+            self._dirty = False
+            self.table.reload()
+        self.redraw()
+
+    def on_board_table_loaded(self, message: BoardTable.Loaded) -> None:
+        self._status()
+
+    def _status(self) -> None:
+        t = self.table
+        what = "incidents" if self.include_resolved else "open incidents"
+        parts = [f"{t.count:,} {what}"]
+        if t.query_.text:
+            parts.append(f"filter “{t.query_.text}”")
+        parts.append("resolved shown (r hides)" if self.include_resolved else "r shows resolved")
+        parts.append(f"as of {local_time(self.app.clock.now())}")
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    # ------------------------------------------------------------ actions
+    def on_board_table_open(self, message: BoardTable.Open) -> None:
+        self.app.open_incident(message.incident_id)
+
+    def action_declare(self) -> None:
+        self.app.action_declare()
+
+    def action_matrix(self) -> None:
+        self.app.action_matrix()
+
+    def action_toggle_resolved(self) -> None:
+        self.include_resolved = not self.include_resolved
+        self.table.set_query(BoardQuery(self.include_resolved, self.table.query_.text))
+        self._status()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter-row").add_class("shown")
+        self.query_one("#filter", Input).focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value:
+            box.value = ""
+        self.query_one("#filter-row").remove_class("shown")
+        self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.table.set_query(BoardQuery(self.include_resolved, event.value.strip()))
+            self._status()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            if not event.value.strip():
+                self.query_one("#filter-row").remove_class("shown")
+            self.table.focus()

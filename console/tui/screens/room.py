@@ -1,0 +1,295 @@
+"""The incident room: where the commander lives during an incident.
+
+Every key here calls the service; the screen redraws from what the service says
+(a commit arrives as an IncidentChanged message, and a 1 s timer moves countdowns).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from console import config
+from console.model.errors import ConsoleError, InputError
+from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
+from console.tui.screens.prompts import ChoiceModal, HandoffModal, TextModal
+from console.tui.widgets.checklist import Checklist
+from console.tui.widgets.responsibility import ResponsibilityPanel
+from console.tui.widgets.room_header import RoomHeader
+from console.tui.widgets.timeline import Timeline
+from console.tui.widgets.topbar import TopBar
+
+
+class Pane(VerticalScroll):
+    """A titled scrolling pane that also scrolls with j/k when focused."""
+
+    DEFAULT_CSS = """
+    Pane { border: round $panel-lighten-2; border-title-color: $text-muted; height: 1fr; }
+    Pane:focus-within { border: round $accent; border-title-color: $accent; }
+    """
+    BINDINGS = [
+        Binding("j", "scroll_down", "Down", show=False),
+        Binding("k", "scroll_up", "Up", show=False),
+    ]
+
+
+class RoomScreen(Screen):
+    TITLE = "Incident room"
+    HELP = "One incident: escalation checklist, responsibility, timeline."
+
+    DEFAULT_CSS = """
+    RoomScreen #checklist-pane { height: auto; max-height: 45%; min-height: 6; }
+    RoomScreen #lower { height: 1fr; }
+    RoomScreen #responsibility-pane { width: 62; }
+    RoomScreen #timeline-pane { width: 1fr; }
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Back"),
+        Binding("space", "tick", "Notified"),
+        Binding("a", "ack", "Ack'd"),
+        Binding("x", "untick", "Untick", show=False),
+        Binding("n", "note", "Note"),
+        Binding("s", "severity", "Severity"),
+        Binding("u", "status", "Status"),
+        Binding("h", "handoff", "Handoff"),
+        Binding("c", "accept", "Accept"),
+        Binding("o", "assign", "Assign", show=False),
+        Binding("R", "resolve", "Resolve"),
+        Binding("e", "export", "Export"),
+        Binding("m", "matrix", "Matrix", show=False),
+    ]
+
+    def __init__(self, incident_id: str):
+        super().__init__(id=f"room-{incident_id}")
+        self.incident_id = incident_id
+        self.inc = None
+        self.responsibility: dict | None = None
+        self._contacts: dict[str, list[dict]] = {}
+        self._announced: set[str] | None = None
+        self._dirty = False
+        self._timer = None
+
+    @property
+    def service(self):
+        return self.app.service
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(title=f"Incident room {self.incident_id}")
+        yield RoomHeader(id="header")
+        with VerticalScroll(id="checklist-pane") as pane:
+            pane.border_title = "Escalation  (space notified · a ack'd · x untick)"
+            pane.can_focus = False
+            yield Checklist(id="checklist")
+        with Horizontal(id="lower"):
+            with Pane(id="responsibility-pane") as rp:
+                rp.border_title = "Responsibility"
+                yield ResponsibilityPanel(id="responsibility")
+            with Pane(id="timeline-pane") as tp:
+                tp.border_title = "Timeline  (n adds a note)"
+                yield Vertical(Timeline(id="timeline"))
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(Checklist).focus()
+        self._timer = self.set_interval(1.0, self.redraw, name="room-countdowns")
+
+    # ------------------------------------------------------------ data
+    def reload(self) -> None:
+        """Re-read the incident (after a commit). Responsibility and contacts depend
+        on scope and severity, not on time, so they are computed here, once."""
+        self.inc = self.service.get(self.incident_id)
+        self.responsibility = self.service.responsibility(self.inc)
+        self._contacts = {}
+        self.query_one(ResponsibilityPanel).show(self.responsibility)
+        timeline = self.query_one(Timeline)
+        grew = len(self.inc.timeline) != len(timeline.entries)
+        timeline.show(self.inc.timeline)
+        if grew:
+            self.query_one("#timeline-pane").scroll_end(animate=False)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Countdowns: plan against the injected clock now; announce steps that fell due."""
+        if self.inc is None:
+            return
+        now = self.app.clock.now()
+        steps = self.service.plan(self.inc, now)
+        for step in steps:
+            if step.key not in self._contacts:
+                self._contacts[step.key] = self.service.step_contacts(self.inc, step)
+        self.query_one(Checklist).set_steps(steps, self._contacts, now)
+        meaning = self.responsibility["severity_meaning"] if self.responsibility else ""
+        self.query_one(RoomHeader).show(self.inc, meaning, now)
+        self.query_one(TopBar).refresh()
+        self._announce(steps)
+
+    def _announce(self, steps) -> None:
+        falling = {s.key for s in steps if s.state in ("due", "overdue")}
+        if self._announced is None:  # what was already due when the room opened is not news
+            self._announced = falling
+            return
+        fresh = [s for s in steps if s.key in falling - self._announced]
+        self._announced |= falling
+        for step in fresh:
+            who = ", ".join(step.targets)
+            self.app.notify(f"{self.incident_id}: step {step.key} is due — notify {who}",
+                            title="Escalation due", severity="warning", timeout=8)
+            self.app.bell()
+
+    def incident_changed(self, incident_id: str) -> None:
+        if incident_id != self.incident_id:
+            return
+        if self.is_current or self.app.screen.is_modal:
+            self.reload()
+        else:
+            self._dirty = True
+
+    def on_screen_suspend(self) -> None:
+        # Hidden behind another screen: stop the clock work. Under a modal the room
+        # still shows, so its countdowns keep moving.
+        if self._timer and not self.app.screen.is_modal:
+            self._timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._timer:
+            self._timer.resume()
+        if self._dirty:
+            self._dirty = False
+            self.reload()
+        else:
+            self.redraw()
+
+    # ------------------------------------------------------------ actions
+    def _do(self, fn, *args, **kw) -> bool:
+        try:
+            fn(*args, **kw)
+        except InputError as exc:
+            self.app.notify(str(exc), title="Not done", severity="error", timeout=6)
+            return False
+        except ConsoleError as exc:
+            self.app.notify(str(exc), title="Failed", severity="error", timeout=10)
+            return False
+        return True
+
+    def _step(self):
+        step = self.query_one(Checklist).selected
+        if step is None:
+            self.app.notify("no step selected", severity="warning")
+        return step
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_tick(self) -> None:
+        step = self._step()
+        if step:
+            self._do(self.service.tick, self.incident_id, step.key)
+
+    def action_ack(self) -> None:
+        step = self._step()
+        if step:
+            self._do(self.service.tick, self.incident_id, step.key, ack=True)
+
+    def action_untick(self) -> None:
+        step = self._step()
+        if step:
+            self._do(self.service.untick, self.incident_id, step.key)
+
+    def action_note(self) -> None:
+        self.app.push_screen(TextModal(
+            f"Note for {self.incident_id}", lambda text: self.service.note(self.incident_id, text),
+            placeholder="what happened, what you decided, what you are waiting for"))
+
+    def action_severity(self) -> None:
+        org = self.service.org
+        options = [(s, f"{s}  {org.severities[s].meaning}") for s in SEVERITIES if s in org.severities]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._do(self.service.set_severity, self.incident_id, value)
+
+        self.app.push_screen(ChoiceModal(f"Severity of {self.incident_id} (re-plans escalation)", options,
+                                         self.inc.severity if self.inc else None), chosen)
+
+    def action_status(self) -> None:
+        options = [(s, s) for s in STATUSES if s != "resolved"]
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._do(self.service.set_status, self.incident_id, value)
+
+        self.app.push_screen(ChoiceModal(f"Status of {self.incident_id} (R resolves)", options,
+                                         self.inc.status if self.inc else None), chosen)
+
+    def _roles(self) -> list[tuple[str, str]]:
+        roles = self.inc.roles if self.inc else {}
+        return [(r, f"{r:<15} {roles.get(r) or '— vacant'}") for r in INCIDENT_ROLES]
+
+    def _people(self) -> list[str]:
+        return sorted(self.service.org.people)
+
+    def action_handoff(self) -> None:
+        self.app.push_screen(HandoffModal(
+            f"Hand off a role of {self.incident_id}", self._roles(), self._people(),
+            lambda role, person: self.service.handoff(self.incident_id, role, person),
+            "pick the role (enter), type who takes it, enter offers it · they accept with c · escape cancels"))
+
+    def action_assign(self) -> None:
+        self.app.push_screen(HandoffModal(
+            f"Assign a vacant role of {self.incident_id}", self._roles(), self._people(),
+            lambda role, person: self.service.assign(self.incident_id, role, person),
+            "pick the role (enter), type who holds it, enter assigns · escape cancels"))
+
+    def action_accept(self) -> None:
+        pending = sorted((self.inc.handoffs if self.inc else {}).items())
+        mine = [role for role, offer in pending if offer["to"] == self.service.actor]
+        if len(mine) == 1 or (not mine and len(pending) == 1):
+            self._do(self.service.accept, self.incident_id, (mine or [pending[0][0]])[0])
+        elif not pending:
+            self.app.notify(f"{self.incident_id}: no pending handoff", severity="warning")
+        else:
+            options = [(role, f"{role} (offered to {offer['to']})") for role, offer in pending]
+            self.app.push_screen(ChoiceModal("Accept which handoff?", options),
+                                 lambda role: role and self._do(self.service.accept, self.incident_id, role))
+
+    def action_resolve(self) -> None:
+        self.app.push_screen(TextModal(
+            f"Resolve {self.incident_id}", lambda text: self.service.resolve(self.incident_id, text),
+            placeholder="summary (optional): what fixed it",
+            hint="enter resolves · escape cancels (r in the board shows resolved incidents)"))
+
+    def action_export(self) -> None:
+        from console.export import markdown
+        try:
+            text = markdown(self.service.view(self.incident_id))
+            path = export_path(self.incident_id)
+            path.write_text(text, "utf-8")
+        except (InputError, OSError) as exc:
+            self.app.notify(f"export failed: {exc}", severity="error")
+            return
+        self.app.notify(f"written to {path}", title=f"{self.incident_id} exported", timeout=10)
+
+    def action_matrix(self) -> None:
+        self.app.action_matrix()
+
+
+def export_path(incident_id: str) -> Path:
+    """The current directory if we may write there, else the data directory."""
+    name = f"{incident_id}.md"
+    cwd = Path.cwd()
+    try:
+        probe = cwd / f".{name}.probe"
+        probe.write_text("", "utf-8")
+        probe.unlink()
+        return cwd / name
+    except OSError:
+        folder = config.data_dir() / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name

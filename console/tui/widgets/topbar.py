@@ -1,0 +1,29 @@
+"""One line across the top: where you are, which org, and the injected clock's time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widget import Widget
+
+from console.tui.format import local_time
+
+
+class TopBar(Widget):
+    DEFAULT_CSS = """
+    TopBar { height: 1; background: $primary; color: $background; text-style: bold; }
+    """
+
+    def __init__(self, title: str = "", **kw):
+        super().__init__(**kw)
+        self.title = title
+
+    def render(self) -> Text:
+        app = self.app
+        left = f" INCIDENT CONSOLE · {self.title or self.screen.TITLE}"
+        right = (f"{app.banner} · " if getattr(app, "banner", "") else "") + \
+            f"{app.service.org.meta.get('name', 'org')} · {local_time(app.clock.now())} "
+        gap = max(1, self.size.width - len(left) - len(right))
+        if len(left) + len(right) + 1 > self.size.width:
+            right = f"{local_time(app.clock.now())} "
+            gap = max(1, self.size.width - len(left) - len(right))
+        return Text(left + " " * gap + right, no_wrap=True, overflow="ellipsis")

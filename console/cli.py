@@ -285,7 +285,9 @@ def cmd_add_service(ctx):
 
 
 def cmd_resolve(ctx):
-    return _done(ctx, ctx.service.resolve(ctx.args.id, " ".join(ctx.args.summary or [])), "resolved")
+    a = ctx.args
+    inc = ctx.service.resolve(a.id, " ".join(a.summary or []), resolved_by_team=a.by_team, cause_service=a.cause)
+    return _done(ctx, inc, "resolved")
 
 
 def cmd_reopen(ctx):
@@ -298,7 +300,7 @@ def cmd_export(ctx: Context) -> int:
         text = json.dumps(view, indent=2, sort_keys=True, ensure_ascii=False)
     else:
         from console.export import markdown
-        text = markdown(view)
+        text = markdown(view, ctx.service.postmortem(view["id"]))  # postmortem draft (issue 7)
     if ctx.args.output:
         Path(ctx.args.output).write_text(text + ("\n" if not text.endswith("\n") else ""), "utf-8")
         print(f"{view['id']}: written to {ctx.args.output}", file=sys.stderr)
@@ -405,11 +407,13 @@ def build_parser() -> Parser:
     sp = verb("resolve", cmd_resolve, "resolve an incident")
     sp.add_argument("id")
     sp.add_argument("summary", nargs="*")
+    sp.add_argument("--by-team", metavar="TEAM", help="the team that resolved it (metrics: mis-routing)")
+    sp.add_argument("--cause", metavar="SERVICE", help="the service that caused it (metrics: by layer)")
 
     sp = verb("reopen", cmd_reopen, "reopen a resolved incident")
     sp.add_argument("id")
 
-    sp = verb("export", cmd_export, "the living incident document", json_flag=False)
+    sp = verb("export", cmd_export, "the incident document: Markdown is a postmortem draft, JSON the full view", json_flag=False)
     sp.add_argument("id")
     sp.add_argument("--format", choices=["markdown", "json"], default="markdown")
     sp.add_argument("--output", "-o", help="write to this file instead of stdout")

@@ -1,4 +1,5 @@
-"""The living incident document, as Markdown, from the same view `show` prints."""
+"""The living incident document, as Markdown, from the same view `show` prints.
+With an analysis (IncidentService.postmortem) it becomes a postmortem draft."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ def _local(ts: str | None) -> str:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
-def markdown(view: dict) -> str:
+def markdown(view: dict, analysis: dict | None = None) -> str:
     r = view["responsibility"]
     lines = [
         f"# {view['id']}: {view['title']}",
@@ -64,4 +65,64 @@ def markdown(view: dict) -> str:
     for t in view["timeline"]:
         lines.append(f"- {_local(t['at'])} · {t['actor']} · {t['text']}")
     lines.append("")
+    if analysis is not None:
+        lines = _postmortem(view, analysis, lines)
     return "\n".join(lines)
+
+
+# ---- postmortem draft (issue 7, metrics helper): the living document above, framed by
+# summary and impact, and followed by what the data says went well and badly.
+
+
+def _minutes(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f} min"
+
+
+def _postmortem(view: dict, a: dict, living: list[str]) -> list[str]:
+    state = "still open" if a["open"] else "resolved"
+    cause = a["cause_service"] or a["cause_layer_name"] or "not recorded"
+    head = [
+        f"# Postmortem draft — {view['id']}: {view['title']}",
+        "",
+        "> Drafted from the event log; edit before sharing. Figures compare this incident",
+        "> with other real incidents whose cause was in the same layer.",
+        "",
+        "## Summary",
+        "",
+        f"- **What**: {view['title']} ({state}; peak severity {a['peak_severity']})",
+        f"- **Cause**: {cause}" + (f" ({a['cause_layer_name']} layer)" if a["cause_service"] and a["cause_layer_name"] else ""),
+        f"- **Resolution**: {a['summary'] or '—'}",
+        f"- **First responding team**: {a['first_team_name'] or '—'}; "
+        f"**resolved by**: {a['resolving_team_name'] or '—'}",
+        "",
+        "## Impact",
+        "",
+        f"- Impact from {_local(view['detected_at'])} to {_local(view['resolved_at'])}"
+        f" ({_minutes(a['minutes']['ttr'])})",
+        f"- Layers: {', '.join(view['layers']) or '—'}; services: {', '.join(view['services']) or '—'}",
+        "- Blast radius: " + ("; ".join(f"{x['name']}: {x['blast_radius']}" for x in view["responsibility"]["layers"]) or "—"),
+        f"- Detected by: {view['detection'] or '—'}",
+        "",
+        "| | this incident | median of peers |", "|---|---|---|",
+    ]
+    for key, label in (("tta", "Time to acknowledge"), ("ttm", "Time to mitigate"), ("ttr", "Time to resolve")):
+        head.append(f"| {label} | {_minutes(a['minutes'][key])} | {_minutes(a['peers'].get(key))} |")
+    head.append(f"| Cross-team coordination | {_minutes(a['minutes']['coord'])} | |")
+    head += ["", "## Incident record"]
+    body = living[1:]  # the living document without its title
+    tail = ["## Responsibility in hindsight", ""]
+    if a["pages"]:
+        tail += ["| Team paged | At | Acknowledged | Matrix names it for the cause |", "|---|---|---|---|"]
+        for p in a["pages"]:
+            verdict = {True: "yes", False: "**no**", None: "cannot tell"}[p["expected"]]
+            tail.append(f"| {p['team_name']} | {p['severity']} {_local(p['paged_at'])} | "
+                        f"{_local(p['acked_at'])} | {verdict} |")
+    else:
+        tail.append("No page was recorded.")
+    tail += ["", f"The matrix makes **{a['cause_owner_name'] or '—'}** responsible for {cause}.", "",
+             "## What the data says", "", "### Went well", ""]
+    tail += [f"- {x}" for x in a["went_well"]] or ["- (nothing the data can vouch for)"]
+    tail += ["", "### Went badly", ""]
+    tail += [f"- {x}" for x in a["went_badly"]] or ["- (nothing the data flags)"]
+    tail += ["", "## Action items", "", "- [ ] (owner, due date) — fill in", ""]
+    return head + body + tail

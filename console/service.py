@@ -330,9 +330,25 @@ class IncidentService:
             "service": service, "layer": svc.layer,
             "responsible_team": responsible.id if responsible else None})
 
-    def resolve(self, incident_id: str, summary: str = "") -> Incident:
+    def resolve(self, incident_id: str, summary: str = "", *, resolved_by_team: str | None = None,
+                cause_service: str | None = None) -> Incident:
+        """`resolved_by_team` / `cause_service` (optional, issue 7) name who fixed it and
+        what the cause was when the data would not say it (metrics read them)."""
         inc = self._open(incident_id)
         body = {"summary": summary.strip()} if summary and summary.strip() else {}
+        if cause_service is not None:
+            cause_service = str(cause_service).strip()
+            if cause_service not in self.org.services:
+                raise InputError(f"unknown cause service {cause_service!r}"
+                                 f"{_suggest(cause_service, self.org.services)}")
+            body["cause_service"] = cause_service
+            body["cause_layer"] = self.org.services[cause_service].layer
+        if resolved_by_team is not None:
+            resolved_by_team = str(resolved_by_team).strip()
+            if resolved_by_team not in self.org.teams:
+                raise InputError(f"unknown team {resolved_by_team!r}{_suggest(resolved_by_team, self.org.teams)} "
+                                 f"(teams: {', '.join(self.org.teams)})")
+            body["resolved_by_team"] = resolved_by_team
         return self.record(inc.id, "resolved", body)
 
     def reopen(self, incident_id: str) -> Incident:
@@ -340,6 +356,65 @@ class IncidentService:
         if inc.open:
             raise InputError(f"{inc.id} is not resolved")
         return self.record(inc.id, "reopened", {})
+
+    # ------------------------------------------------------------ learning from history (issue 7)
+    def analysis(self, since: datetime | None = None, until: datetime | None = None):
+        """Metrics, maturity assessment and patterns of the real incidents declared in
+        [since, until): a console.metrics.queries.Analysis over this store."""
+        from console.metrics.queries import Analysis
+        return Analysis(self.store.conn, self.org, since, until)
+
+    def suggest_team(self, service: str | None = None, layer: str | None = None) -> dict:
+        """Predictive escalation: the team most likely to resolve an incident declared on
+        `service` (or `layer`), from history; the matrix when history is thin."""
+        from console.metrics.queries import suggest_team
+        if service is not None and service not in self.org.services:
+            raise InputError(f"unknown service {service!r}{_suggest(service, self.org.services)}")
+        if layer is not None and layer not in self.org.layers:
+            raise InputError(f"unknown layer {layer!r} (expected one of {', '.join(self.org.layers)})")
+        if service is None and layer is None:
+            raise InputError("name a service or a layer to suggest a team for")
+        return suggest_team(self.store.conn, self.org, service, layer)
+
+    def suggest_for(self, incident_id: str) -> dict:
+        """The suggestion for an incident: from its first service, else its first layer."""
+        inc = self.get(incident_id)
+        service = next((s for s in inc.services if s in self.org.services), None)
+        layer = next((x for x in inc.layers if x in self.org.layers), None)
+        if service is None and layer is None:
+            raise InputError(f"{inc.id} names no known service or layer to suggest a team from")
+        return self.suggest_team(service, None if service else layer)
+
+    def accept_suggestion(self, incident_id: str, team: str | None = None) -> Incident:
+        """Accepting a suggestion: the suggested team's on-call takes the operations role
+        (assigned if vacant, else offered as a handoff they accept), and a note records
+        why, in one transaction. `team` accepts another of the suggested alternatives."""
+        inc = self._open(incident_id)
+        suggestion = self.suggest_for(inc.id)
+        chosen = team or suggestion["team"]
+        if not chosen:
+            raise InputError(f"{inc.id}: nothing to accept (no history and no matrix entry)")
+        if chosen not in self.org.teams:
+            raise InputError(f"unknown team {chosen!r}{_suggest(chosen, self.org.teams)}")
+        person = self.org.teams[chosen].on_call
+        if not person:
+            raise InputError(f"team {chosen!r} has no on-call person in the org file")
+        why = suggestion["why"] if chosen == suggestion["team"] else "chosen by the commander"
+        with self.store.transaction():
+            holder = inc.roles.get("operations")
+            if holder is None:
+                self.record(inc.id, "role_assigned", {"role": "operations", "person": person})
+            elif holder != person:
+                self.record(inc.id, "handoff_offered", {"role": "operations", "to": person})
+            inc = self.record(inc.id, "note_added", {
+                "text": f"Accepted suggestion: {self.org.teams[chosen].name} to operate "
+                        f"({self.org.person_name(person)}); {why}"})
+        return inc
+
+    def postmortem(self, incident_id: str, now: datetime | None = None) -> dict:
+        """What the data says about one incident, for the postmortem draft."""
+        from console.metrics.postmortem import analyse
+        return analyse(self, self.resolve_id(incident_id), now)
 
     # ------------------------------------------------------------ maintenance
     def rebuild(self) -> int:

@@ -303,6 +303,7 @@ def _suggestion(org, team, basis, key, count, total, alternatives, service, laye
         "on_call_name": org.person_name(on_call) if on_call else None,
         "basis": basis, "key": key, "count": count, "total": total,
         "share": (count / total) if total else None, "matrix_team": matrix,
+        "matrix_team_name": _team_name(org, matrix),
         "differs_from_matrix": bool(team and matrix and team != matrix),
         "alternatives": alternatives, "why": why,
     }

@@ -122,3 +122,53 @@ def m004_metrics_facts(db):
     # Backfill from the log (facts only: the incidents table is not touched here).
     from console.store import projections
     projections.rebuild_facts(db.conn)
+
+
+@MIGRATIONS()
+def m005_notify_outbox(db):
+    """Automated escalation (issue 5): the notification outbox (one row per page and
+    channel, written in the same transaction as the page_queued event), a lease per
+    incident and step so several runners never double-page, and channel health."""
+    db.execute(
+        """CREATE TABLE notify_outbox (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            intent_key TEXT NOT NULL,
+            incident_id TEXT NOT NULL,
+            step TEXT NOT NULL,
+            target TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            next_attempt_at TEXT NOT NULL,
+            last_attempt_at TEXT,
+            last_error TEXT,
+            delivered_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX notify_outbox_due ON notify_outbox(state, next_attempt_at)")
+    db.execute("CREATE INDEX notify_outbox_incident ON notify_outbox(incident_id)")
+    db.execute(
+        """CREATE TABLE notify_leases (
+            incident_id TEXT NOT NULL,
+            step TEXT NOT NULL,
+            holder TEXT NOT NULL,
+            until REAL NOT NULL,
+            PRIMARY KEY (incident_id, step)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE notify_channels (
+            channel TEXT PRIMARY KEY,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            permanent INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            failing_since TEXT,
+            last_failure_at TEXT,
+            last_success_at TEXT
+        )"""
+    )

@@ -1,0 +1,540 @@
+"""Automated escalation as a pure decision (principle 4): given an incident, the
+org, the paging configuration and now → the pages and nudges that should exist.
+
+The runner (console/notify) turns each new intent into an event plus outbox rows in
+one transaction; this module also folds those events back into `inc.extra["paging"]`
+so the next decision knows what was already sent. Deciding twice never pages
+twice: every intent has an idempotency key (incident/step/target/round).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from console.model.channels import PagingConfig
+from console.model.clock import iso
+from console.model.escalation import PlannedStep
+from console.model.incident import Event, Incident, handles
+from console.model.org import Org
+from console.model.responsibility import resolve_role, scope_of
+
+BOT = "escalation-bot"
+DRILL_CHANNEL = "drill"
+PD_SEVERITY = {"SEV1": "critical", "SEV2": "error", "SEV3": "warning", "SEV4": "info", "SEV5": "info"}
+KINDS = ("trigger", "acknowledge", "resolve", "nudge")
+
+
+# ------------------------------------------------------------------ folded state
+
+
+@dataclass
+class PageTrack:
+    """One target of one step: the rounds paged so far and where they went."""
+
+    step: str
+    target: str
+    rounds: dict[int, datetime] = field(default_factory=dict)
+    channels: tuple[str, ...] = ()
+
+    @property
+    def first_at(self) -> datetime:
+        return min(self.rounds.values())
+
+    @property
+    def last_round(self) -> int:
+        return max(self.rounds)
+
+    @property
+    def last_at(self) -> datetime:
+        return self.rounds[self.last_round]
+
+
+@dataclass(frozen=True)
+class Ack:
+    target: str
+    step: str | None  # None: every step of the incident
+    at: datetime
+    by: str
+
+
+@dataclass
+class PagingState:
+    queued: set[str] = field(default_factory=set)  # intent keys already decided
+    pages: dict[tuple[str, str], PageTrack] = field(default_factory=dict)
+    acks: list[Ack] = field(default_factory=list)
+    nudge_channels: set[str] = field(default_factory=set)
+    delivered: dict[str, datetime] = field(default_factory=dict)  # outbox key -> when
+    failures: dict[str, int] = field(default_factory=dict)  # outbox key -> failed attempts
+    abandoned: set[str] = field(default_factory=set)
+    severity_confirmed_at: datetime | None = None
+    catch_ups: int = 0
+
+    def acked(self, target: str, step: str) -> bool:
+        return any(a.target == target and a.step in (None, step) for a in self.acks)
+
+
+def state_of(inc: Incident) -> PagingState:
+    st = inc.extra.get("paging")
+    if st is None:
+        st = inc.extra["paging"] = PagingState()
+    return st
+
+
+# ------------------------------------------------------------------ event kinds
+
+
+@handles("page_queued")
+def _page_queued(inc: Incident, ev: Event) -> str:
+    st, b = state_of(inc), ev.body
+    st.queued.add(b["key"])
+    channels = tuple(b.get("channels", ()))
+    if b.get("kind") == "trigger":
+        track = st.pages.setdefault((b["step"], b["target"]), PageTrack(b["step"], b["target"]))
+        rnd = int(b.get("round", 0))
+        track.rounds[rnd] = min(track.rounds.get(rnd, ev.when), ev.when)
+        track.channels = tuple(dict.fromkeys([*track.channels, *channels]))
+    elif b.get("kind") == "nudge":
+        st.nudge_channels.update(channels)
+    return b.get("summary") or f"{b.get('kind', 'page')} queued for {b.get('target')}"
+
+
+@handles("page_delivered")
+def _page_delivered(inc: Incident, ev: Event) -> str:
+    st = state_of(inc)
+    st.delivered.setdefault(ev.body["key"], ev.when)
+    return ev.body.get("summary") or f"delivered via {ev.body.get('channel')}"
+
+
+@handles("page_failed")
+def _page_failed(inc: Incident, ev: Event) -> str:
+    st = state_of(inc)
+    st.failures[ev.body["key"]] = max(st.failures.get(ev.body["key"], 0), int(ev.body.get("attempt", 1)))
+    return ev.body.get("summary") or f"delivery via {ev.body.get('channel')} failed"
+
+
+@handles("page_abandoned")
+def _page_abandoned(inc: Incident, ev: Event) -> str:
+    state_of(inc).abandoned.add(ev.body["key"])
+    return ev.body.get("summary") or f"page via {ev.body.get('channel')} not sent: {ev.body.get('why')}"
+
+
+@handles("page_acknowledged")
+def _page_acked(inc: Incident, ev: Event) -> str:
+    b = ev.body
+    state_of(inc).acks.append(Ack(b["target"], b.get("step"), ev.when, ev.actor))
+    where = f" for {b['step']}" if b.get("step") else ""
+    return f"{b.get('target_name') or b['target']} acknowledged the page{where}; no more repeats to them"
+
+
+@handles("severity_confirmed")
+def _severity_confirmed(inc: Incident, ev: Event) -> str:
+    st = state_of(inc)
+    if st.severity_confirmed_at is None:
+        st.severity_confirmed_at = ev.when
+    return f"severity {ev.body.get('severity', inc.severity)} confirmed"
+
+
+@handles("escalation_caught_up")
+def _caught_up(inc: Incident, ev: Event) -> str:
+    state_of(inc).catch_ups += 1
+    return ev.body.get("summary") or "escalation runner caught up"
+
+
+# ------------------------------------------------------------------ who is paged
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str  # person id, or "role:<id>" when the role resolves to nobody
+    person: str | None
+    name: str
+    team: str | None
+    team_name: str | None
+    team_type: str | None
+    roles: tuple[str, ...]
+    contact: str | None = None
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__) | {"roles": list(self.roles)}
+
+
+def step_targets(org: Org, inc: Incident, step: PlannedStep) -> list[Target]:
+    """The step's roles resolved to people for this incident's scope (one entry per person)."""
+    scope = scope_of(org, inc.layers, inc.services)
+    found: dict[str, Target] = {}
+    for role in step.targets:
+        for c in resolve_role(org, role, scope):
+            tid = c.person or f"role:{role}"
+            team = org.teams.get(c.team) if c.team else None
+            if tid in found:
+                prev = found[tid]
+                found[tid] = Target(prev.id, prev.person, prev.name, prev.team, prev.team_name,
+                                    prev.team_type, (*prev.roles, role), prev.contact)
+            else:
+                found[tid] = Target(tid, c.person, c.person_name or tid, c.team, c.team_name,
+                                    team.type if team else None, (role,), c.contact)
+    return list(found.values())
+
+
+def channels_for(cfg: PagingConfig, org: Org, target: Target, drill: bool = False) -> tuple[str, ...]:
+    """Channels mapped to the person, their team(s) or any of their roles, in file order."""
+    if drill:
+        return (DRILL_CHANNEL,)
+    teams = {target.team}
+    if target.person in org.people:
+        teams.add(org.people[target.person].team)
+    out = []
+    for ch in cfg.channels.values():
+        if ((target.person and target.person in ch.people) or teams & set(ch.teams)
+                or set(target.roles) & set(ch.roles)):
+            out.append(ch.id)
+    return tuple(out)
+
+
+def commander_person(org: Org, inc: Incident) -> str | None:
+    who = inc.commander
+    if not who:
+        return None
+    if who in org.people:
+        return who
+    return next((p.id for p in org.people.values() if p.name.lower() == who.lower()), None)
+
+
+def nudge_channels(cfg: PagingConfig, org: Org, inc: Incident) -> tuple[str, ...]:
+    """Nudges go to channels marked nudges = true and to the commander's own
+    non-PagerDuty channels (a nudge is not worth waking a pager for)."""
+    if inc.drill:
+        return (DRILL_CHANNEL,)
+    out = [c.id for c in cfg.channels.values() if c.nudges]
+    person = commander_person(org, inc)
+    if person:
+        target = Target(person, person, org.person_name(person), org.people[person].team, None, None, ())
+        out += [c for c in channels_for(cfg, org, target) if cfg.channels[c].type != "pagerduty"]
+    return tuple(dict.fromkeys(out))
+
+
+# ------------------------------------------------------------------ what a page says
+
+
+def dedup_key(incident_id: str, target: str) -> str:
+    """Stable per incident and target: a repeat updates the open PagerDuty alert."""
+    return f"incident-console/{incident_id}/{target}"
+
+
+def _incident_dict(org: Org, inc: Incident) -> dict:
+    sev = org.severities.get(inc.severity)
+    return {
+        "id": inc.id, "title": inc.title, "severity": inc.severity,
+        "severity_meaning": sev.meaning if sev else "", "status": inc.status,
+        "layers": list(inc.layers), "services": list(inc.services), "commander": inc.commander,
+        "drill": inc.drill, "declared_at": iso(inc.declared_at), "resolved_at": iso(inc.resolved_at),
+    }
+
+
+def asked_of(org: Org, inc: Incident, step: PlannedStep, target: Target) -> str:
+    """What the receiver is asked to do: their step role and their team type's
+    line in the severity matrix (plus coordination under the pattern in force)."""
+    roles = []
+    for role in target.roles:
+        desc = org.roles[role].description if role in org.roles else ""
+        roles.append(f"{role} ({desc})" if desc else role)
+    parts = [f"You are paged as {' and '.join(roles)} for step {step.key}."]
+    sev = org.severities.get(step.severity)
+    if target.team_type:
+        type_name = org.team_types[target.team_type].name if target.team_type in org.team_types else target.team_type
+        duty = sev.roles.get(target.team_type) if sev else None
+        if duty:
+            parts.append(f"At {step.severity} the {type_name} role is: {duty}.")
+        else:
+            parts.append(f"At {step.severity} the severity matrix gives {type_name} no standing duty; "
+                         "you are asked in by the escalation rule.")
+    pattern = org.patterns.get(inc.pattern) or org.pattern
+    coordinator = pattern.coordinator.get(step.severity)
+    if coordinator and coordinator in target.roles:
+        parts.append(f"You coordinate this incident ({pattern.name}).")
+    return " ".join(parts)
+
+
+def ack_commands(inc: Incident, step: str | None, target: Target | None) -> dict:
+    out = {}
+    if step:
+        out["command"] = f"incident-console tick {inc.id} {step} --ack"
+    if target and target.person:
+        out["target_command"] = f"incident-console ack {inc.id} --as {target.person}"
+    return out
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A page or nudge that should exist. The runner stores one event per intent and
+    one outbox row per channel; `key` + channel is the idempotency key."""
+
+    key: str
+    kind: str
+    incident_id: str
+    step: str | None
+    target: str
+    target_name: str
+    round: int
+    reason: str
+    scheduled_at: datetime
+    channels: tuple[str, ...]
+    message: dict
+    summary: str
+
+    def late_by(self, now: datetime) -> float:
+        return (now - self.scheduled_at).total_seconds()
+
+    def event_body(self) -> dict:
+        return {
+            "key": self.key, "kind": self.kind, "step": self.step, "target": self.target,
+            "target_name": self.target_name, "round": self.round, "reason": self.reason,
+            "scheduled_at": iso(self.scheduled_at), "channels": list(self.channels),
+            "summary": self.summary,
+        }
+
+
+def _message(org: Org, inc: Incident, kind: str, *, step: PlannedStep | None, target: Target | None,
+             rnd: int, repeats: int, reason: str, asked: str, text: str, dedup: str) -> dict:
+    return {
+        "kind": kind,
+        "incident": _incident_dict(org, inc),
+        "step": ({"key": step.key, "severity": step.severity, "offset_minutes": step.offset_minutes,
+                  "roles": list(step.targets), "due_at": iso(step.due_at)} if step else None),
+        "target": target.to_dict() if target else None,
+        "asked": asked,
+        "acknowledge": ack_commands(inc, step.key if step else None, target),
+        "round": rnd,
+        "repeats": repeats,
+        "reason": reason,
+        "text": text,
+        "pd_severity": PD_SEVERITY.get(inc.severity, "info") if kind != "nudge" else "info",
+        "dedup_key": dedup,
+    }
+
+
+def _trigger(org, cfg, inc, step, target, rnd, reason, when, repeats) -> Intent:
+    channels = channels_for(cfg, org, target, bool(inc.drill))
+    asked = asked_of(org, inc, step, target)
+    acks = ack_commands(inc, step.key, target)
+    again = f" (repeat {rnd} of {repeats})" if rnd else ""
+    text = (f"[{inc.severity}] {inc.id} {inc.title} — {target.name}: {asked} "
+            f"Acknowledge: {acks['command']}" + (f" (or just you: {acks['target_command']})" if "target_command" in acks else ""))
+    via = ", ".join(channels) if channels else "NO CHANNEL CONFIGURED — page them by hand"
+    summary = f"page {step.key} → {target.name} ({', '.join(target.roles)}){again} via {via} [{reason}]"
+    msg = _message(org, inc, "trigger", step=step, target=target, rnd=rnd, repeats=repeats, reason=reason,
+                   asked=asked, text=text, dedup=dedup_key(inc.id, target.id))
+    return Intent(f"{inc.id}/{step.key}/{target.id}/r{rnd}", "trigger", inc.id, step.key, target.id,
+                  target.name, rnd, reason, when, channels, msg, summary)
+
+
+def _fired_at(st: PagingState, step: PlannedStep, targets: list[Target]) -> datetime | None:
+    times = [st.pages[(step.key, t.id)].first_at for t in targets if (step.key, t.id) in st.pages]
+    if step.ticks.notified_at:
+        times.append(step.ticks.notified_at)
+    return min(times) if times else None
+
+
+def _anyone_acked(st: PagingState, step: PlannedStep, targets: list[Target]) -> bool:
+    return step.state == "acknowledged" or any(st.acked(t.id, step.key) for t in targets)
+
+
+def decide(inc: Incident, org: Org, cfg: PagingConfig, now: datetime) -> list[Intent]:
+    """Every page, acknowledgement, resolve and nudge due at `now` and not yet queued."""
+    if inc.declared_at is None:
+        return []
+    st = state_of(inc)
+    out: list[Intent] = []
+    if inc.open:
+        steps = inc.plan(now)
+        out += _triggers(inc, org, cfg, st, steps, now)
+        out += _acknowledgements(inc, org, cfg, st, steps, now)
+        out += _nudges(inc, org, cfg, st, now)
+    else:
+        out += _resolves(inc, org, cfg, st)
+    seen: set[str] = set()
+    fresh = []
+    for intent in out:
+        if intent.key not in st.queued and intent.key not in seen:
+            seen.add(intent.key)
+            fresh.append(intent)
+    return fresh
+
+
+def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
+    out = []
+    by_severity: dict[str, list[PlannedStep]] = {}
+    for s in steps:
+        by_severity.setdefault(s.severity, []).append(s)
+    for sev_steps in by_severity.values():
+        sev_steps.sort(key=lambda s: s.offset_minutes)
+    for step in steps:
+        if step.state in ("cancelled", "skipped", "acknowledged"):
+            continue
+        sp = cfg.policy.for_severity(step.severity)
+        if not sp.page:
+            continue
+        targets = step_targets(org, inc, step)
+        bot_paged = any((step.key, t.id) in st.pages for t in targets)
+        if step.ticks.notified_at and step.ticks.notified_by != BOT and not bot_paged:
+            continue  # someone paged this step by hand; the bot stays out of it
+        start, reason = None, ""
+        if now >= step.due_at:
+            start, reason = step.due_at, "due"
+        elif sp.escalate_early_minutes > 0:
+            sibling = by_severity[step.severity]
+            i = sibling.index(step)
+            prev = sibling[i - 1] if i > 0 else None
+            if prev is not None and prev.state not in ("cancelled", "skipped"):
+                prev_targets = step_targets(org, inc, prev)
+                fired = _fired_at(st, prev, prev_targets)
+                early = timedelta(minutes=sp.escalate_early_minutes)
+                if fired and not _anyone_acked(st, prev, prev_targets) and now >= fired + early:
+                    start = fired + early
+                    reason = f"early: nobody acknowledged {prev.key} within {sp.escalate_early_minutes:g} min"
+        for t in targets:
+            track = st.pages.get((step.key, t.id))
+            if st.acked(t.id, step.key):
+                continue
+            if track is None:
+                if start is not None:
+                    out.append(_trigger(org, cfg, inc, step, t, 0, reason, start, sp.repeats))
+                continue
+            if not track.channels or sp.renotify_minutes <= 0 or track.last_round >= sp.repeats:
+                continue
+            when = track.last_at + timedelta(minutes=sp.renotify_minutes)
+            if now >= when:
+                why = f"renotify: not acknowledged {sp.renotify_minutes:g} min after the last page"
+                out.append(_trigger(org, cfg, inc, step, t, track.last_round + 1, why, when, sp.repeats))
+    return out
+
+
+def _acknowledgements(inc, org, cfg, st, steps, now) -> list[Intent]:
+    """Tell channels that understand it (PagerDuty, webhooks) that a page was acknowledged."""
+    out = []
+    by_key = {s.key: s for s in steps}
+    for (step_key, tid), track in sorted(st.pages.items()):
+        step = by_key.get(step_key)
+        step_acked = step is not None and step.state == "acknowledged"
+        if not (step_acked or st.acked(tid, step_key)) or not track.channels:
+            continue
+        channels = tuple(c for c in track.channels
+                         if c == DRILL_CHANNEL or (c in cfg.channels and cfg.channels[c].supports("acknowledge")))
+        if not channels:
+            continue
+        ack = next((a for a in st.acks if a.target == tid and a.step in (None, step_key)), None)
+        when = ack.at if ack else (step.ticks.acknowledged_at if step else now)
+        who = (ack.by if ack else step.ticks.acknowledged_by if step else None) or "someone"
+        text = f"[{inc.severity}] {inc.id} {inc.title} — page to {tid} for {step_key} acknowledged by {who}"
+        msg = _message(org, inc, "acknowledge", step=step, target=None, rnd=0, repeats=0,
+                       reason="acknowledged", asked="", text=text, dedup=dedup_key(inc.id, tid))
+        msg["target"] = {"id": tid}
+        out.append(Intent(f"{inc.id}/{step_key}/{tid}/ack", "acknowledge", inc.id, step_key, tid, tid, 0,
+                          "acknowledged", when or now, channels, msg,
+                          f"acknowledgement of {step_key} → {tid} sent to {', '.join(channels)}"))
+    return out
+
+
+def _resolves(inc, org, cfg, st) -> list[Intent]:
+    """Resolving closes what was opened: one resolve per target and channel paged."""
+    if inc.resolved_at is None:
+        return []
+    stamp = iso(inc.resolved_at)
+    per_target: dict[str, list[str]] = {}
+    for (_, tid), track in sorted(st.pages.items()):
+        per_target.setdefault(tid, []).extend(track.channels)
+    if st.nudge_channels:
+        per_target.setdefault("commander", []).extend(sorted(st.nudge_channels))
+    text = f"[{inc.severity}] {inc.id} {inc.title} — RESOLVED; no further pages"
+    out = []
+    rooms: list[str] = []  # chat channels hear it once, not once per person paged there
+    for tid, chans in per_target.items():
+        channels = []
+        for c in dict.fromkeys(chans):
+            if c in cfg.channels and cfg.channels[c].type == "slack":
+                rooms.append(c)
+            elif c == DRILL_CHANNEL or (c in cfg.channels and cfg.channels[c].supports("resolve")):
+                channels.append(c)
+        if not channels:
+            continue
+        msg = _message(org, inc, "resolve", step=None, target=None, rnd=0, repeats=0, reason="resolved",
+                       asked="Nothing more is asked of you.", text=text, dedup=dedup_key(inc.id, tid))
+        msg["target"] = {"id": tid}
+        out.append(Intent(f"{inc.id}/resolve/{stamp}/{tid}", "resolve", inc.id, None, tid, tid, 0, "resolved",
+                          inc.resolved_at, tuple(channels), msg,
+                          f"resolve sent to {tid} via {', '.join(channels)}"))
+    for room in dict.fromkeys(rooms):
+        msg = _message(org, inc, "resolve", step=None, target=None, rnd=0, repeats=0, reason="resolved",
+                       asked="Nothing more is asked of you.", text=text, dedup=dedup_key(inc.id, room))
+        msg["target"] = {"id": f"channel:{room}"}
+        out.append(Intent(f"{inc.id}/resolve/{stamp}/channel:{room}", "resolve", inc.id, None, f"channel:{room}",
+                          room, 0, "resolved", inc.resolved_at, (room,), msg, f"resolve announced in {room}"))
+    return out
+
+
+def _nudge(inc, org, cfg, what: str, key: str, when: datetime, text: str) -> Intent:
+    channels = nudge_channels(cfg, org, inc)
+    commander = inc.commander or "nobody"
+    msg = _message(org, inc, "nudge", step=None, target=None, rnd=0, repeats=0, reason=what,
+                   asked=text, text=f"[{inc.severity}] {inc.id} {inc.title} — {text}",
+                   dedup=dedup_key(inc.id, "commander"))
+    msg["target"] = {"id": "commander", "name": commander, "person": commander_person(org, inc)}
+    via = ", ".join(channels) if channels else "the timeline only (no nudge channel configured)"
+    return Intent(key, "nudge", inc.id, None, "commander", commander, 0, what, when, channels, msg,
+                  f"nudge to the commander ({what}): {text} — via {via}")
+
+
+def _nudges(inc, org, cfg, st, now) -> list[Intent]:
+    p = cfg.policy
+    out = []
+    declared = inc.declared_at
+    if (p.severity_confirm_minutes > 0 and st.severity_confirmed_at is None
+            and len(inc.severity_history) == 1):
+        when = declared + timedelta(minutes=p.severity_confirm_minutes)
+        if now >= when:
+            out.append(_nudge(inc, org, cfg, "severity-unconfirmed", f"{inc.id}/nudge/severity-unconfirmed", when,
+                              f"{inc.severity} is not confirmed {p.severity_confirm_minutes:g} min after declaring: "
+                              f"`incident-console confirm {inc.id}` or `incident-console severity {inc.id} SEVn`"))
+    if p.no_commander_minutes > 0 and (inc.commander or "") in p.placeholder_commanders:
+        first = declared + timedelta(minutes=p.no_commander_minutes)
+        if now >= first:
+            k = 0
+            if p.nudge_repeat_minutes > 0:
+                k = int((now - first) / timedelta(minutes=p.nudge_repeat_minutes))
+            when = first + k * timedelta(minutes=p.nudge_repeat_minutes or 0)
+            out.append(_nudge(inc, org, cfg, "no-commander", f"{inc.id}/nudge/no-commander/{k}", when,
+                              f"no incident commander is assigned: `incident-console assign {inc.id} ic NAME`"))
+    if p.status_update_minutes > 0:
+        last = inc.last_update_at or declared
+        period = timedelta(minutes=p.status_update_minutes)
+        if now >= last + period:
+            k = int((now - last) / period)
+            out.append(_nudge(inc, org, cfg, "no-status-update", f"{inc.id}/nudge/no-status-update/{iso(last)}/{k}",
+                              last + k * period,
+                              f"no status update for {int((now - last).total_seconds() // 60)} min: "
+                              f"`incident-console status {inc.id} STATUS`"))
+    return out
+
+
+def still_wanted(inc: Incident, body: dict, now: datetime) -> str | None:
+    """None if a queued page should still go out; else why it is abandoned."""
+    kind = body.get("kind")
+    if kind == "trigger":
+        if not inc.open:
+            return "the incident was resolved before delivery"
+        step = next((s for s in inc.plan(now) if s.key == body.get("step")), None)
+        if step is None or step.state in ("cancelled", "skipped"):
+            return f"step {body.get('step')} was cancelled before delivery"
+        if step.state == "acknowledged" or state_of(inc).acked(body.get("target", ""), step.key):
+            return "it was acknowledged before delivery"
+    if kind == "nudge" and not inc.open:
+        return "the incident was resolved before delivery"
+    return None
+
+
+def backoff_seconds(attempt: int, key: str, base: float, cap: float) -> float:
+    """Exponential backoff with a deterministic jitter (the key spreads retries)."""
+    raw = min(cap, base * (2 ** max(0, attempt - 1)))
+    spread = (sum(key.encode()) % 100) / 400  # 0 .. 0.25
+    return min(cap, raw * (1 + spread))

@@ -1,0 +1,60 @@
+"""Commands a paged person or the commander gives about paging, through the service:
+acknowledge a page (stops its repeats) and confirm the severity (stops the nudge)."""
+
+from __future__ import annotations
+
+from console.model.errors import InputError
+from console.model.incident import Incident
+from console.model.paging import state_of, step_targets
+from console.service import IncidentService
+
+
+def _target_id(service: IncidentService, inc: Incident, who: str) -> str:
+    org = service.org
+    who = (who or "").strip()
+    if who in org.people:
+        return who
+    by_name = [p.id for p in org.people.values() if p.name.lower() == who.lower()]
+    if by_name:
+        return by_name[0]
+    paged = sorted({t for _, t in state_of(inc).pages})
+    if who in paged:
+        return who
+    raise InputError(f"{inc.id}: {who!r} is not a known person (use a person id, e.g. --as kenji.sato; "
+                     f"paged so far: {', '.join(paged) or 'nobody'})")
+
+
+def acknowledge(service: IncidentService, incident_id: str, step: str | None = None,
+                target: str | None = None) -> Incident:
+    """`target` (default: the acting person) acknowledges their pages on this incident,
+    or on one step. When every target of a step has acknowledged, the step is ticked."""
+    inc = service.get(incident_id)
+    if not inc.open:
+        raise InputError(f"{inc.id} is resolved; nothing to acknowledge")
+    tid = _target_id(service, inc, target or service.actor)
+    step_key = service.find_step(inc, step).key if step else None
+    st = state_of(inc)
+    paged_steps = sorted({s for s, t in st.pages if t == tid and (step_key is None or s == step_key)})
+    if st.acked(tid, step_key or "") and step_key is not None:
+        raise InputError(f"{inc.id}: {tid} already acknowledged {step_key}")
+    inc = service.record(inc.id, "page_acknowledged", {
+        "target": tid, "target_name": service.org.person_name(tid), "step": step_key, "paged_steps": paged_steps})
+    for key in ([step_key] if step_key else paged_steps):
+        planned = next((s for s in service.plan(inc) if s.key == key), None)
+        if planned is None or planned.state in ("acknowledged", "cancelled", "skipped"):
+            continue
+        everyone = {t.id for t in step_targets(service.org, inc, planned)}
+        st = state_of(inc)
+        if everyone and all(st.acked(t, key) for t in everyone):
+            inc = service.tick(inc.id, key, ack=True)
+    return inc
+
+
+def confirm_severity(service: IncidentService, incident_id: str) -> Incident:
+    """The commander confirms the declared severity (stops the 'not confirmed' nudge)."""
+    inc = service.get(incident_id)
+    if not inc.open:
+        raise InputError(f"{inc.id} is resolved")
+    if state_of(inc).severity_confirmed_at is not None:
+        raise InputError(f"{inc.id}: severity {inc.severity} is already confirmed")
+    return service.record(inc.id, "severity_confirmed", {"severity": inc.severity})

@@ -1,0 +1,217 @@
+"""Outbound channels: a generic JSON webhook, a Slack incoming webhook (text + blocks)
+and PagerDuty Events API v2. Each renders the channel-neutral message the decision
+stored and POSTs it; the outcome says whether a retry can help.
+
+A *channel factory* (ChannelConfig -> Channel) is what the runner calls; a drill
+passes its own sink so pages never reach real channels.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from console import __version__
+from console.model.channels import ChannelConfig
+from console.model.clock import iso
+from console.model.paging import DRILL_CHANNEL
+from console.notify import secrets
+
+USER_AGENT = f"incident-console/{__version__}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    status: int | None = None
+    detail: str = ""
+    retryable: bool = True
+
+
+class Channel(Protocol):
+    config: ChannelConfig
+
+    def send(self, message: dict, key: str, now: datetime) -> Outcome: ...
+
+
+ChannelFactory = Callable[[ChannelConfig], Channel]
+
+DRILL_CONFIG = ChannelConfig(id=DRILL_CHANNEL, type="webhook", description="drill sink: never a real channel")
+
+
+# ------------------------------------------------------------------ rendering (pure)
+
+
+def _escape_mrkdwn(text: str) -> str:
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _clip(text: str, limit: int) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_webhook(message: dict, key: str, now: datetime) -> dict:
+    """The generic webhook body: the whole message plus an envelope."""
+    return {"version": 1, "source": "incident-console", "idempotency_key": key, "sent_at": iso(now), **message}
+
+
+def render_slack(message: dict, key: str, now: datetime) -> dict:
+    """Slack incoming webhook: `text` (notification fallback) plus Block Kit blocks."""
+    inc, kind = message["incident"], message["kind"]
+    target, step = message.get("target") or {}, message.get("step")
+    title = {"trigger": "Paging", "acknowledge": "Acknowledged", "resolve": "Resolved",
+             "nudge": "Commander nudge"}.get(kind, kind)
+    header = _clip(f"{title}: {inc['severity']} {inc['id']} {inc['title']}", 150)
+    lines = []
+    if kind == "trigger":
+        roles = ", ".join(target.get("roles", []))
+        lines.append(f"*Paged:* {_escape_mrkdwn(target.get('name', ''))} ({_escape_mrkdwn(roles)})")
+    if message.get("asked"):
+        lines.append(f"*Asked of you:* {_escape_mrkdwn(message['asked'])}")
+    if kind == "resolve":
+        lines.append("The incident is resolved; no further pages will follow.")
+    if kind == "acknowledge":
+        lines.append(_escape_mrkdwn(message.get("text", "")))
+    fields = [{"type": "mrkdwn", "text": _clip(f"*Severity*\n{inc['severity']} — {_escape_mrkdwn(inc.get('severity_meaning', ''))}", 2000)},
+              {"type": "mrkdwn", "text": f"*Status*\n{inc.get('status', '')}"}]
+    if step:
+        rnd = message.get("round", 0)
+        fields.append({"type": "mrkdwn", "text": f"*Step*\n{step['key']} (page {rnd + 1} of {message.get('repeats', 0) + 1})"})
+    if inc.get("commander"):
+        fields.append({"type": "mrkdwn", "text": f"*Commander*\n{_escape_mrkdwn(inc['commander'])}"})
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": False}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": _clip("\n".join(lines) or header, 3000)}},
+        {"type": "section", "fields": fields},
+    ]
+    ack = message.get("acknowledge") or {}
+    if kind == "trigger" and ack:
+        how = f"Acknowledge: `{ack['command']}`" if ack.get("command") else ""
+        if ack.get("target_command"):
+            how += f" · just you: `{ack['target_command']}`"
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(how, 3000)}]})
+    return {"text": _clip(message.get("text", header), 3000), "blocks": blocks}
+
+
+def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -> dict:
+    """PagerDuty Events API v2: trigger with a payload; acknowledge/resolve by dedup_key."""
+    kind = message["kind"]
+    action = {"trigger": "trigger", "nudge": "trigger", "acknowledge": "acknowledge",
+              "resolve": "resolve"}[kind]
+    body: dict[str, Any] = {"routing_key": routing_key, "event_action": action,
+                            "dedup_key": message["dedup_key"]}
+    if action != "trigger":
+        return body
+    inc, step, target = message["incident"], message.get("step"), message.get("target") or {}
+    body["client"] = "Incident Command Console"
+    body["payload"] = {
+        "summary": _clip(message.get("text", ""), 1024),
+        "source": "incident-console",
+        "severity": message.get("pd_severity", "info"),
+        "timestamp": iso(now),
+        "component": ",".join(inc.get("services") or []) or ",".join(inc.get("layers") or []) or "unknown",
+        "group": ",".join(inc.get("layers") or []) or "unscoped",
+        "class": "escalation-page" if kind == "trigger" else "commander-nudge",
+        "custom_details": {
+            "incident_id": inc["id"], "title": inc["title"], "severity": inc["severity"],
+            "severity_meaning": inc.get("severity_meaning", ""), "status": inc.get("status"),
+            "step": step["key"] if step else None, "round": message.get("round", 0),
+            "target": target.get("name") or target.get("id"), "roles": target.get("roles", []),
+            "asked": message.get("asked", ""), "acknowledge": (message.get("acknowledge") or {}).get("command"),
+            "idempotency_key": key,
+        },
+    }
+    return body
+
+
+# ------------------------------------------------------------------ sending
+
+
+class HttpChannel:
+    """POST a rendered body; secrets are read at send time (a fixed keyring entry
+    is picked up by the next retry)."""
+
+    def __init__(self, config: ChannelConfig, client):
+        self.config = config
+        self.client = client
+
+    def _target(self) -> tuple[str, dict]:
+        c = self.config
+        url = secrets.require(c.url_secret) if c.url_secret else c.endpoint
+        headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
+        if c.token_secret:
+            headers["Authorization"] = f"Bearer {secrets.require(c.token_secret)}"
+        return url, headers
+
+    def render(self, message: dict, key: str, now: datetime) -> dict:
+        c = self.config
+        if c.type == "pagerduty":
+            return render_pagerduty(message, key, now, secrets.require(c.routing_key_secret))
+        if c.type == "slack":
+            return render_slack(message, key, now)
+        return render_webhook(message, key, now)
+
+    def send(self, message: dict, key: str, now: datetime) -> Outcome:
+        import httpx
+
+        from console.model.channels import check_url
+        try:
+            url, headers = self._target()
+            body = self.render(message, key, now)
+        except secrets.SecretError as exc:
+            return Outcome(False, None, str(exc), retryable=False)
+        problem = check_url(url)
+        if problem:
+            return Outcome(False, None, f"channel {self.config.id}: {problem}", retryable=False)
+        headers["Idempotency-Key"] = key
+        try:
+            resp = self.client.post(url, json=body, headers=headers, timeout=self.config.timeout_seconds)
+        except httpx.TimeoutException:
+            return Outcome(False, None, f"timed out after {self.config.timeout_seconds:g}s")
+        except httpx.TransportError as exc:
+            return Outcome(False, None, f"network error: {type(exc).__name__}: {exc}")
+        if 200 <= resp.status_code < 300:
+            return Outcome(True, resp.status_code, _short(resp.text) or "ok")
+        retry = resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 408
+        return Outcome(False, resp.status_code, f"HTTP {resp.status_code}: {_short(resp.text)}", retryable=retry)
+
+
+def _short(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text[:200]
+
+
+def real_channels(client=None) -> ChannelFactory:
+    """The default factory: real HTTP channels sharing one client (one per thread)."""
+    import httpx
+    shared = client or httpx.Client(follow_redirects=False)
+
+    def factory(config: ChannelConfig) -> Channel:
+        return HttpChannel(config, shared)
+    return factory
+
+
+@dataclass
+class DrillSink:
+    """Pages of drills land here, never on a real channel. Thread-safe; the drill
+    reads `messages` to score who was paged when."""
+
+    messages: list[dict] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __call__(self, config: ChannelConfig) -> Channel:
+        sink = self
+
+        class _Sink:
+            def __init__(self):
+                self.config = config
+
+            def send(self, message: dict, key: str, now: datetime) -> Outcome:
+                with sink.lock:
+                    sink.messages.append({"key": key, "channel": config.id, "at": iso(now), "message": message})
+                return Outcome(True, None, "drill sink: kept off real channels")
+        return _Sink()

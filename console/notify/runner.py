@@ -1,0 +1,343 @@
+"""The escalation runner: decide (pure, console.model.paging) → record the page_queued
+event and its outbox rows in one BEGIN IMMEDIATE transaction → deliver due rows under
+a lease per (incident, step) → record every attempt's outcome on the timeline.
+
+One class, three homes: `incident-console escalate --once/--watch`, a thread worker
+in the TUI (BackgroundRunner opens its own Store in that thread), and `serve`
+(start_background). Any number of runners can share a database: the decision is
+re-made under the write lock and outbox keys are unique, and delivery of a step's
+pages needs its lease, so nobody is paged twice by two runners.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from console.model.channels import PagingConfig, paging_config
+from console.model.clock import Clock, SystemClock, iso, mmss, parse_iso
+from console.model.errors import ConsoleError, InputError
+from console.model.incident import Incident, fold
+from console.model.org import Org
+from console.model.paging import (
+    BOT,
+    DRILL_CHANNEL,
+    Intent,
+    backoff_seconds,
+    decide,
+    still_wanted,
+)
+from console.notify import outbox
+from console.notify.channels import DRILL_CONFIG, ChannelFactory, DrillSink, Outcome, real_channels
+from console.service import IncidentService
+from console.store import Store
+from console.store import events as event_log
+
+LAST_PASS = "notify.last_pass_at"
+RECENT_RESOLVED = timedelta(days=7)
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class PassReport:
+    at: datetime
+    queued: list[dict] = field(default_factory=list)
+    delivered: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)
+    abandoned: list[dict] = field(default_factory=list)
+    caught_up: list[dict] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)  # (incident, step) leased by another runner
+    previous_pass_at: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"at": iso(self.at), "previous_pass_at": self.previous_pass_at, "queued": self.queued,
+                "delivered": self.delivered, "failed": self.failed, "abandoned": self.abandoned,
+                "caught_up": self.caught_up, "busy": self.busy, "errors": self.errors}
+
+    def summary(self) -> str:
+        return (f"{len(self.queued)} queued, {len(self.delivered)} delivered, {len(self.failed)} failed, "
+                f"{len(self.abandoned)} abandoned" + (f", caught up on {sum(c['count'] for c in self.caught_up)} late"
+                                                     if self.caught_up else ""))
+
+
+class EscalationRunner:
+    """Runs passes over one Store (one thread). `sink` replaces every real channel
+    (a drill's sink); drill incidents always go to `drill_sink`, whatever `sink` is."""
+
+    def __init__(self, store: Store, org: Org, clock: Clock | None = None, *,
+                 sink: ChannelFactory | None = None, drill_sink: ChannelFactory | None = None,
+                 holder: str | None = None, lease_seconds: float = 120.0, log: Log | None = None,
+                 config: PagingConfig | None = None):
+        self.store = store
+        self.org = org
+        self.clock = clock or SystemClock()
+        self.cfg = config or paging_config(org)
+        self.service = IncidentService(store, org, self.clock, actor=BOT)
+        self.sink = sink
+        self.drill_sink = drill_sink or DrillSink()
+        self.holder = holder or outbox.new_holder()
+        self.lease_seconds = lease_seconds
+        self.log = log or (lambda line: None)
+        self._real: ChannelFactory | None = None
+
+    # ---------------------------------------------------------------- one pass
+    def run_once(self) -> PassReport:
+        now = self.clock.now()
+        report = PassReport(at=now)
+        report.previous_pass_at = self.store.setting(LAST_PASS)
+        self._decide_all(now, report)
+        self._deliver_due(now, report)
+        with self.store.transaction():
+            previous = self.store.setting(LAST_PASS)
+            if previous is None or parse_iso(previous) < now:
+                self.store.set_setting(LAST_PASS, iso(now))
+        return report
+
+    def _candidates(self, now: datetime) -> list[str]:
+        """Open incidents, plus recently resolved ones that were paged (they owe a resolve)."""
+        drills_only = "" if self.cfg.enabled else "AND drill IS NOT NULL"
+        rows = self.store.conn.execute(
+            f"SELECT id FROM incidents WHERE (is_open = 1 OR (resolved_at >= ? AND id IN "
+            f"(SELECT DISTINCT incident_id FROM notify_outbox))) {drills_only} ORDER BY number",
+            [iso(now - RECENT_RESOLVED)])
+        return [r[0] for r in rows]
+
+    def _fold(self, incident_id: str) -> Incident | None:
+        return fold(event_log.for_incident(self.store.conn, incident_id))
+
+    def _decide_all(self, now: datetime, report: PassReport) -> None:
+        for incident_id in self._candidates(now):
+            inc = self._fold(incident_id)
+            if inc is None or not decide(inc, self.org, self.cfg, now):
+                continue  # read-only check first: no write lock for quiet incidents
+            try:
+                self._decide_one(incident_id, now, report)
+            except ConsoleError as exc:
+                report.errors.append(f"{incident_id}: {exc}")
+                self.log(f"{incident_id}: could not queue pages: {exc}")
+
+    def _decide_one(self, incident_id: str, now: datetime, report: PassReport) -> None:
+        conn = self.store.conn
+        with self.store.transaction():
+            inc = self._fold(incident_id)  # again, under the write lock: another runner may have queued
+            intents = decide(inc, self.org, self.cfg, now) if inc else []
+            if not intents:
+                return
+            late = [i for i in intents if i.late_by(now) > self.cfg.policy.catch_up_after_seconds]
+            if late:
+                self._record_catch_up(inc, late, now, report)
+            for intent in intents:
+                self.service.record(incident_id, "page_queued", intent.event_body())
+                event_id = conn.execute("SELECT event_id FROM events ORDER BY seq DESC LIMIT 1").fetchone()[0]
+                for channel in intent.channels:
+                    outbox.enqueue(conn, intent_key=intent.key, incident_id=incident_id,
+                                   step=intent.step or intent.kind, target=intent.target, kind=intent.kind,
+                                   channel=channel, event_id=event_id, message=intent.message, now=iso(now))
+                report.queued.append(_intent_dict(intent, now))
+                self.log(f"{incident_id}: {intent.summary}")
+
+    def _record_catch_up(self, inc: Incident, late: list[Intent], now: datetime, report: PassReport) -> None:
+        previous = self.store.setting(LAST_PASS)
+        worst = max(i.late_by(now) for i in late)
+        since = (f"no runner had passed since {previous}" if previous
+                 else "no escalation runner had run on this database")
+        summary = (f"escalation runner caught up: {len(late)} page(s)/nudge(s) fell due while {since}; "
+                   f"sending now, up to {mmss(worst)} late")
+        self.service.record(inc.id, "escalation_caught_up", {
+            "summary": summary, "since": previous, "count": len(late), "late_by_seconds": round(worst),
+            "keys": [i.key for i in late]})
+        report.caught_up.append({"incident": inc.id, "count": len(late), "since": previous,
+                                 "late_by_seconds": round(worst)})
+        self.log(f"{inc.id}: {summary}")
+
+    # ---------------------------------------------------------------- delivery
+    def _deliver_due(self, now: datetime, report: PassReport) -> None:
+        conn = self.store.conn
+        with self.store.transaction():
+            rows = outbox.due(conn, iso(now))
+            groups: dict[tuple[str, str], list[outbox.Row]] = {}
+            for row in rows:
+                groups.setdefault((row.incident_id, row.lease_step), []).append(row)
+            claimed = []
+            for (incident_id, step), grp in groups.items():
+                if outbox.take_lease(conn, incident_id, step, self.holder, time.time(), self.lease_seconds):
+                    claimed.append((incident_id, step, grp))
+                else:
+                    report.busy.append(f"{incident_id} {step}")
+        for incident_id, step, grp in claimed:
+            try:
+                for row in grp:
+                    self._deliver(row, now, report)
+            finally:
+                with self.store.transaction():
+                    outbox.release_lease(conn, incident_id, step, self.holder)
+
+    def _channel(self, row: outbox.Row, inc: Incident | None):
+        """Drill incidents never reach a real channel, whoever runs them."""
+        if row.channel == DRILL_CHANNEL or (inc is not None and inc.drill):
+            config = self.cfg.channels.get(row.channel, DRILL_CONFIG)
+            return self.drill_sink(config), True
+        config = self.cfg.channels.get(row.channel)
+        if config is None:
+            return None, False
+        if self.sink is not None:
+            return self.sink(config), False
+        if self._real is None:
+            self._real = real_channels()
+        return self._real(config), False
+
+    def _deliver(self, row: outbox.Row, now: datetime, report: PassReport) -> None:
+        conn = self.store.conn
+        current = outbox.get(conn, row.id)
+        if current is None or current.state != "queued":
+            return
+        inc = self._fold(row.incident_id)
+        why = still_wanted(inc, {"kind": row.kind, "step": row.step, "target": row.target}, now) if inc else None
+        base = {"key": row.key, "intent": row.intent_key, "channel": row.channel, "kind": row.kind,
+                "step": row.step, "target": row.target}
+        if why:
+            with self.store.transaction():
+                outbox.mark_abandoned(conn, row.id, why, iso(now))
+                self.service.record(row.incident_id, "page_abandoned", {
+                    **base, "why": why, "summary": f"{row.kind} to {row.target} via {row.channel} not sent: {why}"})
+            report.abandoned.append({**base, "why": why})
+            self.log(f"{row.incident_id}: {row.kind} to {row.target} via {row.channel} abandoned: {why}")
+            return
+        channel, drill = self._channel(row, inc)
+        attempt = current.attempts + 1
+        if channel is None:
+            outcome = Outcome(False, None, f"channel {row.channel!r} is no longer in the org file", retryable=False)
+        else:
+            try:
+                outcome = channel.send(row.message, row.key, now)
+            except Exception as exc:  # noqa: BLE001 - a broken sink must not kill the runner
+                outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}")
+        where = "the drill sink" if drill else row.channel
+        with self.store.transaction():
+            if outcome.ok:
+                outbox.mark_delivered(conn, row.id, iso(now))
+                outbox.channel_ok(conn, row.channel, iso(now))
+                self.service.record(row.incident_id, "page_delivered", {
+                    **base, "attempt": attempt, "status": outcome.status, "drill": drill,
+                    "summary": f"{row.kind} to {row.target} delivered via {where}"
+                               + (f" (attempt {attempt})" if attempt > 1 else "")})
+                if row.kind == "trigger":
+                    self._tick_notified(row, now)
+                report.delivered.append({**base, "attempt": attempt, "status": outcome.status})
+                self.log(f"{row.incident_id}: {row.kind} to {row.target} delivered via {where}")
+            else:
+                p = self.cfg.policy
+                delay = (backoff_seconds(attempt, row.key, p.retry_base_seconds, p.retry_max_seconds)
+                         if outcome.retryable else p.retry_max_seconds)
+                retry_at = now + timedelta(seconds=delay)
+                outbox.mark_failed(conn, row.id, outcome.detail, iso(now), iso(retry_at))
+                failures = outbox.channel_failed(conn, row.channel, outcome.detail, iso(now), not outcome.retryable)
+                failing = failures >= p.failing_after or not outcome.retryable
+                self.service.record(row.incident_id, "page_failed", {
+                    **base, "attempt": attempt, "status": outcome.status, "error": outcome.detail,
+                    "retry_at": iso(retry_at), "retryable": outcome.retryable, "channel_failing": failing,
+                    "summary": f"{row.kind} to {row.target} via {where} failed (attempt {attempt}): "
+                               f"{outcome.detail}; retrying at {iso(retry_at)}"
+                               + (f" — channel {row.channel} is FAILING" if failing else "")})
+                report.failed.append({**base, "attempt": attempt, "error": outcome.detail,
+                                      "retry_at": iso(retry_at), "channel_failing": failing})
+                self.log(f"{row.incident_id}: {row.kind} to {row.target} via {where} failed "
+                         f"(attempt {attempt}): {outcome.detail}; retry at {iso(retry_at)}")
+            outbox.take_lease(conn, row.incident_id, row.lease_step, self.holder, time.time(), self.lease_seconds)
+
+    def _tick_notified(self, row: outbox.Row, now: datetime) -> None:
+        """Automated escalation ticks the checklist: the step is notified (by escalation-bot)."""
+        inc = self._fold(row.incident_id)
+        step = next((s for s in inc.plan(now) if s.key == row.step), None) if inc else None
+        if step is None or step.ticks.notified_at or step.state in ("cancelled", "skipped"):
+            return
+        with contextlib.suppress(InputError):  # ticked meanwhile: the checklist already says so
+            self.service.tick(row.incident_id, row.step)
+
+    # ---------------------------------------------------------------- loops
+    def watch(self, stop: threading.Event, interval: float = 5.0, wake: threading.Event | None = None,
+              on_pass: Callable[[PassReport], None] | None = None) -> None:
+        """Run passes until `stop` is set; a pass that fails is logged, never fatal."""
+        wake = wake or threading.Event()
+        while not stop.is_set():
+            try:
+                report = self.run_once()
+                if on_pass:
+                    on_pass(report)
+            except Exception as exc:  # noqa: BLE001 - the daemon must outlive a bad pass
+                self.log(f"escalation pass failed: {type(exc).__name__}: {exc}")
+                self.log(traceback.format_exc().strip().splitlines()[-1])
+            wake.wait(interval)
+            wake.clear()
+
+
+def _intent_dict(intent: Intent, now: datetime) -> dict:
+    return {"key": intent.key, "kind": intent.kind, "incident": intent.incident_id, "step": intent.step,
+            "target": intent.target, "round": intent.round, "reason": intent.reason,
+            "channels": list(intent.channels), "scheduled_at": iso(intent.scheduled_at),
+            "late_by_seconds": max(0, round(intent.late_by(now)))}
+
+
+class BackgroundRunner:
+    """For the TUI (a thread worker) and `serve`: owns its own Store, opened in the
+    thread that runs it (a sqlite connection must not cross threads)."""
+
+    def __init__(self, db_path: str | Path, org: Org, clock: Clock | None = None, *, interval: float = 5.0,
+                 sink: ChannelFactory | None = None, drill_sink: ChannelFactory | None = None,
+                 log: Log | None = None, on_pass: Callable[[PassReport], None] | None = None):
+        self.db_path = Path(db_path)
+        self.org = org
+        self.clock = clock or SystemClock()
+        self.interval = interval
+        self.sink = sink
+        self.drill_sink = drill_sink
+        self.log = log
+        self.on_pass = on_pass
+        self.config = paging_config(org)  # fail now, in the caller, on a broken [[channels]]
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.last_report: PassReport | None = None
+
+    def run(self) -> None:
+        """Blocking: call from a worker thread (Textual `run_worker(runner.run, thread=True)`)."""
+        store = Store(self.db_path)
+        try:
+            runner = EscalationRunner(store, self.org, self.clock, sink=self.sink, drill_sink=self.drill_sink,
+                                      log=self.log, config=self.config)
+
+            def keep(report: PassReport) -> None:
+                self.last_report = report
+                if self.on_pass:
+                    self.on_pass(report)
+            runner.watch(self._stop, self.interval, self._wake, keep)
+        finally:
+            store.close()
+
+    def start(self) -> BackgroundRunner:
+        self.thread = threading.Thread(target=self.run, name="escalation-runner", daemon=True)
+        self.thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Evaluate now (e.g. right after a commit) instead of at the next interval."""
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self.thread is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+
+
+def start_background(db_path: str | Path, org: Org, clock: Clock | None = None, **kwargs) -> BackgroundRunner:
+    """For `incident-console serve` (or any host process): escalate in a daemon thread."""
+    return BackgroundRunner(db_path, org, clock, **kwargs).start()

@@ -30,6 +30,8 @@ def add_commands(sub, verb, parser) -> None:
                     help="status: remote, connection, outbox, last sync, dead letters; "
                          "retry: put dead-lettered events back into the outbox")
     sp.add_argument("--once", action="store_true", help="push and pull until caught up, then exit")
+    sp.add_argument("--retries", type=int, default=4, metavar="N",
+                    help="--once: retries (with backoff) when the server is unreachable or busy (default 4)")
     sp.add_argument("--no-probe", action="store_true", help="status: do not contact the server")
 
     sp = verb("serve", cmd_serve, "run the reference remote API (needs the `server` extra)", json_flag=False)
@@ -152,7 +154,9 @@ def cmd_sync(ctx) -> int:
         ctx.emit({"requeued": count}, f"{count} dead-lettered event(s) back in the outbox; run `incident-console sync`")
         return 0
     if ctx.args.once:
-        with _client(ctx) as client:
+        if ctx.args.retries < 0:
+            raise InputError("--retries must be 0 or more")
+        with _client(ctx, max_attempts=ctx.args.retries + 1) as client:
             report = client.sync_once()
         p, q = report["pushed"], report["pulled"]
         ctx.emit(report, f"pushed {p['accepted']} new, {p['duplicate']} already there, {p['rejected']} rejected; "

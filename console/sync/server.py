@@ -205,6 +205,7 @@ def load_tokens(path: str | Path) -> list[str]:
 
 
 def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
+    """The ASGI app. The log is read from app.state at each request (a test may swap it)."""
     secrets = [t.encode("utf-8") for t in tokens]
     signal = _Signal()
 
@@ -244,6 +245,7 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
             too_many = isinstance(data, dict) and isinstance(data.get("events"), list) \
                 and len(data["events"]) > wire.MAX_BATCH
             raise Problem(413 if too_many else 400, problem)
+        log: ServerLog = request.app.state.log
         results = log.push(data["events"], data["client_id"])
         if any(r["status"] == "accepted" for r in results):
             signal.fire()
@@ -258,6 +260,7 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
             after, limit, wait = wire.pull_params(dict(request.query_params))
         except wire.ProtocolError as exc:
             raise Problem(400, str(exc)) from None
+        log: ServerLog = request.app.state.log
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while True:

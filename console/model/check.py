@@ -82,7 +82,7 @@ def roles_resolve(org: Org) -> list[Finding]:
         for role in rule.targets:
             for layer in org.layers:
                 contacts = resolve_role(org, role, scope_of(org, [layer], []))
-                if not contacts or any(c.person is None for c in contacts):
+                if not contacts or any(not c.person for c in contacts):  # "" pages nobody too
                     out.append(Finding("error", rule.where, f"{rule.severity} +{rule.offset_minutes}min: role {role!r} resolves to nobody for the {layer} layer"))
                     break
     return out

@@ -473,8 +473,10 @@ def _build_entry(section, raw, where, bad):
         known |= {"moves"}
     ok = True
     for k in sorted(set(raw) - known):
+        # Reported (so loading fails) but the entry is kept, so one typo is one problem
+        # rather than a cascade of "unknown team" errors blamed on other files.
         bad(where, k, f"unknown key {k!r} in {section} (expected one of {', '.join(sorted(known))})")
-        ok = False
+    raw = {k: v for k, v in raw.items() if k in known}
     required = [f.name for f in fields(cls) if f.name != "where" and f.default is MISSING and f.default_factory is MISSING]
     for k in required:
         if k not in raw:
@@ -569,7 +571,9 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
             if team not in org.teams:
                 bad(w, "teams", f"role {r.id!r}: unknown team {team!r}")
         if not r.people and not r.teams:
-            bad(w, "", f"role {r.id!r} resolves to nobody: give it people or teams (the fallback when its rule finds no one)")
+            # Blame the file that emptied the list, if one did (an override of a default role).
+            key = "people" if "people" in w else "teams" if "teams" in w else ""
+            bad(w, key, f"role {r.id!r} resolves to nobody: give it people or teams (the fallback when its rule finds no one)")
     for t in org.teams.values():
         w = W["teams"][t.id]
         if t.type not in org.team_types:

@@ -81,6 +81,7 @@ class Incident:
     handoffs: dict[str, dict] = field(default_factory=dict)  # role -> {to, by, at}
     severity_history: list[tuple[datetime, str]] = field(default_factory=list)
     tick_marks: dict[str, tuple[str, str, datetime, str]] = field(default_factory=dict)
+    unticked: set[str] = field(default_factory=set)  # tick event ids an untick removed
     notes: list[TimelineEntry] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # state other subsystems fold in
@@ -241,7 +242,8 @@ def _accepted(inc: Incident, ev: Event) -> str:
 @handles("step_ticked")
 def _ticked(inc: Incident, ev: Event) -> str:
     mark = ev.body.get("mark", "notified")
-    inc.tick_marks[ev.event_id] = (ev.body["step"], mark, ev.when, ev.actor)
+    if ev.event_id not in inc.unticked:  # removed by an untick whose stamp sorts earlier
+        inc.tick_marks[ev.event_id] = (ev.body["step"], mark, ev.when, ev.actor)
     if mark == "acknowledged" and (inc.acknowledged_at is None or ev.when < inc.acknowledged_at):
         inc.acknowledged_at = ev.when
     who = ev.body.get("targets")
@@ -250,7 +252,10 @@ def _ticked(inc: Incident, ev: Event) -> str:
 
 @handles("step_unticked")
 def _unticked(inc: Incident, ev: Event) -> str:
+    # Remove exactly the ticks the untick observed, whichever order the stamps sort in
+    # (a tick from a console whose clock ran past the HLC drift clamp sorts later).
     for removed in ev.body.get("removes", []):
+        inc.unticked.add(removed)
         inc.tick_marks.pop(removed, None)
     return f"step {ev.body['step']} unticked"
 

@@ -1,0 +1,424 @@
+"""A drill in motion: the scenario's timeline on a simulated clock, the escalation
+engine paging due steps into a drill sink, simulated responders acknowledging,
+and the scorecard at the end.
+
+Everything is written through the service API (new event kinds from
+console.model.drill), so the room, the timeline and `show` see a drill exactly as
+they see a real incident. Pages never leave the process: the only channel a
+session knows is its sink.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from console.model.clock import ManualClock, iso
+from console.model.drill import (
+    MAX_SPEED,
+    Action,
+    Scenario,
+    allowed_teams,
+    autopilot_plan,
+    drill_state,
+    score,
+    t_text,
+)
+from console.model.errors import InputError
+from console.model.incident import Incident
+from console.model.org import Org
+from console.service import IncidentService
+from console.store import Store
+
+ENGINE = "escalation engine (drill)"
+AUTOPILOT = "autopilot"
+SPEEDS = (1, 2, 5, 10, 20, 30, 60)
+DRILL_CHANNEL = "drill sink"
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page as a channel would receive it; a drill sink keeps it in memory."""
+
+    incident_id: str
+    team: str
+    team_name: str
+    person: str | None
+    person_name: str | None
+    contact: str | None
+    step: str | None
+    at: str
+    text: str
+
+
+class DrillSink(Protocol):
+    def send(self, page: Page) -> None: ...
+
+
+class MemorySink:
+    """The drill's only channel: pages go into a list, nowhere else."""
+
+    channel = DRILL_CHANNEL
+
+    def __init__(self) -> None:
+        self.pages: list[Page] = []
+
+    def send(self, page: Page) -> None:
+        self.pages.append(page)
+
+
+class DrillService(IncidentService):
+    """The service a drill hands to its faces: every incident declared through it is
+    tagged with the scenario in the same transaction, and the session is told."""
+
+    def __init__(self, store: Store, org: Org, clock: ManualClock, actor: str, session: DrillSession):
+        super().__init__(store, org, clock, actor)
+        self.session = session
+
+    def declare(self, *args, **kwargs) -> Incident:
+        kwargs["drill"] = self.session.scenario.name
+        inc = super().declare(*args, **kwargs)
+        self.session.on_declared(inc)
+        return self.get(inc.id)
+
+
+def default_start(scn: Scenario) -> datetime:
+    return scn.starts_at or datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+class DrillSession:
+    def __init__(self, scenario: Scenario, org: Org, store: Store, *, start: datetime | None = None,
+                 speed: int = 1, sink: DrillSink | None = None, actor: str = "commander",
+                 autopilot: str | None = None, auto_escalate: bool = True):
+        self.scenario, self.org, self.store = scenario, org, store
+        self.t0 = start or default_start(scenario)
+        self.clock = ManualClock(self.t0)
+        self.service = DrillService(store, org, self.clock, actor, self)
+        self.sink: DrillSink = sink if sink is not None else MemorySink()
+        self._listeners: list[Callable[[], None]] = []
+        self.speed = 1
+        self.set_speed(speed)
+        self.paused = False
+        self.auto_escalate = auto_escalate
+        self.autopilot = autopilot
+        self.mode = f"autopilot {autopilot}" if autopilot else "commander"
+        self._actions: list[Action] = autopilot_plan(scenario, org, autopilot) if autopilot else []
+        self._next_action = 0
+        self._next_inject = 0
+        self.feed: list[dict[str, Any]] = []  # delivered injects, for the faces
+        self._pending_flush: list[dict[str, Any]] = []
+        self.incident_id: str | None = None
+        self.ended: tuple[datetime, str] | None = None
+        self.scorecard: dict[str, Any] | None = None
+        self.errors: list[str] = []  # autopilot actions the service refused
+        self._allowed = allowed_teams(org, scenario)
+        self._busy = False
+        self.service.subscribe(self._on_commit)
+
+    # ------------------------------------------------------------ clock
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def elapsed(self) -> float:
+        return (self.now - self.t0).total_seconds()
+
+    @property
+    def end_at(self) -> datetime:
+        return self.t0 + timedelta(seconds=self.scenario.duration)
+
+    def set_speed(self, speed: int) -> None:
+        if isinstance(speed, bool) or not isinstance(speed, int) or not 1 <= speed <= MAX_SPEED:
+            raise InputError(f"speed must be a whole number from 1 to {MAX_SPEED}, got {speed!r}")
+        self.speed = speed
+        self._changed()
+
+    def faster(self) -> int:
+        self.set_speed(next((s for s in SPEEDS if s > self.speed), MAX_SPEED))
+        return self.speed
+
+    def slower(self) -> int:
+        self.set_speed(next((s for s in reversed(SPEEDS) if s < self.speed), 1))
+        return self.speed
+
+    def toggle_pause(self) -> bool:
+        self.paused = not self.paused
+        self._changed()
+        return self.paused
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Called after the drill's state changes (clock, feed, end)."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    # ------------------------------------------------------------ running
+    def start(self) -> None:
+        """Deliver what arrives at T+0 (the opening alert; the autopilot declares)."""
+        self._process()
+
+    def advance(self, real_seconds: float) -> None:
+        """A tick of the face's timer: move simulated time by real time × speed."""
+        if self.paused or self.ended or real_seconds <= 0:
+            return
+        self.run_until(self.now + timedelta(seconds=real_seconds * self.speed))
+
+    def run_until(self, target: datetime) -> None:
+        """Move the clock to `target`, stopping at every moment something happens."""
+        self._process()
+        while not self.ended:
+            nxt = self._next_time()
+            if nxt is None or nxt > target:
+                break
+            self.clock.set(nxt)
+            self._process()
+        if not self.ended and target > self.now:
+            self.clock.set(min(target, self.end_at))
+            self._process()
+        self._changed()
+
+    def run_to_end(self) -> dict[str, Any]:
+        self.start()
+        self.run_until(self.end_at)
+        if not self.ended:
+            self.finish("time up")
+        return self.scorecard or {}
+
+    def _next_time(self) -> datetime | None:
+        now, times = self.now, [self.end_at]
+        if self._next_inject < len(self.scenario.timeline):
+            times.append(self.t0 + timedelta(seconds=self.scenario.timeline[self._next_inject].at))
+        if self._next_action < len(self._actions):
+            times.append(self.t0 + timedelta(seconds=self._actions[self._next_action].t))
+        if self.incident_id:
+            inc = self.service.get(self.incident_id)
+            if inc.open and self.auto_escalate:
+                times += [s.due_at for s in self.service.plan(inc) if s.state == "pending"]
+            times += [due for _, due in self._ack_schedule(inc)]
+        later = [t for t in times if t > now]
+        return min(later) if later else None
+
+    def _on_commit(self, incident_id: str) -> None:
+        """A face acted (tick, status, resolve): react now, not at the next timer tick."""
+        if incident_id == self.incident_id and not self._busy:
+            self._process()
+            self._changed()
+
+    def _process(self) -> None:
+        if self._busy or self.ended:
+            return
+        self._busy = True
+        try:
+            for _ in range(1000):  # each pass acts at most once per thing; settles quickly
+                acted = self._deliver() | self._run_autopilot()
+                if self.incident_id:
+                    acted |= self._engine() | self._mirror_ticks() | self._acknowledge()
+                if not acted:
+                    break
+        finally:
+            self._busy = False
+        if self.incident_id and not self.service.get(self.incident_id).open:
+            self.finish("resolved")
+        elif self.now >= self.end_at:
+            self.finish("time up")
+
+    # ------------------------------------------------------------ the scenario
+    def _deliver(self) -> bool:
+        acted = False
+        timeline = self.scenario.timeline
+        while self._next_inject < len(timeline) and timeline[self._next_inject].at <= self.elapsed:
+            body = timeline[self._next_inject].to_body()
+            self._next_inject += 1
+            self.feed.append(body)
+            if self.incident_id:
+                self.service.record(self.incident_id, "drill_inject", body, actor="drill")
+            else:
+                self._pending_flush.append(body)
+            acted = True
+        return acted
+
+    def on_declared(self, inc: Incident) -> None:
+        """The first incident declared is the drill's: tag it and put what already
+        arrived on its timeline."""
+        if self.incident_id is not None:
+            return
+        self.incident_id = inc.id
+        was_busy, self._busy = self._busy, True
+        try:
+            self.service.record(inc.id, "drill_started", {
+                "scenario": self.scenario.name, "title": self.scenario.title, "t0": iso(self.t0),
+                "mode": self.mode, "file": self.scenario.filename, "channel": DRILL_CHANNEL,
+            }, actor="drill")
+            for body in self._pending_flush:
+                self.service.record(inc.id, "drill_inject", body, actor="drill")
+            self._pending_flush = []
+        finally:
+            self._busy = was_busy
+        if not was_busy:
+            self._process()
+            self._changed()
+
+    def _run_autopilot(self) -> bool:
+        acted = False
+        while self._next_action < len(self._actions) and self._actions[self._next_action].t <= self.elapsed:
+            action = self._actions[self._next_action]
+            self._next_action += 1
+            try:
+                self._perform(action)
+            except InputError as exc:
+                self.errors.append(f"{t_text(action.t)} {action.verb}: {exc}")
+            acted = True
+        return acted
+
+    def _perform(self, action: Action) -> None:
+        a, svc = action.args, self.service
+        if action.verb == "declare":
+            svc.declare(a["title"], a["severity"], a["layers"], a["services"], a.get("detection", ""))
+        elif action.verb == "page":
+            self.page_team(a["team"])
+        elif action.verb == "status" and self.incident_id:
+            svc.set_status(self.incident_id, a["status"])
+        elif action.verb == "resolve" and self.incident_id:
+            svc.resolve(self.incident_id, a.get("summary", ""))
+
+    # ------------------------------------------------------------ escalation (drill sink)
+    def _engine(self) -> bool:
+        """Principle 4 on the simulated clock: a step that falls due is paged."""
+        if not self.auto_escalate:
+            return False
+        inc = self.service.get(self.incident_id)
+        if not inc.open:
+            return False
+        acted = False
+        for step in self.service.plan(inc):
+            if step.state in ("due", "overdue"):
+                contacts = [c for t in self.service.step_contacts(inc, step) for c in t["contacts"]]
+                self.service.record(inc.id, "step_ticked", {
+                    "step": step.key, "mark": "notified", "via": DRILL_CHANNEL,
+                    "targets": [c["person_name"] for c in contacts],
+                    "teams": list(dict.fromkeys(c["team"] for c in contacts if c["team"])),
+                }, actor=ENGINE)
+                acted = True
+        return acted
+
+    def _mirror_ticks(self) -> bool:
+        """Every step marked notified (by the engine or by the commander's own tick) is
+        a page: each of its contacts gets one, through the sink."""
+        inc = self.service.get(self.incident_id)
+        mirrored = drill_state(inc)["mirrored"]
+        acted = False
+        for ev in self.service.events(inc.id):
+            if ev.kind != "step_ticked" or ev.event_id in mirrored or ev.body.get("via") == "drill responder":
+                continue
+            step = next((s for s in self.service.plan(inc) if s.key == ev.body["step"]), None)
+            contacts = ([c for t in self.service.step_contacts(inc, step) for c in t["contacts"]]
+                        if step else [])
+            sent = False
+            for c in contacts:
+                if c["team"]:
+                    self._page(inc.id, c["team"], c["person"], step=ev.body["step"], tick=ev.event_id)
+                    sent = True
+            if not sent:  # nobody to page, still mark the tick as seen
+                self.service.record(inc.id, "drill_page", {"team": "", "tick": ev.event_id,
+                                                           "step": ev.body["step"], "via": DRILL_CHANNEL},
+                                    actor=ENGINE)
+            acted = True
+        return acted
+
+    def page_team(self, team: str) -> Incident:
+        """A direct page to a team's on-call, outside the plan (the commander's call)."""
+        if team not in self.org.teams:
+            raise InputError(f"unknown team {team!r} (expected one of {', '.join(self.org.teams)})")
+        if not self.incident_id:
+            raise InputError("declare the incident first; pages go to an incident")
+        if self.ended:
+            raise InputError("the drill has ended")
+        inc = self._page(self.incident_id, team, self.org.teams[team].on_call, step=None, tick=None,
+                         actor=self.service.actor)
+        if not self._busy:
+            self._process()
+            self._changed()
+        return inc
+
+    def _page(self, incident_id: str, team_id: str, person: str | None, *, step: str | None,
+              tick: str | None, actor: str = ENGINE) -> Incident:
+        team = self.org.teams.get(team_id)
+        who = self.org.people.get(person) if person else None
+        page = Page(incident_id, team_id, team.name if team else team_id, person,
+                    who.name if who else person, who.contact if who else None, step, iso(self.now),
+                    f"[DRILL] {incident_id}: you are paged" + (f" ({step})" if step else ""))
+        self.sink.send(page)
+        body = {k: v for k, v in asdict(page).items() if k not in ("incident_id", "at", "text")}
+        body.update({"tick": tick, "via": DRILL_CHANNEL})
+        return self.service.record(incident_id, "drill_page", body, actor=actor)
+
+    # ------------------------------------------------------------ simulated responders
+    def _ack_schedule(self, inc: Incident) -> list[tuple[dict, datetime]]:
+        st = drill_state(inc)
+        first: dict[str, dict] = {}
+        for p in st["pages"]:
+            if p["team"] and p["team"] not in first:
+                first[p["team"]] = p
+        return [(p, p["at"] + timedelta(seconds=self.scenario.ack_delay(team)))
+                for team, p in first.items() if team not in st["acks"]]
+
+    def _acknowledge(self) -> bool:
+        inc = self.service.get(self.incident_id)
+        acted = False
+        for page, due in self._ack_schedule(inc):
+            if due > self.now:
+                continue
+            team = page["team"]
+            verdict = "" if team in self._allowed else "not ours: nothing this team owns is involved"
+            self.service.record(inc.id, "drill_ack", {
+                "team": team, "team_name": page.get("team_name"), "person": page.get("person"),
+                "person_name": page.get("person_name"), "verdict": verdict,
+            }, actor=page.get("person") or team)
+            self._ack_steps(team, page)
+            acted = True
+        return acted
+
+    def _ack_steps(self, team: str, page: dict) -> None:
+        """The checklist follows: a step is acknowledged when one of its teams answers."""
+        inc = self.service.get(self.incident_id)
+        acked = {s.key for s in self.service.plan(inc) if s.state == "acknowledged"}
+        for ev in self.service.events(inc.id):
+            if (ev.kind == "step_ticked" and ev.body.get("mark") == "notified"
+                    and team in ev.body.get("teams", []) and ev.body["step"] not in acked):
+                acked.add(ev.body["step"])
+                self.service.record(inc.id, "step_ticked", {
+                    "step": ev.body["step"], "mark": "acknowledged", "via": "drill responder",
+                    "targets": [page.get("person_name")], "teams": [team],
+                }, actor=page.get("person") or team)
+
+    # ------------------------------------------------------------ the end
+    def finish(self, reason: str = "ended by the commander") -> dict[str, Any]:
+        if self.ended:
+            return self.scorecard or {}
+        self.ended = (self.now, reason)
+        if self.incident_id:
+            self._busy = True
+            try:
+                self.service.record(self.incident_id, "drill_ended",
+                                    {"reason": reason, "t": self.elapsed}, actor="drill")
+            finally:
+                self._busy = False
+        self.scorecard = self.score()
+        self._changed()
+        return self.scorecard
+
+    def score(self) -> dict[str, Any]:
+        end_at, reason = self.ended or (self.now, "in progress")
+        events = self.service.events(self.incident_id) if self.incident_id else []
+        card = score(self.scenario, self.org, events, self.t0, end_at, reason, self.mode)
+        card["speed"] = self.speed
+        card["pages_in_drill_sink"] = len(getattr(self.sink, "pages", []))
+        if self.errors:
+            card["autopilot_errors"] = list(self.errors)
+        return card

@@ -307,6 +307,8 @@ def assess(values: dict[str, float | None], levels: Sequence[MaturityLevel]) -> 
         })
     known = [i["level"] for i in indicators if i["level"] is not None]
     overall = min(known) if known else 0
+    if not known:
+        names[0] = "not assessed: no incidents to measure"
     top = levels[-1].level if levels else 0
     nxt = next((m for m in levels if m.level == overall + 1), None)
     gaps = []

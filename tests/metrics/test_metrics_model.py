@@ -1,0 +1,77 @@
+"""The pure half: percentiles, the maturity comparison, suggestions, prediction."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.model import metrics as M
+
+
+def test_percentile_linear_between_ranks():
+    assert M.percentile([], 0.5) is None
+    assert M.percentile([7], 0.9) == 7
+    assert M.percentile([4, 8, 10, 15, 36], 0.9) == pytest.approx(27.6)  # rank 3.6
+    assert M.percentile([30, 50, 50, 70], 0.5) == 50
+    assert M.rank_bounds(5, 0.5) == (2, 2, 0.0)
+    assert M.rank_bounds(4, 0.9) == (2, 3, pytest.approx(0.7))
+
+
+@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50), st.sampled_from([0.5, 0.9]))
+def test_percentile_lies_within_the_data_and_ignores_order(values, p):
+    value = M.percentile(values, p)
+    assert min(values) <= value <= max(values)
+    assert M.percentile(list(reversed(values)), p) == value
+
+
+def _levels(org):
+    return org.maturity
+
+
+@pytest.mark.parametrize("values, expected", [
+    ({"mttr": 14.9, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.81}, 4),
+    ({"mttr": 14.9, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.80}, 3),  # > 80% is strict
+    ({"mttr": 30.0, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.9}, 2),   # < 30 is strict
+    ({"mttr": 45, "mis_escalation": 0.25, "coordination": 5, "prevention": 0.9}, 1),
+    ({"mttr": 150, "mis_escalation": 0.0, "coordination": 5, "prevention": 0.9}, 0),       # not even level 1
+    ({"mttr": 20, "mis_escalation": None, "coordination": None, "prevention": 0.1}, 3),    # no data: not counted
+])
+def test_overall_level_is_the_lowest_indicator(org, values, expected):
+    assert M.assess(values, org.maturity)["level"] == expected
+
+
+def test_gap_names_what_separates_the_next_level(org):
+    a = M.assess({"mttr": 20, "mis_escalation": 0.12, "coordination": None, "prevention": 0.1}, org.maturity)
+    assert a["level"] == 2 and a["next_level"] == 3
+    assert [g["text"] for g in a["gaps"]] == [
+        "mis-escalation rate is 12.0%; level 3 needs < 10.0% (2.0 points less)",
+        "cross-team coordination (mean): no data yet (level 3 needs < 10.0 min)",
+    ]
+    top = M.assess({"mttr": 1, "mis_escalation": 0, "coordination": 1, "prevention": 1}, org.maturity)
+    assert top["level"] == 4 and top["next_level"] is None and top["gaps"] == []
+
+
+def test_matrix_suggestions_need_a_dominant_resolver():
+    rows = [("data", "checkout", "platform-data", 4), ("data", "platform-data", "platform-data", 1),
+            ("edge", "a", "a", 2), ("edge", "b", "b", 2),             # no resolver reaches 60%
+            ("gateway", "x", "y", 2)]                                 # only 2 incidents
+    out = M.matrix_suggestions(rows, kind="layer", subject=lambda k: f"{k} incidents", team_name=str)
+    assert [s["text"] for s in out] == [
+        "data incidents were resolved by platform-data in 100% of cases (5/5), but checkout "
+        "responded first in 80% (4/5): page platform-data first for them."]
+    matrix = M.matrix_suggestions([("edge", "a", "a", 3)], kind="layer", subject=str, team_name=str,
+                                  matrix_first=lambda k: "b")
+    assert matrix[0]["change"] == "matrix" and "the matrix routes them to b first" in matrix[0]["text"]
+
+
+def test_predict_is_stable_on_ties():
+    assert M.predict({"b": 2, "a": 2}, "service", "x").team == "a"
+    assert M.predict({"a": 2}, "service", "x") is None  # fewer than MIN_HISTORY
+
+
+def test_matrix_teams_for_a_cause(org):
+    assert M.matrix_teams(org, "orders-db", "data", "SEV3") == {"platform-data", "sre-core"}
+    assert M.matrix_teams(org, None, "edge", "SEV4") == {"platform-edge"}
+    assert M.matrix_teams(org, "retired-service", None, "SEV2") is None
+    assert M.cause_owner(org, "orders-db", None) == "platform-data"

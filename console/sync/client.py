@@ -333,16 +333,27 @@ class SyncClient:
 
     def pull_page(self, wait: float = 0.0) -> Page:
         """Fetch one page after the cursor and apply it with the cursor move, atomically."""
-        before = state.cursor(self.store.conn)
+        before = self.cursor()
+        return self.apply_page(before, self.fetch_page(before, wait))
+
+    def cursor(self) -> state.Cursor:
+        return state.cursor(self.store.conn)
+
+    def fetch_page(self, before: state.Cursor, wait: float = 0.0) -> dict[str, Any]:
+        """The network half of a pull: touches no database, so any thread may run it."""
         params = {"after": before.after, "limit": self.page_size}
         timeout = None
         if wait > 0:
             params["wait"] = min(wait, wire.MAX_WAIT_SECONDS)
             timeout = self.timeout + params["wait"]
         try:
-            data = wire.check_pull_reply(self._call("GET", "/v1/pull", params=params, timeout=timeout))
+            return wire.check_pull_reply(self._call("GET", "/v1/pull", params=params, timeout=timeout))
         except wire.ProtocolError as exc:
             raise SyncError(f"{self.remote}/v1/pull: {exc}") from None
+
+    def apply_page(self, before: state.Cursor, data: dict[str, Any]) -> Page:
+        """The database half: apply the page and move the cursor in one transaction,
+        unless the cursor moved meanwhile (then the page is dropped and fetched again)."""
         log_id = data["log_id"]
         if log_id != before.log_id or data["head"] < before.after:
             # A new or reset server log: start over (re-push ours, pull everything).

@@ -9,7 +9,6 @@ authentication or whose envelope is malformed; single bad events are `rejected`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import sqlite3
@@ -175,6 +174,12 @@ class _Signal:
             self._event = None
 
 
+async def _disconnected(request: Request) -> None:
+    """Returns when the client hangs up (a long-poll need not outlive its caller)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 class Problem(Exception):
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
@@ -263,14 +268,24 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
         log: ServerLog = request.app.state.log
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        while True:
-            waiter = signal.current()
-            body, count = log.pull_body(after, limit)
-            remaining = deadline - loop.time()
-            if count or remaining <= 0:
-                return Response(body, media_type="application/json")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.wait(), remaining)
+        gone: asyncio.Task | None = None
+        try:
+            while True:
+                waiter = signal.current()
+                body, count = log.pull_body(after, limit)
+                remaining = deadline - loop.time()
+                if count or remaining <= 0 or request.app.state.closing:
+                    return Response(body, media_type="application/json")
+                if gone is None:
+                    gone = asyncio.ensure_future(_disconnected(request))
+                woken = asyncio.ensure_future(waiter.wait())
+                await asyncio.wait({woken, gone}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
+                if gone.done():  # the client went away: nobody to answer
+                    return Response(status_code=204)
+        finally:
+            if gone is not None:
+                gone.cancel()
 
     async def echo(request: Request) -> Response:
         """The benchmark's baseline: same auth and body limit, no work."""
@@ -307,7 +322,23 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
         exception_handlers={Problem: on_problem, HTTPException: on_http, Exception: on_crash},
     )
     app.state.log = log
+    app.state.signal = signal
+    app.state.closing = False
     return app
+
+
+def _server(config):
+    """A uvicorn Server that releases waiting long-polls when asked to shut down."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets=None):
+            app = self.config.app
+            app.state.closing = True
+            app.state.signal.fire()
+            await super().shutdown(sockets)
+
+    return Server(config)
 
 
 # ------------------------------------------------------------------ running it
@@ -331,7 +362,7 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServe
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             lifespan="off", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
+    server = _server(config)
     thread = threading.Thread(target=server.run, name="incident-console-serve", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -356,5 +387,6 @@ def serve(host: str, port: int, db: str, token_file: str, certfile: str | None =
     if not certfile and host not in ("127.0.0.1", "localhost", "::1"):
         print("incident-console serve: warning: plain http on a non-loopback address; clients require "
               "https there (use --certfile/--keyfile or a TLS proxy)", file=sys.stderr)
-    uvicorn.run(create_app(log, tokens), host=host, port=port, log_level="info",
-                timeout_graceful_shutdown=3, ssl_certfile=certfile, ssl_keyfile=keyfile)
+    config = uvicorn.Config(create_app(log, tokens), host=host, port=port, log_level="info",
+                            timeout_graceful_shutdown=3, ssl_certfile=certfile, ssl_keyfile=keyfile)
+    _server(config).run()

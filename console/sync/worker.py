@@ -11,7 +11,6 @@ pulled page touched incidents (already committed: re-read them).
 
 from __future__ import annotations
 
-import contextlib
 import random as _random
 import threading
 from collections.abc import Callable
@@ -87,6 +86,7 @@ class SyncWorker:
         self._status = SyncStatus()
         self._loop_state: dict[str, tuple[str, str | None]] = {}
         self._clients: list[SyncClient] = []
+        self._wakers: set[threading.Event] = set()
         self._threads: list[threading.Thread] = []
 
     # -------------------------------------------------------------- control
@@ -119,10 +119,9 @@ class SyncWorker:
         self._stop.set()
         self._nudge.set()
         with self._lock:
-            clients = list(self._clients)
-        for client in clients:  # closing the pool aborts a long-poll in flight
-            with contextlib.suppress(Exception):  # best effort while stopping
-                client.close()
+            wakers = list(self._wakers)
+        for waker in wakers:  # release a loop parked on a long-poll
+            waker.set()
         for thread in self._threads:
             if thread is not threading.current_thread():
                 thread.join(timeout)
@@ -189,12 +188,47 @@ class SyncWorker:
 
         def step(client: SyncClient) -> None:
             nonlocal behind
-            page = client.pull_page(wait=0 if behind else self.wait)
+            before = client.cursor()
+            if behind:
+                data = client.fetch_page(before)
+            else:
+                data = self._interruptible(lambda: client.fetch_page(before, self.wait))
+                if data is None:
+                    return  # stopping
+            page = client.apply_page(before, data)
             behind = page.has_more
             if page.touched and self.on_change:
                 self.on_change(page.touched)
 
         self._loop("pull", step)
+
+    def _interruptible(self, fetch: Callable[[], Any]) -> Any:
+        """Run a long-poll on a helper thread so stop() need not wait for it to time out.
+        The helper only talks HTTP; the page is applied here, on the thread owning the Store."""
+        done = threading.Event()
+        box: dict[str, Any] = {}
+
+        def helper() -> None:
+            try:
+                box["value"] = fetch()
+            except BaseException as exc:  # noqa: BLE001 - handed to the owning thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        with self._lock:
+            self._wakers.add(done)
+        try:
+            threading.Thread(target=helper, name="incident-console-sync-poll", daemon=True).start()
+            done.wait()
+        finally:
+            with self._lock:
+                self._wakers.discard(done)
+        if self._stop.is_set():
+            return None
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
 
     def _push_loop(self) -> None:
         def step(client: SyncClient) -> None:

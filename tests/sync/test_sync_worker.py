@@ -1,0 +1,114 @@
+"""The background worker the TUI runs: long-poll in, push out, report state."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+from console.sync.worker import SyncStatus, SyncWorker
+
+TOKEN = "test-token-0123456789abcdef"
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
+def test_remote_changes_arrive_and_local_ones_leave(tmp_path, server, consoles, org):
+    tui, other = consoles("tui", "ana"), consoles("other", "ben")
+    inc = tui.service.declare("Checkout errors", "SEV2", layers=["service"]).id
+    changes: queue.Queue = queue.Queue()
+    statuses: list[SyncStatus] = []
+    worker = SyncWorker(tui.path, org, remote=server.url, token=TOKEN, wait=20,
+                        on_change=changes.put, on_status=statuses.append)
+    worker.start()
+    try:
+        # The declaration goes out without anyone asking.
+        wait_for(lambda: len(server.rows()) == 1)
+        other.sync(server.url)
+        wait_for(lambda: worker.status.state == "connected" and worker.status.outbox == 0)
+        # Someone else writes; the worker is parked in a 20 s long-poll and is woken.
+        started = time.monotonic()
+        other.service.note(inc, "from the other console")
+        other.sync(server.url)
+        assert changes.get(timeout=10) == [inc]
+        assert time.monotonic() - started < 10  # delivered by the long-poll, not a timeout
+        notes = [n.text for n in tui.service.get(inc).notes]  # committed: visible to our connection
+        assert notes == ["from the other console"]
+        # A local change is pushed as soon as the face nudges.
+        tui.service.note(inc, "local")
+        worker.nudge()
+        wait_for(lambda: len(server.rows()) == 3)
+        wait_for(lambda: worker.status.outbox == 0 and worker.status.last_sync)
+    finally:
+        worker.stop()
+    assert not any(t.is_alive() for t in worker._threads)  # noqa: SLF001
+    assert statuses and statuses[-1].state == "stopped"
+    assert {s.state for s in statuses} >= {"connected"}
+
+
+def test_offline_then_back(tmp_path, make_server, consoles, org):
+    srv = make_server(tmp_path / "server.db")
+    tui = consoles("tui")
+    worker = SyncWorker(tui.path, org, remote=srv.url, token=TOKEN, wait=1, random=lambda: 0.1)
+    worker.start()
+    try:
+        wait_for(lambda: worker.status.state == "connected")
+        srv.stop()
+        tui.service.declare("While offline", "SEV3", layers=["data"])
+        worker.nudge()
+        status = wait_for(lambda: worker.status if worker.status.state == "offline" else None)
+        assert "cannot reach" in status.error and "offline" in status.text()
+        wait_for(lambda: worker.status.outbox == 1)
+        srv.start()  # same port, same log
+        wait_for(lambda: worker.status.state == "connected" and worker.status.outbox == 0, timeout=20)
+        assert len(srv.rows()) == 1
+    finally:
+        worker.stop()
+
+
+def test_wrong_token_is_an_error_state(server, consoles, org):
+    tui = consoles("tui")
+    worker = SyncWorker(tui.path, org, remote=server.url, token="wrong-token-0123456789")
+    worker.start()
+    try:
+        status = wait_for(lambda: worker.status if worker.status.state == "error" else None)
+        assert "refused the token" in status.error
+    finally:
+        worker.stop()
+
+
+def test_run_blocks_until_stopped_even_mid_long_poll(server, consoles, org):
+    tui = consoles("tui")
+    worker = SyncWorker(tui.path, org, remote=server.url, token=TOKEN, wait=30)
+    runner = threading.Thread(target=worker.run)
+    runner.start()
+    wait_for(lambda: worker.status.state == "connected")
+    time.sleep(0.3)  # let the puller park in its long-poll
+    worker.stop()
+    runner.join(5)
+    assert not runner.is_alive()
+
+
+def test_no_remote_means_local_only(consoles, org):
+    tui = consoles("tui")
+    seen = []
+    worker = SyncWorker(tui.path, org, on_status=seen.append)
+    worker.start()
+    wait_for(lambda: worker.status.state == "off")
+    worker.stop()
+    assert seen[0].text() == "local only"
+
+
+def test_status_text():
+    s = SyncStatus(state="connected", outbox=2, dead_letters=1, last_sync=None)
+    assert s.text() == "⇅ synced never · outbox 2 · 1 dead"
+    assert SyncStatus(state="error").text() == "⚠ sync error"
+    assert set(SyncStatus().to_dict()) == {"state", "remote", "outbox", "dead_letters", "last_sync", "error"}

@@ -102,11 +102,27 @@ class Server:
         return httpx.Client(base_url=self.url, headers=headers, timeout=10)
 
 
+@pytest.fixture(scope="session")
+def shared_uvicorn(tmp_path_factory):
+    """One real uvicorn for the session; each test swaps in a fresh log (fast: no restarts)."""
+    log = ServerLog(tmp_path_factory.mktemp("shared") / "idle.db")
+    app = create_app(log, [TOKEN])
+    running = start_in_thread(app)
+    yield app, running
+    running.stop()
+    app.state.log.close()
+
+
 @pytest.fixture
-def server(tmp_path):
-    srv = Server(tmp_path / "server.db").start()
+def server(tmp_path, shared_uvicorn):
+    """A real server with an empty log of its own, on 127.0.0.1 (ephemeral port)."""
+    app, running = shared_uvicorn
+    srv = Server(tmp_path / "server.db", port=int(running.url.rsplit(":", 1)[1]))
+    srv.log = ServerLog(srv.path)
+    previous, app.state.log = app.state.log, srv.log
     yield srv
-    srv.stop()
+    app.state.log = previous
+    srv.log.close()
 
 
 @pytest.fixture

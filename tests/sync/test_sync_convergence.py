@@ -23,7 +23,7 @@ from console.service import IncidentService
 from console.store import Store, projections
 from console.sync import state
 from console.sync.client import SyncClient, SyncError
-from console.sync.server import ServerLog, create_app, start_in_thread
+from console.sync.server import ServerLog
 
 TOKEN = "test-token-0123456789abcdef"
 SHOW_AT = "2026-03-01T12:00:00Z"
@@ -97,17 +97,14 @@ def test_two_consoles_edit_offline_then_agree(tmp_path, make_server, capsys, mon
 _SERVER = {}
 
 
-@pytest.fixture(scope="module")
-def shared_server(tmp_path_factory):
-    """One uvicorn for the whole machine run; each example swaps in a fresh log."""
-    path = tmp_path_factory.mktemp("warroom") / "seed.db"
-    log = ServerLog(path)
-    app = create_app(log, [TOKEN])
-    running = start_in_thread(app)
+@pytest.fixture
+def shared_server(shared_uvicorn):
+    """The session's uvicorn; each example swaps in a fresh log."""
+    app, running = shared_uvicorn
     _SERVER.update(app=app, url=running.url)
+    previous = app.state.log
     yield
-    running.stop()
-    app.state.log.close()
+    app.state.log = previous
 
 
 class Lossy(httpx.BaseTransport):
@@ -141,9 +138,7 @@ class WarRoom(RuleBasedStateMachine):
     def setup(self, declarers):
         self.dir = Path(tempfile.mkdtemp(prefix="warroom-"))
         app = _SERVER["app"]
-        old = app.state.log
         app.state.log = self.log = ServerLog(self.dir / "server.db")
-        old.close()
         org = load(None)
         self.replicas = []
         for i, name in enumerate(PEOPLE):
@@ -167,6 +162,7 @@ class WarRoom(RuleBasedStateMachine):
             for service, client, _ in self.replicas:
                 client.close()
                 service.store.close()
+            self.log.close()
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def _converge(self):

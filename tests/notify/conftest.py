@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -77,6 +78,7 @@ class Receiver:
         self.kind = kind
         self.requests: list[dict] = []
         self.mode = "ok"
+        self.delay = 0.0  # seconds a reply takes (widens races between runners)
         self.lock = threading.Lock()
         self.arrived = threading.Event()
         self.release = threading.Event()
@@ -102,6 +104,8 @@ class Receiver:
                     receiver.requests.append(entry)
                 receiver.arrived.set()
                 mode = receiver.mode
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 if mode == "hang":
                     receiver.release.wait(30)
                 if mode == "fail":
@@ -131,7 +135,7 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -144,7 +148,7 @@ class Receiver:
         with self.lock:
             return [r["body"] for r in self.requests]
 
-    def keys(self) -> list[str]:
+    def idempotency_keys(self) -> list[str]:
         with self.lock:
             return [r["headers"].get("idempotency-key") for r in self.requests]
 

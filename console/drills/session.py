@@ -30,9 +30,10 @@ from console.model.errors import InputError
 from console.model.incident import Incident
 from console.model.org import Org
 from console.service import IncidentService
-from console.store import Store
+from console.store import Store, projections
 
 ENGINE = "escalation engine (drill)"
+ENGINE_PERIOD = 30  # simulated seconds between escalation passes (re-notify, nudges)
 AUTOPILOT = "autopilot"
 SPEEDS = (1, 2, 5, 10, 20, 30, 60)
 DRILL_CHANNEL = "drill sink"
@@ -84,6 +85,20 @@ class DrillService(IncidentService):
         return self.get(inc.id)
 
 
+def _notify_runner(session: DrillSession):
+    """The escalation runner of console.notify on the drill's store and clock, with
+    the drill sink in place of every channel (real ones included)."""
+    try:
+        from console.notify.channels import DrillSink as NotifySink
+        from console.notify.runner import EscalationRunner
+    except ImportError:
+        return None
+    sink = NotifySink()
+    session.engine_sink = sink
+    return EscalationRunner(session.store, session.org, session.clock, sink=sink, drill_sink=sink,
+                            holder=f"drill-{session.scenario.name}")
+
+
 def default_start(scn: Scenario) -> datetime:
     return scn.starts_at or datetime.now(UTC).replace(second=0, microsecond=0)
 
@@ -97,6 +112,7 @@ class DrillSession:
         self.clock = ManualClock(self.t0)
         self.service = DrillService(store, org, self.clock, actor, self)
         self.sink: DrillSink = sink if sink is not None else MemorySink()
+        self.engine_sink = None  # the runner's drill sink (console.notify), when it runs
         self._listeners: list[Callable[[], None]] = []
         self.speed = 1
         self.set_speed(speed)
@@ -114,6 +130,9 @@ class DrillSession:
         self.scorecard: dict[str, Any] | None = None
         self.errors: list[str] = []  # autopilot actions the service refused
         self._allowed = allowed_teams(org, scenario)
+        self.engine = _notify_runner(self) if auto_escalate else None
+        self._engine_seen: tuple[int, datetime] | None = None
+        self._cache: tuple[int, Incident] | None = None
         self._busy = False
         self.service.subscribe(self._on_commit)
 
@@ -197,12 +216,22 @@ class DrillSession:
         if self._next_action < len(self._actions):
             times.append(self.t0 + timedelta(seconds=self._actions[self._next_action].t))
         if self.incident_id:
-            inc = self.service.get(self.incident_id)
+            inc = self._incident()
             if inc.open and self.auto_escalate:
                 times += [s.due_at for s in self.service.plan(inc) if s.state == "pending"]
+                if self.engine is not None:  # re-notifies and nudges fall due between steps
+                    times.append(now + timedelta(seconds=ENGINE_PERIOD - self.elapsed % ENGINE_PERIOD))
             times += [due for _, due in self._ack_schedule(inc)]
         later = [t for t in times if t > now]
         return min(later) if later else None
+
+    def _incident(self) -> Incident:
+        """The drill incident, re-folded only when its event count moved."""
+        row = projections.get(self.store.conn, self.incident_id)
+        count = row["event_count"] if row else -1
+        if self._cache is None or self._cache[0] != count:
+            self._cache = (count, self.service.get(self.incident_id))
+        return self._cache[1]
 
     def _on_commit(self, incident_id: str) -> None:
         """A face acted (tick, status, resolve): react now, not at the next timer tick."""
@@ -223,7 +252,7 @@ class DrillSession:
                     break
         finally:
             self._busy = False
-        if self.incident_id and not self.service.get(self.incident_id).open:
+        if self.incident_id and not self._incident().open:
             self.finish("resolved")
         elif self.now >= self.end_at:
             self.finish("time up")
@@ -289,13 +318,26 @@ class DrillSession:
 
     # ------------------------------------------------------------ escalation (drill sink)
     def _engine(self) -> bool:
-        """Principle 4 on the simulated clock: a step that falls due is paged."""
+        """Principle 4 on the simulated clock: the console's own escalation runner
+        (console.notify) decides and delivers, with every channel replaced by the
+        drill sink; without it, a minimal engine pages each step as it falls due."""
         if not self.auto_escalate:
             return False
-        inc = self.service.get(self.incident_id)
+        before = self._incident().event_count
+        if (before, self.now) == self._engine_seen:
+            return False  # nothing new since the last pass at this moment
+        if self.engine is not None:
+            self.engine.run_once()
+        else:
+            self._minimal_engine()
+        after = self._incident().event_count
+        self._engine_seen = (after, self.now)
+        return after != before
+
+    def _minimal_engine(self) -> None:
+        inc = self._incident()
         if not inc.open:
-            return False
-        acted = False
+            return
         for step in self.service.plan(inc):
             if step.state in ("due", "overdue"):
                 contacts = [c for t in self.service.step_contacts(inc, step) for c in t["contacts"]]
@@ -304,13 +346,11 @@ class DrillSession:
                     "targets": [c["person_name"] for c in contacts],
                     "teams": list(dict.fromkeys(c["team"] for c in contacts if c["team"])),
                 }, actor=ENGINE)
-                acted = True
-        return acted
 
     def _mirror_ticks(self) -> bool:
         """Every step marked notified (by the engine or by the commander's own tick) is
         a page: each of its contacts gets one, through the sink."""
-        inc = self.service.get(self.incident_id)
+        inc = self._incident()
         mirrored = drill_state(inc)["mirrored"]
         acted = False
         for ev in self.service.events(inc.id):
@@ -369,7 +409,7 @@ class DrillSession:
                 for team, p in first.items() if team not in st["acks"]]
 
     def _acknowledge(self) -> bool:
-        inc = self.service.get(self.incident_id)
+        inc = self._incident()
         acted = False
         for page, due in self._ack_schedule(inc):
             if due > self.now:
@@ -380,13 +420,18 @@ class DrillSession:
                 "team": team, "team_name": page.get("team_name"), "person": page.get("person"),
                 "person_name": page.get("person_name"), "verdict": verdict,
             }, actor=page.get("person") or team)
+            if self.engine is not None and page.get("person"):
+                # the runner's own acknowledgement: no more repeats to this person
+                self.service.record(inc.id, "page_acknowledged", {
+                    "target": page["person"], "target_name": page.get("person_name"), "step": None,
+                    "via": "drill responder"}, actor=page["person"])
             self._ack_steps(team, page)
             acted = True
         return acted
 
     def _ack_steps(self, team: str, page: dict) -> None:
         """The checklist follows: a step is acknowledged when one of its teams answers."""
-        inc = self.service.get(self.incident_id)
+        inc = self._incident()
         acked = {s.key for s in self.service.plan(inc) if s.state == "acknowledged"}
         for ev in self.service.events(inc.id):
             if (ev.kind == "step_ticked" and ev.body.get("mark") == "notified"
@@ -418,7 +463,12 @@ class DrillSession:
         events = self.service.events(self.incident_id) if self.incident_id else []
         card = score(self.scenario, self.org, events, self.t0, end_at, reason, self.mode)
         card["speed"] = self.speed
-        card["pages_in_drill_sink"] = len(getattr(self.sink, "pages", []))
+        card["drill_sink"] = {
+            "pages": len(getattr(self.sink, "pages", [])),
+            "engine": "console.notify runner" if self.engine is not None else (
+                "minimal drill engine" if self.auto_escalate else "off (manual escalation)"),
+            "engine_messages": len(self.engine_sink.messages) if self.engine_sink is not None else 0,
+        }
         if self.errors:
             card["autopilot_errors"] = list(self.errors)
         return card

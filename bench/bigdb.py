@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,10 +28,10 @@ if __package__ in (None, ""):
 
 from console import config  # noqa: E402
 from console.model.clock import ManualClock, iso, parse_iso  # noqa: E402
-from console.model.incident import Event, fold  # noqa: E402
+from console.model.incident import Event  # noqa: E402
 from console.model.org import Org  # noqa: E402
 from console.service import IncidentService  # noqa: E402
-from console.store import Store, projections  # noqa: E402
+from console.store import Store  # noqa: E402
 from console.store import events as event_log  # noqa: E402
 
 # (severity, layers, services, title) — each becomes one template.
@@ -44,11 +46,34 @@ TEMPLATES = [
     ("SEV5", [], ["static-assets"], "Static assets stale after deploy"),
 ]
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
-TIME_FIELDS = ("declared_at", "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", "next_due_at")
 
 
-def _template_events(org: Org, resolved: bool) -> list[list[Event]]:
-    """Play each template through the service; return its events (times from EPOCH)."""
+SKIP_TABLES = {"events", "settings", "_sqlite_migrations"}
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+
+
+@dataclass
+class Template:
+    events: list[Event]
+    rows: dict[str, list[dict]]  # projection table -> this incident's rows
+
+
+def _projection_tables(conn) -> dict[str, list[str]]:
+    """The per-incident projections (tables named incident*, keyed by `id` or
+    `incident_id`): the board's and whatever other subsystems derive from the log.
+    Queues such as notify's outbox are not projections and stay empty."""
+    out = {}
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+        if name in SKIP_TABLES or name.startswith("sqlite_"):
+            continue
+        cols = [r[1] for r in conn.execute(f"PRAGMA table_info({name})")]
+        if name.startswith("incident") and ("incident_id" in cols or "id" in cols):
+            out[name] = cols
+    return out
+
+
+def _templates(org: Org, resolved: bool) -> list[Template]:
+    """Play each template through the service; keep its events and projection rows."""
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "t.db")
@@ -67,13 +92,36 @@ def _template_events(org: Org, resolved: bool) -> list[list[Event]]:
                 svc.set_status(inc.id, "mitigating")
                 clock.advance(minutes=20)
                 svc.resolve(inc.id, "Rolled back")
-            out.append(sorted(event_log.for_incident(store.conn, inc.id), key=lambda e: e.sort_key))
+            rows = {}
+            for table, cols in _projection_tables(store.conn).items():
+                key = "incident_id" if "incident_id" in cols else "id"
+                cur = store.conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {key} = ?", [inc.id])
+                rows[table] = [dict(zip(cols, r, strict=True)) for r in cur]
+            evs = sorted(event_log.for_incident(store.conn, inc.id), key=lambda e: e.sort_key)
+            out.append(Template(evs, rows))
         store.close()
     return out
 
 
-def _shift(text: str | None, delta: timedelta) -> str | None:
-    return iso(parse_iso(text) + delta) if text else None
+def _shift(value, delta: timedelta):
+    if isinstance(value, str) and ISO.match(value):
+        return iso(parse_iso(value) + delta)
+    return value
+
+
+def _clone(row: dict, template_id: str, incident_id: str, number: int, delta: timedelta, last_hlc: str) -> tuple:
+    out = []
+    for col, value in row.items():
+        if value == template_id:
+            value = incident_id
+        elif col == "number":
+            value = number
+        elif col == "last_hlc":
+            value = last_hlc
+        else:
+            value = _shift(value, delta)
+        out.append(value)
+    return tuple(out)
 
 
 def make_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20, seed: int = 1,
@@ -87,45 +135,46 @@ def make_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20
     org = org or config.load(None)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     rng = random.Random(seed)
-    closed = _template_events(org, resolved=True)
-    live = _template_events(org, resolved=False)
-    rows_for = {}  # (open?, template index) -> projection row at EPOCH
-    for flag, group in ((False, closed), (True, live)):
-        for i, evs in enumerate(group):
-            rows_for[(flag, i)] = projections.row_for(fold(evs))
+    closed = _templates(org, resolved=True)
+    live = _templates(org, resolved=False)
     store = Store(path)
     origin = store.device_id()
     conn = store.conn
-    cols = ", ".join(projections.COLUMNS)
-    marks = ", ".join("?" for _ in projections.COLUMNS)
+    tables = {name: cols for name, cols in _projection_tables(conn).items()
+              if name in closed[0].rows}
+    inserts = {name: f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+               for name, cols in tables.items()}
     span = timedelta(days=730).total_seconds()
     first_open = incidents - open_count + 1
     ev_rows: list[tuple] = []
-    inc_rows: list[tuple] = []
+    proj_rows: dict[str, list[tuple]] = {name: [] for name in tables}
     counter = 0
     events_written = 0
 
     def flush():
-        nonlocal ev_rows, inc_rows
+        nonlocal ev_rows
         conn.executemany(
             "INSERT INTO events (event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq) "
             "VALUES (?,?,?,?,?,?,?,?,NULL)", ev_rows)
-        conn.executemany(f"INSERT INTO incidents ({cols}) VALUES ({marks})", inc_rows)
-        ev_rows, inc_rows = [], []
+        ev_rows = []
+        for name, rows in proj_rows.items():
+            conn.executemany(inserts[name], rows)
+            rows.clear()
 
     with store.transaction():
         body_cache: dict[int, str] = {}
         for number in range(1, incidents + 1):
             is_open = number >= first_open
             t = rng.randrange(len(TEMPLATES))
-            evs = (live if is_open else closed)[t]
+            template = (live if is_open else closed)[t]
             if is_open:
                 start = now - timedelta(minutes=rng.randint(0, 59), seconds=rng.randint(0, 59))
             else:
                 start = now - timedelta(days=730) + timedelta(seconds=span * number / incidents)
             delta = start - EPOCH
             incident_id = f"INC-{number}"
-            for ev in evs:
+            template_id = template.events[0].incident_id
+            for ev in template.events:
                 counter += 1
                 at = ev.when + delta
                 body = body_cache.get(id(ev))
@@ -134,13 +183,13 @@ def make_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20
                 ms = int(at.timestamp() * 1000)
                 ev_rows.append((f"00000000-0000-7000-8000-{counter:012x}", incident_id, ev.kind, body,
                                 ev.actor, origin, f"{ms:013d}-{counter % 100000:05d}", iso(at)))
-            events_written += len(evs)
-            row = dict(rows_for[(is_open, t)])
-            row.update(id=incident_id, number=number,
-                       **{k: _shift(row[k], delta) for k in TIME_FIELDS},
-                       last_hlc=ev_rows[-1][6])
-            inc_rows.append(tuple(row[c] for c in projections.COLUMNS))
-            if len(inc_rows) >= batch:
+            events_written += len(template.events)
+            last_hlc = ev_rows[-1][6]
+            for name, rows in template.rows.items():
+                if name in proj_rows:
+                    proj_rows[name].extend(_clone(r, template_id, incident_id, number, delta, last_hlc)
+                                           for r in rows)
+            if len(ev_rows) >= batch * 6:
                 flush()
         flush()
         last_ms = int(now.timestamp() * 1000)
@@ -151,8 +200,8 @@ def make_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20
     conn.execute("ANALYZE")
     store.close()
     return {"path": str(path), "incidents": incidents, "open": open_count, "events": events_written,
-            "seconds": round(time.perf_counter() - started, 2), "now": iso(now),
-            "bytes": path.stat().st_size}
+            "projection_tables": sorted(tables), "seconds": round(time.perf_counter() - started, 2),
+            "now": iso(now), "bytes": path.stat().st_size}
 
 
 def cached_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20, seed: int = 1) -> Path:

@@ -48,9 +48,9 @@ class ConsoleApp(App):
     """
 
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-        Binding("question_mark", "help", "Help"),
-        Binding("ctrl+t", "cycle_theme", "Theme"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="quit the console from anywhere"),
+        Binding("question_mark", "help", "Help", tooltip="this list of every key"),
+        Binding("ctrl+t", "cycle_theme", "Theme", tooltip="next theme (war room, projector, high contrast); remembered"),
     ]
 
     COMMANDS = App.COMMANDS | {ConsoleCommands}

@@ -35,12 +35,12 @@ class BoardScreen(Screen):
     """
 
     BINDINGS = [
-        Binding("n", "declare", "Declare"),
-        Binding("slash", "filter", "Filter"),
-        Binding("r", "toggle_resolved", "Resolved"),
-        Binding("m", "matrix", "Matrix"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("q", "app.quit", "Quit", show=False),
+        Binding("n", "declare", "Declare", tooltip="declare a new incident"),
+        Binding("slash", "filter", "Filter", tooltip="filter as you type (id, title, severity, status, layer, service, commander)"),
+        Binding("r", "toggle_resolved", "Resolved", tooltip="show or hide resolved incidents"),
+        Binding("m", "matrix", "Matrix", tooltip="the matrix explorer: the whole org model"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="clear the filter"),
+        Binding("q", "app.quit", "Quit", show=False, tooltip="quit the console"),
     ]
 
     def __init__(self):

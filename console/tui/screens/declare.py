@@ -116,8 +116,7 @@ class DeclareScreen(ModalScreen[str | None]):
     DeclareScreen Grid > Label { text-style: bold; }
     DeclareScreen Input { background: $boost; }
     DeclareScreen Input:focus { background: $primary 20%; }
-    DeclareScreen #notes { margin-top: 1; height: auto; color: $text-muted; }
-    DeclareScreen #notes.bad { color: $error; }
+    DeclareScreen #notes { margin-top: 1; height: auto; }
     DeclareScreen .note { color: $text-muted; height: auto; }
     DeclareScreen .bad { color: $error; }
     DeclareScreen #preview { margin-top: 1; height: auto; }
@@ -194,10 +193,12 @@ class DeclareScreen(ModalScreen[str | None]):
             else:
                 close = difflib.get_close_matches(s, list(org.services), n=2)
                 svc_note.append(f"✗ unknown service {s!r}" + (f" — did you mean {', '.join(close)}?" if close else ""))
-        notes = layer_note + svc_note
-        box = self.query_one("#notes", Static)
-        box.set_class(any(line.startswith("✗") for line in notes), "bad")
-        box.update("\n".join(notes))
+        pal = palette(self.app)
+        notes = Text()
+        for line in layer_note + svc_note:
+            notes.append(line + "\n", pal.overdue if line.startswith("✗") else pal.muted)
+        notes.rstrip()
+        self.query_one("#notes", Static).update(notes)
         known_layers = [x for x in layers if x in org.layers]
         known_services = [x for x in services if x in org.services]
         preview = Text()

@@ -33,7 +33,7 @@ def key_sections(app) -> list[tuple[str, str, list[tuple[str, str]]]]:
         merged: dict[str, list[str]] = {}  # what -> keys, in order; same action, one row
         for cls in classes:
             for b in _bindings(cls):
-                what = b.description or b.action
+                what = b.tooltip or b.description or b.action
                 merged.setdefault(what, []).extend(_display(app, k) for k in b.key.split(","))
         return [(", ".join(dict.fromkeys(keys)), what) for what, keys in merged.items()]
 

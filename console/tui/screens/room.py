@@ -43,26 +43,29 @@ class RoomScreen(Screen):
     HELP = "One incident: escalation checklist, responsibility, timeline."
 
     DEFAULT_CSS = """
-    RoomScreen #checklist-pane { height: auto; max-height: 45%; min-height: 6; }
+    RoomScreen #checklist-pane {
+        height: auto; max-height: 45%; min-height: 6;
+        border: round $accent; border-title-color: $accent;
+    }
     RoomScreen #lower { height: 1fr; }
     RoomScreen #responsibility-pane { width: 62; }
     RoomScreen #timeline-pane { width: 1fr; }
     """
 
     BINDINGS = [
-        Binding("escape,q", "back", "Back"),
-        Binding("space", "tick", "Notified"),
-        Binding("a", "ack", "Ack'd"),
-        Binding("x", "untick", "Untick", show=False),
-        Binding("n", "note", "Note"),
-        Binding("s", "severity", "Severity"),
-        Binding("u", "status", "Status"),
-        Binding("h", "handoff", "Handoff"),
-        Binding("c", "accept", "Accept"),
-        Binding("o", "assign", "Assign", show=False),
-        Binding("R", "resolve", "Resolve"),
-        Binding("e", "export", "Export"),
-        Binding("m", "matrix", "Matrix", show=False),
+        Binding("escape,q", "back", "Back", tooltip="back to where you came from"),
+        Binding("space", "tick", "Notified", tooltip="mark the selected escalation step notified"),
+        Binding("a", "ack", "Ack'd", tooltip="mark the selected step acknowledged (they answered)"),
+        Binding("x", "untick", "Untick", show=False, tooltip="clear the marks of the selected step"),
+        Binding("n", "note", "Note", tooltip="add a note to the timeline"),
+        Binding("s", "severity", "Severity", tooltip="change the severity (re-plans the escalation)"),
+        Binding("u", "status", "Status", tooltip="set the status (investigating … monitoring)"),
+        Binding("h", "handoff", "Handoff", tooltip="offer a role (IC, comms, ops, scribe) to someone"),
+        Binding("c", "accept", "Accept", tooltip="accept a handoff offered to you"),
+        Binding("o", "assign", "Assign", show=False, tooltip="give a vacant role to someone"),
+        Binding("R", "resolve", "Resolve", tooltip="resolve the incident (with an optional summary)"),
+        Binding("e", "export", "Export", tooltip="write the Markdown incident document and say where"),
+        Binding("m", "matrix", "Matrix", show=False, tooltip="the matrix explorer"),
     ]
 
     def __init__(self, incident_id: str):

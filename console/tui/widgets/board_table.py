@@ -65,7 +65,7 @@ class BoardTable(ScrollView, can_focus=True):
         Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
         Binding("home,g", "first", "First", show=False),
         Binding("end,G", "last", "Last", show=False),
-        Binding("enter", "open", "Open"),
+        Binding("enter", "open", "Open", tooltip="open the incident room of the selected incident"),
     ]
 
     cursor = reactive(0, always_update=True)

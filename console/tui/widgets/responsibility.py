@@ -40,32 +40,35 @@ class ResponsibilityPanel(Static):
         pal = palette(self.app)
         parts = []
         rt = r.get("responsible_team")
-        head = Text()
-        head.append("Responsible team  ", pal.bold)
+        head = Text(no_wrap=True, overflow="ellipsis")
+        head.append("Responsible  ", pal.bold)
         if rt:
             head.append(f" ★ {rt['team_name']} ", pal.responsible)
-            head.append(f" {type_label(rt['team_type'])} · on call {rt['on_call'] or '—'}")
+            head.append(f" {type_label(rt['team_type'])}\n")
+            head.append("  on call ", pal.muted)
+            head.append(rt["on_call"] or "—")
             if rt.get("contact"):
                 head.append(f" {rt['contact']}", pal.muted)
         else:
             head.append("none found — check the org's teams", pal.overdue)
         parts.append(head)
-        pat = Text()
-        pat.append("Pattern in force  ", pal.bold)
+        pat = Text(no_wrap=True, overflow="ellipsis")
+        pat.append("Pattern      ", pal.bold)
         pat.append(r["pattern"]["name"])
+        pat.append(f" · {r['pattern']['character']}", pal.muted)
         coord = r.get("coordinator")
         if coord:
             names = ", ".join(c["person_name"] or "—" for c in coord["contacts"])
-            pat.append(f" · coordinates {r['severity']}: {coord['role']} ({names})", pal.muted)
+            pat.append(f"\n  coordinates {r['severity']}: ", pal.muted)
+            pat.append(f"{coord['role']} ({names})")
         parts.append(pat)
-        parts.append(Text(r["pattern"]["character"], style=pal.muted))
         for d in r["domains"]:
             table = Table(box=None, show_header=True, header_style=pal.bold, pad_edge=False, expand=True,
                           title=f"{d['name']} · {d['layer']}", title_justify="left", title_style=pal.bold)
-            table.add_column("line", no_wrap=True)
-            table.add_column("type", no_wrap=True)
-            table.add_column("team", no_wrap=True)
-            table.add_column("on call", overflow="ellipsis")
+            table.add_column("line", no_wrap=True, min_width=6)
+            table.add_column("type", no_wrap=True, min_width=8)
+            table.add_column("team", no_wrap=True, min_width=16)
+            table.add_column("on call", no_wrap=True, overflow="ellipsis", ratio=1)
             for k in ("first", "second", "final"):
                 c = d[k]
                 team = Text(("★ " if c["responsible"] else "") + (c["team_name"] or "—"),

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from console.tui.format import local_time
 from console.tui.style import palette
 
-GLYPH = {"note": "✎", "declared": "◆", "severity_set": "▲", "status_set": "●", "resolved": "✔",
+GLYPH = {"note_added": "✎", "declared": "◆", "severity_set": "▲", "status_set": "●", "resolved": "✔",
          "step_ticked": "✓", "step_unticked": "↺", "handoff_offered": "⇄", "handoff_accepted": "⇄",
          "role_assigned": "☺", "service_added": "+", "reopened": "↻"}
 
@@ -40,6 +40,6 @@ class Timeline(Static):
         table.add_column(no_wrap=True, max_width=16, overflow="ellipsis")
         table.add_column(ratio=1)
         for e in self.entries:
-            text = Text(e.text, style=pal.bold if e.kind == "note" else "")
+            text = Text(e.text, style=pal.bold if e.kind == "note_added" else "")
             table.add_row(local_time(e.at), GLYPH.get(e.kind, "·"), e.actor, text)
         return table

@@ -1,0 +1,108 @@
+"""The board: order, live countdowns, resolved toggle, filter, paging over many
+incidents, and refresh on commits (a message, not a poll)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tuikit import make_app, open_service, screen_text, settle
+
+from console.tui.screens.board import BoardScreen
+from console.tui.widgets.board_table import BoardTable
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.bigdb import make_big_db  # noqa: E402
+
+
+def board_lines(app) -> list[str]:
+    return [line for line in screen_text(app).splitlines() if "INC-" in line]
+
+
+async def test_board_orders_and_counts_down(demo_service, clock):
+    app = make_app(demo_service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        lines = board_lines(app)
+        assert [line.split()[0] for line in lines] == ["INC-69", "INC-70", "INC-71", "INC-72"]
+        assert "SEV1" in lines[0] and "SEV1+15 in 12:00" in lines[0]
+        assert "4 open incidents" in screen_text(app)
+        clock.advance(minutes=13)
+        app.screen.redraw()  # what the 1 s timer does
+        await pilot.pause()
+        first = board_lines(app)[0]
+        assert "SEV1+15 OVERDUE +01:00" in first
+        assert first.lstrip().startswith("!")  # the overdue marker is a glyph, not only colour
+
+
+async def test_resolved_toggle_and_filter(demo_service):
+    app = make_app(demo_service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert "72 incidents" in screen_text(app)
+        assert any("resolved" in line for line in board_lines(app))
+        await pilot.press("slash", *"payments")
+        await settle(pilot)
+        lines = board_lines(app)
+        assert lines and all("Payments" in line or "payment" in line.lower() for line in lines)
+        count = app.screen.query_one(BoardTable).count
+        assert count == demo_service.board_count(include_resolved=True, text="payments")
+        await pilot.press("escape")  # clears the filter
+        await settle(pilot)
+        assert "72 incidents" in screen_text(app)
+        await pilot.press("r")
+        await settle(pilot)
+        assert "4 open incidents" in screen_text(app)
+
+
+async def test_pages_through_many_incidents(tmp_path, org, clock):
+    path = tmp_path / "big.db"
+    make_big_db(path, incidents=2500, open_count=30, now=clock.now(), org=org)
+    service = open_service(path, org, clock)
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(BoardTable)
+        assert table.count == 30
+        await pilot.press("r")
+        await settle(pilot)
+        assert table.count == 2500
+        assert len(table._pages) <= 2  # only what is on screen was read
+        await pilot.press("G")
+        await settle(pilot)
+        assert table.cursor == 2499
+        rows = table.visible_rows()
+        assert rows and rows[-1]["id"] == table.selected["id"]
+        expected = service.board(include_resolved=True, limit=1, offset=2499)[0]["id"]
+        assert table.selected["id"] == expected
+        assert expected in screen_text(app)
+        await pilot.press("g")
+        await settle(pilot)
+        assert table.cursor == 0 and table.scroll_offset.y == 0
+    service.store.close()
+
+
+async def test_commit_elsewhere_reaches_the_board(service):
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not board_lines(app)
+        service.declare("Search is slow", "SEV3", [], ["search-api"])  # e.g. a drill or a pulled event
+        await settle(pilot)
+        assert "INC-1" in screen_text(app) and "Search is slow" in screen_text(app)
+
+
+async def test_enter_opens_and_escape_returns(demo_service):
+    app = make_app(demo_service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("j", "enter")
+        await settle(pilot)
+        assert app.screen.id == "room-INC-70"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        await pilot.press("q")
+    assert app.return_code == 0

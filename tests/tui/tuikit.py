@@ -1,0 +1,42 @@
+"""Helpers the TUI tests share (a unique module name: tests run in one process)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.service import IncidentService
+from console.store import Store
+
+
+def open_service(path: Path, org, clock, actor: str = "commander") -> IncidentService:
+    return IncidentService(Store(path), org, clock, actor)
+
+
+def make_app(service, **kw):
+    from console.tui.app import ConsoleApp
+    kw.setdefault("persist_theme", False)
+    return ConsoleApp(service, service.clock, **kw)
+
+
+def screen_text(app) -> str:
+    """What the terminal shows right now, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def settle(pilot) -> None:
+    """Let board pages (read on a worker thread) arrive and the screen redraw."""
+    app = pilot.app
+    for _ in range(3):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
+    """Pause until condition() holds (the palette searches in the background)."""
+    import time
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)

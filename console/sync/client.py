@@ -158,7 +158,8 @@ class SyncClient:
                  transport: httpx.BaseTransport | None = None, timeout: float = 10.0,
                  max_attempts: int = 5, batch_size: int = wire.MAX_BATCH,
                  page_size: int = wire.MAX_BATCH, sleep: Callable[[float], Any] = time.sleep,
-                 random: Callable[[], float] = _random.random, clock: Clock | None = None):
+                 random: Callable[[], float] = _random.random, clock: Clock | None = None,
+                 catch_up_pages: int = 10):
         self.service = service
         self.store = service.store
         self.remote = remote
@@ -166,6 +167,7 @@ class SyncClient:
         self.max_attempts = max(1, max_attempts)
         self.batch_size = max(1, min(batch_size, wire.MAX_BATCH))
         self.page_size = max(1, min(page_size, wire.MAX_BATCH))
+        self.catch_up_pages = max(1, catch_up_pages)
         self.sleep = sleep
         self.backoff = Backoff(random=random)
         self.clock = clock or SystemClock()
@@ -265,11 +267,10 @@ class SyncClient:
             batch, parts, size, bad = [], [], 200, []
             for ev in events:
                 raw = ev.to_dict()
-                problem = wire.event_problem(raw)
+                problem, text = wire.check_event(raw)  # the canonical text is what we send
                 if problem:
                     bad.append((raw, problem))
                     continue
-                text = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
                 need = len(text.encode("utf-8")) + 1
                 if batch and size + need > wire.MAX_BODY_BYTES:
                     break
@@ -351,6 +352,21 @@ class SyncClient:
         except wire.ProtocolError as exc:
             raise SyncError(f"{self.remote}/v1/pull: {exc}") from None
 
+    def fetch_pages(self, before: state.Cursor, max_pages: int) -> tuple[dict[str, Any], int]:
+        """Catching up: up to `max_pages` consecutive pages merged into one, so they are
+        applied (and the touched incidents re-folded) in one transaction, not one each."""
+        data = self.fetch_page(before)
+        pages = 1
+        if data["log_id"] != before.log_id and before.after != 0 or data["head"] < before.after:
+            return data, pages  # a reset: apply_page starts over
+        while data["has_more"] and pages < max_pages:
+            more = self.fetch_page(state.Cursor(data["log_id"], data["next"]))
+            if more["log_id"] != data["log_id"]:
+                break  # reset meanwhile: apply what we have; the next pull notices
+            pages += 1
+            data = {**more, "events": data["events"] + more["events"]}
+        return data, pages
+
     def apply_page(self, before: state.Cursor, data: dict[str, Any]) -> Page:
         """The database half: apply the page and move the cursor in one transaction,
         unless the cursor moved meanwhile (then the page is dropped and fetched again)."""
@@ -392,8 +408,10 @@ class SyncClient:
     def pull_all(self) -> PullReport:
         report = PullReport()
         while True:
-            page = self.pull_page()
-            report.pages += 1
+            before = self.cursor()
+            data, pages = self.fetch_pages(before, self.catch_up_pages)
+            page = self.apply_page(before, data)
+            report.pages += pages
             report.received += page.received
             report.resets += page.reset
             report.touched.extend(t for t in page.touched if t not in report.touched)

@@ -51,6 +51,23 @@ def _text(value: Any, name: str, limit: int) -> str | None:
 
 def event_problem(raw: Any, *, from_server: bool = False) -> str | None:
     """Why `raw` is not a valid wire event, or None. Pulled events also carry server_seq."""
+    return check_event(raw, from_server=from_server)[0]
+
+
+def check_event(raw: Any, *, from_server: bool = False) -> tuple[str | None, str | None]:
+    """(problem, None) or (None, canonical text). The size limit is a push limit, so
+    pulled events skip it (and the encoding it needs)."""
+    problem = _shape_problem(raw, from_server)
+    if problem or from_server:
+        return problem, None
+    text = canonical(raw)
+    size = len(text.encode("utf-8"))
+    if size > MAX_EVENT_BYTES:
+        return f"event is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}", None
+    return None, text
+
+
+def _shape_problem(raw: Any, from_server: bool) -> str | None:
     if not isinstance(raw, dict):
         return f"an event must be a JSON object, not {type(raw).__name__}"
     allowed = set(EVENT_FIELDS) | ({"server_seq"} if from_server else set())
@@ -86,9 +103,6 @@ def event_problem(raw: Any, *, from_server: bool = False) -> str | None:
         seq = raw.get("server_seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             return "server_seq must be a positive integer"
-    size = len(canonical(raw).encode("utf-8"))
-    if size > MAX_EVENT_BYTES:
-        return f"event is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}"
     return None
 
 

@@ -93,8 +93,8 @@ class ServerLog:
         """Validate and append; one transaction; a result per event, in order."""
         checked = []
         for raw in events:
-            problem = wire.event_problem(raw)
-            checked.append((raw, problem, None if problem else wire.canonical(raw)))
+            problem, text = wire.check_event(raw)
+            checked.append((raw, problem, text))
         ids = [raw["event_id"] for raw, problem, _ in checked if problem is None]
         received = datetime.now(UTC).isoformat(timespec="milliseconds")
         conn = self.conn

@@ -190,7 +190,7 @@ class SyncWorker:
             nonlocal behind
             before = client.cursor()
             if behind:
-                data = client.fetch_page(before)
+                data = client.fetch_pages(before, client.catch_up_pages)[0]
             else:
                 data = self._interruptible(lambda: client.fetch_page(before, self.wait))
                 if data is None:

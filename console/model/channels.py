@@ -362,29 +362,22 @@ def paging_config(org: Org) -> PagingConfig:
 @check
 def channels_are_valid(org: Org) -> list[Finding]:
     """Structure, URLs and references of [[channels]] and [notify] (secrets: console.notify)."""
-    channels, findings = parse_channels(org)
+    _, findings = parse_channels(org)
     _, more = parse_policy(org)
-    out = [*findings, *more]
-    if channels:
-        covered_roles = {r for c in channels.values() for r in c.roles}
-        for rule in org.escalation:
-            for role in rule.targets:
-                if role in covered_roles:
-                    continue
-                if not _role_reachable(org, role, channels):
-                    out.append(Finding("warning", rule.where,
-                                       f"{rule.severity} +{rule.offset_minutes}min: no channel reaches role {role!r} "
-                                       "directly; only people or teams mapped to a channel are paged"))
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys([*findings, *more]))
 
 
-def _role_reachable(org: Org, role_id: str, channels: dict[str, ChannelConfig]) -> bool:
-    role = org.roles.get(role_id)
-    if role is None:
-        return False
-    people = {p for c in channels.values() for p in c.people}
-    teams = {t for c in channels.values() for t in c.teams}
-    if any(p in people for p in role.people) or any(t in teams for t in role.teams):
-        return True
-    # rule-based roles resolve to teams at incident time; any team channel may reach them
-    return bool(role.rule) and bool(teams or people)
+def secret_references(org: Org) -> list[tuple[str, str, str, str]]:
+    """(channel id, key, secret name, file:line) for every secret a channel entry names,
+    valid entry or not, so a missing secret is reported alongside the other problems."""
+    raw = org.extra.get("channels")
+    where = _where_of(org, "channels")
+    out = []
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        for key in ("url_secret", "routing_key_secret", "token_secret"):
+            name = entry.get(key)
+            if isinstance(name, str) and SECRET_NAME.match(name):
+                out.append((str(entry.get("id")), key, name, where(i, key)))
+    return out

@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from console.model.channels import PagingConfig
+from console.model.channels import NotifyPolicy, PagingConfig, parse_channels
+from console.model.check import Finding, check
 from console.model.clock import iso
 from console.model.escalation import PlannedStep
 from console.model.incident import Event, Incident, handles
-from console.model.org import Org
+from console.model.org import Org, severity_rank
 from console.model.responsibility import resolve_role, scope_of
 
 BOT = "escalation-bot"
@@ -372,6 +373,8 @@ def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
     for step in steps:
         if step.state in ("cancelled", "skipped", "acknowledged"):
             continue
+        if severity_rank(step.severity) < severity_rank(inc.severity):
+            continue  # the severity was lowered: stop chasing the higher severity's people
         sp = cfg.policy.for_severity(step.severity)
         if not sp.page:
             continue
@@ -526,11 +529,43 @@ def still_wanted(inc: Incident, body: dict, now: datetime) -> str | None:
         step = next((s for s in inc.plan(now) if s.key == body.get("step")), None)
         if step is None or step.state in ("cancelled", "skipped"):
             return f"step {body.get('step')} was cancelled before delivery"
+        if severity_rank(step.severity) < severity_rank(inc.severity):
+            return f"the severity was lowered to {inc.severity} before delivery"
         if step.state == "acknowledged" or state_of(inc).acked(body.get("target", ""), step.key):
             return "it was acknowledged before delivery"
     if kind == "nudge" and not inc.open:
         return "the incident was resolved before delivery"
     return None
+
+
+@check
+def people_reach_a_channel(org: Org) -> list[Finding]:
+    """Who an escalation rule would page but no channel reaches: they get a timeline
+    entry ("page them by hand"), not a page. Only when channels are configured."""
+    channels, _ = parse_channels(org)
+    if not channels:
+        return []
+    cfg = PagingConfig(channels, NotifyPolicy())
+    out, seen = [], set()
+    for rule in org.escalation:
+        for role in rule.targets:
+            if role in seen:
+                continue
+            seen.add(role)
+            missed: dict[str, str] = {}
+            for layer in org.layers:
+                for c in resolve_role(org, role, scope_of(org, [layer], [])):
+                    team = org.teams.get(c.team) if c.team else None
+                    target = Target(c.person or f"role:{role}", c.person, c.person_name or role, c.team,
+                                    c.team_name, team.type if team else None, (role,))
+                    if not channels_for(cfg, org, target):
+                        missed[target.id] = target.name
+            if missed:
+                out.append(Finding("warning", rule.where,
+                                   f"{rule.severity} +{rule.offset_minutes}min: role {role!r} can resolve to "
+                                   f"{', '.join(f'{n} ({i})' for i, n in sorted(missed.items()))}, whom no channel "
+                                   "reaches; they would appear on the timeline as 'page them by hand'"))
+    return out
 
 
 def backoff_seconds(attempt: int, key: str, base: float, cap: float) -> float:

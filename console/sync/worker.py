@@ -87,6 +87,7 @@ class SyncWorker:
         self._loop_state: dict[str, tuple[str, str | None]] = {}
         self._clients: list[SyncClient] = []
         self._wakers: set[threading.Event] = set()
+        self.cleanups: list[Callable[[], Any]] = []  # run once by stop()
         self._threads: list[threading.Thread] = []
 
     # -------------------------------------------------------------- control
@@ -118,6 +119,8 @@ class SyncWorker:
     def stop(self, timeout: float = 3.0) -> None:
         self._stop.set()
         self._nudge.set()
+        while self.cleanups:
+            self.cleanups.pop()()
         with self._lock:
             wakers = list(self._wakers)
         for waker in wakers:  # release a loop parked on a long-poll
@@ -268,3 +271,17 @@ class SyncWorker:
             self._status = new
         if changed and self.on_status:
             self.on_status(new)
+
+
+def start_for(service: IncidentService, *, on_status: Callable[[SyncStatus], None] | None = None,
+              on_change: Callable[[list[str]], None] | None = None, **kw: Any) -> SyncWorker | None:
+    """For a face that owns `service` (the TUI): start background sync if a remote is
+    configured, with its own Store on the worker threads; local commits on `service`
+    nudge the pusher. None when this console is local only."""
+    if not state.remote(service.store.conn):
+        return None
+    worker = SyncWorker(service.store.path, service.org, actor=service.actor,
+                        on_status=on_status, on_change=on_change, **kw)
+    worker.cleanups.append(service.subscribe(lambda _incident_id: worker.nudge()))
+    worker.start()
+    return worker

@@ -38,6 +38,14 @@ class IncidentChanged(Message):
         self.incident_id = incident_id
 
 
+class SyncStatusChanged(Message):
+    """Background sync state (connected/offline/error, outbox, last sync). Sync hook, issue 4."""
+
+    def __init__(self, status):
+        super().__init__()
+        self.status = status
+
+
 class ConsoleApp(App):
     TITLE = "Incident Console"
     HELP = "Keys that work on every screen."
@@ -81,10 +89,12 @@ class ConsoleApp(App):
 
     def on_mount(self) -> None:
         self._unsubscribe = self.service.subscribe(self._committed)
+        self._start_sync()  # sync hook (issue 4)
         for problem in self.theme_problems:
             self.notify(problem, title="Theme file skipped", severity="warning", timeout=12)
 
     def on_unmount(self) -> None:
+        self._stop_sync()  # sync hook (issue 4)
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
@@ -100,6 +110,33 @@ class ConsoleApp(App):
             changed = getattr(stack_screen, "incident_changed", None)
             if changed:
                 changed(message.incident_id)
+
+    # ------------------------------------------------------------ sync hook (issue 4, added by the
+    # sync helper): when a remote is configured, console.sync.worker syncs in background threads
+    # (own Store each); its state goes to the top bar via the banner, pulled changes arrive as
+    # IncidentChanged. Local only (no remote): nothing starts.
+    sync = None
+
+    def _start_sync(self) -> None:
+        from console.sync.worker import start_for
+        self._base_banner = self.banner
+        self.sync = start_for(
+            self.service,
+            on_status=lambda status: self.post_message(SyncStatusChanged(status)),
+            on_change=lambda ids: [self.post_message(IncidentChanged(i)) for i in ids],
+        )
+
+    def _stop_sync(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync = None
+
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        self.banner = " · ".join(x for x in (self._base_banner, message.status.text()) if x)
+        from console.tui.widgets.topbar import TopBar
+        for stack_screen in self.screen_stack:
+            for bar in stack_screen.query(TopBar):
+                bar.refresh()
 
     # ------------------------------------------------------------ themes
     def get_theme_variable_defaults(self) -> dict[str, str]:

@@ -21,9 +21,9 @@ def _threshold_line(ind: dict[str, Any]) -> str:
         if limit is None:
             parts.append(f"L{level} —")
         elif unit == "min":
-            parts.append(f"L{level} ≤ {limit:g} min")
+            parts.append(f"L{level} < {limit:g} min")
         else:
-            parts.append(f"L{level} ≤ {limit:.0%}")
+            parts.append(f"L{level} < {limit:.0%}")
     return ", ".join(parts)
 
 

@@ -133,6 +133,7 @@ class DrillSession:
         self.engine = _notify_runner(self) if auto_escalate else None
         self._engine_seen: tuple[int, datetime] | None = None
         self._cache: tuple[int, Incident] | None = None
+        self._warned = False
         self._busy = False
         self.service.subscribe(self._on_commit)
 
@@ -247,7 +248,8 @@ class DrillSession:
             for _ in range(1000):  # each pass acts at most once per thing; settles quickly
                 acted = self._deliver() | self._run_autopilot()
                 if self.incident_id:
-                    acted |= self._engine() | self._mirror_ticks() | self._acknowledge()
+                    acted |= (self._engine() | self._mirror_ticks() | self._acknowledge()
+                              | self._reality_check())
                 if not acted:
                     break
         finally:
@@ -315,6 +317,22 @@ class DrillSession:
             svc.set_status(self.incident_id, a["status"])
         elif action.verb == "resolve" and self.incident_id:
             svc.resolve(self.incident_id, a.get("summary", ""))
+
+    def _reality_check(self) -> bool:
+        """Calling mitigation before the fix is possible does not make it so: the
+        signals say the fault is still there (once)."""
+        inc = self._incident()
+        if self._warned or not inc.open or inc.mitigated_at is None:
+            return False
+        if (inc.mitigated_at - self.t0).total_seconds() >= self.scenario.expected.mitigate_from:
+            return False
+        self._warned = True
+        body = {"index": 0, "t": self.elapsed, "kind": "symptom", "shown_as": "symptom", "generated": True,
+                "text": "symptom: the error rate has not come down — whatever changed has not fixed the fault yet",
+                "services": [], "layers": []}
+        self.feed.append(body)
+        self.service.record(inc.id, "drill_inject", body, actor="drill")
+        return True
 
     # ------------------------------------------------------------ escalation (drill sink)
     def _engine(self) -> bool:

@@ -87,8 +87,8 @@ class Inject:
         head = self.label
         if self.kind == "stakeholder" and self.source:
             head = f"message from {self.source}"
-        elif self.kind in ("alert", "layer_failure") and self.source:
-            head = f"alert ({self.source})"
+        elif self.source:
+            head = f"{head} ({self.source})"
         text = self.text
         if self.kind == "metric":
             reading = f"{self.metric}: {_num(self.value)}{self.unit}"
@@ -296,7 +296,7 @@ def parse_scenario(text: str, filename: str, org: Org | None = None) -> Scenario
                             f"mitigate_by ({t_text(expected.mitigate_by)})")
     for inj in injects:
         if duration is not None and inj.at > duration:
-            problems.append(f"{inj.where}: inject at {t_text(inj.at)} arrives after the drill ends ({t_text(duration)})")
+            problems.append(f"{where.get(f'injects.{inj.index - 1}.at', inj.where)}: inject at {t_text(inj.at)} arrives after the drill ends ({t_text(duration)})")
     if problems or alert is None or expected is None:
         raise ScenarioError(problems or [f"{filename}:1: incomplete scenario"])
     scn = Scenario(
@@ -368,7 +368,7 @@ def _parse_injects(data: dict, r: _Reader, where: dict) -> list[Inject]:
             r.bad(path, f"a {kind} inject must name the layers or services it points at")
         if kind != "false_lead" and "shown_as" in entry:
             r.bad((*path, "shown_as"), "shown_as is only for false_lead injects (how the lead looks to the commander)")
-        for key in ("services", "layers"):
+        for key in ("services", "layers", "at"):
             where[f"injects.{i}.{key}"] = r.at(*path, key)
         out.append(inj)
     return out
@@ -475,7 +475,7 @@ def check_scenario(scn: Scenario, org: Org) -> None:
             if real:
                 problems.append(f"{inj.where}: this false lead points at {', '.join(real)}, which [expected] "
                                 "says is really at fault")
-    allowed = allowed_teams(org, scn)
+    allowed = allowed_teams(org, scn, named=False)
     for team in exp.teams:
         if team.team not in org.teams:
             problems.append(f"{team.where}: unknown team {team.team!r} (expected one of {', '.join(org.teams)})")
@@ -537,15 +537,16 @@ def matrix_teams(org: Org, scope: Scope) -> dict[str, str]:
     return out
 
 
-def allowed_teams(org: Org, scn: Scenario) -> dict[str, str]:
-    """Every team it is right to page for the real fault, with why."""
+def allowed_teams(org: Org, scn: Scenario, named: bool = True) -> dict[str, str]:
+    """Every team it is right to page for the real fault, with why (`named`: with the
+    scenario's [[expected.teams]], which must themselves be among the others)."""
     scope = fault_scope(org, scn)
     out: dict[str, str] = {}
     for rt in rule_teams(org, scn.expected.severity, scope):
         out.setdefault(rt.team, f"escalation rule {rt.key}: {rt.role}")
     for team, why in matrix_teams(org, scope).items():
         out.setdefault(team, why)
-    for team in scn.expected.teams:
+    for team in scn.expected.teams if named else ():
         out.setdefault(team.team, team.why or "named by the scenario")
     return out
 
@@ -811,9 +812,10 @@ INDICATORS = {
 
 
 def assess(org: Org, values: dict[str, float | None]) -> dict[str, Any]:
-    """The maturity level each figure meets (the highest level whose threshold, and every
-    lower level's, it is within), and the overall level: the lowest. Prevention cannot
-    be measured by one drill, so a level that needs it is not claimed."""
+    """The maturity level each figure meets (the highest level whose bound, and every
+    lower level's, it is strictly under: '< 30 min', as the model and the metrics say),
+    and the overall level: the lowest. Prevention cannot be measured by one drill, so
+    a level that needs it is not claimed."""
     levels = sorted(org.maturity, key=lambda m: m.level)
     per: dict[str, Any] = {}
     for key, (attr, label, unit) in INDICATORS.items():
@@ -821,7 +823,7 @@ def assess(org: Org, values: dict[str, float | None]) -> dict[str, Any]:
         level = 0
         for m in levels:
             limit = getattr(m, attr)
-            if value is None or (limit is not None and value > limit):
+            if value is None or (limit is not None and value >= limit):
                 break
             level = m.level
         thresholds = {str(m.level): getattr(m, attr) for m in levels}
@@ -832,7 +834,7 @@ def assess(org: Org, values: dict[str, float | None]) -> dict[str, Any]:
             if value is None:
                 gap = f"level {nxt.level} needs a {label} at all"
             elif limit is not None:
-                gap = f"level {nxt.level} needs {label} ≤ {_fmt(limit, unit)} (this run: {_fmt(value, unit)})"
+                gap = f"level {nxt.level} needs {label} < {_fmt(limit, unit)} (this run: {_fmt(value, unit)})"
         per[key] = {"label": label, "value": value, "unit": unit, "level": level,
                     "thresholds": thresholds, "next": gap}
     measured = min(p["level"] for p in per.values())

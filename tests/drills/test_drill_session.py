@@ -50,6 +50,8 @@ def test_injects_wait_for_the_declaration_then_join_the_timeline(tmp_path):
     # the escalation engine paged the responsible team at the declaration, into the drill sink
     assert [(p.team, p.step) for p in s.sink.pages] == [("platform-edge", "SEV2+0")]
     assert any(t.startswith("page (drill sink) → Edge Platform: Daichi Hayashi [SEV2+0]") for t in texts)
+    at(s, 6, 30)  # the on-call answers 2:00 after the page at T+04:30
+    texts = [t["text"] for t in s.service.view(inc.id)["timeline"]]
     assert any("acknowledged (simulated): Daichi Hayashi (Edge Platform)" in t for t in texts)
     step = s.service.view(inc.id)["escalation"][0]
     assert (step["key"], step["state"]) == ("SEV2+0", "acknowledged")

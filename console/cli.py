@@ -438,6 +438,7 @@ def build_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    ctx = None
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
@@ -457,3 +458,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        # Close the database a verb opened: an in-process caller (tests, scripts) must
+        # not keep a connection, and its locks, alive until garbage collection.
+        store = ctx.__dict__.get("store") if ctx is not None else None
+        if store is not None:
+            store.close()

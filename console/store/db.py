@@ -30,12 +30,15 @@ class Store:
         if self.path.parent and not self.path.parent.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
         existed = self.path.exists() and self.path.stat().st_size > 0
+        conn = None
         try:
             conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10,
                                    check_same_thread=True)
             # Read before anything writes: a file that is not a database stays untouched.
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         except sqlite3.DatabaseError as exc:
+            if conn is not None:
+                conn.close()
             raise InputError(f"{self.path}: not an Incident Console database ({exc})") from None
         if existed and tables and "_sqlite_migrations" not in tables:
             conn.close()

@@ -200,7 +200,8 @@ def cmd_run(ctx) -> int:
 
 
 def _ui_available() -> None:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    # Textual draws on stderr: stdout may be redirected to keep the scorecard (--json).
+    if not (sys.stdin.isatty() and sys.__stderr__ is not None and sys.__stderr__.isatty()):
         raise InputError("a drill with a commander needs a terminal; use --autopilot for a headless run")
     try:
         import console.tui.app  # noqa: F401

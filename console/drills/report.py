@@ -73,6 +73,11 @@ def text(card: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def details(card: dict[str, Any]) -> str:
+    """What follows the table: wrong and missed teams, maturity, the answer key."""
+    return "\n".join(_details(card, bullet="  - ")).strip()
+
+
 def _details(card: dict[str, Any], bullet: str) -> list[str]:
     out: list[str] = []
     mis, m = card["mis_escalation"], card["maturity"]

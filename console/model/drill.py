@@ -54,6 +54,12 @@ def t_text(seconds: float | None) -> str:
     return f"T{sign}{s // 60:02d}:{s % 60:02d}"
 
 
+def reflow(text: str) -> str:
+    """Paragraphs of a TOML multi-line string as flowing text (blank lines separate)."""
+    paragraphs = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 2)
 

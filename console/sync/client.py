@@ -12,6 +12,7 @@ import email.utils
 import ipaddress
 import json
 import random as _random
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,14 @@ class Refused(SyncError):
 
 class TooLarge(SyncError):
     """413: the server wants smaller batches."""
+
+
+class CursorMismatch(SyncError):
+    """409 on pull: the event at our cursor is not the one we saw there; start over."""
+
+    def __init__(self, message: str, log_id: str):
+        super().__init__(message)
+        self.log_id = log_id
 
 
 # ------------------------------------------------------------------ remote URL
@@ -215,6 +224,9 @@ class SyncClient:
         if status == 413:
             raise TooLarge(f"{where}: request too large (413)")
         data = self._json(resp, where)
+        if status == 409 and path == "/v1/pull" and isinstance(data, dict) \
+                and isinstance(data.get("log_id"), str):
+            raise CursorMismatch(f"{where}: {data.get('error')}", data["log_id"])
         if status >= 400 and not (status == 422 and path == "/v1/push"):
             detail = data.get("error") if isinstance(data, dict) else None
             raise SyncError(f"{where}: {status} {detail or resp.reason_phrase}")
@@ -227,7 +239,7 @@ class SyncClient:
             if ctype != "application/json":
                 raise ValueError(ctype or "no content type")
             return json.loads(resp.content)
-        except ValueError:
+        except (ValueError, RecursionError):
             head = resp.text[:60].replace("\n", " ").strip()
             raise SyncError(f"{where}: the server answered {resp.status_code} with "
                             f"{ctype or 'unknown content'} instead of JSON ({head!r}…); is the remote "
@@ -314,6 +326,8 @@ class SyncClient:
             raise SyncError(f"{self.remote}/v1/push: {exc}") from None
         with self.store.transaction() as conn:
             state.adopt_log(conn, data["log_id"])
+            if state.seq_conflict(conn, results):
+                state.adopt_log(conn, data["log_id"], force=True)
             accepted, duplicate, rejected = state.record_results(conn, results, sent, self._now())
         report.batches = 1
         report.accepted, report.duplicate, report.rejected = accepted, duplicate, rejected
@@ -347,8 +361,13 @@ class SyncClient:
         if wait > 0:
             params["wait"] = min(wait, wire.MAX_WAIT_SECONDS)
             timeout = self.timeout + params["wait"]
+        if before.after and before.after_id:
+            params["after_id"] = before.after_id
         try:
             return wire.check_pull_reply(self._call("GET", "/v1/pull", params=params, timeout=timeout))
+        except CursorMismatch as exc:
+            return {"mismatch": True, "log_id": exc.log_id, "events": [], "next": 0, "head": 0,
+                    "has_more": True}
         except wire.ProtocolError as exc:
             raise SyncError(f"{self.remote}/v1/pull: {exc}") from None
 
@@ -357,11 +376,13 @@ class SyncClient:
         applied (and the touched incidents re-folded) in one transaction, not one each."""
         data = self.fetch_page(before)
         pages = 1
-        if data["log_id"] != before.log_id and before.after != 0 or data["head"] < before.after:
+        if data.get("mismatch") or data["log_id"] != before.log_id and before.after != 0 \
+                or data["head"] < before.after:
             return data, pages  # a reset: apply_page starts over
         while data["has_more"] and pages < max_pages:
-            more = self.fetch_page(state.Cursor(data["log_id"], data["next"]))
-            if more["log_id"] != data["log_id"]:
+            last = data["events"][-1].get("event_id") if data["events"] else None
+            more = self.fetch_page(state.Cursor(data["log_id"], data["next"], last))
+            if more.get("mismatch") or more["log_id"] != data["log_id"]:
                 break  # reset meanwhile: apply what we have; the next pull notices
             pages += 1
             data = {**more, "events": data["events"] + more["events"]}
@@ -371,13 +392,13 @@ class SyncClient:
         """The database half: apply the page and move the cursor in one transaction,
         unless the cursor moved meanwhile (then the page is dropped and fetched again)."""
         log_id = data["log_id"]
-        if log_id != before.log_id or data["head"] < before.after:
-            # A new or reset server log: start over (re-push ours, pull everything).
+        if data.get("mismatch") or log_id != before.log_id or data["head"] < before.after:
+            # A new, reset or rewritten server log: start over (re-push ours, pull everything).
             with self.store.transaction() as conn:
                 if state.cursor(conn) != before:
                     return Page(0, True, [])
                 state.adopt_log(conn, log_id, force=True)
-            if before.after != 0:
+            if before.after != 0 or data.get("mismatch"):
                 return Page(0, True, [], reset=True)
             before = state.Cursor(log_id, 0)
         good, bad = [], []
@@ -395,7 +416,9 @@ class SyncClient:
                 raise _Stale
             for raw, problem in bad:
                 state.add_dead_letter(conn, raw, "pull", f"received invalid: {problem}", now)
-            state.set_cursor(conn, state.Cursor(log_id, max(before.after, data["next"])))
+            last = data["events"][-1].get("event_id") if data["events"] else before.after_id
+            nxt = max(before.after, data["next"])
+            state.set_cursor(conn, state.Cursor(log_id, nxt, last if isinstance(last, str) else None))
             if not has_more:
                 state.note_success(conn, now)
 
@@ -403,6 +426,12 @@ class SyncClient:
             touched = self.service.apply_remote(good, after=advance)
         except _Stale:
             return Page(0, True, [])
+        except sqlite3.IntegrityError:
+            # A server_seq we hold for another event: the server lost events but kept its
+            # log id (restored from a backup). Start over against it.
+            with self.store.transaction() as conn:
+                state.adopt_log(conn, log_id, force=True)
+            return Page(0, True, [], reset=True)
         return Page(len(data["events"]), has_more, touched)
 
     def pull_all(self) -> PullReport:

@@ -41,6 +41,9 @@ def add_commands(sub, verb, parser) -> None:
                     help="the server's event log (default: server.db)")
     sp.add_argument("--token-file", required=True, metavar="FILE",
                     help="bearer tokens the server accepts, one per line")
+    sp.add_argument("--new-log-id", action="store_true",
+                    help="give the log a new id first (after restoring it from a backup: every console "
+                         "then re-pushes what it has and pulls everything again)")
     sp.add_argument("--certfile", help="TLS certificate (serve https)")
     sp.add_argument("--keyfile", help="TLS private key")
 
@@ -258,5 +261,5 @@ def cmd_serve(ctx) -> int:
     if not 0 <= ctx.args.port <= 65535:
         raise InputError(f"--port {ctx.args.port}: not a port number")
     server.serve(ctx.args.host, ctx.args.port, ctx.args.server_db, ctx.args.token_file,
-                 ctx.args.certfile, ctx.args.keyfile)
+                 ctx.args.certfile, ctx.args.keyfile, new_log_id=ctx.args.new_log_id)
     return 0

@@ -142,8 +142,10 @@ def push_problem(data: Any) -> str | None:
     return None
 
 
-def pull_params(query: dict[str, str]) -> tuple[int, int, float]:
-    """after, limit, wait from a query string; ProtocolError says which one is wrong."""
+def pull_params(query: dict[str, str]) -> tuple[int, int, float, str | None]:
+    """after, limit, wait, after_id from a query string; ProtocolError says which is wrong.
+    after_id (optional) names the event the client saw at `after`: a server whose log
+    differs there answers 409 with its log_id, and the client starts over."""
     def number(name, default, cast, low, high):
         raw = query.get(name)
         if raw is None or raw == "":
@@ -155,8 +157,11 @@ def pull_params(query: dict[str, str]) -> tuple[int, int, float]:
         if not (low <= value <= high):
             raise ProtocolError(f"{name} must be between {low} and {high}")
         return value
+    after_id = query.get("after_id") or None
+    if after_id is not None and not _UUID.match(after_id):
+        raise ProtocolError("after_id must be an event id (a lowercase UUID)")
     return (number("after", 0, int, 0, 2**62), number("limit", MAX_BATCH, int, 1, MAX_BATCH),
-            number("wait", 0.0, float, 0.0, MAX_WAIT_SECONDS))
+            number("wait", 0.0, float, 0.0, MAX_WAIT_SECONDS), after_id)
 
 
 # ------------------------------------------------------------------ replies

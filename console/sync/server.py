@@ -139,6 +139,17 @@ class ServerLog:
         conn.execute("COMMIT")
         return results
 
+    def event_at(self, seq: int) -> str | None:
+        row = self.conn.execute("SELECT event_id FROM log WHERE server_seq = ?", [seq]).fetchone()
+        return row[0] if row else None
+
+    def rotate_log_id(self) -> str:
+        """After restoring this file from a backup: clients then start over against it."""
+        self.log_id = uuid.uuid4().hex
+        with self.conn:
+            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'log_id'", [self.log_id])
+        return self.log_id
+
     def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
         rows = self.conn.execute(
             "SELECT server_seq, payload FROM log WHERE server_seq > ? ORDER BY server_seq LIMIT ?",
@@ -172,6 +183,10 @@ class _Signal:
         if self._event is not None:
             self._event.set()
             self._event = None
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")
 
 
 async def _disconnected(request: Request) -> None:
@@ -238,9 +253,11 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
                 raise Problem(413, f"request body over {wire.MAX_BODY_BYTES} bytes")
             chunks.append(chunk)
         try:
-            return json.loads(b"".join(chunks))
+            return json.loads(b"".join(chunks), parse_constant=_no_constants)
         except (ValueError, UnicodeDecodeError) as exc:
             raise Problem(400, f"malformed JSON: {exc}") from None
+        except RecursionError:
+            raise Problem(400, "malformed JSON: nested too deeply") from None
 
     async def push(request: Request) -> Response:
         authorize(request)
@@ -262,10 +279,14 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
     async def pull(request: Request) -> Response:
         authorize(request)
         try:
-            after, limit, wait = wire.pull_params(dict(request.query_params))
+            after, limit, wait, after_id = wire.pull_params(dict(request.query_params))
         except wire.ProtocolError as exc:
             raise Problem(400, str(exc)) from None
         log: ServerLog = request.app.state.log
+        if after and after_id and log.event_at(after) != after_id:
+            return JSONResponse({"error": f"this log does not hold event {after_id} at {after} "
+                                          "(restored or rewritten); pull from 0",
+                                 "log_id": log.log_id}, status_code=409)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         gone: asyncio.Task | None = None
@@ -376,11 +397,13 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServe
 
 
 def serve(host: str, port: int, db: str, token_file: str, certfile: str | None = None,
-          keyfile: str | None = None) -> None:
+          keyfile: str | None = None, new_log_id: bool = False) -> None:
     import uvicorn
 
     tokens = load_tokens(token_file)
     log = ServerLog(db)
+    if new_log_id:
+        log.rotate_log_id()
     scheme = "https" if certfile else "http"
     print(f"incident-console serve: {scheme}://{host}:{port}  log {log.path} ({log.count()} events, "
           f"log id {log.log_id[:8]}), {len(tokens)} token(s)", file=sys.stderr)

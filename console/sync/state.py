@@ -25,8 +25,12 @@ _EVENT_COLUMNS = "e.event_id, e.incident_id, e.kind, e.body, e.actor, e.origin, 
 
 @dataclass(frozen=True)
 class Cursor:
+    """How far we have pulled: the server_seq, and which event sits there (so a log that
+    was rewritten under the same log id, e.g. restored from a backup, is noticed)."""
+
     log_id: str | None = None
     after: int = 0
+    after_id: str | None = None
 
 
 def _get(conn: sqlite3.Connection, key: str) -> str | None:
@@ -59,11 +63,12 @@ def cursor(conn: sqlite3.Connection) -> Cursor:
     if not raw:
         return Cursor()
     data = json.loads(raw)
-    return Cursor(data.get("log_id"), int(data.get("after", 0)))
+    return Cursor(data.get("log_id"), int(data.get("after", 0)), data.get("after_id"))
 
 
 def set_cursor(conn: sqlite3.Connection, cur: Cursor) -> None:
-    _set(conn, CURSOR, json.dumps({"log_id": cur.log_id, "after": cur.after}, sort_keys=True))
+    _set(conn, CURSOR, json.dumps({"log_id": cur.log_id, "after": cur.after, "after_id": cur.after_id},
+                                  sort_keys=True))
 
 
 def adopt_log(conn: sqlite3.Connection, log_id: str, *, force: bool = False) -> bool:
@@ -92,6 +97,19 @@ def outbox(conn: sqlite3.Connection, limit: int) -> list[Event]:
 
 def outbox_depth(conn: sqlite3.Connection) -> int:
     return conn.execute(f"SELECT count(*) {_PENDING}").fetchone()[0]
+
+
+def seq_conflict(conn: sqlite3.Connection, results: list[dict[str, Any]]) -> bool:
+    """Would these server_seqs collide with other events' ones? Only when the server
+    lost events but kept its log id (restored from a backup): then we start over."""
+    pairs = [(r["server_seq"], r["event_id"]) for r in results if r["status"] != "rejected"]
+    if not pairs:
+        return False
+    marks = ",".join("?" for _ in pairs)
+    row = conn.execute(
+        f"SELECT 1 FROM events WHERE server_seq IN ({marks}) AND event_id NOT IN ({marks}) LIMIT 1",
+        [p[0] for p in pairs] + [p[1] for p in pairs]).fetchone()
+    return row is not None
 
 
 def record_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent: dict[str, Event],

@@ -175,8 +175,11 @@ class SyncWorker:
                     delay = self.backoff.delay(failures + (0 if exc.retryable else 4), exc.retry_after)
                     failures += 1
                     self._stop.wait(delay)
-                except ConsoleError as exc:  # e.g. the database is busy for too long
-                    self._set_loop(name, "error", str(exc))
+                except Exception as exc:  # noqa: BLE001 - a background loop must not die silently
+                    # e.g. the database is busy for too long, or a bug: say so, retry slowly.
+                    message = str(exc) if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+                    self._set_loop(name, "error", message)
+                    self._publish()
                     self._stop.wait(self.backoff.delay(failures + 2))
                     failures += 1
         finally:

@@ -54,8 +54,18 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("INCIDENT_CONSOLE_ACTOR", "tester")
 
 
+@pytest.fixture(autouse=True)
+def no_real_keyring():
+    """No test may read or write the developer's real keyring."""
+    from keyring.backends import fail
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
 @pytest.fixture
-def memory_keyring():
+def memory_keyring(no_real_keyring):
     before = keyring.get_keyring()
     ring = MemoryKeyring()
     keyring.set_keyring(ring)

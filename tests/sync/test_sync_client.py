@@ -353,3 +353,41 @@ def test_remote_urls(url, expected):
 def test_bad_remote_urls(url, words):
     with pytest.raises(InputError, match=words):
         normalize_remote(url)
+
+
+@pytest.mark.parametrize("first", ["newcomer", "old-hand"])
+def test_a_server_restored_from_a_backup_under_the_same_log_id(tmp_path, consoles, make_server, first):
+    """The server lost events but kept its log id, then accepted new ones: every
+    console notices (cursor check at pull, server_seq collision at push) and starts over."""
+    import sqlite3
+
+    srv = make_server(tmp_path / "s.db")
+    a, b, c = consoles("a"), consoles("b"), consoles("c")
+    work(a)
+    a.sync(srv.url)
+    b.sync(srv.url)
+    srv.stop()
+    with sqlite3.connect(srv.path) as restored:  # back to an empty backup, same log id
+        restored.execute("DELETE FROM log")
+    srv.start()
+    if first == "newcomer":
+        work(c, n_notes=5, title="After the restore")
+        c.sync(srv.url)  # takes seqs 1..6, beyond the others' cursors
+    else:
+        b.service.note("INC-1", "b, just after the restore")
+        b.sync(srv.url)  # its note gets a seq b already holds for another event
+    for console in (a, b, c, a, b):
+        console.sync(srv.url)
+    assert a.event_ids() == b.event_ids() == c.event_ids() == server_ids(srv)
+    assert a.outbox() == b.outbox() == c.outbox() == 0
+
+
+def test_rotating_the_log_id_makes_consoles_start_over(server, consoles):
+    a = consoles("a")
+    work(a)
+    a.sync(server.url)
+    server.log.rotate_log_id()
+    report = a.sync(server.url)
+    assert report["pulled"]["events"] == 4  # pulled again from 0; they were all there
+    assert state.cursor(a.store.conn).log_id == server.log.log_id
+    assert state.cursor(a.store.conn).after == 4 and a.outbox() == 0

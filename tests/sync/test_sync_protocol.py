@@ -75,10 +75,11 @@ def test_push_envelope(data, words):
 
 
 def test_pull_params():
-    assert wire.pull_params({}) == (0, 500, 0.0)
-    assert wire.pull_params({"after": "7", "limit": "10", "wait": "2.5"}) == (7, 10, 2.5)
+    assert wire.pull_params({}) == (0, 500, 0.0, None)
+    eid = "0190f1c2-7d3e-7abc-8def-0123456789ab"
+    assert wire.pull_params({"after": "7", "limit": "10", "wait": "2.5", "after_id": eid}) == (7, 10, 2.5, eid)
     for bad in ({"after": "-1"}, {"after": "x"}, {"limit": "0"}, {"limit": "501"},
-                {"wait": "61"}, {"wait": "nan"}):
+                {"wait": "61"}, {"wait": "nan"}, {"after_id": "x"}):
         with pytest.raises(wire.ProtocolError):
             wire.pull_params(bad)
 

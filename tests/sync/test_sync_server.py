@@ -93,6 +93,8 @@ def test_invalid_events_are_rejected_with_reasons_never_500(server):
     (b"{not json", "application/json", 400, "malformed JSON"),
     (b"\xff\xfe", "application/json", 400, "malformed JSON"),
     (b"[1, 2]", "application/json", 400, "JSON object"),
+    (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "malformed JSON"),
+    (b'{"protocol": 1, "client_id": "a", "events": [], "x": NaN}', "application/json", 400, "NaN is not JSON"),
     (b'{"protocol": 9, "client_id": "a", "events": []}', "application/json", 400, "unsupported protocol"),
     (b'{"protocol": 1, "client_id": "a", "events": "x"}', "application/json", 400, "events must be a list"),
     (b'{"protocol": 1, "client_id": "a", "events": []}', "text/plain", 415, "application/json"),

@@ -17,10 +17,6 @@ from console import config
 from console.tui.board_source import BoardSource
 from console.tui.palette import ConsoleCommands
 from console.tui.screens.board import BoardScreen
-from console.tui.screens.declare import DeclareScreen
-from console.tui.screens.help import HelpScreen
-from console.tui.screens.matrix import MatrixScreen
-from console.tui.screens.room import RoomScreen
 from console.tui.themes import (
     DEFAULT_THEME,
     NO_COLOR_THEME,
@@ -59,6 +55,8 @@ class ConsoleApp(App):
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="quit the console from anywhere"),
         Binding("question_mark", "help", "Help", tooltip="this list of every key"),
         Binding("ctrl+t", "cycle_theme", "Theme", tooltip="next theme (war room, projector, high contrast); remembered"),
+        # metrics hook (issue 7, metrics helper): the metrics & maturity screen
+        Binding("M", "metrics", "Metrics", tooltip="metrics & maturity: what the incident history says"),
     ]
 
     COMMANDS = App.COMMANDS | {ConsoleCommands}
@@ -116,10 +114,26 @@ class ConsoleApp(App):
     # (own Store each); its state goes to the top bar via the banner, pulled changes arrive as
     # IncidentChanged. Local only (no remote): nothing starts.
     sync = None
+    _sync_stopped = False
 
     def _start_sync(self) -> None:
-        from console.sync.worker import start_for
+        # Only when a remote is configured; the client (httpx) is imported on a
+        # thread so a local-only start, and the event loop, never pay for it.
+        try:
+            from console.sync import state
+        except ImportError:
+            return
         self._base_banner = self.banner
+        if state.remote(self.service.store.conn):
+            self.run_worker(self._start_sync_worker(), group="sync-start", exit_on_error=False)
+
+    async def _start_sync_worker(self) -> None:
+        import asyncio
+        import importlib
+        await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "console.sync.worker")
+        from console.sync.worker import start_for
+        if self._sync_stopped:
+            return
         self.sync = start_for(
             self.service,
             on_status=lambda status: self.post_message(SyncStatusChanged(status)),
@@ -127,6 +141,7 @@ class ConsoleApp(App):
         )
 
     def _stop_sync(self) -> None:
+        self._sync_stopped = True
         if self.sync is not None:
             self.sync.stop()
             self.sync = None
@@ -173,13 +188,18 @@ class ConsoleApp(App):
                 yield command
 
     # ------------------------------------------------------------ navigation
+    # Screens other than the board are imported when first opened: start-up only
+    # pays for the board.
     def open_incident(self, incident_id: str) -> None:
+        from console.tui.screens.room import RoomScreen
         screen = self.screen
         if isinstance(screen, RoomScreen) and screen.incident_id == incident_id:
             return
         self.push_screen(RoomScreen(incident_id))
 
     def action_declare(self) -> None:
+        from console.tui.screens.declare import DeclareScreen
+
         def declared(incident_id: str | None) -> None:
             if incident_id:
                 self.open_incident(incident_id)
@@ -191,10 +211,18 @@ class ConsoleApp(App):
             self.pop_screen()
 
     def action_matrix(self) -> None:
+        from console.tui.screens.matrix import MatrixScreen
         if not isinstance(self.screen, MatrixScreen):
             self.push_screen(MatrixScreen())
 
+    def action_metrics(self) -> None:
+        # metrics hook (issue 7, metrics helper): console/metrics/tui.py owns the screen
+        from console.metrics.tui import MetricsScreen
+        if not isinstance(self.screen, MetricsScreen):
+            self.push_screen(MetricsScreen())
+
     def action_help(self) -> None:
+        from console.tui.screens.help import HelpScreen
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

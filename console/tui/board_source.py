@@ -42,7 +42,10 @@ class BoardSource:
         return self._reader
 
     def _read(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
-        svc = self._reader_service() if self.threaded else self.service
+        return self._read_with(self._reader_service() if self.threaded else self.service, query, offset, limit)
+
+    @staticmethod
+    def _read_with(svc, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
         kw = {"include_resolved": query.include_resolved, "text": query.text}
         # count first, page second, in one read transaction so both agree
         conn = svc.store.conn
@@ -57,13 +60,26 @@ class BoardSource:
                 conn.execute("COMMIT")
         return count, rows
 
-    async def fetch(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
-        if not self.threaded:
-            return self._read(query, offset, limit)
+    def read_now(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
+        """On the caller's thread, with the main service: only for reads known to be
+        cheap (the first page of open incidents, an indexed lookup)."""
+        return self._read_with(self.service, query, offset, limit)
+
+    def prewarm(self) -> None:
+        """Open the reader thread's Store now, while the UI is still being built."""
+        if self.threaded:
+            self._ensure_executor().submit(self._reader_service)
+
+    def _ensure_executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="board-reader")
-            executor = self._executor
+            return self._executor
+
+    async def fetch(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
+        if not self.threaded:
+            return self._read(query, offset, limit)
+        executor = self._ensure_executor()
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(executor, self._read, query, offset, limit)
 

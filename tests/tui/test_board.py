@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tuikit import make_app, open_service, screen_text, settle
+from tuikit import make_app, open_service, paste, screen_text, settle
 
 from console.tui.screens.board import BoardScreen
 from console.tui.widgets.board_table import BoardTable
@@ -43,7 +43,8 @@ async def test_resolved_toggle_and_filter(demo_service):
         await settle(pilot)
         assert "72 incidents" in screen_text(app)
         assert any("resolved" in line for line in board_lines(app))
-        await pilot.press("slash", *"payments")
+        await pilot.press("slash")
+        await paste(pilot, "payments")
         await settle(pilot)
         lines = board_lines(app)
         assert lines and all("Payments" in line or "payment" in line.lower() for line in lines)

@@ -24,14 +24,14 @@ async def test_declare_to_overdue_to_restart(db_path, org, clock):
 
         # Declare: n, title, tab, 1 (SEV1), tab, layers "data", enter.
         await pilot.press("n")
-        await pilot.press(*"Orders DB down")
+        await pilot.press(*"DB down")
         await pilot.press("tab", "1", "tab", *"data")
         await pilot.press("enter")
         await settle(pilot)
         room = app.screen
         assert isinstance(room, RoomScreen) and room.incident_id == "INC-1"
         text = screen_text(app)
-        assert "INC-1" in text and "SEV1" in text and "Orders DB down" in text
+        assert "INC-1" in text and "SEV1" in text and "DB down" in text
 
         # Responsibility for Database with the demo teams.
         domain = room.query_one(ResponsibilityPanel).view["domains"][0]
@@ -76,7 +76,7 @@ async def test_declare_to_overdue_to_restart(db_path, org, clock):
     app = make_app(service)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert "INC-1" in screen_text(app) and "Orders DB down" in screen_text(app)
+        assert "INC-1" in screen_text(app) and "DB down" in screen_text(app)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RoomScreen)
@@ -91,19 +91,19 @@ async def test_declare_to_resolve_by_keyboard(service):
     app = make_app(service)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("n", *"Checkout errors", "tab", "2", "tab", "tab", *"checkout-api", "enter")
+        await pilot.press("n", *"5xx", "tab", "2", "tab", "tab", *"checkout-a", "right", "enter")
         await settle(pilot)
         assert isinstance(app.screen, RoomScreen)
         await pilot.press("space")                       # first step notified
         await pilot.press("a")                           # and acknowledged
-        await pilot.press("n", *"rolled back", "enter")  # a note
+        await pilot.press("n", *"ok", "enter")  # a note
         await pilot.press("u", "3")                      # status: mitigating
-        await pilot.press("R", *"Rolled back", "enter")  # resolve
+        await pilot.press("R", *"fixed", "enter")  # resolve
         await settle(pilot)
         inc = service.get("INC-1")
         assert inc.status == "resolved"
         assert inc.services == ["checkout-api"]
-        assert [n.text for n in inc.notes] == ["rolled back"]
+        assert [n.text for n in inc.notes] == ["ok"]
         assert "RESOLVED" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)

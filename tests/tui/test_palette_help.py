@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tuikit import make_app, screen_text, settle, wait_for
+from tuikit import make_app, paste, screen_text, settle, wait_for
 
 from console.tui.screens.help import HelpScreen, key_sections
 from console.tui.screens.room import RoomScreen
@@ -12,7 +12,8 @@ async def test_palette_opens_incident_by_number(demo_service):
     app = make_app(demo_service)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p", *"open INC-12")  # a resolved one, not on the board
+        await pilot.press("ctrl+p")
+        await paste(pilot, "open INC-12")  # a resolved one, not on the board
         await wait_for(pilot, lambda: "open INC-12 ·" in screen_text(app))
         await pilot.press("enter")
         await settle(pilot)
@@ -26,16 +27,19 @@ async def test_palette_runs_room_actions_and_themes(demo_service):
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("ctrl+p", *"Theme: Projector")
+        await pilot.press("ctrl+p")
+        await paste(pilot, "Theme: Projector")
         await wait_for(pilot, lambda: "Theme: Projector (light)" in screen_text(app))
         await pilot.press("enter")
         await settle(pilot)
         assert app.theme == "projector"
-        await pilot.press("ctrl+p", *"Incident room: Note")
+        await pilot.press("ctrl+p")
+        await paste(pilot, "Incident room: Note")
         await wait_for(pilot, lambda: "Incident room: Note" in screen_text(app))
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press(*"from the palette", "enter")
+        await paste(pilot, "from the palette")
+        await pilot.press("enter")
         await settle(pilot)
         assert "from the palette" in [n.text for n in demo_service.get("INC-69").notes]
 

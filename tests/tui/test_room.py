@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tuikit import make_app, screen_text, settle
+from tuikit import make_app, paste, screen_text, settle
 
 from console.tui.screens.board import BoardScreen
 from console.tui.screens.matrix import MatrixScreen
@@ -30,7 +30,8 @@ async def test_note_and_inline_refusal(service):
         await pilot.pause()
         assert isinstance(app.screen, TextModal)
         assert "a note needs some text" in screen_text(app)
-        await pilot.press(*"replica promoted", "enter")
+        await paste(pilot, "replica promoted")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, RoomScreen)
         assert "replica promoted" in screen_text(app)
@@ -63,7 +64,9 @@ async def test_status_handoff_accept_and_ack(service):
         await settle(pilot)
         assert service.get("INC-1").status == "identified"
         # hand the scribe role (4th) to me, then accept it
-        await pilot.press("h", "j", "j", "j", "enter", *"commander", "enter")
+        await pilot.press("h", "j", "j", "j", "enter")
+        await paste(pilot, "commander")
+        await pilot.press("enter")
         await settle(pilot)
         assert service.get("INC-1").handoffs["scribe"]["to"] == "commander"
         assert "⇄ commander?" in screen_text(app)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input
-from tuikit import make_app
+from tuikit import make_app, paste
 
 THEMES = ["war-room", "projector", "high-contrast"]
 SIZE = (120, 40)
@@ -52,8 +52,12 @@ def test_room(snap_compare, demo_service, clock, theme):
 def test_declare(snap_compare, demo_service, theme):
     async def run_before(pilot):
         await _settle(pilot)
-        await pilot.press("n", *"Checkout returns 500", "tab", "2", "tab", *"service, dta", "tab",
-                          *"checkout-api, pay")
+        await pilot.press("n")
+        await paste(pilot, "Checkout returns 500")
+        await pilot.press("tab", "2", "tab")
+        await paste(pilot, "service, dta")
+        await pilot.press("tab")
+        await paste(pilot, "checkout-api, pay")
         _no_blink(pilot.app)
         await _settle(pilot)
 

@@ -25,11 +25,14 @@ def screen_text(app) -> str:
 
 async def settle(pilot) -> None:
     """Let board pages (read on a worker thread) arrive and the screen redraw."""
+    from textual.worker import WorkerState
     app = pilot.app
-    for _ in range(3):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
     await pilot.pause()
+    for _ in range(5):
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+            break
+        await app.workers.wait_for_complete()
+        await pilot.pause()
 
 
 async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
@@ -40,3 +43,13 @@ async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await pilot.pause(0.05)
+
+
+async def paste(pilot, text: str) -> None:
+    """Type a line the fast way a terminal delivers it: one bracketed paste into
+    the focused field (Pilot's per-key idle wait makes long typing slow)."""
+    from textual import events
+    focused = pilot.app.focused
+    assert focused is not None, "nothing focused to paste into"
+    focused.post_message(events.Paste(text))
+    await pilot.pause()

@@ -69,6 +69,8 @@ class BoardScreen(Screen):
         self.table.focus()
         self._timer = self.set_interval(1.0, self.redraw, name="board-countdowns")
         self.redraw()
+        # the reader thread's own Store opens once the first frame is out
+        self.set_timer(0.3, self.app.board_source.prewarm)
 
     # ------------------------------------------------------------ live updates
     def redraw(self) -> None:

@@ -126,10 +126,18 @@ class BoardTable(ScrollView, can_focus=True):
         if page in self._pending:
             return
         self._pending.add(page)
+        if not self.loaded_once and page == 0 and self.query_ == BoardQuery():
+            # The very first screen of open incidents is an indexed read of a few
+            # rows: done inline, it is on screen in the first frame.
+            self._store(self._generation, page, *self.source.read_now(self.query_, 0, PAGE))
+            return
         self.run_worker(self._load(self._generation, page), group="board", exit_on_error=False)
 
     async def _load(self, generation: int, page: int) -> None:
         count, rows = await self.source.fetch(self.query_, page * PAGE, PAGE)
+        self._store(generation, page, count, rows)
+
+    def _store(self, generation: int, page: int, count: int, rows: list[dict]) -> None:
         if generation != self._generation:
             return
         self._pending.discard(page)

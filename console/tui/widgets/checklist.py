@@ -21,7 +21,7 @@ BOX = {"pending": "[ ]", "due": "[ ]", "overdue": "[!]", "notified": "[✓]", "a
 
 class Checklist(Widget, can_focus=True):
     DEFAULT_CSS = """
-    Checklist { height: auto; padding: 0 0; }
+    Checklist { height: auto; padding: 0 0; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     BINDINGS = [

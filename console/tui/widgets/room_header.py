@@ -15,7 +15,7 @@ ROLE_LABELS = {"commander": "IC", "communications": "comms", "operations": "ops"
 
 class RoomHeader(Widget):
     DEFAULT_CSS = """
-    RoomHeader { height: 4; background: $panel; padding: 0 1; }
+    RoomHeader { height: 4; background: $panel; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, **kw):

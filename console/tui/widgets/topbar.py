@@ -10,7 +10,7 @@ from console.tui.format import local_time
 
 class TopBar(Widget):
     DEFAULT_CSS = """
-    TopBar { height: 1; background: $primary; color: $background; text-style: bold; }
+    TopBar { height: 1; background: $primary; color: $background; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, title: str = "", **kw):

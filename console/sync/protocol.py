@@ -1,6 +1,16 @@
 """The wire format, shared by the server and the client so both ends agree on
 what a valid event and a valid request are (protocol version 1).
 
+    POST /v1/push  {"protocol":1,"client_id":…,"events":[≤500 events]}   (body ≤ 1 MB)
+      200 {"protocol":1,"log_id":…,"results":[{"event_id","status":accepted|duplicate|rejected,
+           "server_seq","error"}…]}  — 422, same body, when every event was rejected;
+      400 malformed JSON / envelope, 401 no valid bearer token, 413 too big, 415 not JSON.
+    GET  /v1/pull?after=SEQ&limit=≤500[&wait=≤60][&after_id=EVENT_ID]
+      200 {"protocol":1,"log_id":…,"events":[… each with server_seq],"next":SEQ,"head":SEQ,
+           "has_more":bool}; 409 {"log_id":…} when the log does not hold after_id at `after`.
+    GET  /v1/health  {"ok":true,"protocol":1} (no token)
+    POST /v1/echo    authenticated, reads the body, does nothing (the benchmark's baseline)
+
 Validation returns a reason string instead of raising: the server turns it into
 a per-event `rejected`, the client into a dead letter, neither into a crash.
 """

@@ -61,7 +61,10 @@ def cmd_escalate(ctx) -> int:
     clock = ManualClock(at_or_now(ctx.args.at, ctx.clock)) if ctx.args.at else ctx.clock
     runner = _runner(ctx, clock)
     _say_configuration(ctx, runner)
-    report = runner.run_once()
+    try:
+        report = runner.run_once()
+    finally:
+        runner.close()
     _say_catch_up(ctx, report)
     from console.notify.status import failing_channels
     failing = failing_channels(ctx.store.conn, runner.cfg.policy.failing_after)
@@ -108,7 +111,10 @@ def _watch(ctx) -> int:
         _say_catch_up(ctx, report)
         if report.queued or report.delivered or report.failed or report.abandoned:
             print(f"escalate: {report.summary()}", flush=True)
-    runner.watch(stop, ctx.args.interval, on_pass=on_pass)
+    try:
+        runner.watch(stop, ctx.args.interval, on_pass=on_pass)
+    finally:
+        runner.close()
     print("escalate: stopped", flush=True)
     return 0
 

@@ -87,6 +87,8 @@ class EscalationRunner:
         self.lease_seconds = lease_seconds
         self.log = log or (lambda line: None)
         self._real: ChannelFactory | None = None
+        self._client = None
+        self._tripped: dict[str, str] = {}  # channels that failed this pass: not tried again until next
 
     # ---------------------------------------------------------------- one pass
     def run_once(self) -> PassReport:
@@ -161,6 +163,7 @@ class EscalationRunner:
     # ---------------------------------------------------------------- delivery
     def _deliver_due(self, now: datetime, report: PassReport) -> None:
         conn = self.store.conn
+        self._tripped = {}
         with self.store.transaction():
             rows = outbox.due(conn, iso(now))
             groups: dict[tuple[str, str], list[outbox.Row]] = {}
@@ -191,8 +194,16 @@ class EscalationRunner:
         if self.sink is not None:
             return self.sink(config), False
         if self._real is None:
-            self._real = real_channels()
+            import httpx
+            self._client = httpx.Client(follow_redirects=False)
+            self._real = real_channels(self._client)
         return self._real(config), False
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+            self._real = None
 
     def _deliver(self, row: outbox.Row, now: datetime, report: PassReport) -> None:
         conn = self.store.conn
@@ -211,6 +222,8 @@ class EscalationRunner:
             report.abandoned.append({**base, "why": why})
             self.log(f"{row.incident_id}: {row.kind} to {row.target} via {row.channel} abandoned: {why}")
             return
+        if row.channel in self._tripped:
+            return  # it just failed: one attempt per channel per pass, so a dead channel cannot stall the rest
         channel, drill = self._channel(row, inc)
         attempt = current.attempts + 1
         if channel is None:
@@ -239,6 +252,7 @@ class EscalationRunner:
                          if outcome.retryable else p.retry_max_seconds)
                 retry_at = now + timedelta(seconds=delay)
                 outbox.mark_failed(conn, row.id, outcome.detail, iso(now), iso(retry_at))
+                self._tripped[row.channel] = outcome.detail
                 failures = outbox.channel_failed(conn, row.channel, outcome.detail, iso(now), not outcome.retryable)
                 failing = failures >= p.failing_after or not outcome.retryable
                 self.service.record(row.incident_id, "page_failed", {
@@ -318,7 +332,10 @@ class BackgroundRunner:
                 self.last_report = report
                 if self.on_pass:
                     self.on_pass(report)
-            runner.watch(self._stop, self.interval, self._wake, keep)
+            try:
+                runner.watch(self._stop, self.interval, self._wake, keep)
+            finally:
+                runner.close()
         finally:
             store.close()
 

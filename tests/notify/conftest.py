@@ -162,7 +162,7 @@ def receivers():
         r.stop()
 
 
-def org_text(receivers: dict[str, Receiver], notify: str = "") -> str:
+def org_text(receivers: dict[str, Receiver], notify: str = "", hook_extra: str = "") -> str:
     return f"""
 [[channels]]
 id = "pd-sre"
@@ -185,6 +185,7 @@ type = "webhook"
 url = "{receivers['webhook'].url}"
 token_secret = "hook_token"
 roles = ["product_leads", "cto", "business_leads"]
+{hook_extra}
 {notify}
 """
 
@@ -198,11 +199,11 @@ def store_secrets(ring: MemoryKeyring, receivers: dict[str, Receiver]) -> None:
 class World:
     """One database, the org with channels, a manual clock, the commander's service."""
 
-    def __init__(self, tmp_path: Path, receivers, ring, notify: str = ""):
+    def __init__(self, tmp_path: Path, receivers, ring, notify: str = "", hook_extra: str = ""):
         self.tmp_path = tmp_path
         self.receivers = receivers
         self.ring = ring
-        self.text = org_text(receivers, notify)
+        self.text = org_text(receivers, notify, hook_extra)
         self.org_path = tmp_path / "org.toml"
         self.org_path.write_text(self.text)
         self.org = load_org([(self.text, str(self.org_path))])
@@ -239,5 +240,5 @@ def world(tmp_path, receivers, memory_keyring):
     w.close()
 
 
-def make_world(tmp_path, receivers, ring, notify: str) -> World:
-    return World(tmp_path, receivers, ring, notify)
+def make_world(tmp_path, receivers, ring, notify: str = "", hook_extra: str = "") -> World:
+    return World(tmp_path, receivers, ring, notify, hook_extra)

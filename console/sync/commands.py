@@ -159,13 +159,20 @@ def cmd_sync(ctx) -> int:
     if ctx.args.once:
         if ctx.args.retries < 0:
             raise InputError("--retries must be 0 or more")
+        from console.sync import state
+        dead_before = state.dead_letter_count(ctx.store.conn)
         with _client(ctx, max_attempts=ctx.args.retries + 1) as client:
             report = client.sync_once()
+        report["new_dead_letters"] = state.dead_letter_count(ctx.store.conn) - dead_before
         p, q = report["pushed"], report["pulled"]
-        ctx.emit(report, f"pushed {p['accepted']} new, {p['duplicate']} already there, {p['rejected']} rejected; "
-                         f"pulled {q['events']} event(s) touching {len(q['incidents'])} incident(s); "
-                         f"outbox {report['outbox']}")
-        return 1 if p["rejected"] else 0
+        text = (f"pushed {p['accepted']} new, {p['duplicate']} already there, {p['rejected']} rejected; "
+                f"pulled {q['events']} event(s) touching {len(q['incidents'])} incident(s); "
+                f"outbox {report['outbox']}")
+        if report["new_dead_letters"]:
+            text += (f"\n{report['new_dead_letters']} event(s) set aside as dead letters; "
+                     "see `incident-console sync status`")
+        ctx.emit(report, text)
+        return 1 if report["new_dead_letters"] else 0
     return _sync_forever(ctx)
 
 

@@ -11,6 +11,7 @@ import pytest
 from conftest import PD_KEY, SPEC, T0, make_world
 
 from console.model.clock import iso
+from console.model.paging import paging_view
 from console.notify.actions import acknowledge, confirm_severity
 from console.notify.status import failing_channels, incident_paging
 
@@ -165,6 +166,10 @@ def test_step_is_ticked_notified_by_the_bot_and_every_attempt_is_on_the_timeline
     assert kinds.count("page_delivered") == 5  # kenji x2 channels, aoi x2, hana x1
     assert "step_ticked" in kinds
     assert all(t["actor"] == "escalation-bot" for t in view["timeline"] if t["kind"].startswith("page_"))
+    pv = paging_view(world.service.get(inc.id))
+    assert [(p["step"], p["target"], p["rounds"], p["deliveries"]) for p in pv["pages"]] == [
+        ("SEV1+0", "kenji.sato", 1, 2), ("SEV1+0", "aoi.matsumoto", 1, 2), ("SEV1+0", "hana.kobayashi", 1, 1)]
+    assert pv["pages"][0]["channels"] == ["pd-sre", "slack-incidents"] and not pv["pages"][0]["acknowledged"]
 
 
 def test_ack_timeout_repeats_up_to_k_then_stops(world):

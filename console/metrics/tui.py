@@ -1,0 +1,275 @@
+"""The metrics screen (maturity card, weekly MTTR trend, mis-escalations per layer,
+figures by dimension, matrix suggestions) and the room's suggestion panel.
+
+Figures are computed on a worker thread with its own Store (a connection never
+crosses threads); the screen only draws what comes back.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual_plotext import PlotextPlot
+
+from console.model.metrics import fmt_value
+from console.store import Store
+
+PERIODS = (("all history", None), ("last 12 weeks", 84), ("last 4 weeks", 28))
+
+
+def _num(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def compute(path, org, since=None) -> dict:
+    """Everything the screen shows, from a Store of its own (run on a worker thread)."""
+    from console.metrics.queries import Analysis
+    store = Store(path)
+    try:
+        analysis = Analysis(store.conn, org, since)
+        metrics = analysis.metrics()
+        return {"metrics": metrics, "assessment": analysis.assessment(metrics["overall"]),
+                "patterns": analysis.patterns(top_n=3),
+                "team_names": {t: analysis.team_name(t) for t in org.teams}}
+    finally:
+        store.close()
+
+
+def maturity_card(a: dict) -> Group:
+    head = Text()
+    head.append(f"Maturity level {a['level']}", "bold")
+    head.append(f"  {a['name']}\n")
+    p = a["period"]
+    head.append(f"{p['incidents']} real incidents, {p['resolved']} resolved"
+                + (f"; {p['drills_excluded']} drills left out" if p["drills_excluded"] else ""), "dim")
+    table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
+    table.add_column("indicator")
+    table.add_column("value", justify="right")
+    table.add_column("level", justify="right")
+    table.add_column("next needs")
+    for ind in a["indicators"]:
+        nxt = ind["thresholds"].get(str(a["next_level"])) if a["next_level"] else None
+        level = "—" if ind["level"] is None else str(ind["level"])
+        style = "bold" if ind["level"] is not None and ind["level"] == a["level"] else ""
+        label = ind["label"].replace("cross-team coordination", "coordination")
+        table.add_row(label, ind["text"], Text(level, style=style), nxt or "")
+    gaps = Text()
+    if a["next_level"] is None:
+        gaps.append("Top level: keep the figures there.")
+    else:
+        gaps.append(f"To reach level {a['next_level']} ({a['next_name']}):\n", "bold")
+        for g in a["gaps"] or [{"text": "the figures already meet it; the traits remain: "
+                                        + ", ".join(a["next_traits"])}]:
+            gaps.append(f" • {g['text']}\n")
+    return Group(head, table, gaps)
+
+
+def figures_table(m: dict, names: dict[str, str]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
+    for col, justify in (("", "left"), ("n", "right"), ("MTTA mean/med/p90", "right"),
+                         ("MTTR mean/med/p90", "right"), ("mis-esc", "right"), ("coord", "right")):
+        table.add_column(col, justify=justify, no_wrap=True)
+
+    def row(label: str, g: dict, style: str = "") -> None:
+        table.add_row(Text(label, style=style), str(g["incidents"]),
+                      "/".join(_num(g["tta"][k]) for k in ("mean", "median", "p90")),
+                      "/".join(_num(g["ttr"][k]) for k in ("mean", "median", "p90")),
+                      _pct(g["mis_escalation"]["rate"]), _num(g["coordination"]["mean"]))
+
+    row("overall", m["overall"], "bold")
+    for dim, title in (("by_layer", "layer"), ("by_team", "team"), ("by_severity", "severity")):
+        for g in m[dim]:
+            label = names.get(g["key"], g["key"]) if dim == "by_team" else (g["key"] or "(none)")
+            row(f"{title}: {label}", g)
+    return table
+
+
+def patterns_text(p: dict, names: dict[str, str]) -> Text:
+    out = Text()
+    out.append("Matrix changes the data suggests\n", "bold")
+    for s in p["suggestions"] or [{"text": "none: first responders match the resolvers"}]:
+        out.append(f" • {s['text']}\n")
+    out.append("\nWhere incidents concentrate\n", "bold")
+    for name in ("layers", "services", "teams"):
+        label = (lambda k: names.get(k, k)) if name == "teams" else (lambda k: k)
+        block = p[name]
+        out.append(f" {name}: ", "bold")
+        out.append(", ".join(f"{label(x['key'])} {x['incidents']}" for x in block["most_incidents"]) or "—")
+        slow = block["longest_coordination"][:1]
+        if slow:
+            out.append(f"  · slowest coordination {label(slow[0]['key'])} "
+                       f"{fmt_value(slow[0]['coordination_mean'], 'min')}", "dim")
+        out.append("\n")
+    return out
+
+
+class MetricsScreen(Screen):
+    TITLE = "Metrics & maturity"
+    HELP = "What the history says: maturity level, trends, mis-escalations, suggested matrix changes."
+
+    DEFAULT_CSS = """
+    MetricsScreen #metrics-body { height: 1fr; padding: 0 1; }
+    MetricsScreen #charts { height: 16; }
+    MetricsScreen #charts PlotextPlot { width: 1fr; height: 16; }
+    MetricsScreen #top { height: auto; }
+    MetricsScreen #card { width: 64; height: auto; border: round $accent; padding: 0 1; }
+    MetricsScreen #figures { width: 1fr; height: auto; padding: 0 1; }
+    MetricsScreen #patterns { height: auto; padding: 1 1 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "back", "Back", tooltip="back to where you came from"),
+        Binding("p", "period", "Period", tooltip="cycle the period: all history, 12 weeks, 4 weeks"),
+        Binding("r", "reload", "Reload", tooltip="compute the figures again"),
+        Binding("j,down", "scroll(2)", "Down", show=False),
+        Binding("k,up", "scroll(-2)", "Up", show=False),
+    ]
+
+    def __init__(self):
+        super().__init__(id="metrics")
+        self.period_index = 0
+        self.data: dict | None = None
+
+    def compose(self) -> ComposeResult:
+        from console.tui.widgets.topbar import TopBar
+        yield TopBar()
+        with VerticalScroll(id="metrics-body"):
+            with Horizontal(id="top"):
+                yield Static("computing…", id="card")
+                yield Static("", id="figures")
+            with Horizontal(id="charts"):
+                yield PlotextPlot(id="mttr-trend")
+                yield PlotextPlot(id="mis-layer")
+            yield Static("", id="patterns")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#metrics-body").focus()
+        self.action_reload()
+
+    def incident_changed(self, incident_id: str) -> None:
+        """A commit elsewhere: the figures are a history view, reload on demand (r)."""
+
+    # ------------------------------------------------------------ data
+    def action_reload(self) -> None:
+        label, days = PERIODS[self.period_index]
+        since = self.app.clock.now() - timedelta(days=days) if days else None
+        self.query_one("#card", Static).update(f"computing ({label})…")
+        self._load(label, since)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="metrics")
+    def _load(self, label: str, since) -> None:
+        service = self.app.service
+        try:
+            data = compute(service.store.path, service.org, since)
+        except Exception as exc:  # noqa: BLE001 - shown on the card, never a crash
+            self.app.call_from_thread(self._failed, exc)
+            return
+        data["label"] = label
+        self.app.call_from_thread(self._show, data)
+
+    def _failed(self, exc: Exception) -> None:
+        self.query_one("#card", Static).update(f"could not compute the figures: {exc}")
+
+    def _show(self, data: dict) -> None:
+        self.data = data
+        m, a, names = data["metrics"], data["assessment"], data["team_names"]
+        card = maturity_card(a)
+        card.renderables[0].append(f"\nperiod: {data['label']} (p cycles)", "dim")
+        self.query_one("#card", Static).update(card)
+        self.query_one("#figures", Static).update(figures_table(m, names))
+        self.query_one("#patterns", Static).update(patterns_text(data["patterns"], names))
+        self._chart_trend(m["weekly"])
+        self._chart_layers(m["by_layer"])
+
+    def _chart_trend(self, weekly: list[dict]) -> None:
+        plot = self.query_one("#mttr-trend", PlotextPlot)
+        plt = plot.plt
+        plt.clear_figure()
+        plt.title("Weekly MTTR (minutes, mean)")
+        points = [(i, w["mttr"]) for i, w in enumerate(weekly) if w["mttr"] is not None]
+        if points:
+            xs, ys = zip(*points, strict=True)
+            plt.plot(list(xs), list(ys), marker="braille")
+            step = max(1, len(weekly) // 4)
+            ticks = list(range(0, len(weekly), step))
+            plt.xticks(ticks, [weekly[i]["week"][5:] for i in ticks])
+        plot.refresh()
+
+    def _chart_layers(self, layers: list[dict]) -> None:
+        plot = self.query_one("#mis-layer", PlotextPlot)
+        plt = plot.plt
+        plt.clear_figure()
+        plt.title("Mis-escalations per cause layer")
+        rows = [g for g in layers if g["key"]]
+        if rows:
+            plt.bar([g["key"] for g in rows], [g["mis_escalation"]["count"] for g in rows])
+        plot.refresh()
+
+    # ------------------------------------------------------------ keys
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_period(self) -> None:
+        self.period_index = (self.period_index + 1) % len(PERIODS)
+        self.action_reload()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one("#metrics-body").scroll_relative(y=lines, animate=False)
+
+
+class SuggestionPanel(Static):
+    """For the incident room: the team history says will most likely resolve this
+    incident, and how to accept it (IncidentService.accept_suggestion). Mount it with
+    SuggestionPanel(incident_id) and bind a key to its `accept()`."""
+
+    DEFAULT_CSS = """
+    SuggestionPanel { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, incident_id: str, **kw):
+        super().__init__("", **kw)
+        self.incident_id = incident_id
+        self.suggestion: dict | None = None
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            self.suggestion = self.app.service.suggest_for(self.incident_id)
+        except Exception:  # noqa: BLE001 - a suggestion is optional; never break the room
+            self.suggestion = None
+        self.update(self.text())
+
+    def text(self) -> Text:
+        s = self.suggestion
+        out = Text()
+        if not s or not s["team"]:
+            return out
+        out.append("Suggested: ", "bold")
+        out.append(f"{s['team_name']} (on call {s['on_call_name'] or '—'})")
+        out.append(f" — {s['why']}")
+        if s["differs_from_matrix"]:
+            out.append(f"; the matrix says {s['matrix_team_name']}", "bold")
+        return out
+
+    def accept(self):
+        """Accept: the team's on-call takes the operations role (or is offered it)."""
+        inc = self.app.service.accept_suggestion(self.incident_id)
+        self.reload()
+        return inc

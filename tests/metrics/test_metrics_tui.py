@@ -1,0 +1,103 @@
+"""Pilot tests: the metrics screen (maturity card, charts, figures) opened from the
+board with M, and the room's suggestion panel accepting a suggestion."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from textual.app import App, ComposeResult
+from textual_plotext import PlotextPlot
+
+from console.metrics.tui import MetricsScreen, SuggestionPanel
+
+
+@pytest.fixture(autouse=True)
+def _utc():
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+def _text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def _settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_metrics_screen_from_the_board(fixed):
+    from console.tui.app import ConsoleApp
+    svc, clock, _ = fixed
+    app = ConsoleApp(svc, clock, persist_theme=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _settle(pilot)
+        await pilot.press("M")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MetricsScreen)
+        text = _text(app)
+        assert "Maturity level 1" in text and "Basic Distribution" in text
+        assert "5 real incidents, 4 resolved; 1 drills left out" in text
+        assert "mis-escalation rate" in text and "25.0%" in text
+        assert "To reach level 2 (Controlled Distribution)" in text
+        assert "overall" in text and "14.6/10.0/27.6" in text
+        # the charts got data: four weeks would be a line; one week is a point
+        trend = screen.query_one("#mttr-trend", PlotextPlot)
+        assert "Weekly MTTR" in trend.plt.build()
+        bars = screen.query_one("#mis-layer", PlotextPlot).plt.build()
+        assert "Mis-escalations per cause layer" in bars and "data" in bars
+        await pilot.press("p")  # last 12 weeks before the clock (a day after the history)
+        await _settle(pilot)
+        assert "last 12 weeks" in _text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, MetricsScreen)
+
+
+class RoomLike(App):
+    """What the room does with the panel: show it, bind a key to accept()."""
+
+    BINDINGS = [("g", "accept", "Accept suggestion")]
+
+    def __init__(self, service, incident_id):
+        super().__init__()
+        self.service = service
+        self.incident_id = incident_id
+
+    def compose(self) -> ComposeResult:
+        yield SuggestionPanel(self.incident_id, id="suggestion")
+
+    def action_accept(self) -> None:
+        self.query_one(SuggestionPanel).accept()
+
+
+async def test_suggestion_panel_shows_and_accepts(make_service):
+    svc, clock = make_service()
+    for n in range(3):  # three checkout-api incidents caused by orders-db
+        clock.advance(minutes=300)
+        inc = svc.declare(f"Checkout {n}", "SEV3", services=["checkout-api"]).id
+        svc.tick(inc, "SEV3+0", ack=True)
+        svc.add_service(inc, "orders-db")
+        clock.advance(minutes=30)
+        svc.resolve(inc)
+    live = svc.declare("Checkout again", "SEV2", services=["checkout-api"]).id
+    app = RoomLike(svc, live)
+    async with app.run_test(size=(160, 10)) as pilot:
+        await pilot.pause()
+        text = _text(app)
+        assert "Suggested: Data Platform (on call Rina Fujita)" in text
+        assert "the matrix says Checkout" in text
+        await pilot.press("g")
+        await pilot.pause()
+    assert svc.get(live).roles["operations"] == "rina.fujita"

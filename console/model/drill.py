@@ -838,7 +838,7 @@ def assess(org: Org, values: dict[str, float | None]) -> dict[str, Any]:
         if nxt is not None:
             limit = getattr(nxt, attr)
             if value is None:
-                gap = f"level {nxt.level} needs a {label} at all"
+                gap = f"{label}: never reached in this run (level {nxt.level} needs it)"
             elif limit is not None:
                 gap = f"level {nxt.level} needs {label} < {_fmt(limit, unit)} (this run: {_fmt(value, unit)})"
         per[key] = {"label": label, "value": value, "unit": unit, "level": level,

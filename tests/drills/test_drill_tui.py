@@ -17,6 +17,13 @@ def screen_text(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+async def paste(pilot, text: str) -> None:
+    """Type a field's text as one bracketed paste (Pilot's per-key wait is slow)."""
+    from textual import events
+    pilot.app.focused.post_message(events.Paste(text))
+    await pilot.pause()
+
+
 async def until(pilot, condition, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -35,7 +42,7 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
         await pilot.press("enter")
 
         # The real timer moves the simulated clock at 30x, then faster.
-        await until(pilot, lambda: s.elapsed >= 30)
+        await until(pilot, lambda: s.elapsed >= 15)
         await pilot.press("plus")
         assert s.speed == 60
         await pilot.press("P")  # pause: the clock stops
@@ -50,7 +57,13 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
 
         # Declare with the keyboard, on the real fault (the board's n, the declare form).
         await pilot.press("n")
-        await pilot.press(*"DB stuck", "tab", "2", "tab", *"data", "tab", *"orders-db", "enter")
+        await pilot.pause()
+        await paste(pilot, "DB stuck")
+        await pilot.press("tab", "2", "tab")
+        await paste(pilot, "data")
+        await pilot.press("tab")
+        await paste(pilot, "orders-db")
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, RoomScreen)
         assert s.incident_id == app.screen.incident_id

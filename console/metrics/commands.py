@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from console.model.errors import InputError
+from console.model.metrics import MIN_HISTORY, SUGGEST_SHARE
 
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
 
@@ -106,13 +107,16 @@ def patterns_text(p: dict, team_name=lambda t: t) -> str:
         block = p[name]
         label = (lambda k: team_name(k)) if name == "teams" else (lambda k: k)
         out.append(f"{name}:")
-        out.append("  most incidents:       " + ", ".join(f"{label(x['key'])} ({x['incidents']})" for x in block["most_incidents"]))
+        out.append("  most incidents:       " + (", ".join(f"{label(x['key'])} ({x['incidents']})"
+                                                       for x in block["most_incidents"]) or "none"))
         out.append("  most re-escalations:  " + (", ".join(f"{label(x['key'])} ({x['reescalations']})"
                                                        for x in block["most_reescalations"]) or "none"))
         out.append("  longest coordination: " + (", ".join(f"{label(x['key'])} ({_num(x['coordination_mean'])} min)"
                                                         for x in block["longest_coordination"]) or "no data"))
     out += ["", "suggested matrix changes:"]
-    out += [f"  - {s['text']}" for s in p["suggestions"]] or ["  - none: first responders match the resolvers"]
+    out += [f"  - {s['text']}" for s in p["suggestions"]] or [
+        f"  - none: no layer or service with {MIN_HISTORY}+ resolved incidents has a resolver "
+        f"({SUGGEST_SHARE:.0%}+) other than its first responder or the matrix's choice"]
     return "\n".join(out)
 
 

@@ -101,7 +101,8 @@ def figures_table(m: dict, names: dict[str, str]) -> Table:
 def patterns_text(p: dict, names: dict[str, str]) -> Text:
     out = Text()
     out.append("Matrix changes the data suggests\n", "bold")
-    for s in p["suggestions"] or [{"text": "none: first responders match the resolvers"}]:
+    for s in p["suggestions"] or [{"text": "none yet: no layer or service shows a dominant resolver "
+                                           "other than its first responder"}]:
         out.append(f" • {s['text']}\n")
     out.append("\nWhere incidents concentrate\n", "bold")
     for name in ("layers", "services", "teams"):

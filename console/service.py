@@ -6,6 +6,7 @@ the events and the projection they change are written in one transaction.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -49,6 +50,7 @@ class IncidentService:
         self.clock = clock or SystemClock()
         self.actor = actor
         self._listeners: list[Listener] = []
+        self._events = event_log.EventCache()
 
     # ------------------------------------------------------------ plumbing
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -67,14 +69,18 @@ class IncidentService:
     def record(self, incident_id: str, kind: str, body: dict[str, Any], actor: str | None = None) -> Incident:
         """Append one event and refresh the projection, in one transaction."""
         conn = self.store.conn
+        # The body as the log will give it back (lists, str keys), so folding the cached
+        # event is folding the stored one.
+        body = json.loads(json.dumps(body))
         with self.store.transaction():
             ev = Event(
                 event_id=event_log.uuid7(), incident_id=incident_id, kind=kind, body=body,
                 actor=actor or self.actor, origin=self.store.device_id(),
                 hlc=event_log.next_hlc(conn), at=iso(self.clock.now()),
             )
+            before = self._events.load(conn, incident_id)
             event_log.insert(conn, ev)
-            inc = projections.refresh(conn, incident_id)
+            inc = projections.refresh(conn, incident_id, self._events.appended(conn, before, ev))
         self._notify([incident_id])
         return inc
 
@@ -102,13 +108,13 @@ class IncidentService:
     def resolve_id(self, text: str) -> str:
         raw = str(text).strip().upper()
         candidate = raw if raw.startswith("INC-") else f"INC-{raw}"
-        if projections.get(self.store.conn, candidate) is None:
+        if not projections.exists(self.store.conn, candidate):
             raise InputError(f"no incident {text!r} (see `incident-console list --all`)")
         return candidate
 
     def get(self, incident_id: str) -> Incident:
         incident_id = self.resolve_id(incident_id)
-        inc = fold(event_log.for_incident(self.store.conn, incident_id))
+        inc = fold(self._events.load(self.store.conn, incident_id))
         if inc is None:
             raise InputError(f"no incident {incident_id!r}")
         return inc
@@ -236,11 +242,11 @@ class IncidentService:
         return self.record(inc.id, "status_set", {"status": status})
 
     def note(self, incident_id: str, text: str) -> Incident:
-        inc = self.get(incident_id)
+        incident_id = self.resolve_id(incident_id)  # notes need no state: skip the fold
         text = (text or "").strip()
         if not text:
             raise InputError("a note needs some text")
-        return self.record(inc.id, "note_added", {"text": text})
+        return self.record(incident_id, "note_added", {"text": text})
 
     def find_step(self, inc: Incident, step: str) -> PlannedStep:
         """A step by key (SEV1+15), by 1-based position in the plan, or by a target role."""

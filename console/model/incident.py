@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from console.model.clock import iso, parse_iso
@@ -31,8 +32,10 @@ class Event:
     def sort_key(self) -> tuple[str, str, str]:
         return (self.hlc, self.origin, self.event_id)
 
-    @property
+    @cached_property
     def when(self) -> datetime:
+        # Parsed once per event: a fold reads it several times, and the service keeps
+        # parsed events of busy incidents between commands (store.events.EventCache).
         return parse_iso(self.at)
 
     def to_dict(self) -> dict[str, Any]:

@@ -109,6 +109,11 @@ class Store:
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
 
     def device_id(self) -> str:
+        # Set once per database and never changed: read it once per Store (hot path of
+        # every command).
+        cached = self.__dict__.get("_device_id")
+        if cached is not None:
+            return cached
         device = self.setting("device_id")
         if device is None:
             with self.transaction():
@@ -116,6 +121,7 @@ class Store:
                 if device is None:
                     device = uuid.uuid4().hex[:12]
                     self.set_setting("device_id", device)
+        self._device_id = device
         return device
 
     def setting_json(self, key: str, default=None):

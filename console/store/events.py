@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import time
+from collections import OrderedDict
 
 from console.model.hlc import HLC, receive, tick
 from console.model.incident import Event
@@ -84,6 +85,50 @@ def outbox(conn: sqlite3.Connection, limit: int = 500) -> list[Event]:
 
 def outbox_depth(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT count(*) FROM events WHERE server_seq IS NULL").fetchone()[0]
+
+
+class EventCache:
+    """The parsed events of recently used incidents, so a command does not re-read and
+    re-parse a long incident's whole log from the database each time.
+
+    An entry is checked against the log before each use: the tail (seq and event_id
+    of the incident's newest row). The log is append-only and a new row always gets
+    the highest seq, so another writer's event, or a rolled-back one of ours, changes
+    the tail and the incident is read again.
+    """
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._entries: OrderedDict[str, tuple[tuple | None, list[Event]]] = OrderedDict()
+
+    def load(self, conn: sqlite3.Connection, incident_id: str) -> list[Event]:
+        tail = _tail(conn, incident_id)  # before the events: a commit in between only looks stale
+        entry = self._entries.get(incident_id)
+        if entry is not None and entry[0] == tail:
+            self._entries.move_to_end(incident_id)
+            return list(entry[1])
+        evs = for_incident(conn, incident_id)
+        self._put(incident_id, tail, evs)
+        return list(evs)
+
+    def appended(self, conn: sqlite3.Connection, before: list[Event], ev: Event) -> list[Event]:
+        """`ev` was just inserted (same transaction) on top of `before` from load()."""
+        evs = [*before, ev]
+        seq = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        self._put(ev.incident_id, (seq, ev.event_id), evs)
+        return list(evs)
+
+    def _put(self, incident_id: str, tail, evs: list[Event]) -> None:
+        self._entries[incident_id] = (tail, evs)
+        self._entries.move_to_end(incident_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+def _tail(conn: sqlite3.Connection, incident_id: str) -> tuple | None:
+    row = conn.execute("SELECT seq, event_id FROM events WHERE seq = "
+                       "(SELECT max(seq) FROM events WHERE incident_id = ?)", [incident_id]).fetchone()
+    return tuple(row) if row else None
 
 
 def incident_ids(conn: sqlite3.Connection) -> list[str]:

@@ -54,18 +54,20 @@ def row_for(inc: Incident) -> dict:
     }
 
 
+_UPSERT = (f"INSERT INTO incidents ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
+           f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS if c != 'id')}")
+
+
 def upsert(conn: sqlite3.Connection, inc: Incident) -> None:
     row = row_for(inc)
-    cols = ", ".join(COLUMNS)
-    marks = ", ".join("?" for _ in COLUMNS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "id")
-    conn.execute(f"INSERT INTO incidents ({cols}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}",
-                 [row[c] for c in COLUMNS])
+    conn.execute(_UPSERT, [row[c] for c in COLUMNS])
 
 
-def refresh(conn: sqlite3.Connection, incident_id: str) -> Incident | None:
-    """Re-fold one incident from its events and store its row."""
-    evs = events.for_incident(conn, incident_id)
+def refresh(conn: sqlite3.Connection, incident_id: str, evs: list | None = None) -> Incident | None:
+    """Re-fold one incident from its events and store its row (`evs`: all of the
+    incident's events when the caller already holds them, e.g. from an EventCache)."""
+    if evs is None:
+        evs = events.for_incident(conn, incident_id)
     inc = fold(evs)
     if inc is not None and inc.declared_at is not None:
         upsert(conn, inc)
@@ -114,15 +116,28 @@ FACT_COLUMNS = (
 )
 
 
+_FACTS_REPLACE = (f"INSERT OR REPLACE INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)})")
+
+
+_FACTS_ROW = f"SELECT {', '.join(FACT_COLUMNS)} FROM incident_facts WHERE id = ?"
+_PAGES_ROWS = ("SELECT incident_id, team, severity, paged_at, acked_at FROM incident_pages "
+               "WHERE incident_id = ? ORDER BY team, severity")
+
+
 def store_facts(conn: sqlite3.Connection, inc: Incident, evs) -> None:
     facts, pages = facts_of(inc, evs)
-    row = facts.to_dict()
-    conn.execute(f"INSERT OR REPLACE INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
-                 f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)})", [row[c] for c in FACT_COLUMNS])
-    conn.execute("DELETE FROM incident_pages WHERE incident_id = ?", [inc.id])
-    conn.executemany("INSERT INTO incident_pages (incident_id, team, severity, paged_at, acked_at) "
-                     "VALUES (?, ?, ?, ?, ?)",
-                     [(inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages])
+    # Plain attribute reads (Facts is flat; asdict's deep copy showed in the profile of
+    # bench/commands_bench.py), and no write when nothing changed: most commands (notes,
+    # status) leave the facts as they were, and an unchanged row costs pages in the WAL.
+    row = tuple(getattr(facts, c) for c in FACT_COLUMNS)
+    if conn.execute(_FACTS_ROW, [inc.id]).fetchone() != row:
+        conn.execute(_FACTS_REPLACE, row)
+    new_pages = sorted((inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages)
+    if conn.execute(_PAGES_ROWS, [inc.id]).fetchall() != new_pages:
+        conn.execute("DELETE FROM incident_pages WHERE incident_id = ?", [inc.id])
+        conn.executemany("INSERT INTO incident_pages (incident_id, team, severity, paged_at, acked_at) "
+                         "VALUES (?, ?, ?, ?, ?)", new_pages)
 
 
 def rebuild_facts(conn: sqlite3.Connection) -> int:
@@ -148,6 +163,10 @@ def facts_snapshot(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
 def snapshot(conn: sqlite3.Connection) -> list[tuple]:
     cols = ", ".join(COLUMNS)
     return conn.execute(f"SELECT {cols} FROM incidents ORDER BY id").fetchall()
+
+
+def exists(conn: sqlite3.Connection, incident_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchone() is not None
 
 
 def get(conn: sqlite3.Connection, incident_id: str) -> dict | None:

@@ -134,3 +134,57 @@ def test_local_db_example_is_untouched_by_the_test():
     if not EXAMPLE.exists():
         pytest.skip("local.db.example not generated")
     assert not Path(str(EXAMPLE) + "-wal").exists()
+
+
+# ------------------------------------------------------------------ the service's event cache
+
+
+def test_event_cache_sees_another_writer(tmp_path):
+    """Two consoles on one file (two processes, or the TUI and a CLI verb): each
+    command folds the whole log, not a stale cached copy."""
+    path = tmp_path / "shared.db"
+    one = IncidentService(Store(path), ORG, ManualClock(T0), actor="ann")
+    two = IncidentService(Store(path), ORG, ManualClock(T0), actor="bob")
+    inc = one.declare("Orders DB failover", "SEV1", services=["orders-db"])
+    one.note(inc.id, "from one")  # one caches the incident
+    two.tick(inc.id, "1")
+    two.note(inc.id, "from two")
+    one.note(inc.id, "one again")
+    assert [t.text for t in one.get(inc.id).notes] == ["from one", "from two", "one again"]
+    assert one.get(inc.id).tick_marks and two.get(inc.id) == one.get(inc.id)
+    before = everything(one.store.conn)
+    one.rebuild()
+    assert everything(one.store.conn) == before
+    one.store.close()
+    two.store.close()
+
+
+def test_event_cache_forgets_a_rolled_back_event(tmp_path):
+    store = Store(tmp_path / "rollback.db")
+    service = IncidentService(store, ORG, ManualClock(T0))
+    inc = service.declare("Orders DB failover", "SEV1", services=["orders-db"])
+    with pytest.raises(RuntimeError), store.transaction():
+        service.note(inc.id, "never happened")
+        raise RuntimeError("the caller's transaction fails after the event")
+    service.note(inc.id, "kept")
+    assert [t.text for t in service.get(inc.id).notes] == ["kept"]
+    before = everything(store.conn)
+    service.rebuild()
+    assert everything(store.conn) == before
+    store.close()
+
+
+def test_event_cache_sees_remote_events_with_older_stamps(tmp_path):
+    from console.store import events as event_log
+
+    a = IncidentService(Store(tmp_path / "a.db"), ORG, ManualClock(T0), actor="ann")
+    b = IncidentService(Store(tmp_path / "b.db"), ORG, ManualClock(T0), actor="bob")
+    inc = a.declare("Orders DB failover", "SEV1", services=["orders-db"])
+    b.apply_remote(event_log.for_incident(a.store.conn, inc.id))
+    b.note(inc.id, "bob offline")  # stamped before ann's next note
+    a.note(inc.id, "ann 1")
+    a.apply_remote(event_log.for_incident(b.store.conn, inc.id))
+    a.note(inc.id, "ann 2")
+    assert [t.text for t in a.get(inc.id).notes] == ["bob offline", "ann 1", "ann 2"]
+    a.store.close()
+    b.store.close()

@@ -321,9 +321,21 @@ class BackgroundRunner:
         self.thread: threading.Thread | None = None
         self.last_report: PassReport | None = None
 
+    def _open(self) -> Store | None:
+        """Open the Store in this thread; a busy or broken file is retried, never fatal."""
+        while not self._stop.is_set():
+            try:
+                return Store(self.db_path)
+            except ConsoleError as exc:
+                (self.log or (lambda line: None))(f"escalation runner: cannot open {self.db_path}: {exc}; retrying")
+                self._stop.wait(self.interval)
+        return None
+
     def run(self) -> None:
         """Blocking: call from a worker thread (Textual `run_worker(runner.run, thread=True)`)."""
-        store = Store(self.db_path)
+        store = self._open()
+        if store is None:
+            return
         try:
             runner = EscalationRunner(store, self.org, self.clock, sink=self.sink, drill_sink=self.drill_sink,
                                       log=self.log, config=self.config)

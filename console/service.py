@@ -90,8 +90,10 @@ class IncidentService:
         conn = self.store.conn
         touched: list[str] = []
         with self.store.transaction():
+            if evs:
+                # Observing the page's latest stamp orders later local events after all of it.
+                event_log.observe_hlc(conn, max(ev.hlc for ev in evs))
             for ev in evs:
-                event_log.observe_hlc(conn, ev.hlc)
                 if event_log.insert(conn, ev):
                     touched.append(ev.incident_id)
                 elif ev.server_seq is not None:

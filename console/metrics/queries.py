@@ -125,7 +125,7 @@ class Analysis:
                        total(misrouted OR mispaged), count(misrouted), total(misrouted), total(mispaged),
                        total(coord_s), count(coord_s), total(prevented), total(reescalations),
                        max(coord_s), min(declared_at), max(declared_at),
-                       group_concat(tta_s), group_concat(ttm_s), group_concat(ttr_s)
+                       {", ".join(f"group_concat(CAST(round({c} * 1000) AS INTEGER))" for _, c in DURATIONS)}
                 FROM ({sql} LIMIT -1) GROUP BY layer, team, severity, week""", params).fetchall()
         return self._cube_rows
 
@@ -157,11 +157,11 @@ class Analysis:
 
     @staticmethod
     def _parse(parsed: dict, row: tuple, width: int) -> list[list[float]]:
-        """A cell's durations as sorted floats (parsed once, shared by every dimension).
-        SQLite prints a REAL with 15 significant digits: exact for durations in ms."""
+        """A cell's durations in whole milliseconds, sorted (parsed once, shared by every
+        dimension); the log's times have millisecond resolution, so this is exact."""
         cached = parsed.get(id(row))
         if cached is None:
-            cached = parsed[id(row)] = [sorted(map(float, text.split(","))) if text else []
+            cached = parsed[id(row)] = [sorted(map(int, text.split(","))) if text else []
                                         for text in row[7 + width:]]
         return cached
 
@@ -171,7 +171,7 @@ class Analysis:
         and window queries would sort once per dimension and duration (12 sorts, ~3 s on
         100,000 incidents); the cells are sorted runs, which timsort merges cheaply."""
         for idx, (name, _) in enumerate(DURATIONS):
-            vals: list[float] = []
+            vals: list[int] = []
             for run in runs:
                 vals.extend(run[idx])
             if not vals:
@@ -179,7 +179,7 @@ class Analysis:
             vals.sort()
             for p, label in zip(M.PERCENTILES, ("median", "p90"), strict=True):
                 lo, hi, frac = M.rank_bounds(len(vals), p)
-                figures[name][label] = M.interpolate(vals[lo], vals[hi], frac) / 60
+                figures[name][label] = M.interpolate(vals[lo], vals[hi], frac) / 60_000
 
     @staticmethod
     def _figures(key, f: dict, coord_max: float | None) -> dict:

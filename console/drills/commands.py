@@ -153,6 +153,9 @@ def drill_store(ctx):
             if real:
                 raise InputError(f"{path}: holds {real} real incident(s); a drill keeps its own database "
                                  "(give a new file, or one with drills only, or leave out --db for a throwaway one)")
+            if _sync_remote(store):
+                raise InputError(f"{path}: is shared with a sync remote; a drill stays on this machine "
+                                 "(give another file, or leave out --db for a throwaway one)")
         yield store, path
     finally:
         store.close()
@@ -161,6 +164,14 @@ def drill_store(ctx):
                 print(f"drill database kept: {path}", file=sys.stderr)
             else:
                 shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _sync_remote(store) -> str | None:
+    try:
+        from console.sync import state
+    except ImportError:
+        return None
+    return state.remote(store.conn)
 
 
 def cmd_run(ctx) -> int:

@@ -217,7 +217,7 @@ class DrillSession:
         if self._next_action < len(self._actions):
             times.append(self.t0 + timedelta(seconds=self._actions[self._next_action].t))
         if self.incident_id:
-            inc = self._incident()
+            inc = self.incident()
             if inc.open and self.auto_escalate:
                 times += [s.due_at for s in self.service.plan(inc) if s.state == "pending"]
                 if self.engine is not None:  # re-notifies and nudges fall due between steps
@@ -226,7 +226,7 @@ class DrillSession:
         later = [t for t in times if t > now]
         return min(later) if later else None
 
-    def _incident(self) -> Incident:
+    def incident(self) -> Incident:
         """The drill incident, re-folded only when its event count moved."""
         row = projections.get(self.store.conn, self.incident_id)
         count = row["event_count"] if row else -1
@@ -254,7 +254,7 @@ class DrillSession:
                     break
         finally:
             self._busy = False
-        if self.incident_id and not self._incident().open:
+        if self.incident_id and not self.incident().open:
             self.finish("resolved")
         elif self.now >= self.end_at:
             self.finish("time up")
@@ -321,7 +321,7 @@ class DrillSession:
     def _reality_check(self) -> bool:
         """Calling mitigation before the fix is possible does not make it so: the
         signals say the fault is still there (once)."""
-        inc = self._incident()
+        inc = self.incident()
         if self._warned or not inc.open or inc.mitigated_at is None:
             return False
         if (inc.mitigated_at - self.t0).total_seconds() >= self.scenario.expected.mitigate_from:
@@ -341,19 +341,19 @@ class DrillSession:
         drill sink; without it, a minimal engine pages each step as it falls due."""
         if not self.auto_escalate:
             return False
-        before = self._incident().event_count
+        before = self.incident().event_count
         if (before, self.now) == self._engine_seen:
             return False  # nothing new since the last pass at this moment
         if self.engine is not None:
             self.engine.run_once()
         else:
             self._minimal_engine()
-        after = self._incident().event_count
+        after = self.incident().event_count
         self._engine_seen = (after, self.now)
         return after != before
 
     def _minimal_engine(self) -> None:
-        inc = self._incident()
+        inc = self.incident()
         if not inc.open:
             return
         for step in self.service.plan(inc):
@@ -368,7 +368,7 @@ class DrillSession:
     def _mirror_ticks(self) -> bool:
         """Every step marked notified (by the engine or by the commander's own tick) is
         a page: each of its contacts gets one, through the sink."""
-        inc = self._incident()
+        inc = self.incident()
         mirrored = drill_state(inc)["mirrored"]
         acted = False
         for ev in self.service.events(inc.id):
@@ -427,7 +427,7 @@ class DrillSession:
                 for team, p in first.items() if team not in st["acks"]]
 
     def _acknowledge(self) -> bool:
-        inc = self._incident()
+        inc = self.incident()
         acted = False
         for page, due in self._ack_schedule(inc):
             if due > self.now:
@@ -449,7 +449,7 @@ class DrillSession:
 
     def _ack_steps(self, team: str, page: dict) -> None:
         """The checklist follows: a step is acknowledged when one of its teams answers."""
-        inc = self._incident()
+        inc = self.incident()
         acked = {s.key for s in self.service.plan(inc) if s.state == "acknowledged"}
         for ev in self.service.events(inc.id):
             if (ev.kind == "step_ticked" and ev.body.get("mark") == "notified"

@@ -202,6 +202,9 @@ class DrillApp(ConsoleApp):
         if self.tick_seconds:
             self.clock_timer = self.set_interval(self.tick_seconds, self._tick, name="drill-clock")
 
+    def _start_sync(self) -> None:
+        """Hook override: a drill never syncs — its events stay on this machine."""
+
     def _start_clock(self) -> None:
         self.drill.paused = False
         self._last_tick = time.monotonic()
@@ -234,7 +237,7 @@ class DrillApp(ConsoleApp):
             for banner in screen.query(DrillBanner):
                 banner.refresh()
         if s.incident_id:
-            count = s._incident().event_count
+            count = s.incident().event_count
             if count != self._seen_events:
                 self._seen_events = count
                 self.post_message(IncidentChanged(s.incident_id))

@@ -117,3 +117,14 @@ def test_db_option_keeps_drills_and_refuses_real_history(tmp_path):
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "holds 1 real incident(s); a drill keeps its own database" in err
     assert sqlite3.connect(real).execute("SELECT count(*) FROM events").fetchone()[0] == before
+
+
+def test_drills_never_sync(tmp_path):
+    from console.store import Store
+    from console.sync import state
+    db = tmp_path / "shared.db"
+    store = Store(db)
+    state.set_remote(store, "http://127.0.0.1:9/war-room")
+    store.close()
+    code, _, err = run_cli("--db", str(db), "drill", "run", "cdn-outage", "--autopilot")
+    assert code == 2 and "is shared with a sync remote; a drill stays on this machine" in err

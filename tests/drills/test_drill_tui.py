@@ -111,3 +111,14 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
     assert card["won"] and card["mis_escalation"]["count"] == 0
     assert card["end_reason"] == "ended by the commander"
     assert card["mitigation"]["seconds"] == 17 * 60
+
+
+async def test_drill_app_never_starts_sync(tmp_path):
+    from console.sync import state
+    s = session(tmp_path, "cdn-outage")
+    state.set_remote(s.store, "http://127.0.0.1:9/war-room")  # even if the file had a remote
+    app = DrillApp(s, tick_seconds=None, briefing=False, persist_theme=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.sync is None and not [w for w in app.workers if w.group == "sync-start"]
+        assert app.screen.query(DrillBanner)

@@ -62,6 +62,12 @@ class PassReport:
                 "delivered": self.delivered, "failed": self.failed, "abandoned": self.abandoned,
                 "caught_up": self.caught_up, "busy": self.busy, "errors": self.errors}
 
+    def touched(self) -> list[str]:
+        """Incidents whose timeline this pass changed (a face refreshes these)."""
+        ids = [q["incident"] for q in self.queued] + [c["incident"] for c in self.caught_up]
+        ids += [d["key"].split("/", 1)[0] for d in (*self.delivered, *self.failed, *self.abandoned)]
+        return list(dict.fromkeys(ids))
+
     def summary(self) -> str:
         return (f"{len(self.queued)} queued, {len(self.delivered)} delivered, {len(self.failed)} failed, "
                 f"{len(self.abandoned)} abandoned" + (f", caught up on {sum(c['count'] for c in self.caught_up)} late"
@@ -133,8 +139,11 @@ class EscalationRunner:
             intents = decide(inc, self.org, self.cfg, now) if inc else []
             if not intents:
                 return
-            late = [i for i in intents if i.late_by(now) > self.cfg.policy.catch_up_after_seconds]
-            if late:
+            threshold = self.cfg.policy.catch_up_after_seconds
+            previous = self.store.setting(LAST_PASS)
+            was_down = previous is None or (now - parse_iso(previous)).total_seconds() > threshold
+            late = [i for i in intents if i.late_by(now) > threshold] if was_down else []
+            if late:  # (late while runners were passing means new targets, not a gap)
                 self._record_catch_up(inc, late, now, report)
             for intent in intents:
                 self.service.record(incident_id, "page_queued", intent.event_body())

@@ -464,3 +464,16 @@ def test_a_sink_replaces_every_real_channel(world):
     world.runner(sink=sink).run_once()
     assert all(rec.requests == [] for rec in world.receivers.values())
     assert {m["channel"] for m in sink.messages} == {"pd-sre", "slack-incidents", "hook"}
+
+
+def test_a_new_target_mid_incident_is_paged_without_a_false_catch_up(world):
+    inc = sev1(world)
+    r = world.runner()
+    for minute in (0, 1, 2):
+        world.at(minute)
+        r.run_once()
+    world.service.add_service(inc.id, "checkout-api")  # brings the Checkout lead into product_leads
+    world.at(3)
+    rep = r.run_once()
+    assert [(q["step"], q["target"], q["round"]) for q in rep.queued] == [("SEV1+0", "yui.kimura", 0)]
+    assert rep.caught_up == [] and world.timeline(inc.id, {"escalation_caught_up"}) == []

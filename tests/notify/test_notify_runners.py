@@ -188,6 +188,7 @@ def test_background_runner_pages_from_its_own_thread_and_stops(world):
     assert not runner.thread.is_alive()
     assert len(all_keys(world.receivers)) == 5
     assert passes and runner.last_report is passes[-1]
+    assert any(p.touched() == ["INC-1"] for p in passes)
 
 
 def test_restart_after_lease_holder_died_takes_over_at_once(world):

@@ -70,8 +70,9 @@ class IncidentService:
         """Append one event and refresh the projection, in one transaction."""
         conn = self.store.conn
         # The body as the log will give it back (lists, str keys), so folding the cached
-        # event is folding the stored one.
-        body = json.loads(json.dumps(body))
+        # event is folding the stored one; serialised once for both.
+        text = json.dumps(body, sort_keys=True)
+        body = json.loads(text)
         with self.store.transaction():
             ev = Event(
                 event_id=event_log.uuid7(), incident_id=incident_id, kind=kind, body=body,
@@ -79,7 +80,7 @@ class IncidentService:
                 hlc=event_log.next_hlc(conn), at=iso(self.clock.now()),
             )
             before = self._events.load(conn, incident_id)
-            event_log.insert(conn, ev)
+            event_log.insert(conn, ev, text)
             inc = projections.refresh(conn, incident_id, self._events.appended(conn, before, ev))
         self._notify([incident_id])
         return inc
@@ -200,7 +201,7 @@ class IncidentService:
                                  "(see `incident-console model` for the catalogue)")
         scope = scope_of(self.org, layers, services)
         responsible = responsible_team(self.org, scope)
-        policy = {"steps": self.org.policy(), "overdue_after_seconds": self.org.overdue_after_seconds}
+        policy = {"steps": self._policy(), "overdue_after_seconds": self.org.overdue_after_seconds}
         body = {
             "title": title, "severity": severity, "layers": list(scope.layers), "services": services,
             "detection": (detection or "").strip(), "commander": commander or self.actor,
@@ -218,6 +219,13 @@ class IncidentService:
             number = projections.max_number(conn) + 1
             inc = self.record(f"INC-{number}", "declared", body)
         return inc
+
+    def _policy(self) -> dict:
+        """The org's escalation policy; an Org is immutable, so computed once per Org."""
+        cached = self.__dict__.get("_policy_of")
+        if cached is None or cached[0] is not self.org:
+            cached = self._policy_of = (self.org, self.org.policy())
+        return cached[1]
 
     def _open(self, incident_id: str) -> Incident:
         inc = self.get(incident_id)

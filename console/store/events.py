@@ -56,11 +56,12 @@ def _save_hlc(conn, stamp: HLC) -> None:
                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [str(stamp)])
 
 
-def insert(conn: sqlite3.Connection, ev: Event) -> bool:
-    """Insert unless already present (idempotent). True when it was new."""
+def insert(conn: sqlite3.Connection, ev: Event, body_text: str | None = None) -> bool:
+    """Insert unless already present (idempotent). True when it was new.
+    `body_text`: the body already serialised as json.dumps(body, sort_keys=True)."""
     cur = conn.execute(
         f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING",
-        [ev.event_id, ev.incident_id, ev.kind, json.dumps(ev.body, sort_keys=True), ev.actor,
+        [ev.event_id, ev.incident_id, ev.kind, body_text or json.dumps(ev.body, sort_keys=True), ev.actor,
          ev.origin, ev.hlc, ev.at, ev.server_seq],
     )
     return cur.rowcount == 1
@@ -107,7 +108,7 @@ class EventCache:
         if entry is not None and entry[0] == tail:
             self._entries.move_to_end(incident_id)
             return list(entry[1])
-        evs = for_incident(conn, incident_id)
+        evs = for_incident(conn, incident_id) if tail is not None else []
         self._put(incident_id, tail, evs)
         return list(evs)
 

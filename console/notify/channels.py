@@ -29,6 +29,7 @@ class Outcome:
     status: int | None = None
     detail: str = ""
     retryable: bool = True
+    retry_after: float | None = None  # seconds the receiver asked us to wait (429/503 Retry-After)
 
 
 class Channel(Protocol):
@@ -122,6 +123,8 @@ def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -
             "step": step["key"] if step else None, "round": message.get("round", 0),
             "target": target.get("name") or target.get("id"), "roles": target.get("roles", []),
             "asked": message.get("asked", ""), "acknowledge": (message.get("acknowledge") or {}).get("command"),
+            "acknowledge_note": "acknowledging this alert in PagerDuty stops PagerDuty's notifications; "
+                                "the console's own repeats stop when you run the command above",
             "idempotency_key": key,
         },
     }
@@ -177,7 +180,17 @@ class HttpChannel:
         if 200 <= resp.status_code < 300:
             return Outcome(True, resp.status_code, _short(resp.text) or "ok")
         retry = resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 408
-        return Outcome(False, resp.status_code, f"HTTP {resp.status_code}: {_short(resp.text)}", retryable=retry)
+        return Outcome(False, resp.status_code, f"HTTP {resp.status_code}: {_short(resp.text)}", retryable=retry,
+                       retry_after=_retry_after(resp.headers.get("Retry-After")))
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds only; a date is ignored)."""
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return min(seconds, 3600.0) if seconds is not None and seconds >= 0 else None
 
 
 def _short(text: str) -> str:

@@ -259,6 +259,8 @@ class EscalationRunner:
                 p = self.cfg.policy
                 delay = (backoff_seconds(attempt, row.key, p.retry_base_seconds, p.retry_max_seconds)
                          if outcome.retryable else p.retry_max_seconds)
+                if outcome.retry_after is not None:
+                    delay = max(delay, outcome.retry_after)
                 retry_at = now + timedelta(seconds=delay)
                 outbox.mark_failed(conn, row.id, outcome.detail, iso(now), iso(retry_at))
                 self._tripped[row.channel] = outcome.detail
@@ -374,6 +376,17 @@ class BackgroundRunner:
         self._wake.set()
         if self.thread is not None and self.thread is not threading.current_thread():
             self.thread.join(timeout)
+
+
+def local_runner_wanted(store: Store) -> bool:
+    """Should a console (the TUI) run escalation itself? Yes when it is local only; when it
+    syncs with a shared server, escalation belongs to `serve` (or one `escalate --watch`
+    host), since runners on different databases cannot share a lease. The setting
+    `notify.local_runner` ("on" / "off") overrides."""
+    forced = store.setting("notify.local_runner")
+    if forced in ("on", "off"):
+        return forced == "on"
+    return not store.setting("sync.remote")
 
 
 def start_background(db_path: str | Path, org: Org, clock: Clock | None = None, **kwargs) -> BackgroundRunner:

@@ -108,6 +108,9 @@ class Receiver:
                     time.sleep(receiver.delay)
                 if mode == "hang":
                     receiver.release.wait(30)
+                if mode == "throttle":
+                    return self._reply(429, "application/json", {"status": "throttled", "message": "slow down"},
+                                       {"Retry-After": "120"})
                 if mode == "fail":
                     return self._reply(503, "application/json", {"status": "unavailable", "message": "try later"})
                 if mode == "reject":
@@ -121,10 +124,12 @@ class Receiver:
                     return self._reply(200, "text/plain", "ok")
                 return self._reply(200, "application/json", {"received": True})
 
-            def _reply(self, status, ctype, body):
+            def _reply(self, status, ctype, body, headers=None):
                 data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 try:
                     self.send_response(status)
+                    for k, v in (headers or {}).items():
+                        self.send_header(k, v)
                     self.send_header("Content-Type", ctype)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()

@@ -349,6 +349,15 @@ def test_a_hanging_channel_times_out_once_per_pass_and_does_not_stall_the_others
         w.close()
 
 
+def test_throttled_pagerduty_retries_after_what_it_asked(world):
+    world.receivers["pagerduty"].mode = "throttle"
+    sev1(world)
+    rep = world.runner().run_once()
+    pd = [f for f in rep.failed if f["channel"] == "pd-sre"]
+    assert len(pd) == 1 and pd[0]["error"].startswith("HTTP 429")
+    assert pd[0]["retry_at"] == "2026-03-01T09:02:00.000Z"  # Retry-After: 120 beats the 15 s backoff
+
+
 def test_permanent_rejection_is_failing_at_once_and_keeps_retrying_slowly(world):
     world.receivers["pagerduty"].mode = "reject"
     sev1(world)

@@ -234,3 +234,14 @@ def test_manual_clock_runner_in_a_thread_with_its_own_store(world):
         bg.stop()
         t.join(10)
     assert not t.is_alive() and len(all_keys(world.receivers)) == 5
+
+
+def test_a_synced_console_leaves_escalation_to_serve_unless_told(world):
+    from console.notify.runner import local_runner_wanted
+    assert local_runner_wanted(world.store)
+    with world.store.transaction():
+        world.store.set_setting("sync.remote", "https://war-room.example")
+    assert not local_runner_wanted(world.store)
+    with world.store.transaction():
+        world.store.set_setting("notify.local_runner", "on")
+    assert local_runner_wanted(world.store)

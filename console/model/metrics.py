@@ -25,7 +25,6 @@ Definitions (the README repeats them):
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -126,15 +125,28 @@ def step_severity(step_key: str) -> str:
     return str(step_key).split("+", 1)[0]
 
 
+def _rank(severity) -> int:
+    """Severity rank that never raises: facts are folded from whatever the log holds."""
+    try:
+        return severity_rank(str(severity))
+    except (ValueError, IndexError):
+        return 99
+
+
+def _strings(value) -> list[str]:
+    return [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
+
+
 def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]:
     """Everything the metrics need from one incident, folded from its events
-    (ordered like the fold, so arrival order never matters)."""
+    (ordered like the fold, so arrival order never matters). Never raises on an odd
+    body: a projection refresh must not fail because of a figure."""
     evs = sorted(events, key=lambda e: e.sort_key)
-    removed = {eid for e in evs if e.kind == "step_unticked" for eid in e.body.get("removes", [])}
+    removed = {eid for e in evs if e.kind == "step_unticked" for eid in _strings(e.body.get("removes"))}
     declared = next((e for e in evs if e.kind == "declared"), None)
     dbody = declared.body if declared else {}
-    declared_service = (dbody.get("services") or [None])[0]
-    declared_layer = (dbody.get("layers") or [None])[0]
+    declared_service = (_strings(dbody.get("services")) or [None])[0]
+    declared_layer = (_strings(dbody.get("layers")) or [None])[0]
 
     team = dbody.get("responsible_team")
     first_team = None
@@ -152,20 +164,21 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
             cause_service, cause_layer = b.get("service"), b.get("layer") or cause_layer
             new = b.get("responsible_team")
             if new and new != team:
-                team_changes += team is not None
+                if team is not None:
+                    team_changes += 1
                 team = new
         elif ev.kind == "severity_set" and b.get("severity"):
-            if severity and severity_rank(b["severity"]) < severity_rank(severity):
+            if severity and _rank(b["severity"]) < _rank(severity):
                 severity_raises += 1
             severity = b["severity"]
-            if severity_rank(severity) < severity_rank(peak):
+            if _rank(severity) < _rank(peak):
                 peak = severity
         elif ev.kind == "step_ticked" and ev.event_id not in removed:
             acked = b.get("mark") == "acknowledged"
             if acked and (first_ack_at is None or ev.when < first_ack_at):
                 first_ack_at, first_team = ev.when, team
             sev = step_severity(b.get("step", ""))
-            for t in b.get("teams") or []:
+            for t in _strings(b.get("teams")):
                 slot = paged.setdefault((t, sev), [ev.when, None])
                 slot[0] = min(slot[0], ev.when)
                 if acked:
@@ -177,7 +190,7 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
             resolved_body = {}
     if first_team is None:
         first_team = dbody.get("responsible_team")
-    if resolved_body.get("cause_service"):
+    if isinstance(resolved_body.get("cause_service"), str):
         cause_service = resolved_body["cause_service"]
         cause_layer = resolved_body.get("cause_layer") or cause_layer
     resolved_by = None if inc.open else resolved_body.get("resolved_by_team")
@@ -408,7 +421,3 @@ def matrix_suggestions(rows: Iterable[tuple[str, str | None, str | None, int]], 
         })
     out.sort(key=lambda s: (-s["total"] * s["resolver_share"], s["kind"], s["key"]))
     return out
-
-
-def finite(value: float | None) -> float | None:
-    return value if value is not None and math.isfinite(value) else None

@@ -75,3 +75,18 @@ def test_matrix_teams_for_a_cause(org):
     assert M.matrix_teams(org, None, "edge", "SEV4") == {"platform-edge"}
     assert M.matrix_teams(org, "retired-service", None, "SEV2") is None
     assert M.cause_owner(org, "orders-db", None) == "platform-data"
+
+
+def test_facts_never_raise_on_odd_bodies():
+    from console.model.incident import Event, fold
+
+    def ev(n, kind, body):
+        return Event(f"e{n}", "INC-9", kind, body, "x", "o", f"1767225600000-{n:05d}",
+                     f"2026-01-01T00:0{n}:00.000Z")
+    evs = [ev(0, "declared", {"title": "t", "severity": "SEV3", "services": "cdn", "layers": [1]}),
+           ev(1, "severity_set", {"severity": "SEVX"}),
+           ev(2, "step_ticked", {"step": "SEV3+0", "mark": "acknowledged", "teams": "abc"}),
+           ev(3, "step_unticked", {"step": "SEV3+0", "removes": "zz"}),
+           ev(4, "resolved", {"cause_service": ["x"]})]
+    facts, pages = M.facts_of(fold(evs), evs)
+    assert facts.declared_service is None and facts.peak_severity == "SEV3" and pages == []

@@ -658,6 +658,8 @@ def _drill_page(inc: Incident, ev: Event) -> str:
     if ev.body.get("tick"):
         st["mirrored"].add(ev.body["tick"])
     step = f" [{ev.body['step']}]" if ev.body.get("step") else " [direct page]"
+    if not ev.body.get("team"):
+        return f"step {ev.body.get('step')} notified: nobody to page in the drill"
     return f"page (drill sink) → {ev.body.get('team_name') or ev.body.get('team')}: {ev.body.get('person_name') or '—'}{step}"
 
 
@@ -721,7 +723,7 @@ def score(scn: Scenario, org: Org, events: list[Event], t0: datetime, end_at: da
     first_page: dict[str, float] = {}
     paged_via: dict[str, str] = {}
     for p in sorted(st["pages"], key=lambda p: p["at"]):
-        if p["team"] not in first_page:
+        if p["team"] and p["team"] not in first_page:
             first_page[p["team"]] = _rel(t0, p["at"])
             paged_via[p["team"]] = p.get("step") or "direct page"
     acks = {team: _rel(t0, at) for team, at in st["acks"].items()}

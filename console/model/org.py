@@ -256,7 +256,7 @@ class Org:
             "people": plain(list(self.people.values())),
             "services": plain(list(self.services.values())),
         }
-        data.update({k: v for k, v in self.extra.items()})
+        data.update({k: v for k, v in self.extra.items() if k != "__where__"})  # positions are not data
         return data
 
 

@@ -247,3 +247,12 @@ def test_secret_cli_errors_are_one_line(capsys, monkeypatch, memory_keyring):
         keyring.set_keyring(before)
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "no keyring backend is available" in err and "INCIDENT_CONSOLE_SECRET_<NAME>" in err
+
+
+def test_model_json_shows_the_channels_section(tmp_path, capsys, memory_keyring):
+    path = tmp_path / "org.toml"
+    path.write_text(GOOD)
+    assert cli.main(["--org", str(path), "model", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in data["channels"]] == ["pd-sre", "slack-ops"]
+    assert "__where__" not in data

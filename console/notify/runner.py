@@ -80,7 +80,7 @@ class EscalationRunner:
 
     def __init__(self, store: Store, org: Org, clock: Clock | None = None, *,
                  sink: ChannelFactory | None = None, drill_sink: ChannelFactory | None = None,
-                 holder: str | None = None, lease_seconds: float = 120.0, log: Log | None = None,
+                 holder: str | None = None, lease_seconds: float = 300.0, log: Log | None = None,
                  config: PagingConfig | None = None):
         self.store = store
         self.org = org

@@ -131,6 +131,10 @@ class DrillSession:
         self.errors: list[str] = []  # autopilot actions the service refused
         self._allowed = allowed_teams(org, scenario)
         self.engine = _notify_runner(self) if auto_escalate else None
+        with store.transaction():
+            # A console UI on this database must not host a second, real-time runner:
+            # the drill's engine is the one on the simulated clock (console.notify setting).
+            store.set_setting("notify.local_runner", "off")
         self._engine_seen: tuple[int, datetime] | None = None
         self._cache: tuple[int, Incident] | None = None
         self._warned = False

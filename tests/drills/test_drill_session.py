@@ -128,3 +128,9 @@ def test_drills_never_sync(tmp_path):
     store.close()
     code, _, err = run_cli("--db", str(db), "drill", "run", "cdn-outage", "--autopilot")
     assert code == 2 and "is shared with a sync remote; a drill stays on this machine" in err
+
+
+def test_the_drill_database_hosts_no_other_runner(tmp_path):
+    from console.notify.runner import local_runner_wanted
+    s = session(tmp_path, "cdn-outage")
+    assert local_runner_wanted(s.store) is False

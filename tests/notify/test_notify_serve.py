@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import time
 
-from conftest import Receiver  # noqa: F401 - receivers fixture lives there
-
 from console.model.clock import SystemClock
 from console.notify.serve import mirror_path, start_in_serve
 from console.service import IncidentService

@@ -170,22 +170,42 @@ def test_a_directory_is_not_a_database(run, tmp_path):
     assert "is a directory" in one_line(run("--db", str(tmp_path), "list"))
 
 
-def test_an_older_console_database_is_migrated_forward(tmp_path):
-    """The other side of "newer schema": an older file gains the missing migrations."""
-    path = tmp_path / "old.db"
-    store = Store(path)
-    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name NOT IN ('m001_events', "
-                       "'m002_incident_projection')")
-    for table in [r[0] for r in store.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN "
-            "('events', 'settings', 'incidents', '_sqlite_migrations')")]:
-        store.conn.execute(f"DROP TABLE {table}")
-    store.close()
-    store = Store(path)
+def test_an_older_console_database_is_migrated_forward(tmp_path, org):
+    """The other side of "newer schema": a file made by an older console (only the
+    first migrations) gains the rest and keeps its history; rebuild agrees."""
+    from sqlite_utils import Database
+
+    from console.model.clock import ManualClock
+    from console.service import IncidentService
+    from console.store import projections
     from console.store.migrations import MIGRATIONS
 
+    source = Store(tmp_path / "new.db")
+    svc = IncidentService(source, org, ManualClock())
+    inc = svc.declare("Orders DB failover", "SEV1", services=["orders-db"])
+    svc.tick(inc.id, "1", ack=True)
+    svc.note(inc.id, "failing over")
+    events_rows = source.conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
+    incident_rows = source.conn.execute(f"SELECT {', '.join(projections.COLUMNS)} FROM incidents").fetchall()
+    expected = projections.snapshot(source.conn), projections.facts_snapshot(source.conn)
+    source.close()
+
+    path = tmp_path / "old.db"
+    old = Database(path)
+    MIGRATIONS.apply(old, stop_before="m003_sync_dead_letters")
+    old.conn.executemany(f"INSERT INTO events VALUES ({', '.join('?' for _ in events_rows[0])})", events_rows)
+    old.conn.executemany(f"INSERT INTO incidents ({', '.join(projections.COLUMNS)}) VALUES "
+                         f"({', '.join('?' for _ in projections.COLUMNS)})", incident_rows)
+    old.conn.commit()
+    old.close()
+
+    store = Store(path)
     applied = {r[0] for r in store.conn.execute("SELECT name FROM _sqlite_migrations")}
     assert applied == {m.name for m in MIGRATIONS._migrations}  # noqa: SLF001
+    assert (projections.snapshot(store.conn), projections.facts_snapshot(store.conn)) == expected
+    with store.transaction():
+        projections.rebuild(store.conn)
+    assert (projections.snapshot(store.conn), projections.facts_snapshot(store.conn)) == expected
     store.close()
 
 

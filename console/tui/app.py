@@ -98,6 +98,14 @@ class ConsoleApp(App):
             self._unsubscribe = None
         self.board_source.close()
 
+    def shows(self, screen: Screen) -> bool:
+        """Is `screen` on view: the top screen, or the one right under a modal?
+        (Textual's Screen.is_current also counts any screen under an opaque one.)"""
+        stack = self.screen_stack
+        if stack and stack[-1] is screen:
+            return True
+        return len(stack) > 1 and stack[-1].is_modal and stack[-2] is screen
+
     def _committed(self, incident_id: str) -> None:
         # Called by the service after a commit, possibly from another thread:
         # post_message is thread-safe and turns it into a message on our loop.

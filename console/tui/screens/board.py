@@ -6,11 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from console.tui.board_source import BoardQuery
 from console.tui.format import local_time
 from console.tui.widgets.board_table import BoardTable, header_text
+from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.topbar import TopBar
 
 
@@ -58,7 +59,7 @@ class BoardScreen(Screen):
         yield BoardHeader()
         yield BoardTable(app.board_source, app.clock, app.service.org.overdue_after_seconds, id="table")
         yield Static("", id="status")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> BoardTable:
@@ -75,11 +76,11 @@ class BoardScreen(Screen):
     # ------------------------------------------------------------ live updates
     def redraw(self) -> None:
         """Once a second: countdowns and ages move; nothing is fetched."""
-        self.query_one(TopBar).refresh()
+        self.query_one(TopBar).tick()
         self.table.refresh()
 
     def incident_changed(self, incident_id: str) -> None:
-        if self.is_current:
+        if self.app.shows(self):
             self.table.reload()
         else:
             self._dirty = True

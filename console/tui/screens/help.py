@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.topbar import TopBar
 
 # Shown for the keys that Textual itself provides in every text field.
@@ -89,7 +90,7 @@ class HelpScreen(Screen):
         yield TopBar()
         with VerticalScroll(id="help-scroll"):
             yield Static(self.build(), id="help")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()

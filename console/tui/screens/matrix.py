@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from console.model.check import run_checks
 from console.model.org import SEVERITIES, Org
 from console.tui.format import sev_label
 from console.tui.style import palette
+from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.responsibility import type_label
 from console.tui.widgets.topbar import TopBar
 
@@ -139,7 +140,7 @@ class MatrixScreen(Screen):
         yield TopBar()
         with VerticalScroll(id="matrix-scroll"):
             yield Static("", id="matrix")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._build()

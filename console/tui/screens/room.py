@@ -10,15 +10,15 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from console import config
 from console.model.errors import ConsoleError, InputError
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.tui.screens.prompts import ChoiceModal, HandoffModal, TextModal
 from console.tui.widgets.checklist import Checklist
+from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.responsibility import ResponsibilityPanel
 from console.tui.widgets.room_header import RoomHeader
 from console.tui.widgets.timeline import Timeline
@@ -29,7 +29,7 @@ class Pane(VerticalScroll):
     """A titled scrolling pane that also scrolls with j/k when focused."""
 
     DEFAULT_CSS = """
-    Pane { border: round $panel-lighten-2; border-title-color: $text-muted; height: 1fr; }
+    Pane { border: round $foreground 30%; border-title-color: $text-muted; height: 1fr; }
     Pane:focus-within { border: round $accent; border-title-color: $accent; }
     """
     BINDINGS = [
@@ -49,7 +49,6 @@ class RoomScreen(Screen):
     }
     RoomScreen #lower { height: 1fr; }
     RoomScreen #responsibility-pane { width: 62; }
-    RoomScreen #timeline-pane { width: 1fr; }
     """
 
     BINDINGS = [
@@ -93,10 +92,10 @@ class RoomScreen(Screen):
             with Pane(id="responsibility-pane") as rp:
                 rp.border_title = "Responsibility"
                 yield ResponsibilityPanel(id="responsibility")
-            with Pane(id="timeline-pane") as tp:
-                tp.border_title = "Timeline  (n adds a note)"
-                yield Vertical(Timeline(id="timeline"))
-        yield Footer()
+            timeline = Timeline(id="timeline")
+            timeline.border_title = "Timeline  (n adds a note)"
+            yield timeline
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()
@@ -107,15 +106,14 @@ class RoomScreen(Screen):
     def reload(self) -> None:
         """Re-read the incident (after a commit). Responsibility and contacts depend
         on scope and severity, not on time, so they are computed here, once."""
-        self.inc = self.service.get(self.incident_id)
+        inc = self.service.get(self.incident_id)
+        if self.inc is not None and (inc.last_hlc, inc.event_count) == (self.inc.last_hlc, self.inc.event_count):
+            return  # already shown (our own command reloaded before its message came)
+        self.inc = inc
         self.responsibility = self.service.responsibility(self.inc)
         self._contacts = {}
         self.query_one(ResponsibilityPanel).show(self.responsibility)
-        timeline = self.query_one(Timeline)
-        grew = len(self.inc.timeline) != len(timeline.entries)
-        timeline.show(self.inc.timeline)
-        if grew:
-            self.query_one("#timeline-pane").scroll_end(animate=False)
+        self.query_one(Timeline).show(self.inc.timeline)
         self.redraw()
 
     def redraw(self) -> None:
@@ -130,7 +128,7 @@ class RoomScreen(Screen):
         self.query_one(Checklist).set_steps(steps, self._contacts, now)
         meaning = self.responsibility["severity_meaning"] if self.responsibility else ""
         self.query_one(RoomHeader).show(self.inc, meaning, now)
-        self.query_one(TopBar).refresh()
+        self.query_one(TopBar).tick()
         self._announce(steps)
 
     def _announce(self, steps) -> None:
@@ -149,7 +147,7 @@ class RoomScreen(Screen):
     def incident_changed(self, incident_id: str) -> None:
         if incident_id != self.incident_id:
             return
-        if self.is_current or self.app.screen.is_modal:
+        if self.app.shows(self):
             self.reload()
         else:
             self._dirty = True
@@ -166,13 +164,19 @@ class RoomScreen(Screen):
         if self._dirty:
             self._dirty = False
             self.reload()
-        else:
-            self.redraw()
+        self.redraw()
 
     # ------------------------------------------------------------ actions
+    def _command(self, fn, *args, **kw):
+        """Run a service command and show its result in this same frame (the commit's
+        IncidentChanged message, which follows, then finds nothing new)."""
+        result = fn(*args, **kw)
+        self.reload()
+        return result
+
     def _do(self, fn, *args, **kw) -> bool:
         try:
-            fn(*args, **kw)
+            self._command(fn, *args, **kw)
         except InputError as exc:
             self.app.notify(str(exc), title="Not done", severity="error", timeout=6)
             return False
@@ -207,7 +211,7 @@ class RoomScreen(Screen):
 
     def action_note(self) -> None:
         self.app.push_screen(TextModal(
-            f"Note for {self.incident_id}", lambda text: self.service.note(self.incident_id, text),
+            f"Note for {self.incident_id}", lambda text: self._command(self.service.note, self.incident_id, text),
             placeholder="what happened, what you decided, what you are waiting for"))
 
     def action_severity(self) -> None:
@@ -241,13 +245,13 @@ class RoomScreen(Screen):
     def action_handoff(self) -> None:
         self.app.push_screen(HandoffModal(
             f"Hand off a role of {self.incident_id}", self._roles(), self._people(),
-            lambda role, person: self.service.handoff(self.incident_id, role, person),
+            lambda role, person: self._command(self.service.handoff, self.incident_id, role, person),
             "pick the role (enter), type who takes it, enter offers it · they accept with c · escape cancels"))
 
     def action_assign(self) -> None:
         self.app.push_screen(HandoffModal(
             f"Assign a vacant role of {self.incident_id}", self._roles(), self._people(),
-            lambda role, person: self.service.assign(self.incident_id, role, person),
+            lambda role, person: self._command(self.service.assign, self.incident_id, role, person),
             "pick the role (enter), type who holds it, enter assigns · escape cancels"))
 
     def action_accept(self) -> None:
@@ -264,7 +268,7 @@ class RoomScreen(Screen):
 
     def action_resolve(self) -> None:
         self.app.push_screen(TextModal(
-            f"Resolve {self.incident_id}", lambda text: self.service.resolve(self.incident_id, text),
+            f"Resolve {self.incident_id}", lambda text: self._command(self.service.resolve, self.incident_id, text),
             placeholder="summary (optional): what fixed it",
             hint="enter resolves · escape cancels (r in the board shows resolved incidents)"))
 

@@ -94,6 +94,19 @@ class BoardTable(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
 
+
+    _base: object = None
+
+    def _base_style(self):
+        """The widget's own colours, looked up once per style change (computing
+        rich_style walks every ancestor; render_line runs for every line)."""
+        if self._base is None:
+            self._base = self.rich_style
+        return self._base
+
+    def notify_style_update(self) -> None:
+        self._base = None
+        super().notify_style_update()
     # ------------------------------------------------------------ data
     def set_query(self, query: BoardQuery) -> None:
         """A new filter: forget every page, start at the top."""
@@ -184,7 +197,7 @@ class BoardTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
+        base = self._base_style()
         if index >= self.count:
             if y == 0 and self.loaded_once:
                 msg = "  no incidents match" if self.query_.text else "  no open incidents — n declares one"
@@ -200,7 +213,7 @@ class BoardTable(ScrollView, can_focus=True):
     def _segments(self, row: dict, width: int, selected: bool) -> list[Segment]:
         pal = palette(self.app)
         now = self.clock.now()
-        base = self.rich_style
+        base = self._base_style()
         if selected:
             base = base + pal.cursor
         is_open = bool(row["is_open"])

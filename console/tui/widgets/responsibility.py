@@ -1,14 +1,15 @@
 """The responsibility panel: for each affected domain who responds first, who
 supports, who owns it finally; each team type's role at this severity; the layers'
 detection and recovery; the pattern in force. This incident's responsible team is
-highlighted and starred (never colour alone)."""
+highlighted and starred (never colour alone).
+
+Drawn as plain columns of text (no Rich tables) and only rebuilt when the view or
+the width changes, so ticks and notes do not pay for it."""
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+from textual.widget import Widget
 
 from console.tui.style import palette
 
@@ -17,86 +18,89 @@ def type_label(team_type: str) -> str:
     return team_type.upper() if len(team_type) <= 3 else team_type.capitalize()
 
 
-class ResponsibilityPanel(Static):
+def _cell(text: str, width: int) -> str:
+    text = text or ""
+    if len(text) > width - 1:
+        text = text[: max(0, width - 2)] + "…"
+    return text.ljust(width)
+
+
+class ResponsibilityPanel(Widget):
     DEFAULT_CSS = """
-    ResponsibilityPanel { height: auto; padding: 0 1; }
+    ResponsibilityPanel { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, **kw):
-        super().__init__("", **kw)
+        super().__init__(**kw)
         self.view: dict | None = None
+        self._cache: tuple | None = None
 
     def show(self, view: dict) -> None:
+        if view == self.view:
+            return
         self.view = view
-        self.update(self.build())
+        self._cache = None
+        self.refresh(layout=True)
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "theme", lambda _: self.view and self.update(self.build()), init=False)
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self._text(width).plain.splitlines()) if self.view else 1
 
-    def build(self):
+    def render(self) -> Text:
+        return self._text(self.size.width) if self.view else Text("")
+
+    def _text(self, width: int) -> Text:
+        key = (width, self.app.theme, id(getattr(self.app, "theme_variables", None)))
+        if self._cache and self._cache[0] == key:
+            return self._cache[1]
+        text = self._build(max(30, width))
+        self._cache = (key, text)
+        return text
+
+    def _build(self, width: int) -> Text:
         r = self.view
-        if r is None:
-            return ""
         pal = palette(self.app)
-        parts = []
+        out = Text(no_wrap=True, overflow="ellipsis")
+
+        def line(*parts) -> None:
+            for part, style in parts:
+                out.append(part, style)
+            out.append("\n")
+
         rt = r.get("responsible_team")
-        head = Text(no_wrap=True, overflow="ellipsis")
-        head.append("Responsible  ", pal.bold)
         if rt:
-            head.append(f" ★ {rt['team_name']} ", pal.responsible)
-            head.append(f" {type_label(rt['team_type'])}\n")
-            head.append("  on call ", pal.muted)
-            head.append(rt["on_call"] or "—")
-            if rt.get("contact"):
-                head.append(f" {rt['contact']}", pal.muted)
+            line(("Responsible  ", pal.bold), (f" ★ {rt['team_name']} ", pal.responsible),
+                 (f" {type_label(rt['team_type'])}", None))
+            line(("  on call ", pal.muted), (rt["on_call"] or "—", None), (f" {rt.get('contact') or ''}", pal.muted))
         else:
-            head.append("none found — check the org's teams", pal.overdue)
-        parts.append(head)
-        pat = Text(no_wrap=True, overflow="ellipsis")
-        pat.append("Pattern      ", pal.bold)
-        pat.append(r["pattern"]["name"])
-        pat.append(f" · {r['pattern']['character']}", pal.muted)
+            line(("Responsible  ", pal.bold), ("none found — check the org's teams", pal.overdue))
+        line(("Pattern      ", pal.bold), (r["pattern"]["name"], None), (f" · {r['pattern']['character']}", pal.muted))
         coord = r.get("coordinator")
         if coord:
             names = ", ".join(c["person_name"] or "—" for c in coord["contacts"])
-            pat.append(f"\n  coordinates {r['severity']}: ", pal.muted)
-            pat.append(f"{coord['role']} ({names})")
-        parts.append(pat)
+            line((f"  coordinates {r['severity']}: ", pal.muted), (f"{coord['role']} ({names})", None))
+        widths = (8, 10, 18)
         for d in r["domains"]:
-            table = Table(box=None, show_header=True, header_style=pal.bold, pad_edge=False, expand=True,
-                          title=f"{d['name']} · {d['layer']}", title_justify="left", title_style=pal.bold)
-            table.add_column("line", no_wrap=True, min_width=6)
-            table.add_column("type", no_wrap=True, min_width=8)
-            table.add_column("team", no_wrap=True, min_width=16)
-            table.add_column("on call", no_wrap=True, overflow="ellipsis", ratio=1)
+            line()
+            line((f"{d['name']} · {d['layer']}", pal.bold))
+            line(("".join(_cell(h, w) for h, w in zip(("line", "type", "team"), widths, strict=True)) + "on call",
+                  pal.muted))
             for k in ("first", "second", "final"):
                 c = d[k]
-                team = Text(("★ " if c["responsible"] else "") + (c["team_name"] or "—"),
-                            style=pal.responsible if c["responsible"] else "")
-                on_call = Text(c["on_call"] or "—")
-                if c.get("contact"):
-                    on_call.append(f" {c['contact']}", pal.muted)
-                table.add_row(k, type_label(c["team_type"]), team, on_call)
-            parts.append(Text(""))
-            parts.append(table)
-        roles = Table(box=None, show_header=False, pad_edge=False, title=f"Roles at {r['severity']}",
-                      title_justify="left", title_style=pal.bold)
-        roles.add_column(no_wrap=True)
-        roles.add_column()
+                team = ("★ " if c["responsible"] else "") + (c["team_name"] or "—")
+                line((_cell(k, widths[0]), None), (_cell(type_label(c["team_type"]), widths[1]), None),
+                     (team, pal.responsible if c["responsible"] else None),
+                     (" " * max(1, widths[2] - len(team)), None),
+                     (c["on_call"] or "—", None), (f" {c.get('contact') or ''}", pal.muted))
+        line()
+        line((f"Roles at {r['severity']}", pal.bold))
         for t, role in r["team_type_roles"].items():
-            roles.add_row(type_label(t), Text(role, style=pal.muted if role in ("—", "") else ""))
-        parts.append(Text(""))
-        parts.append(roles)
+            line((_cell(type_label(t), 12), None), (role, pal.muted if role in ("—", "") else None))
         for layer in r["layers"]:
-            lt = Table(box=None, show_header=False, pad_edge=False, title=f"{layer['name']} layer",
-                       title_justify="left", title_style=pal.bold)
-            lt.add_column(no_wrap=True, style=pal.muted)
-            lt.add_column()
-            lt.add_row("blast radius", layer["blast_radius"])
-            lt.add_row("detected by", layer["detection"])
-            lt.add_row("recovery", layer["recovery"])
-            if layer.get("observability"):
-                lt.add_row("observe", layer["observability"])
-            parts.append(Text(""))
-            parts.append(lt)
-        return Group(*parts)
+            line()
+            line((f"{layer['name']} layer", pal.bold))
+            for label, key in (("blast radius", "blast_radius"), ("detected by", "detection"),
+                               ("recovery", "recovery"), ("observe", "observability")):
+                if layer.get(key):
+                    line((_cell(label, 14), pal.muted), (layer[key], None))
+        out.rstrip()
+        return out

@@ -25,8 +25,13 @@ class RoomHeader(Widget):
         self.now = None
 
     def show(self, inc, meaning: str, now) -> None:
+        """Redraw only when what it says changes (a tick elsewhere does not)."""
+        seconds = int((now - inc.declared_at).total_seconds()) if now and inc and inc.declared_at else 0
+        key = (inc.id, inc.last_hlc, meaning, seconds, self.app.theme) if inc else None
         self.inc, self.meaning, self.now = inc, meaning, now
-        self.refresh()
+        if key != getattr(self, "_shown", None):
+            self._shown = key
+            self.refresh()
 
     def render(self) -> Text:
         inc = self.inc

@@ -17,6 +17,13 @@ class TopBar(Widget):
         super().__init__(**kw)
         self.title = title
 
+    def tick(self) -> None:
+        """Called by the screens' 1 s timers: redraw when the shown second changes."""
+        key = (local_time(self.app.clock.now()), getattr(self.app, "banner", ""), self.app.theme)
+        if key != getattr(self, "_shown", None):
+            self._shown = key
+            self.refresh()
+
     def render(self) -> Text:
         app = self.app
         left = f" INCIDENT CONSOLE · {self.title or self.screen.TITLE}"

@@ -39,7 +39,7 @@ _SEVERITY_KEYS = ("page", "renotify_minutes", "repeats", "escalate_early_minutes
 _NOTIFY_KEYS = {
     "severity_confirm_minutes", "no_commander_minutes", "nudge_repeat_minutes",
     "status_update_minutes", "retry_base_seconds", "retry_max_seconds", "failing_after",
-    "catch_up_after_seconds", "placeholder_commanders", *_SEVERITY_KEYS, *SEVERITIES,
+    "catch_up_after_seconds", "adopt_after_minutes", "placeholder_commanders", *_SEVERITY_KEYS, *SEVERITIES,
 }
 
 
@@ -105,6 +105,7 @@ class NotifyPolicy:
     retry_max_seconds: float = 300
     failing_after: int = 3
     catch_up_after_seconds: float = 90
+    adopt_after_minutes: float = 15  # a page queued on another database, never delivered (0: off)
     placeholder_commanders: tuple[str, ...] = ("", "commander", "escalation-bot", "unknown")
 
     def for_severity(self, severity: str) -> SeverityPaging:
@@ -299,7 +300,7 @@ def parse_policy(org: Org) -> tuple[NotifyPolicy, list[Finding]]:
     values: dict = {}
     for key in ("severity_confirm_minutes", "no_commander_minutes", "nudge_repeat_minutes",
                 "status_update_minutes", "retry_base_seconds", "retry_max_seconds",
-                "catch_up_after_seconds"):
+                "catch_up_after_seconds", "adopt_after_minutes"):
         if key in raw:
             if _number(raw[key], 0):
                 values[key] = float(raw[key])

@@ -70,6 +70,9 @@ class PagingState:
     abandoned: set[str] = field(default_factory=set)
     severity_confirmed_at: datetime | None = None
     catch_ups: int = 0
+    intents: dict[str, dict] = field(default_factory=dict)  # intent key -> page_queued body + at, event_id
+    channel_failed_at: dict[str, datetime] = field(default_factory=dict)  # latest failure per channel
+    adopted: set[str] = field(default_factory=set)  # outbox keys taken over from another database
 
     def acked(self, target: str, step: str) -> bool:
         return any(a.target == target and a.step in (None, step) for a in self.acks)
@@ -90,6 +93,8 @@ def _page_queued(inc: Incident, ev: Event) -> str:
     st, b = state_of(inc), ev.body
     st.queued.add(b["key"])
     channels = tuple(b.get("channels", ()))
+    if b["key"] not in st.intents:
+        st.intents[b["key"]] = {**b, "at": ev.when, "event_id": ev.event_id}
     if b.get("kind") == "trigger":
         track = st.pages.setdefault((b["step"], b["target"]), PageTrack(b["step"], b["target"]))
         rnd = int(b.get("round", 0))
@@ -111,6 +116,9 @@ def _page_delivered(inc: Incident, ev: Event) -> str:
 def _page_failed(inc: Incident, ev: Event) -> str:
     st = state_of(inc)
     st.failures[ev.body["key"]] = max(st.failures.get(ev.body["key"], 0), int(ev.body.get("attempt", 1)))
+    channel = ev.body.get("channel")
+    if channel and ev.when > st.channel_failed_at.get(channel, ev.when - timedelta(seconds=1)):
+        st.channel_failed_at[channel] = ev.when
     return ev.body.get("summary") or f"delivery via {ev.body.get('channel')} failed"
 
 
@@ -134,6 +142,12 @@ def _severity_confirmed(inc: Incident, ev: Event) -> str:
     if st.severity_confirmed_at is None:
         st.severity_confirmed_at = ev.when
     return f"severity {ev.body.get('severity', inc.severity)} confirmed"
+
+
+@handles("page_adopted")
+def _page_adopted(inc: Incident, ev: Event) -> str:
+    state_of(inc).adopted.update(ev.body.get("keys", []))
+    return ev.body.get("summary") or "pages queued elsewhere taken over"
 
 
 @handles("escalation_caught_up")
@@ -292,7 +306,7 @@ class Intent:
             "key": self.key, "kind": self.kind, "step": self.step, "target": self.target,
             "target_name": self.target_name, "round": self.round, "reason": self.reason,
             "scheduled_at": iso(self.scheduled_at), "channels": list(self.channels),
-            "summary": self.summary,
+            "summary": self.summary, "message": self.message,
         }
 
 
@@ -536,6 +550,31 @@ def still_wanted(inc: Incident, body: dict, now: datetime) -> str | None:
     if kind == "nudge" and not inc.open:
         return "the incident was resolved before delivery"
     return None
+
+
+def orphans(inc: Incident, now: datetime, adopt_after_minutes: float, local_keys: set[str]) -> list[dict]:
+    """Pages queued by a runner on another database (the event arrived by sync) that
+    nobody has delivered, failed or abandoned for `adopt_after_minutes`: the runner that
+    queued them is gone. Each entry: intent key, channel, outbox key, the page_queued body."""
+    if adopt_after_minutes <= 0:
+        return []
+    st = state_of(inc)
+    quiet = timedelta(minutes=adopt_after_minutes)
+    out = []
+    for key, body in st.intents.items():
+        if not body.get("message"):
+            continue  # queued by a console that did not record the message: cannot be rebuilt faithfully
+        track = st.pages.get((body.get("step"), body.get("target"))) if body.get("kind") == "trigger" else None
+        if track is not None and track.last_round > int(body.get("round", 0)):
+            continue  # a later repeat was queued since: sending this stale one helps nobody
+        for channel in body.get("channels", []):
+            okey = f"{key}@{channel}"
+            if okey in local_keys or okey in st.delivered or okey in st.abandoned or okey in st.adopted:
+                continue
+            last = max(body["at"], st.channel_failed_at.get(channel, body["at"]))
+            if now - last >= quiet:
+                out.append({"intent_key": key, "channel": channel, "key": okey, "body": body})
+    return out
 
 
 def paging_view(inc: Incident) -> dict:

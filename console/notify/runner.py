@@ -31,6 +31,7 @@ from console.model.paging import (
     Intent,
     backoff_seconds,
     decide,
+    orphans,
     still_wanted,
 )
 from console.notify import outbox
@@ -54,24 +55,29 @@ class PassReport:
     abandoned: list[dict] = field(default_factory=list)
     caught_up: list[dict] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # (incident, step) leased by another runner
+    adopted: list[dict] = field(default_factory=list)  # pages taken over from a vanished runner elsewhere
     previous_pass_at: str | None = None
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {"at": iso(self.at), "previous_pass_at": self.previous_pass_at, "queued": self.queued,
                 "delivered": self.delivered, "failed": self.failed, "abandoned": self.abandoned,
-                "caught_up": self.caught_up, "busy": self.busy, "errors": self.errors}
+                "caught_up": self.caught_up, "busy": self.busy, "adopted": self.adopted, "errors": self.errors}
 
     def touched(self) -> list[str]:
         """Incidents whose timeline this pass changed (a face refreshes these)."""
-        ids = [q["incident"] for q in self.queued] + [c["incident"] for c in self.caught_up]
+        ids = [q["incident"] for q in self.queued] + [c["incident"] for c in (*self.caught_up, *self.adopted)]
         ids += [d["key"].split("/", 1)[0] for d in (*self.delivered, *self.failed, *self.abandoned)]
         return list(dict.fromkeys(ids))
 
     def summary(self) -> str:
-        return (f"{len(self.queued)} queued, {len(self.delivered)} delivered, {len(self.failed)} failed, "
-                f"{len(self.abandoned)} abandoned" + (f", caught up on {sum(c['count'] for c in self.caught_up)} late"
-                                                     if self.caught_up else ""))
+        text = (f"{len(self.queued)} queued, {len(self.delivered)} delivered, {len(self.failed)} failed, "
+                f"{len(self.abandoned)} abandoned")
+        if self.caught_up:
+            text += f", caught up on {sum(c['count'] for c in self.caught_up)} late"
+        if self.adopted:
+            text += f", took over {sum(len(a['keys']) for a in self.adopted)} from elsewhere"
+        return text
 
 
 class EscalationRunner:
@@ -122,15 +128,45 @@ class EscalationRunner:
         return fold(event_log.for_incident(self.store.conn, incident_id))
 
     def _decide_all(self, now: datetime, report: PassReport) -> None:
+        adopt = self.cfg.policy.adopt_after_minutes
         for incident_id in self._candidates(now):
             inc = self._fold(incident_id)
-            if inc is None or not decide(inc, self.org, self.cfg, now):
-                continue  # read-only check first: no write lock for quiet incidents
+            if inc is None:
+                continue
             try:
-                self._decide_one(incident_id, now, report)
+                if decide(inc, self.org, self.cfg, now):  # read-only check first: no write lock when quiet
+                    self._decide_one(incident_id, now, report)
+                if adopt > 0 and orphans(inc, now, adopt, self._local_keys(incident_id)):
+                    self._adopt(incident_id, now, report)
             except ConsoleError as exc:
                 report.errors.append(f"{incident_id}: {exc}")
                 self.log(f"{incident_id}: could not queue pages: {exc}")
+
+    def _local_keys(self, incident_id: str) -> set[str]:
+        return {r[0] for r in self.store.conn.execute(
+            "SELECT key FROM notify_outbox WHERE incident_id = ?", [incident_id])}
+
+    def _adopt(self, incident_id: str, now: datetime, report: PassReport) -> None:
+        """Take over pages another database's runner queued and never delivered (it is gone):
+        same keys, so a receiver that did get them sees the same Idempotency-Key / dedup_key."""
+        conn = self.store.conn
+        with self.store.transaction():
+            inc = self._fold(incident_id)
+            found = orphans(inc, now, self.cfg.policy.adopt_after_minutes, self._local_keys(incident_id))
+            if not found:
+                return
+            for o in found:
+                b = o["body"]
+                outbox.enqueue(conn, intent_key=o["intent_key"], incident_id=incident_id,
+                               step=b.get("step") or b.get("kind"), target=b.get("target", ""),
+                               kind=b.get("kind", "trigger"), channel=o["channel"], event_id=b["event_id"],
+                               message=b["message"], now=iso(now))
+            keys = [o["key"] for o in found]
+            summary = (f"took over {len(keys)} page(s) queued elsewhere and not delivered within "
+                       f"{self.cfg.policy.adopt_after_minutes:g} min (that runner is gone?)")
+            self.service.record(incident_id, "page_adopted", {"keys": keys, "summary": summary})
+            report.adopted.append({"incident": incident_id, "keys": keys})
+            self.log(f"{incident_id}: {summary}")
 
     def _decide_one(self, incident_id: str, now: datetime, report: PassReport) -> None:
         conn = self.store.conn

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import PD_KEY, T0
+from conftest import PD_KEY, T0, make_world
 
 from console.model.clock import ManualClock, SystemClock, iso
 from console.notify import outbox
@@ -245,3 +245,53 @@ def test_a_synced_console_leaves_escalation_to_serve_unless_told(world):
     with world.store.transaction():
         world.store.set_setting("notify.local_runner", "on")
     assert local_runner_wanted(world.store)
+
+
+def test_pages_queued_on_another_database_and_never_delivered_are_adopted(tmp_path, receivers, memory_keyring):
+    """A laptop's runner queued pages, then the laptop died before sending them; its
+    events reached the server's mirror by sync. After adopt_after_minutes of silence the
+    mirror's runner takes them over (same keys), and says so on the timeline."""
+    from console.model.paging import orphans
+    from console.notify.runner import PassReport
+
+    quiet = "[notify]\nseverity_confirm_minutes = 0\n[notify.SEV1]\nrepeats = 0\nescalate_early_minutes = 0\n"
+    world = make_world(tmp_path, receivers, memory_keyring, notify=quiet)
+    laptop_store = Store(tmp_path / "laptop.db")
+    try:
+        laptop = IncidentService(laptop_store, world.org, world.clock, actor="kenji.sato")
+        inc = laptop.declare("Checkout down", "SEV1", services=["payment-api"])
+        laptop_runner = EscalationRunner(laptop_store, world.org, world.clock)
+        laptop_runner._decide_all(T0, PassReport(at=T0))  # queued... and the lid closes
+        events = laptop.events(inc.id)
+        assert [e.kind for e in events].count("page_queued") == 3
+        assert all("message" in e.body for e in events if e.kind == "page_queued")
+
+        world.service.apply_remote(events)  # what sync delivers to the mirror
+        mirror = world.runner()
+        world.at(14)
+        rep = mirror.run_once()
+        assert rep.adopted == [] and all_keys(receivers) == Counter()
+        world.at(15)
+        rep = mirror.run_once()
+        assert len(rep.adopted) == 1 and len(rep.adopted[0]["keys"]) == 5
+        keys = all_keys(receivers)
+        adopted = {f"{inc.id}/SEV1+0/{who}/r0@{ch}" for who, ch in (
+            ("kenji.sato", "pd-sre"), ("kenji.sato", "slack-incidents"), ("aoi.matsumoto", "slack-incidents"),
+            ("aoi.matsumoto", "hook"), ("hana.kobayashi", "pd-sre"))}
+        assert set(keys) == adopted | {f"{inc.id}/SEV1+15/taro.yamamoto/r0@pd-sre"}  # +15 fell due too
+        assert max(keys.values()) == 1
+        texts = [t["text"] for t in world.timeline(inc.id, {"page_adopted"})]
+        assert texts == ["took over 5 page(s) queued elsewhere and not delivered within 15 min (that runner is gone?)"]
+        assert orphans(world.service.get(inc.id), T0.replace(minute=30), 15, set()) == []  # delivered now
+    finally:
+        laptop_store.close()
+        world.close()
+
+
+def test_a_single_database_never_adopts_its_own_pages(world):
+    world.receivers["pagerduty"].mode = "fail"  # failing pages stay queued for a long time
+    world.service.declare("Checkout down", "SEV1", services=["payment-api"])
+    r = world.runner()
+    for minute in range(0, 60, 5):
+        world.at(minute)
+        assert r.run_once().adopted == []

@@ -98,14 +98,14 @@ def run(db: Path, samples: int = 30) -> dict:
             incident = app.screen.text().split("Incident room ", 1)[1].split()[0]
             ticks, notes, severities = [], [], []
             # the selected step (▶) is the first open one: space notifies it, x clears it again
-            for _ in range(samples):
+            for _ in range(samples + 1):
                 t0 = app.send(" ")
                 ticks.append(app.wait_for(lambda s: "NOTIFIED" in _selected(s), 10) - t0)
                 app.drain(0.05)
                 app.send("x")
                 app.wait_for(lambda s: "NOTIFIED" not in _selected(s), 10)
                 app.drain(0.05)
-            for i in range(samples):
+            for i in range(samples + 1):
                 app.send("n")
                 app.wait_for(lambda s: "Note for" in s, 10)
                 marker = f"bench note {i:03d}"
@@ -117,7 +117,7 @@ def run(db: Path, samples: int = 30) -> dict:
                 app.drain(0.05)
             current = _header_sev(app.screen.text())
             other = "SEV2" if current == "SEV1" else "SEV1"
-            for i in range(samples):
+            for i in range(samples + 1):
                 target = other if i % 2 == 0 else current
                 app.send("s")
                 app.wait_for(lambda s: "re-plans escalation" in s, 10)
@@ -135,7 +135,10 @@ def run(db: Path, samples: int = 30) -> dict:
         "benchmark": "tui_latency",
         "what": "key press to updated screen in the incident room on a real pty (120x40)",
         "database": str(db), "incident": incident, "started_at": current,
-        "tick": _summary(ticks), "note": _summary(notes), "severity": _summary(severities),
+        # the first of each is reported apart: it pays one-off costs (the modal's CSS)
+        "first_ms": {"tick": round(ticks[0] * 1000, 1), "note": round(notes[0] * 1000, 1),
+                     "severity": round(severities[0] * 1000, 1)},
+        "tick": _summary(ticks[1:]), "note": _summary(notes[1:]), "severity": _summary(severities[1:]),
         "goal_p95_ms_max": 50,
         "baseline_bare_textual_static_update": baseline,
     }

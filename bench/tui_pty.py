@@ -154,13 +154,21 @@ class PtyApp:
         ready, _, _ = select.select([self.fd], [], [], timeout)
         if not ready:
             return None
-        try:
-            data = os.read(self.fd, 1 << 16)
-        except OSError:
-            raise EOFError("the app's terminal closed") from None
-        at = time.perf_counter()
-        if not data:
-            raise EOFError("the app's terminal closed")
+        chunks = []
+        while True:  # take everything already written before parsing any of it
+            try:
+                data = os.read(self.fd, 1 << 16)
+            except OSError:
+                data = b""
+            if not data:
+                if not chunks:
+                    raise EOFError("the app's terminal closed")
+                break
+            chunks.append(data)
+            at = time.perf_counter()
+            if not select.select([self.fd], [], [], 0)[0]:
+                break
+        data = b"".join(chunks)
         self.bytes_read += len(data)
         self.screen.feed(self._decoder.decode(data))
         return at

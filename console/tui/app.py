@@ -6,6 +6,7 @@ by polling; a 1 s timer per visible screen moves the countdowns.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
@@ -87,6 +88,10 @@ class ConsoleApp(App):
 
     def on_mount(self) -> None:
         self._unsubscribe = self.service.subscribe(self._committed)
+        # What start-up built lives as long as the app: keep it out of the cyclic
+        # GC's full passes, which otherwise stall a key press now and then.
+        if not self.is_headless:  # (tests run many apps in one process: no freezing there)
+            self.call_after_refresh(gc.freeze)
         self._start_sync()  # sync hook (issue 4)
         for problem in self.theme_problems:
             self.notify(problem, title="Theme file skipped", severity="warning", timeout=12)

@@ -143,8 +143,18 @@ class IncidentService:
 
     def step_contacts(self, inc: Incident, step: PlannedStep) -> list[dict]:
         scope = self.scope(inc)
-        return [{"role": role, "contacts": [c.to_dict() for c in resolve_role(self.org, role, scope)]}
+        return [{"role": role, "contacts": [dict(c) for c in self._contacts(role, scope)]}
                 for role in step.targets]
+
+    def _contacts(self, role: str, scope: Scope) -> list[dict]:
+        """resolve_role is a pure function of an immutable Org: remembered per org."""
+        memo = self.__dict__.get("_contacts_memo")
+        if memo is None or memo[0] is not self.org or len(memo[1]) > 4096:
+            memo = self._contacts_memo = (self.org, {})
+        found = memo[1].get((role, scope))
+        if found is None:
+            found = memo[1][(role, scope)] = [c.to_dict() for c in resolve_role(self.org, role, scope)]
+        return found
 
     def responsibility(self, inc: Incident) -> dict:
         return responsibility_view(self.org, inc.severity, self.scope(inc), inc.pattern or None)

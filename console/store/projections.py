@@ -116,8 +116,11 @@ FACT_COLUMNS = (
 )
 
 
-_FACTS_REPLACE = (f"INSERT OR REPLACE INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)})")
+# An upsert, not INSERT OR REPLACE: updating in place leaves the primary-key and
+# declared-service index entries alone, so a command dirties fewer pages.
+_FACTS_REPLACE = (f"INSERT INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)}) ON CONFLICT(id) DO UPDATE SET "
+                  + ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "id"))
 
 
 _FACTS_ROW = f"SELECT {', '.join(FACT_COLUMNS)} FROM incident_facts WHERE id = ?"
@@ -133,11 +136,15 @@ def store_facts(conn: sqlite3.Connection, inc: Incident, evs) -> None:
     row = tuple(getattr(facts, c) for c in FACT_COLUMNS)
     if conn.execute(_FACTS_ROW, [inc.id]).fetchone() != row:
         conn.execute(_FACTS_REPLACE, row)
-    new_pages = sorted((inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages)
-    if conn.execute(_PAGES_ROWS, [inc.id]).fetchall() != new_pages:
-        conn.execute("DELETE FROM incident_pages WHERE incident_id = ?", [inc.id])
-        conn.executemany("INSERT INTO incident_pages (incident_id, team, severity, paged_at, acked_at) "
-                         "VALUES (?, ?, ?, ?, ?)", new_pages)
+    new_pages = {(p.team, p.severity): (inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages}
+    old_pages = {(r[1], r[2]): r for r in conn.execute(_PAGES_ROWS, [inc.id])}
+    gone = [(inc.id, *key) for key in old_pages.keys() - new_pages.keys()]
+    if gone:
+        conn.executemany("DELETE FROM incident_pages WHERE incident_id = ? AND team = ? AND severity = ?", gone)
+    changed = [row for key, row in new_pages.items() if old_pages.get(key) != row]
+    if changed:
+        conn.executemany("INSERT OR REPLACE INTO incident_pages (incident_id, team, severity, paged_at, acked_at) "
+                         "VALUES (?, ?, ?, ?, ?)", changed)
 
 
 def rebuild_facts(conn: sqlite3.Connection) -> int:

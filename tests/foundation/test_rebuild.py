@@ -185,6 +185,13 @@ def test_event_cache_sees_remote_events_with_older_stamps(tmp_path):
     a.note(inc.id, "ann 1")
     a.apply_remote(event_log.for_incident(b.store.conn, inc.id))
     a.note(inc.id, "ann 2")
-    assert [t.text for t in a.get(inc.id).notes] == ["bob offline", "ann 1", "ann 2"]
+    from console.model.incident import fold
+
+    cached = a.get(inc.id)
+    assert sorted(t.text for t in cached.notes) == ["ann 1", "ann 2", "bob offline"]
+    assert cached == fold(event_log.for_incident(a.store.conn, inc.id))  # the cache agrees with the log
+    before = everything(a.store.conn)
+    a.rebuild()
+    assert everything(a.store.conn) == before
     a.store.close()
     b.store.close()

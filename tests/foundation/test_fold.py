@@ -80,7 +80,7 @@ def comparable(inc):
     return inc, inc.plan(now)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(OPS, min_size=1, max_size=25), data=st.data())
 def test_fold_does_not_depend_on_event_order(ops, data):
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +101,7 @@ def test_fold_does_not_depend_on_event_order(ops, data):
         store.close()
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(st.tuples(st.sampled_from("AB"), OPS), min_size=1, max_size=24), data=st.data())
 def test_two_consoles_offline_converge_whatever_the_merge_order(ops, data):
     """Two devices act on the same incident offline, then exchange their events in

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from console.model.errors import InputError
@@ -21,6 +22,14 @@ def add_commands(sub, verb, parser) -> None:
     sp.add_argument("--theme", default=argparse.SUPPRESS, help="theme for this run")
 
 
+def _exit_cleanly_on_signals() -> None:
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+
+
 def run_tui(ctx) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InputError("the console UI needs a terminal; for scripts use the verbs (`incident-console --help`)")
@@ -30,6 +39,7 @@ def run_tui(ctx) -> int:
         from console.store import Store
         from console.tui.demo import prepare_demo
         demo = prepare_demo(ctx.org)
+        _exit_cleanly_on_signals()  # the throwaway copy goes even if the terminal is closed
         clock = ctx.clock if ctx.args.now else demo.clock()
         service = IncidentService(Store(demo.path), ctx.org, clock, ctx.actor)
         banner = "DEMO (throwaway copy)"

@@ -73,3 +73,23 @@ def test_cli_verbs_do_not_import_textual():
             "print('textual' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_demo_copy_is_removed_when_the_terminal_goes(tmp_path):
+    import os
+    import signal
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.tui_pty import PtyApp
+
+    env = {"TMPDIR": str(tmp_path), "INCIDENT_CONSOLE_CONFIG_DIR": str(tmp_path / "cfg")}
+    app = PtyApp([sys.executable, "-m", "console", "--demo"], env=env)
+    try:
+        app.wait_for(lambda s: "INC-" in s and "DEMO" in s, 60)
+        assert list(tmp_path.glob("incident-console-demo-*"))
+        os.kill(app.pid, signal.SIGTERM)
+        os.waitpid(app.pid, 0)
+    finally:
+        app.close()
+    assert not list(tmp_path.glob("incident-console-demo-*"))

@@ -9,7 +9,6 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from console.tui.board_source import BoardQuery
-from console.tui.format import local_time
 from console.tui.widgets.board_table import BoardTable, header_text
 from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.topbar import TopBar
@@ -102,12 +101,11 @@ class BoardScreen(Screen):
 
     def _status(self) -> None:
         t = self.table
-        what = "incidents" if self.include_resolved else "open incidents"
-        parts = [f"{t.count:,} {what}"]
+        what = "incident" if self.include_resolved else "open incident"
+        parts = [f"{t.count:,} {what}{'' if t.count == 1 else 's'}"]
         if t.query_.text:
             parts.append(f"filter “{t.query_.text}”")
         parts.append("resolved shown (r hides)" if self.include_resolved else "r shows resolved")
-        parts.append(f"as of {local_time(self.app.clock.now())}")
         self.query_one("#status", Static).update(" · ".join(parts))
 
     # ------------------------------------------------------------ actions

@@ -201,8 +201,11 @@ class RoomScreen(Screen):
 
     def action_ack(self) -> None:
         step = self._step()
-        if step:
-            self._do(self.service.tick, self.incident_id, step.key, ack=True)
+        if step and self._do(self.service.tick, self.incident_id, step.key, ack=True):
+            checklist = self.query_one(Checklist)  # done with it: on to the next open step
+            following = [i for i, s in enumerate(checklist.steps) if s.open and i > checklist.cursor]
+            if following:
+                checklist.cursor = following[0]
 
     def action_untick(self) -> None:
         step = self._step()

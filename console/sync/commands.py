@@ -44,6 +44,8 @@ def add_commands(sub, verb, parser) -> None:
     sp.add_argument("--new-log-id", action="store_true",
                     help="give the log a new id first (after restoring it from a backup: every console "
                          "then re-pushes what it has and pulls everything again)")
+    sp.add_argument("--no-escalation", action="store_true",
+                    help="do not run the escalation runner beside the server (it pages when due)")
     sp.add_argument("--certfile", help="TLS certificate (serve https)")
     sp.add_argument("--keyfile", help="TLS private key")
 
@@ -267,6 +269,15 @@ def cmd_serve(ctx) -> int:
                            "pip install 'incident-console[server]'") from None
     if not 0 <= ctx.args.port <= 65535:
         raise InputError(f"--port {ctx.args.port}: not a port number")
+    companion = None
+    if not ctx.args.no_escalation:
+        org = ctx.org  # load (and validate) before the server starts
+
+        def companion(url, token):
+            # Escalation must happen when no commander has a console open (issue 5).
+            from console.notify.serve import start_in_serve
+            return start_in_serve(ctx.args.server_db, org, url, token)
     server.serve(ctx.args.host, ctx.args.port, ctx.args.server_db, ctx.args.token_file,
-                 ctx.args.certfile, ctx.args.keyfile, new_log_id=ctx.args.new_log_id)
+                 ctx.args.certfile, ctx.args.keyfile, new_log_id=ctx.args.new_log_id,
+                 companion=companion)
     return 0

@@ -397,7 +397,9 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServe
 
 
 def serve(host: str, port: int, db: str, token_file: str, certfile: str | None = None,
-          keyfile: str | None = None, new_log_id: bool = False) -> None:
+          keyfile: str | None = None, new_log_id: bool = False, companion=None) -> None:
+    """`companion(url, token)` starts something beside the server (the escalation runner)
+    and returns a handle with .stop(); it talks to the server over its own API."""
     import uvicorn
 
     tokens = load_tokens(token_file)
@@ -412,4 +414,12 @@ def serve(host: str, port: int, db: str, token_file: str, certfile: str | None =
               "https there (use --certfile/--keyfile or a TLS proxy)", file=sys.stderr)
     config = uvicorn.Config(create_app(log, tokens), host=host, port=port, log_level="info",
                             timeout_graceful_shutdown=3, ssl_certfile=certfile, ssl_keyfile=keyfile)
-    _server(config).run()
+    handle = None
+    if companion is not None:
+        local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        handle = companion(f"{scheme}://{local}:{port}", tokens[0])
+    try:
+        _server(config).run()
+    finally:
+        if handle is not None:
+            handle.stop()

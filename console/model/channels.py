@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 from console.model.check import Finding, check
 from console.model.errors import OrgError
-from console.model.org import SEVERITIES, Org
+from console.model.org import EXTRA_SECTIONS, SEVERITIES, Org
+
+EXTRA_SECTIONS.update({"channels", "notify"})
 
 CHANNEL_TYPES = ("webhook", "slack", "pagerduty")
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"

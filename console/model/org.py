@@ -21,6 +21,10 @@ REQUIRED_TEAM_TYPES = ("platform", "product", "sre", "security", "leadership")
 PATTERN_IDS = ("platform-led", "product-led", "sre-mediated")
 RULES = ("responsible_team", "responsible_manager", "involved_leads", "involved_on_call")
 
+# Top-level sections other model modules own (channels, notify ...): they add their
+# names here and validate them; any other unknown section is a typo and reported.
+EXTRA_SECTIONS: set[str] = set()
+
 # Sections keyed by id whose entries a user file can override or extend.
 KEYED = {
     "layers": "id", "team_types": "id", "severities": "id", "domains": "id",
@@ -356,9 +360,12 @@ class _Merged:
                 self._add_keyed(key, value, name, index, problems)
             elif key == "escalation":
                 self._add_escalation(value, name, index, problems)
-            else:
+            elif key in EXTRA_SECTIONS:
                 self.extra[key] = value
                 self.extra.setdefault("__where__", {})[key] = (name, index)
+            else:
+                known = sorted(["meta", "escalation", *KEYED, *EXTRA_SECTIONS])
+                problems.append(f"{name}:{index.line(key)}: unknown section {key!r} (expected one of {', '.join(known)})")
 
     def _add_keyed(self, section, value, name, index, problems):
         id_key = KEYED[section]

@@ -49,7 +49,16 @@ class Store:
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
-            MIGRATIONS.apply(self.db)
+            if MIGRATIONS.pending(self.db):
+                # Take the writer lock up front: two processes opening a new file at once
+                # wait for each other instead of failing with "database is locked".
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    MIGRATIONS.apply(self.db)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise InputError(f"{self.path}: cannot open the database ({exc})") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import T0
+from nkit import T0
 
 from console import cli
 from console.model.clock import iso

@@ -8,7 +8,7 @@ import json
 
 import jsonschema
 import pytest
-from conftest import PD_KEY, SPEC, T0, make_world
+from nkit import PD_KEY, SPEC, T0, make_world
 
 from console.model.clock import iso
 from console.model.paging import paging_view

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import T0
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nkit import T0
 
 from console.model.channels import PagingConfig, paging_config
 from console.model.clock import iso

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from conftest import PD_KEY, T0, make_world
+from nkit import PD_KEY, T0, make_world
 
 from console.model.clock import ManualClock, SystemClock, iso
 from console.notify import outbox

@@ -48,7 +48,21 @@ def key_sections(app) -> list[tuple[str, str, list[tuple[str, str]]]]:
         ("Type a line (note, resolve)", "", rows(TextModal) + [("enter", "save")]),
         ("Handoff / assign", "", rows(HandoffModal) + [("enter", "choose role, then save")]),
         ("Help", HelpScreen.HELP, rows(HelpScreen)),
+        *[(name, blurb, rows(*classes)) for name, blurb, classes in extra_screens(app)],
     ]
+
+
+def extra_screens(app) -> list[tuple[str, str, tuple]]:
+    """Screens other subsystems add (metrics, drills): an app may list its own in
+    `help_screens()`; the metrics screen is found when it is installed."""
+    extra = list(getattr(app, "help_screens", lambda: [])())
+    try:
+        from console.metrics.tui import MetricsScreen
+    except ImportError:
+        pass
+    else:
+        extra.append((MetricsScreen.TITLE, getattr(MetricsScreen, "HELP", ""), (MetricsScreen,)))
+    return extra
 
 
 def _bindings(cls) -> list[Binding]:

@@ -77,7 +77,7 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
         app.advance(2.0)
         await pilot.pause()
         assert s.elapsed == declared_at + 120
-        assert "ACKNOWLEDGED" in screen_text(app)
+        await until(pilot, lambda: "ACKNOWLEDGED" in screen_text(app))  # the room redraws on its next refresh
 
         # A direct page to SRE through the picker (11th team in the demo org).
         await pilot.press("p")

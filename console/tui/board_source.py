@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+INLINE_MAX_ROWS = 2000
+
 
 @dataclass(frozen=True)
 class BoardQuery:
@@ -60,9 +62,13 @@ class BoardSource:
                 conn.execute("COMMIT")
         return count, rows
 
-    def read_now(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
-        """On the caller's thread, with the main service: only for reads known to be
-        cheap (the first page of open incidents, an indexed lookup)."""
+    def read_now(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]] | None:
+        """On the caller's thread, with the main service, when it is cheap: the first
+        page of open incidents (an indexed count, then sorting a few rows). None when
+        there are too many to sort inline; then read on the reader thread."""
+        count = self.service.board_count(include_resolved=query.include_resolved, text=query.text)
+        if count > INLINE_MAX_ROWS:
+            return None
         return self._read_with(self.service, query, offset, limit)
 
     def prewarm(self) -> None:

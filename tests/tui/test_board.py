@@ -107,3 +107,22 @@ async def test_enter_opens_and_escape_returns(demo_service):
         assert isinstance(app.screen, BoardScreen)
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_many_open_incidents_load_off_the_event_loop(tmp_path, org, clock, monkeypatch):
+    from console.tui import board_source
+    monkeypatch.setattr(board_source, "INLINE_MAX_ROWS", 10)  # 30 open is "too many" here
+    path = tmp_path / "big.db"
+    make_big_db(path, incidents=300, open_count=30, now=clock.now(), org=org)
+    service = open_service(path, org, clock)
+    source = board_source.BoardSource(service)
+    reads = []
+    real = source._read
+    source._read = lambda *a: reads.append(a) or real(*a)
+    app = make_app(service, board_source=source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(BoardTable)
+        assert table.count == 30 and reads  # read on the reader thread
+        assert len(board_lines(app)) >= 30
+    service.store.close()

@@ -140,10 +140,12 @@ class BoardTable(ScrollView, can_focus=True):
             return
         self._pending.add(page)
         if not self.loaded_once and page == 0 and self.query_ == BoardQuery():
-            # The very first screen of open incidents is an indexed read of a few
-            # rows: done inline, it is on screen in the first frame.
-            self._store(self._generation, page, *self.source.read_now(self.query_, 0, PAGE))
-            return
+            # The very first screen of open incidents is usually an indexed read of a
+            # few rows: done inline, it is on screen in the first frame.
+            first = self.source.read_now(self.query_, 0, PAGE)
+            if first is not None:
+                self._store(self._generation, page, *first)
+                return
         self.run_worker(self._load(self._generation, page), group="board", exit_on_error=False)
 
     async def _load(self, generation: int, page: int) -> None:

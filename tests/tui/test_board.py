@@ -126,3 +126,15 @@ async def test_many_open_incidents_load_off_the_event_loop(tmp_path, org, clock,
         assert table.count == 30 and reads  # read on the reader thread
         assert len(board_lines(app)) >= 30
     service.store.close()
+
+
+async def test_the_mouse_works_too(demo_service):
+    app = make_app(demo_service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(BoardTable)
+        await pilot.click(BoardTable, offset=(5, 1))
+        assert table.cursor == 1
+        await pilot.click(BoardTable, offset=(5, 1), times=2)
+        await settle(pilot)
+        assert app.screen.id == "room-INC-70"

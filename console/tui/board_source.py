@@ -43,7 +43,9 @@ class BoardSource:
             self._reader = IncidentService(store, self.service.org, self.service.clock, self.service.actor)
         return self._reader
 
-    def _read(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
+    def _read(self, query: BoardQuery, offset: int, limit: int, wanted=None) -> tuple[int, list[dict]] | None:
+        if wanted is not None and not wanted():
+            return None  # superseded while queued (typing a filter queues one read per key)
         return self._read_with(self._reader_service() if self.threaded else self.service, query, offset, limit)
 
     @staticmethod
@@ -82,12 +84,14 @@ class BoardSource:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="board-reader")
             return self._executor
 
-    async def fetch(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
+    async def fetch(self, query: BoardQuery, offset: int, limit: int,
+                    wanted=None) -> tuple[int, list[dict]] | None:
+        """count and one page; None if `wanted()` turned false before the read ran."""
         if not self.threaded:
-            return self._read(query, offset, limit)
+            return self._read(query, offset, limit, wanted)
         executor = self._ensure_executor()
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(executor, self._read, query, offset, limit)
+        return await loop.run_in_executor(executor, self._read, query, offset, limit, wanted)
 
     def close(self) -> None:
         with self._lock:

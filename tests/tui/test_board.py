@@ -138,3 +138,33 @@ async def test_the_mouse_works_too(demo_service):
         await pilot.click(BoardTable, offset=(5, 1), times=2)
         await settle(pilot)
         assert app.screen.id == "room-INC-70"
+
+
+async def test_typing_a_filter_skips_reads_it_has_outrun(demo_service):
+    import threading
+
+    from console.tui.board_source import BoardSource
+    source = BoardSource(demo_service, threaded=True)
+    gate, ran = threading.Event(), []
+    real = source._read_with
+
+    def slow(svc, query, offset, limit):
+        gate.wait(5)  # the reader is busy while the user keeps typing
+        ran.append(query.text)
+        return real(svc, query, offset, limit)
+
+    source._read_with = slow
+    app = make_app(demo_service, board_source=source)
+    gate.set()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        gate.clear()
+        await pilot.press("slash")
+        for ch in "pay":
+            await paste(pilot, ch)
+        gate.set()
+        await settle(pilot)
+        # one intermediate read was in progress; the other, queued behind it and outrun
+        # by "pay", was skipped (normally "pa")
+        assert ran[0] == "" and ran[-1] == "pay" and len(ran) == 3
+        assert app.screen.query_one(BoardTable).query_.text == "pay"

@@ -149,8 +149,10 @@ class BoardTable(ScrollView, can_focus=True):
         self.run_worker(self._load(self._generation, page), group="board", exit_on_error=False)
 
     async def _load(self, generation: int, page: int) -> None:
-        count, rows = await self.source.fetch(self.query_, page * PAGE, PAGE)
-        self._store(generation, page, count, rows)
+        got = await self.source.fetch(self.query_, page * PAGE, PAGE,
+                                      wanted=lambda: generation == self._generation)
+        if got is not None:
+            self._store(generation, page, *got)
 
     def _store(self, generation: int, page: int, count: int, rows: list[dict]) -> None:
         if generation != self._generation:

@@ -27,7 +27,7 @@ KEEP_PAGES = 12
 # (key, header, width); width 0 is the title, which takes what is left. The
 # countdown stays left of the title so it survives a narrow terminal.
 COLUMNS = (("mark", "", 2), ("id", "ID", 10), ("sev", "SEV", 10), ("status", "STATUS", 14),
-           ("age", "AGE", 7), ("next", "NEXT STEP", 25), ("title", "TITLE", 0),
+           ("age", "AGE", 8), ("next", "NEXT STEP", 25), ("title", "TITLE", 0),
            ("commander", "COMMANDER", 16), ("layers", "LAYERS", 13))
 NARROW = 110  # below this, commander and layers give their room to the title
 

@@ -7,6 +7,7 @@ by polling; a 1 s timer per visible screen moves the countdowns.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterable
 
 from textual.app import App, SystemCommand
@@ -138,12 +139,18 @@ class ConsoleApp(App):
             return
         self._base_banner = self.banner
         if state.remote(self.service.store.conn):
-            self.run_worker(self._start_sync_worker(), group="sync-start", exit_on_error=False)
+            if "console.sync.worker" in sys.modules:  # already loaded: nothing to wait for
+                self._start_sync_now()
+            else:
+                self.run_worker(self._start_sync_worker(), group="sync-start", exit_on_error=False)
 
     async def _start_sync_worker(self) -> None:
         import asyncio
         import importlib
         await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "console.sync.worker")
+        self._start_sync_now()
+
+    def _start_sync_now(self) -> None:
         from console.sync.worker import start_for
         if self._sync_stopped:
             return

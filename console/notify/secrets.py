@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 
+from console.keychain import keyring_errors, usable_keyring
 from console.model.channels import SECRET_NAME
 from console.model.errors import ConsoleError, InputError
 
@@ -35,27 +36,11 @@ def check_name(name: str) -> str:
 
 
 def _keyring():
-    """The usable keyring module, or SecretError saying why not."""
-    try:
-        import keyring
-        from keyring.backends import fail, null
-    except ImportError:  # pragma: no cover - keyring is a dependency
-        raise SecretError(f"the keyring package is missing; {WHAT_TO_DO}") from None
-    backend = keyring.get_keyring()
-    chosen = backend
-    inner = getattr(backend, "backends", None)
-    if inner:
-        chosen = inner[0]
-    if type(chosen).__module__.startswith("keyrings.alt"):
-        raise SecretError(f"refusing the plaintext keyring backend {type(chosen).__name__}; {WHAT_TO_DO}")
-    if isinstance(chosen, fail.Keyring | null.Keyring) or (inner is not None and not inner):
-        raise SecretError(f"no keyring backend is available; {WHAT_TO_DO}")
-    return keyring
+    return usable_keyring(SecretError, WHAT_TO_DO)
 
 
 def _errors():
-    from keyring.errors import KeyringError
-    return (KeyringError, RuntimeError)
+    return keyring_errors()
 
 
 def get(name: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from console.keychain import keyring_errors, usable_keyring
 from console.model.errors import ConsoleError
 
 SERVICE = "incident-console"
@@ -24,28 +25,11 @@ class CredentialError(ConsoleError):
 
 
 def _keyring():
-    """The usable keyring backend, or CredentialError saying why not."""
-    try:
-        import keyring
-        from keyring.backends import fail, null
-    except ImportError:  # pragma: no cover - keyring is a dependency
-        raise CredentialError(f"the keyring package is missing; {WHAT_TO_DO}") from None
-    backend = keyring.get_keyring()
-    chosen = backend
-    inner = getattr(backend, "backends", None)
-    if inner:  # a chainer writes to its highest-priority backend
-        chosen = inner[0]
-    if type(chosen).__module__.startswith("keyrings.alt"):
-        raise CredentialError(f"refusing the plaintext keyring backend {type(chosen).__name__} "
-                              f"(keyrings.alt); {WHAT_TO_DO}")
-    if isinstance(chosen, fail.Keyring | null.Keyring) or (inner is not None and not inner):
-        raise CredentialError(f"no usable OS keyring; {WHAT_TO_DO}")
-    return keyring
+    return usable_keyring(CredentialError, WHAT_TO_DO)
 
 
 def _errors():
-    from keyring.errors import KeyringError
-    return (KeyringError, RuntimeError)
+    return keyring_errors()
 
 
 def token_for(remote: str) -> str | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from memkeyring import MemoryKeyring
 
 from console.model.clock import ManualClock
 from console.model.org import load_org
@@ -25,29 +25,6 @@ from console.store import Store
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SPEC = Path(__file__).parent / "specs" / "pagerduty-events-v2.openapi.json"
 PD_KEY = "R0UT1NGKEY0123456789abcdef012345"
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory backend: what a test stores never leaves the process."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        from keyring.errors import PasswordDeleteError
-        if (service, username) not in self.items:
-            raise PasswordDeleteError(username)
-        del self.items[(service, username)]
-
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
+from memkeyring import MemoryKeyring
 
 from console.config import load
 from console.model.clock import ManualClock
@@ -21,29 +21,6 @@ from console.sync.server import ServerLog, create_app, start_in_thread
 
 TOKEN = "test-token-0123456789abcdef"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-class MemoryKeyring(KeyringBackend):
-    """An in-memory backend: what a test stores never leaves the process."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        from keyring.errors import PasswordDeleteError
-        if (service, username) not in self.items:
-            raise PasswordDeleteError(username)
-        del self.items[(service, username)]
-
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):

@@ -64,8 +64,9 @@ class ConsoleApp(App):
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
     def __init__(self, service, clock=None, *, theme: str | None = None, persist_theme: bool = True,
-                 banner: str = "", board_source: BoardSource | None = None):
+                 banner: str = "", board_source: BoardSource | None = None, escalation: bool = False):
         super().__init__()
+        self.escalation = escalation  # run the paging runner here (the CLI asks; tests opt in)
         self.service = service
         self.clock = clock or service.clock
         self.banner = banner
@@ -94,11 +95,14 @@ class ConsoleApp(App):
         if not self.is_headless:  # (tests run many apps in one process: no freezing there)
             self.call_after_refresh(gc.freeze)
         self._start_sync()  # sync hook (issue 4)
+        if self.escalation:
+            self._start_escalation()  # escalation hook (issue 5)
         for problem in self.theme_problems:
             self.notify(problem, title="Theme file skipped", severity="warning", timeout=12)
 
     def on_unmount(self) -> None:
         self._stop_sync()  # sync hook (issue 4)
+        self._stop_escalation()  # escalation hook (issue 5)
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
@@ -116,6 +120,8 @@ class ConsoleApp(App):
         # Called by the service after a commit, possibly from another thread:
         # post_message is thread-safe and turns it into a message on our loop.
         self.post_message(IncidentChanged(incident_id))
+        if self.escalation_runner is not None:
+            self.escalation_runner.wake()  # a tick or severity change may page at once
 
     def on_incident_changed(self, message: IncidentChanged) -> None:
         for stack_screen in self.screen_stack:
@@ -172,6 +178,41 @@ class ConsoleApp(App):
         for stack_screen in self.screen_stack:
             for bar in stack_screen.query(TopBar):
                 bar.refresh()
+
+    # ------------------------------------------------------------ escalation hook (issue 5): a
+    # local-only console pages due steps itself through the org's [[channels]]. The runner owns
+    # its own Store in its own thread; its passes reach the screens as IncidentChanged.
+    escalation_runner = None
+    _escalation_stopped = False
+
+    def _start_escalation(self) -> None:
+        self.run_worker(self._start_escalation_worker(), group="escalation-start", exit_on_error=False)
+
+    async def _start_escalation_worker(self) -> None:
+        import asyncio
+        import importlib
+        runner_module = await asyncio.get_running_loop().run_in_executor(
+            None, importlib.import_module, "console.notify.runner")
+        if self._escalation_stopped or not runner_module.local_runner_wanted(self.service.store):
+            return  # a synced console leaves paging to `serve`; drills to their sink
+        try:
+            runner = runner_module.BackgroundRunner(
+                self.service.store.path, self.service.org, self.clock, on_pass=self._escalation_pass)
+        except Exception as exc:  # noqa: BLE001 - a broken [[channels]] must not stop the console
+            self.notify(f"automated escalation is off: {exc}", title="Escalation", severity="error", timeout=15)
+            return
+        self.escalation_runner = runner.start()
+
+    def _escalation_pass(self, report) -> None:
+        # Runner thread: post_message is thread-safe.
+        for incident_id in report.touched():
+            self.post_message(IncidentChanged(incident_id))
+
+    def _stop_escalation(self) -> None:
+        self._escalation_stopped = True
+        if self.escalation_runner is not None:
+            self.escalation_runner.stop()
+            self.escalation_runner = None
 
     # ------------------------------------------------------------ themes
     def get_theme_variable_defaults(self) -> dict[str, str]:

@@ -47,7 +47,8 @@ def run_tui(ctx) -> int:
         service, clock, banner = ctx.service, ctx.clock, ""
     try:
         from console.tui.app import ConsoleApp
-        app = ConsoleApp(service, clock, theme=getattr(ctx.args, "theme", None), banner=banner)
+        app = ConsoleApp(service, clock, theme=getattr(ctx.args, "theme", None), banner=banner,
+                         escalation=demo is None)  # the throwaway demo never pages anyone
         app.run()
     finally:
         if demo is not None:

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
+from console.metrics.suggestion import SuggestionPanel  # noqa: F401 - re-export
 from console.model.metrics import fmt_value
 from console.store import Store
 
@@ -231,46 +232,3 @@ class MetricsScreen(Screen):
 
     def action_scroll(self, lines: int) -> None:
         self.query_one("#metrics-body").scroll_relative(y=lines, animate=False)
-
-
-class SuggestionPanel(Static):
-    """For the incident room: the team history says will most likely resolve this
-    incident, and how to accept it (IncidentService.accept_suggestion). Mount it with
-    SuggestionPanel(incident_id) and bind a key to its `accept()`."""
-
-    DEFAULT_CSS = """
-    SuggestionPanel { height: auto; padding: 0 1; color: $text-muted; }
-    """
-
-    def __init__(self, incident_id: str, **kw):
-        super().__init__("", **kw)
-        self.incident_id = incident_id
-        self.suggestion: dict | None = None
-
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        try:
-            self.suggestion = self.app.service.suggest_for(self.incident_id)
-        except Exception:  # noqa: BLE001 - a suggestion is optional; never break the room
-            self.suggestion = None
-        self.update(self.text())
-
-    def text(self) -> Text:
-        s = self.suggestion
-        out = Text()
-        if not s or not s["team"]:
-            return out
-        out.append("Suggested: ", "bold")
-        out.append(f"{s['team_name']} (on call {s['on_call_name'] or '—'})")
-        out.append(f" — {s['why']}")
-        if s["differs_from_matrix"]:
-            out.append(f"; the matrix says {s['matrix_team_name']}", "bold")
-        return out
-
-    def accept(self):
-        """Accept: the team's on-call takes the operations role (or is offered it)."""
-        inc = self.app.service.accept_suggestion(self.incident_id)
-        self.reload()
-        return inc

@@ -47,3 +47,23 @@ async def test_a_console_that_syncs_leaves_paging_to_the_server(world):
         await pilot.pause(1.0)
         assert app.escalation_runner is None
     assert world.receivers["pagerduty"].bodies() == []
+
+
+async def test_a_failing_channel_is_shown_on_the_board_and_in_the_room(world):
+    world.receivers["webhook"].mode = "fail"
+    world.service.declare("Orders DB primary down", "SEV1", ["data"], ["orders-db"])
+    runner = world.runner()
+    for minute in (0, 1, 2, 3, 4):  # the webhook answers 503 every time
+        world.at(minute)
+        runner.run_once()
+    app = ConsoleApp(world.service, world.clock, persist_theme=False)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _until(pilot, lambda: "channel hook failing" in _text(app))
+        board = _text(app)
+        assert "HTTP 503" in board
+        await pilot.press("enter")
+        await _until(pilot, lambda: isinstance(app.screen, RoomScreen))
+        await pilot.pause()
+        room = _text(app)
+        assert "Paging:" in room and "delivered" in room and "queued" in room
+        assert "channel hook failing" in room

@@ -141,3 +141,20 @@ async def test_timers_pause_when_hidden(service):
         await pilot.press("escape", "escape")
         await settle(pilot)
         assert board._timer._active.is_set()
+
+
+async def test_room_suggests_the_team_history_says_resolves_it_and_y_accepts(demo_service):
+    # The demo history: every data-layer incident was resolved by Data Platform.
+    inc = demo_service.declare("Orders DB primary unreachable", "SEV1", ["data"], ["orders-db"])
+    app = make_app(demo_service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_incident(inc.id)
+        await settle(pilot)
+        assert isinstance(app.screen, RoomScreen)
+        text = screen_text(app)
+        assert "Suggested: Data Platform (on call Rina Fujita)" in text and "(y accepts)" in text
+        await pilot.press("y")
+        await settle(pilot)
+        assert demo_service.view(inc.id)["roles"]["operations"] == "rina.fujita"
+        assert "ops rina.fujita" in screen_text(app)

@@ -11,6 +11,7 @@ from textual.widgets import Input, Static
 from console.tui.board_source import BoardQuery
 from console.tui.widgets.board_table import BoardTable, header_text
 from console.tui.widgets.keybar import KeyBar
+from console.tui.widgets.paging import failing_text
 from console.tui.widgets.topbar import TopBar
 
 
@@ -31,6 +32,7 @@ class BoardScreen(Screen):
     BoardScreen #filter-row { height: auto; display: none; }
     BoardScreen #filter-row.shown { display: block; }
     BoardScreen #filter { border: tall $accent; }
+    BoardScreen #status.failing { color: $error; text-style: bold; }
     BoardScreen #status { height: 1; padding: 0 1; background: $panel; color: $text-muted; }
     """
 
@@ -106,7 +108,12 @@ class BoardScreen(Screen):
         if t.query_.text:
             parts.append(f"filter “{t.query_.text}”")
         parts.append("resolved shown (r hides)" if self.include_resolved else "r shows resolved")
-        self.query_one("#status", Static).update(" · ".join(parts))
+        failing = failing_text(self.app.service.store.conn)  # escalation hook (issue 5)
+        if failing:
+            parts.append(failing)
+        status = self.query_one("#status", Static)
+        status.set_class(bool(failing), "failing")
+        status.update(" · ".join(parts))
 
     # ------------------------------------------------------------ actions
     def on_board_table_open(self, message: BoardTable.Open) -> None:

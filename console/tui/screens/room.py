@@ -14,11 +14,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 
 from console import config
+from console.metrics.suggestion import SuggestionPanel
 from console.model.errors import ConsoleError, InputError
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.tui.screens.prompts import ChoiceModal, HandoffModal, TextModal
 from console.tui.widgets.checklist import Checklist
 from console.tui.widgets.keybar import KeyBar
+from console.tui.widgets.paging import PagingLine
 from console.tui.widgets.responsibility import ResponsibilityPanel
 from console.tui.widgets.room_header import RoomHeader
 from console.tui.widgets.timeline import Timeline
@@ -65,6 +67,8 @@ class RoomScreen(Screen):
         Binding("R", "resolve", "Resolve", tooltip="resolve the incident (with an optional summary)"),
         Binding("e", "export", "Export", tooltip="write the Markdown incident document and say where"),
         Binding("m", "matrix", "Matrix", show=False, tooltip="the matrix explorer"),
+        Binding("y", "accept_suggestion", "Suggestion", show=False,
+                tooltip="accept the suggested team: its on-call takes (or is offered) the operations role"),
     ]
 
     def __init__(self, incident_id: str):
@@ -76,6 +80,7 @@ class RoomScreen(Screen):
         self._announced: set[str] | None = None
         self._dirty = False
         self._timer = None
+        self._scope: tuple | None = None
 
     @property
     def service(self):
@@ -84,6 +89,8 @@ class RoomScreen(Screen):
     def compose(self) -> ComposeResult:
         yield TopBar(title=f"Incident room {self.incident_id}")
         yield RoomHeader(id="header")
+        yield PagingLine(id="paging")  # escalation hook (issue 5)
+        yield SuggestionPanel(self.incident_id, hint="y accepts", id="suggestion")  # predictive escalation (issue 7)
         with VerticalScroll(id="checklist-pane") as pane:
             pane.border_title = "Escalation  (space notified · a ack'd · x untick)"
             pane.can_focus = False
@@ -114,6 +121,12 @@ class RoomScreen(Screen):
         self._contacts = {}
         self.query_one(ResponsibilityPanel).show(self.responsibility)
         self.query_one(Timeline).show(self.inc.timeline)
+        self.query_one(PagingLine).show_for(self.service.store.conn, self.incident_id)
+        scope = (tuple(inc.services), tuple(inc.layers))
+        if scope != self._scope:  # history's suggestion depends on the scope only (~ms on 100k rows)
+            if self._scope is not None:
+                self.query_one(SuggestionPanel).reload()
+            self._scope = scope
         self.redraw()
 
     def redraw(self) -> None:
@@ -285,6 +298,18 @@ class RoomScreen(Screen):
             self.app.notify(f"export failed: {exc}", severity="error")
             return
         self.app.notify(f"written to {path}", title=f"{self.incident_id} exported", timeout=10)
+
+    def action_accept_suggestion(self) -> None:
+        panel = self.query_one(SuggestionPanel)
+        if not panel.suggestion or not panel.suggestion.get("team"):
+            self.app.notify("no suggestion: not enough history for this service or layer", timeout=4)
+            return
+        try:
+            panel.accept()
+        except (InputError, ConsoleError) as exc:
+            self.app.notify(str(exc), severity="error")
+            return
+        self.app.notify(f"{panel.suggestion['team_name']} takes operations", title="Suggestion accepted", timeout=5)
 
     def action_matrix(self) -> None:
         self.app.action_matrix()

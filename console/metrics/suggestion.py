@@ -1,0 +1,54 @@
+"""The predictive-escalation suggestion shown in the incident room (issue 7). Kept apart
+from the metrics screen so the room does not import the plotting library."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class SuggestionPanel(Static):
+    """For the incident room: the team history says will most likely resolve this
+    incident, and how to accept it (IncidentService.accept_suggestion). Mount it with
+    SuggestionPanel(incident_id) and bind a key to its `accept()`."""
+
+    DEFAULT_CSS = """
+    SuggestionPanel { height: auto; padding: 0 1; color: $text-muted; }
+    """
+
+    def __init__(self, incident_id: str, hint: str = "", **kw):
+        super().__init__("", **kw)
+        self.incident_id = incident_id
+        self.hint = hint  # the key that accepts, in the screen that binds it
+        self.suggestion: dict | None = None
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            self.suggestion = self.app.service.suggest_for(self.incident_id)
+        except Exception:  # noqa: BLE001 - a suggestion is optional; never break the room
+            self.suggestion = None
+        self.display = bool(self.suggestion and self.suggestion.get("team"))  # no line when nothing to say
+        self.update(self.text())
+
+    def text(self) -> Text:
+        s = self.suggestion
+        out = Text()
+        if not s or not s["team"]:
+            return out
+        out.append("Suggested: ", "bold")
+        out.append(f"{s['team_name']} (on call {s['on_call_name'] or '—'})")
+        out.append(f" — {s['why']}")
+        if s["differs_from_matrix"]:
+            out.append(f"; the matrix says {s['matrix_team_name']}", "bold")
+        if self.hint:
+            out.append(f"  ({self.hint})", "italic")
+        return out
+
+    def accept(self):
+        """Accept: the team's on-call takes the operations role (or is offered it)."""
+        inc = self.app.service.accept_suggestion(self.incident_id)
+        self.reload()
+        return inc

@@ -168,3 +168,29 @@ async def test_typing_a_filter_skips_reads_it_has_outrun(demo_service):
         # by "pay", was skipped (normally "pa")
         assert ran[0] == "" and ran[-1] == "pay" and len(ran) == 3
         assert app.screen.query_one(BoardTable).query_.text == "pay"
+
+
+async def test_dead_letters_are_listed_with_their_reason_and_r_retries(service):
+    from console.sync import state
+    from console.tui.screens.dead_letters import DeadLettersScreen
+
+    inc = service.declare("Checkout down", "SEV2", ["service"], ["checkout-api"])
+    ev = service.events(inc.id)[0]
+    with service.store.transaction() as conn:
+        state.add_dead_letter(conn, ev.to_dict(), "push", "idempotency mismatch: same id, different body",
+                              "2026-11-28T03:00:00Z")
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("D")
+        await pilot.pause()
+        assert isinstance(app.screen, DeadLettersScreen)
+        text = screen_text(app)
+        assert "idempotency mismatch" in text and inc.id in text and "declared" in text
+        await pilot.press("r")
+        await pilot.pause()
+        assert state.dead_letter_count(service.store.conn) == 0
+        assert "No dead letters" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DeadLettersScreen)

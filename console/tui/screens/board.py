@@ -41,6 +41,8 @@ class BoardScreen(Screen):
         Binding("slash", "filter", "Filter", tooltip="filter as you type (id, title, severity, status, layer, service, commander)"),
         Binding("r", "toggle_resolved", "Resolved", tooltip="show or hide resolved incidents"),
         Binding("m", "matrix", "Matrix", tooltip="the matrix explorer: the whole org model"),
+        Binding("D", "dead_letters", "Dead letters", show=False,
+                tooltip="sync dead letters: events the server refused, and why (r retries)"),
         Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="clear the filter"),
         Binding("q", "app.quit", "Quit", show=False, tooltip="quit the console"),
     ]
@@ -124,6 +126,10 @@ class BoardScreen(Screen):
 
     def action_matrix(self) -> None:
         self.app.action_matrix()
+
+    def action_dead_letters(self) -> None:
+        from console.tui.screens.dead_letters import DeadLettersScreen
+        self.app.push_screen(DeadLettersScreen())
 
     def action_toggle_resolved(self) -> None:
         self.include_resolved = not self.include_resolved

@@ -64,9 +64,14 @@ class ConsoleApp(App):
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
     def __init__(self, service, clock=None, *, theme: str | None = None, persist_theme: bool = True,
-                 banner: str = "", board_source: BoardSource | None = None, escalation: bool = False):
+                 banner: str = "", board_source: BoardSource | None = None, escalation: bool = False,
+                 runner_factory=None):
         super().__init__()
         self.escalation = escalation  # run the paging runner here (the CLI asks; tests opt in)
+        # (db_path, org, clock, on_pass) -> an unstarted BackgroundRunner; tests inject one
+        self.runner_factory = runner_factory
+        # What the room's paging line says about who pages (issue 5).
+        self.paging_mode = "automated escalation starting" if escalation else "off in this console"
         self.service = service
         self.clock = clock or service.clock
         self.banner = banner
@@ -193,15 +198,36 @@ class ConsoleApp(App):
         import importlib
         runner_module = await asyncio.get_running_loop().run_in_executor(
             None, importlib.import_module, "console.notify.runner")
-        if self._escalation_stopped or not runner_module.local_runner_wanted(self.service.store):
-            return  # a synced console leaves paging to `serve`; drills to their sink
+        if self._escalation_stopped:
+            return
+        store = self.service.store
+        if not runner_module.local_runner_wanted(store):  # a synced console leaves paging to `serve`
+            self._set_paging_mode("automated by the sync server" if store.setting("sync.remote")
+                                  else "off (notify.local_runner = off)")
+            return
+        factory = self.runner_factory or runner_module.BackgroundRunner
         try:
-            runner = runner_module.BackgroundRunner(
-                self.service.store.path, self.service.org, self.clock, on_pass=self._escalation_pass)
+            runner = factory(store.path, self.service.org, self.clock, on_pass=self._escalation_pass)
         except Exception as exc:  # noqa: BLE001 - a broken [[channels]] must not stop the console
+            self._set_paging_mode(f"OFF: {exc}")
             self.notify(f"automated escalation is off: {exc}", title="Escalation", severity="error", timeout=15)
             return
+        channels = sorted(runner.config.channels) if getattr(runner, "config", None) else []
+        self._set_paging_mode(f"automated via {', '.join(channels)}" if channels
+                              else "off: no [[channels]] in the org")
         self.escalation_runner = runner.start()
+
+    def _set_paging_mode(self, mode: str) -> None:
+        from console.tui.widgets.paging import PagingLine
+        self.paging_mode = mode
+        for stack_screen in self.screen_stack:
+            for line in stack_screen.query(PagingLine):
+                line.refresh_mode()
+
+    def escalation_due(self) -> None:
+        """A step fell due on screen: page now rather than at the runner's next interval."""
+        if self.escalation_runner is not None:
+            self.escalation_runner.wake()
 
     def _escalation_pass(self, report) -> None:
         # Runner thread: post_message is thread-safe.

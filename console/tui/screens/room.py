@@ -151,6 +151,8 @@ class RoomScreen(Screen):
             return
         fresh = [s for s in steps if s.key in falling - self._announced]
         self._announced |= falling
+        if fresh:
+            self.app.escalation_due()  # escalation hook (issue 5): page now, not at the runner's next pass
         for step in fresh:
             who = ", ".join(step.targets)
             self.app.notify(f"{self.incident_id}: step {step.key} is due — notify {who}",

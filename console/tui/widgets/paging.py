@@ -3,10 +3,10 @@ that keeps failing is shown, never dropped silently."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 from rich.text import Text
 from textual.widgets import Static
+
+from console.tui.format import local_time
 
 
 def failing_channels(conn) -> list[dict]:
@@ -24,29 +24,65 @@ def failing_text(conn) -> str:
     return " · ".join(parts)
 
 
+def target_states(rows: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Outbox rows of one incident → [(step, [(target, state)])], in paging order. A target
+    paged on several channels is 'delivered' once any delivered; 'failed (retry HH:MM:SS)'
+    while every attempt so far failed; 'queued' before the first attempt."""
+    by_step: dict[str, dict[str, list[dict]]] = {}
+    for r in sorted(rows, key=lambda r: r["created_at"] or ""):
+        if r["kind"] == "trigger":
+            by_step.setdefault(r["step"] or "?", {}).setdefault(r["target"], []).append(r)
+    out = []
+    for step, targets in by_step.items():
+        states = []
+        for target, trows in targets.items():
+            got = {r["state"] for r in trows}
+            if "delivered" in got:
+                state = "delivered"
+            elif "queued" in got:
+                retrying = [r for r in trows if r["state"] == "queued" and r["attempts"]]
+                state = f"failed (retry {local_time(min(r['next_attempt_at'] for r in retrying))})" \
+                    if retrying else "queued"
+            else:
+                state = "abandoned"
+            states.append((target, state))
+        out.append((step, states))
+    return out
+
+
 class PagingLine(Static):
-    """One line under the room header: pages of this incident by state, failing channels.
-    Hidden while there is nothing to say."""
+    """One line under the room header: who pages (this console, the server, nobody), per
+    target the state of its page, and any failing channel."""
 
     DEFAULT_CSS = """
-    PagingLine { height: auto; padding: 0 1; }
+    PagingLine { height: auto; padding: 0 1; color: $text-muted; }
     PagingLine.failing { color: $error; text-style: bold; }
     """
 
+    _rows: list[dict] = []
+    _failing = ""
+
     def show_for(self, conn, incident_id: str) -> None:
+        """Re-read (after a commit or a runner pass): two small indexed reads."""
         from console.notify.status import incident_paging
-        rows = [r for r in incident_paging(conn, incident_id) if r["kind"] == "page"] or \
-            incident_paging(conn, incident_id)
-        counts = Counter(r["state"] for r in rows)
-        failing = failing_text(conn)
+        self._rows = incident_paging(conn, incident_id)
+        self._failing = failing_text(conn)
+        self.refresh_mode()
+
+    def refresh_mode(self) -> None:
         text = Text()
-        if counts:
-            text.append("Paging: ", "bold")
-            text.append(" · ".join(f"{n} {state}" for state, n in sorted(counts.items())))
-        if failing:
-            if text:
-                text.append("   ")
-            text.append(failing)
-        self.set_class(bool(failing), "failing")
-        self.display = bool(text)
+        text.append("Paging: ", "bold")
+        steps = target_states(self._rows)
+        if steps:
+            text.append("   ".join(
+                f"{step} " + ", ".join(f"{target} {state}" for target, state in states)
+                for step, states in steps))
+        else:
+            mode = getattr(self.app, "paging_mode", "") or "nothing paged"
+            text.append(f"{mode} — page by hand, space marks a step notified" if mode.lower().startswith("off")
+                        else f"{mode} — nothing paged yet")
+        if self._failing:
+            text.append("\n")
+            text.append(self._failing)
+        self.set_class(bool(self._failing), "failing")
         self.update(text)

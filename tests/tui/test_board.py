@@ -182,6 +182,7 @@ async def test_dead_letters_are_listed_with_their_reason_and_r_retries(service):
     app = make_app(service)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        assert "1 sync dead letter (D lists)" in screen_text(app)
         await pilot.press("D")
         await pilot.pause()
         assert isinstance(app.screen, DeadLettersScreen)
@@ -194,3 +195,4 @@ async def test_dead_letters_are_listed_with_their_reason_and_r_retries(service):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, DeadLettersScreen)
+        assert "dead letter" not in screen_text(app)

@@ -66,3 +66,27 @@ async def test_help_lists_every_binding_of_every_screen(demo_service):
         await pilot.press("q")
         await settle(pilot)
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_new_keys_are_in_help_and_the_palette(demo_service):
+    """y (accept the suggestion) in the room, D (dead letters) on the board, r in the list."""
+    app = make_app(demo_service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        sections = {name: dict((what, keys) for keys, what in rows) for name, _, rows in key_sections(app)}
+        room = sections["Incident room"]
+        assert [k for w, k in room.items() if w.startswith("accept the suggested team")] == ["y"]
+        assert [k for w, k in sections["Board"].items() if w.startswith("sync dead letters")] == ["shift+d"]
+        dead = sections["Sync dead letters (D on the board)"]
+        assert [k for w, k in dead.items() if w.startswith("put the refused events back")] == ["r"]
+        await pilot.press("ctrl+p")
+        await paste(pilot, "Board: Dead letters")
+        await wait_for(pilot, lambda: "Board: Dead letters" in screen_text(app))
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RoomScreen)
+        await pilot.press("ctrl+p")
+        await paste(pilot, "Incident room: Suggestion")
+        await wait_for(pilot, lambda: "Incident room: Suggestion" in screen_text(app))

@@ -98,6 +98,8 @@ class BoardScreen(Screen):
         if self._dirty:
             self._dirty = False
             self.table.reload()
+        else:
+            self._status()  # dead letters retried, a channel failing: seen on the way back
         self.redraw()
 
     def on_board_table_loaded(self, message: BoardTable.Loaded) -> None:
@@ -110,7 +112,11 @@ class BoardScreen(Screen):
         if t.query_.text:
             parts.append(f"filter “{t.query_.text}”")
         parts.append("resolved shown (r hides)" if self.include_resolved else "r shows resolved")
-        failing = failing_text(self.app.service.store.conn)  # escalation hook (issue 5)
+        conn = self.app.service.store.conn
+        dead = _dead_letters(conn)  # sync hook (issue 4)
+        if dead:
+            parts.append(f"{dead} sync dead letter{'' if dead == 1 else 's'} (D lists)")
+        failing = failing_text(conn)  # escalation hook (issue 5)
         if failing:
             parts.append(failing)
         status = self.query_one("#status", Static)
@@ -157,3 +163,12 @@ class BoardScreen(Screen):
             if not event.value.strip():
                 self.query_one("#filter-row").remove_class("shown")
             self.table.focus()
+
+
+def _dead_letters(conn) -> int:
+    """Sync dead letters (one count(*) on a small table); 0 when sync is not installed."""
+    try:
+        from console.sync.state import dead_letter_count
+    except ImportError:
+        return 0
+    return dead_letter_count(conn)

@@ -20,7 +20,7 @@ class DeadLettersScreen(ModalScreen[None]):
     DeadLettersScreen VerticalScroll { height: auto; max-height: 24; }
     """
     BINDINGS = [
-        Binding("escape,q", "close", "Close"),
+        Binding("escape,q", "close", "Close", tooltip="close the list"),
         Binding("r", "retry", "Retry", tooltip="put the refused events back in the outbox (after fixing the cause)"),
     ]
 
@@ -51,6 +51,9 @@ class DeadLettersScreen(ModalScreen[None]):
     def action_retry(self) -> None:
         from console.sync import state
         count = state.retry_dead_letters(self.app.service.store)
+        sync = getattr(self.app, "sync", None)
+        if sync is not None and count:
+            sync.nudge()  # push them now, not at the next poll
         self.app.notify(f"{count} event(s) back in the outbox; the next sync pushes them", timeout=5)
         self.reload()
 

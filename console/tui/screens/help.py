@@ -23,6 +23,7 @@ FIELD_KEYS = [("tab / shift+tab", "next / previous field"), ("→ (at the end)",
 def key_sections(app) -> list[tuple[str, str, list[tuple[str, str]]]]:
     """(section, what it is, [(keys, what)]) for every screen of the console."""
     from console.tui.screens.board import BoardScreen
+    from console.tui.screens.dead_letters import DeadLettersScreen
     from console.tui.screens.declare import DeclareScreen, SeverityPicker
     from console.tui.screens.matrix import MatrixScreen
     from console.tui.screens.prompts import ChoiceModal, HandoffModal, KeyOptionList, TextModal
@@ -47,6 +48,7 @@ def key_sections(app) -> list[tuple[str, str, list[tuple[str, str]]]]:
         ("Pick one (severity, status, accept)", "", rows(ChoiceModal, KeyOptionList) + [("enter", "choose")]),
         ("Type a line (note, resolve)", "", rows(TextModal) + [("enter", "save")]),
         ("Handoff / assign", "", rows(HandoffModal) + [("enter", "choose role, then save")]),
+        ("Sync dead letters (D on the board)", DeadLettersScreen.HELP, rows(DeadLettersScreen)),
         ("Help", HelpScreen.HELP, rows(HelpScreen)),
         *[(name, blurb, rows(*classes)) for name, blurb, classes in extra_screens(app)],
     ]

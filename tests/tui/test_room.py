@@ -158,3 +158,8 @@ async def test_room_suggests_the_team_history_says_resolves_it_and_y_accepts(dem
         await settle(pilot)
         assert demo_service.view(inc.id)["roles"]["operations"] == "rina.fujita"
         assert "ops rina.fujita" in screen_text(app)
+        assert "(accepted)" in screen_text(app) and "(y accepts)" not in screen_text(app)
+        notes = len(demo_service.get(inc.id).notes)
+        await pilot.press("y")  # once is enough: no second note
+        await settle(pilot)
+        assert len(demo_service.get(inc.id).notes) == notes

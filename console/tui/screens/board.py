@@ -85,6 +85,7 @@ class BoardScreen(Screen):
     def incident_changed(self, incident_id: str) -> None:
         if self.app.shows(self):
             self.table.reload()
+            self._status()  # a runner pass may have found a channel failing (small reads)
         else:
             self._dirty = True
 
@@ -98,8 +99,7 @@ class BoardScreen(Screen):
         if self._dirty:
             self._dirty = False
             self.table.reload()
-        else:
-            self._status()  # dead letters retried, a channel failing: seen on the way back
+        self._status()  # dead letters retried, a channel failing: seen on the way back
         self.redraw()
 
     def on_board_table_loaded(self, message: BoardTable.Loaded) -> None:
@@ -107,6 +107,8 @@ class BoardScreen(Screen):
 
     def _status(self) -> None:
         t = self.table
+        if not t.loaded_once:
+            return  # Loaded calls again with the count
         what = "incident" if self.include_resolved else "open incident"
         parts = [f"{t.count:,} {what}{'' if t.count == 1 else 's'}"]
         if t.query_.text:

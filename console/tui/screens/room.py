@@ -127,7 +127,23 @@ class RoomScreen(Screen):
             if self._scope is not None:
                 self.query_one(SuggestionPanel).reload()
             self._scope = scope
+        self._suggestion_hint()
         self.redraw()
+
+    def _suggestion_accepted(self) -> bool:
+        """The suggested on-call already holds operations (or has it offered): y is done."""
+        s = self.query_one(SuggestionPanel).suggestion
+        person = s.get("on_call") if s else None
+        inc = self.inc
+        return bool(person and inc and (inc.roles.get("operations") == person
+                                        or (inc.handoffs.get("operations") or {}).get("to") == person))
+
+    def _suggestion_hint(self) -> None:
+        panel = self.query_one(SuggestionPanel)
+        hint = "accepted" if self._suggestion_accepted() else "y accepts"
+        if panel.hint != hint:
+            panel.hint = hint
+            panel.update(panel.text())
 
     def redraw(self) -> None:
         """Countdowns: plan against the injected clock now; announce steps that fell due."""
@@ -306,11 +322,15 @@ class RoomScreen(Screen):
         if not panel.suggestion or not panel.suggestion.get("team"):
             self.app.notify("no suggestion: not enough history for this service or layer", timeout=4)
             return
+        if self._suggestion_accepted():
+            self.app.notify(f"already accepted: {panel.suggestion['team_name']} has operations", timeout=4)
+            return
         try:
             panel.accept()
         except (InputError, ConsoleError) as exc:
             self.app.notify(str(exc), severity="error")
             return
+        self.reload()
         self.app.notify(f"{panel.suggestion['team_name']} takes operations", title="Suggestion accepted", timeout=5)
 
     def action_matrix(self) -> None:

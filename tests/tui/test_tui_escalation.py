@@ -91,6 +91,31 @@ async def test_a_step_falling_due_in_the_open_room_is_paged_without_a_key_press(
     assert app.escalation_runner is None  # stopped with the app
 
 
+async def test_a_channel_that_starts_failing_shows_on_the_board(paging_service, clock):
+    svc = paging_service
+    svc.receivers["webhook"].mode = "fail"  # product leads are paged through the webhook
+    passes = []
+
+    def runner_factory(db_path, org, clock, on_pass):
+        def counted(report):
+            passes.append(report)
+            on_pass(report)
+        return BackgroundRunner(db_path, org, clock, interval=3600, on_pass=counted)
+
+    svc.declare("Orders DB primary down", "SEV1", ["data"], ["orders-db"])
+    app = make_app(svc, escalation=True, runner_factory=runner_factory)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        for n in range(1, 4):  # one attempt per channel per pass; the third failure in a row is "failing"
+            await wait_for(pilot, lambda n=n: len(passes) >= n, timeout=15)
+            if n < 3:
+                assert "failing" not in screen_text(app)
+                clock.advance(minutes=10)  # past the retry backoff
+                app.escalation_runner.wake()
+        await wait_for(pilot, lambda: "⚠ channel hook failing (3×: HTTP 503" in screen_text(app), timeout=15)
+        assert "1 open incident" in screen_text(app)
+
+
 async def test_no_runner_unless_the_app_is_asked(paging_service):
     svc = paging_service
     inc = svc.declare("Orders DB primary down", "SEV1", ["data"], ["orders-db"])

@@ -44,8 +44,10 @@ async def test_a_console_that_syncs_leaves_paging_to_the_server(world):
     world.service.declare("Orders DB primary down", "SEV1", ["data"], ["orders-db"])
     app = ConsoleApp(world.service, world.clock, persist_theme=False, escalation=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(1.0)
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # the start-up worker has decided
         assert app.escalation_runner is None
+        assert app.paging_mode == "automated by the sync server"
     assert world.receivers["pagerduty"].bodies() == []
 
 

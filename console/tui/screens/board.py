@@ -5,10 +5,10 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from console.tui.board_source import BoardQuery
+from console.tui.screens.live import LiveScreen
 from console.tui.widgets.board_table import BoardTable, header_text
 from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.paging import failing_text
@@ -24,7 +24,7 @@ class BoardHeader(Static):
         return header_text(self.size.width)
 
 
-class BoardScreen(Screen):
+class BoardScreen(LiveScreen):
     TITLE = "Board"
     HELP = "Open incidents, most severe and most overdue first. Enter opens the incident room."
 
@@ -50,8 +50,6 @@ class BoardScreen(Screen):
     def __init__(self):
         super().__init__(id="board")
         self.include_resolved = False
-        self._dirty = False
-        self._timer = None
 
     def compose(self) -> ComposeResult:
         app = self.app
@@ -71,7 +69,7 @@ class BoardScreen(Screen):
     def on_mount(self) -> None:
         self.table.set_query(BoardQuery())
         self.table.focus()
-        self._timer = self.set_interval(1.0, self.redraw, name="board-countdowns")
+        self.start_clock(self.redraw, "board-countdowns")
         self.redraw()
         # the reader thread's own Store opens once the first frame is out
         self.set_timer(0.3, self.app.board_source.prewarm)
@@ -83,22 +81,13 @@ class BoardScreen(Screen):
         self.table.refresh()
 
     def incident_changed(self, incident_id: str) -> None:
-        if self.app.shows(self):
-            self.table.reload()
-            self._status()  # a runner pass may have found a channel failing (small reads)
-        else:
-            self._dirty = True
+        self.changed()
 
-    def on_screen_suspend(self) -> None:
-        if self._timer and not self.app.screen.is_modal:
-            self._timer.pause()
+    def reload_data(self) -> None:
+        self.table.reload()
+        self._status()  # a runner pass may have found a channel failing (small reads)
 
-    def on_screen_resume(self) -> None:
-        if self._timer:
-            self._timer.resume()
-        if self._dirty:
-            self._dirty = False
-            self.table.reload()
+    def back_on_view(self) -> None:
         self._status()  # dead letters retried, a channel failing: seen on the way back
         self.redraw()
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 
 from console import config
 from console.metrics.suggestion import SuggestionPanel
 from console.model.errors import ConsoleError, InputError
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
+from console.tui.screens.live import LiveScreen
 from console.tui.screens.prompts import ChoiceModal, HandoffModal, TextModal
 from console.tui.widgets.checklist import Checklist
 from console.tui.widgets.keybar import KeyBar
@@ -40,7 +40,7 @@ class Pane(VerticalScroll):
     ]
 
 
-class RoomScreen(Screen):
+class RoomScreen(LiveScreen):
     TITLE = "Incident room"
     HELP = "One incident: escalation checklist, responsibility, timeline."
 
@@ -78,8 +78,6 @@ class RoomScreen(Screen):
         self.responsibility: dict | None = None
         self._contacts: dict[str, list[dict]] = {}
         self._announced: set[str] | None = None
-        self._dirty = False
-        self._timer = None
         self._scope: tuple | None = None
 
     @property
@@ -107,7 +105,7 @@ class RoomScreen(Screen):
     def on_mount(self) -> None:
         self.reload()
         self.query_one(Checklist).focus()
-        self._timer = self.set_interval(1.0, self.redraw, name="room-countdowns")
+        self.start_clock(self.redraw, "room-countdowns")
 
     # ------------------------------------------------------------ data
     def reload(self) -> None:
@@ -176,25 +174,13 @@ class RoomScreen(Screen):
             self.app.bell()
 
     def incident_changed(self, incident_id: str) -> None:
-        if incident_id != self.incident_id:
-            return
-        if self.app.shows(self):
-            self.reload()
-        else:
-            self._dirty = True
+        if incident_id == self.incident_id:
+            self.changed()
 
-    def on_screen_suspend(self) -> None:
-        # Hidden behind another screen: stop the clock work. Under a modal the room
-        # still shows, so its countdowns keep moving.
-        if self._timer and not self.app.screen.is_modal:
-            self._timer.pause()
+    def reload_data(self) -> None:
+        self.reload()
 
-    def on_screen_resume(self) -> None:
-        if self._timer:
-            self._timer.resume()
-        if self._dirty:
-            self._dirty = False
-            self.reload()
+    def back_on_view(self) -> None:
         self.redraw()
 
     # ------------------------------------------------------------ actions

@@ -1,0 +1,40 @@
+"""What the board and the room share: a 1 s clock that pauses while the screen is hidden
+(under a modal it still shows, so it keeps moving), and data that reloads on a commit
+only while on view — else once, when the screen comes back."""
+
+from __future__ import annotations
+
+from textual.screen import Screen
+
+
+class LiveScreen(Screen):
+    _timer = None
+    _dirty = False
+
+    def start_clock(self, redraw, name: str) -> None:
+        self._timer = self.set_interval(1.0, redraw, name=name)
+
+    def changed(self) -> None:
+        """Something this screen shows was committed (locally, by sync or by a runner)."""
+        if self.app.shows(self):
+            self.reload_data()
+        else:
+            self._dirty = True
+
+    def reload_data(self) -> None:  # pragma: no cover - each screen says what it reloads
+        raise NotImplementedError
+
+    def back_on_view(self) -> None:
+        """Called on every return to view, after any pending reload."""
+
+    def on_screen_suspend(self) -> None:
+        if self._timer and not self.app.screen.is_modal:
+            self._timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._timer:
+            self._timer.resume()
+        if self._dirty:
+            self._dirty = False
+            self.reload_data()
+        self.back_on_view()

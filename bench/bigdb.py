@@ -95,7 +95,9 @@ def _templates(org: Org, resolved: bool) -> list[Template]:
             rows = {}
             for table, cols in _projection_tables(store.conn).items():
                 key = "incident_id" if "incident_id" in cols else "id"
-                cur = store.conn.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {key} = ?", [inc.id])
+                cur = store.conn.execute(
+                    f"SELECT {', '.join(cols)} FROM {table} WHERE {key} = ?", [inc.id]
+                )
                 rows[table] = [dict(zip(cols, r, strict=True)) for r in cur]
             evs = sorted(event_log.for_incident(store.conn, inc.id), key=lambda e: e.sort_key)
             out.append(Template(evs, rows))
@@ -109,7 +111,9 @@ def _shift(value, delta: timedelta):
     return value
 
 
-def _clone(row: dict, template_id: str, incident_id: str, number: int, delta: timedelta, last_hlc: str) -> tuple:
+def _clone(
+    row: dict, template_id: str, incident_id: str, number: int, delta: timedelta, last_hlc: str
+) -> tuple:
     out = []
     for col, value in row.items():
         if value == template_id:
@@ -124,8 +128,15 @@ def _clone(row: dict, template_id: str, incident_id: str, number: int, delta: ti
     return tuple(out)
 
 
-def make_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20, seed: int = 1,
-                now: datetime | None = None, org: Org | None = None, batch: int = 20_000) -> dict:
+def make_big_db(
+    path: str | Path,
+    incidents: int = 100_000,
+    open_count: int = 20,
+    seed: int = 1,
+    now: datetime | None = None,
+    org: Org | None = None,
+    batch: int = 20_000,
+) -> dict:
     """Write a fresh database at `path` with `incidents` incidents, the newest
     `open_count` of them open (declared within the last hour before `now`)."""
     started = time.perf_counter()
@@ -140,10 +151,13 @@ def make_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20
     store = Store(path)
     origin = store.device_id()
     conn = store.conn
-    tables = {name: cols for name, cols in _projection_tables(conn).items()
-              if name in closed[0].rows}
-    inserts = {name: f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
-               for name, cols in tables.items()}
+    tables = {
+        name: cols for name, cols in _projection_tables(conn).items() if name in closed[0].rows
+    }
+    inserts = {
+        name: f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+        for name, cols in tables.items()
+    }
     span = timedelta(days=730).total_seconds()
     first_open = incidents - open_count + 1
     ev_rows: list[tuple] = []
@@ -155,7 +169,9 @@ def make_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20
         nonlocal ev_rows
         conn.executemany(
             "INSERT INTO events (event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq) "
-            "VALUES (?,?,?,?,?,?,?,?,NULL)", ev_rows)
+            "VALUES (?,?,?,?,?,?,?,?,NULL)",
+            ev_rows,
+        )
         ev_rows = []
         for name, rows in proj_rows.items():
             conn.executemany(inserts[name], rows)
@@ -181,41 +197,71 @@ def make_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20
                 if body is None:
                     body = body_cache[id(ev)] = json.dumps(ev.body, sort_keys=True)
                 ms = int(at.timestamp() * 1000)
-                ev_rows.append((f"00000000-0000-7000-8000-{counter:012x}", incident_id, ev.kind, body,
-                                ev.actor, origin, f"{ms:013d}-{counter % 100000:05d}", iso(at)))
+                ev_rows.append(
+                    (
+                        f"00000000-0000-7000-8000-{counter:012x}",
+                        incident_id,
+                        ev.kind,
+                        body,
+                        ev.actor,
+                        origin,
+                        f"{ms:013d}-{counter % 100000:05d}",
+                        iso(at),
+                    )
+                )
             events_written += len(template.events)
             last_hlc = ev_rows[-1][6]
             for name, rows in template.rows.items():
                 if name in proj_rows:
-                    proj_rows[name].extend(_clone(r, template_id, incident_id, number, delta, last_hlc)
-                                           for r in rows)
+                    proj_rows[name].extend(
+                        _clone(r, template_id, incident_id, number, delta, last_hlc) for r in rows
+                    )
             if len(ev_rows) >= batch * 6:
                 flush()
         flush()
         last_ms = int(now.timestamp() * 1000)
-        conn.execute("INSERT INTO settings(key, value) VALUES ('hlc', ?) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [f"{last_ms:013d}-00000"])
-        store.set_setting("bigdb", json.dumps({"incidents": incidents, "open": open_count, "seed": seed,
-                                               "now": iso(now)}))
+        conn.execute(
+            "INSERT INTO settings(key, value) VALUES ('hlc', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [f"{last_ms:013d}-00000"],
+        )
+        store.set_setting(
+            "bigdb",
+            json.dumps({"incidents": incidents, "open": open_count, "seed": seed, "now": iso(now)}),
+        )
     conn.execute("ANALYZE")
     store.close()
-    return {"path": str(path), "incidents": incidents, "open": open_count, "events": events_written,
-            "projection_tables": sorted(tables), "seconds": round(time.perf_counter() - started, 2),
-            "now": iso(now), "bytes": path.stat().st_size}
+    return {
+        "path": str(path),
+        "incidents": incidents,
+        "open": open_count,
+        "events": events_written,
+        "projection_tables": sorted(tables),
+        "seconds": round(time.perf_counter() - started, 2),
+        "now": iso(now),
+        "bytes": path.stat().st_size,
+    }
 
 
-def cached_big_db(path: str | Path, incidents: int = 100_000, open_count: int = 20, seed: int = 1) -> Path:
+def cached_big_db(
+    path: str | Path, incidents: int = 100_000, open_count: int = 20, seed: int = 1
+) -> Path:
     """Reuse `path` if it was generated with the same parameters (open incidents are
     then older than "the last hour"; benchmarks that need live countdowns pass now)."""
     path = Path(path)
     if path.exists():
         try:
             import sqlite3
+
             conn = sqlite3.connect(path)
             raw = conn.execute("SELECT value FROM settings WHERE key = 'bigdb'").fetchone()
             conn.close()
             meta = json.loads(raw[0]) if raw else {}
-            if (meta.get("incidents"), meta.get("open"), meta.get("seed")) == (incidents, open_count, seed):
+            if (meta.get("incidents"), meta.get("open"), meta.get("seed")) == (
+                incidents,
+                open_count,
+                seed,
+            ):
                 return path
         except Exception:  # noqa: BLE001 - any doubt: regenerate
             pass

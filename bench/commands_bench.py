@@ -36,8 +36,11 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 def stats(samples: list[float]) -> dict:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"median_ms": round(statistics.median(ordered) * 1000, 4), "p95_ms": round(p95 * 1000, 4),
-            "n": len(ordered)}
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 4),
+        "p95_ms": round(p95 * 1000, 4),
+        "n": len(ordered),
+    }
 
 
 class RawInsert:
@@ -47,8 +50,10 @@ class RawInsert:
         self.conn = sqlite3.connect(str(path), isolation_level=None)
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute(f"PRAGMA synchronous = {synchronous}")
-        self.conn.execute("CREATE TABLE t (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
-                          "body TEXT NOT NULL)")
+        self.conn.execute(
+            "CREATE TABLE t (seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, "
+            "body TEXT NOT NULL)"
+        )
         self.body = json.dumps({"text": "Rolled back the last deploy; watching error rate"})
         self.i = 0
 
@@ -56,7 +61,9 @@ class RawInsert:
         self.i += 1
         started = time.perf_counter()
         self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.execute("INSERT INTO t (event_id, body) VALUES (?, ?)", [f"e-{self.i}", self.body])
+        self.conn.execute(
+            "INSERT INTO t (event_id, body) VALUES (?, ?)", [f"e-{self.i}", self.body]
+        )
         self.conn.execute("COMMIT")
         return time.perf_counter() - started
 
@@ -64,8 +71,9 @@ class RawInsert:
         self.conn.close()
 
 
-def measure(tmp: Path, n: int, synchronous: str = "FULL",
-            profile: cProfile.Profile | None = None) -> tuple[list[float], dict[str, list[float]]]:
+def measure(
+    tmp: Path, n: int, synchronous: str = "FULL", profile: cProfile.Profile | None = None
+) -> tuple[list[float], dict[str, list[float]]]:
     """Baseline inserts interleaved with the commands, so both see the same disk weather."""
     raw = RawInsert(tmp / f"raw-{synchronous}.db", synchronous)
     store = Store(tmp / f"console-{synchronous}.db")
@@ -86,7 +94,9 @@ def measure(tmp: Path, n: int, synchronous: str = "FULL",
         if profile:
             profile.enable()
         started = time.perf_counter()
-        inc = svc.declare(f"bench incident {i}", "SEV1" if i % 2 else "SEV2", services=[services[i % 5]])
+        inc = svc.declare(
+            f"bench incident {i}", "SEV1" if i % 2 else "SEV2", services=[services[i % 5]]
+        )
         timings["declare"].append(time.perf_counter() - started)
         if profile:
             profile.disable()
@@ -146,23 +156,29 @@ def run(n: int, directory: str | None, profile: bool, rounds: int = 3) -> dict:
             for k, v in c.items():
                 cmds.setdefault(k, []).extend(v)
             bm = statistics.median(b)
-            per_round.append({"baseline_median_ms": round(bm * 1000, 4),
-                              **{k: round(statistics.median(v) / bm, 2) for k, v in c.items()}})
+            per_round.append(
+                {
+                    "baseline_median_ms": round(bm * 1000, 4),
+                    **{k: round(statistics.median(v) / bm, 2) for k, v in c.items()},
+                }
+            )
         # The same with synchronous=OFF: what the commands cost in CPU, without the fsync.
         cpu_base, cpu_cmds = measure(Path(tmp), n, "OFF")
         baseline = stats(base)
         out = {
             "bench": "commands",
             "what": "durable command commit latency through IncidentService vs raw sqlite3 "
-                    "single-row insert, WAL + synchronous=FULL + BEGIN IMMEDIATE, interleaved in one run",
+            "single-row insert, WAL + synchronous=FULL + BEGIN IMMEDIATE, interleaved in one run",
             "filesystem_dir": str(Path(tmp).parent),
             "python": sys.version.split()[0],
             "sqlite": sqlite3.sqlite_version,
             "baseline_raw_insert": baseline,
             "commands": {},
             "ratio_per_round": per_round,
-            "without_fsync": {"baseline_raw_insert": stats(cpu_base),
-                              **{k: stats(v) for k, v in cpu_cmds.items()}},
+            "without_fsync": {
+                "baseline_raw_insert": stats(cpu_base),
+                **{k: stats(v) for k, v in cpu_cmds.items()},
+            },
             "goal": "median ratio <= 2.0 and median < 1 ms",
         }
         for name, samples in cmds.items():

@@ -52,20 +52,35 @@ def pad_with_notes(path: Path, target_events: int) -> int:
         conn.close()
         return 0
     origin = conn.execute("SELECT value FROM settings WHERE key = 'device_id'").fetchone()[0]
-    declared = conn.execute("SELECT incident_id, at FROM events WHERE kind = 'declared' "
-                            "AND incident_id IN (SELECT id FROM incidents WHERE is_open = 0) "
-                            "ORDER BY incident_id").fetchall()
+    declared = conn.execute(
+        "SELECT incident_id, at FROM events WHERE kind = 'declared' "
+        "AND incident_id IN (SELECT id FROM incidents WHERE is_open = 0) "
+        "ORDER BY incident_id"
+    ).fetchall()
     body = json.dumps({"text": NOTE}, sort_keys=True)
     rows = []
     for i in range(need):
         incident_id, at = declared[i % len(declared)]
         when = parse_iso(at) + timedelta(minutes=4, seconds=i // len(declared))
         ms = int(when.timestamp() * 1000)
-        rows.append((f"00000000-0000-7000-9000-{i:012x}", incident_id, "note_added", body, "bench",
-                     origin, f"{ms:013d}-9{i % 10000:04d}", iso(when)))
+        rows.append(
+            (
+                f"00000000-0000-7000-9000-{i:012x}",
+                incident_id,
+                "note_added",
+                body,
+                "bench",
+                origin,
+                f"{ms:013d}-9{i % 10000:04d}",
+                iso(when),
+            )
+        )
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO events (event_id, incident_id, kind, body, actor, origin, hlc, at, "
-                     "server_seq) VALUES (?,?,?,?,?,?,?,?,NULL)", rows)
+    conn.executemany(
+        "INSERT INTO events (event_id, incident_id, kind, body, actor, origin, hlc, at, "
+        "server_seq) VALUES (?,?,?,?,?,?,?,?,NULL)",
+        rows,
+    )
     conn.execute("COMMIT")
     conn.close()
     return need
@@ -84,16 +99,23 @@ def build(path: Path, incidents: int, events: int) -> dict:
     store.conn.execute("ANALYZE")
     store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
-    return {"generated_s": round(generated, 2), "bigdb": made, "notes_added": added,
-            "rebuild_s": round(rebuild_s, 2), "rebuilt_incidents": rebuilt}
+    return {
+        "generated_s": round(generated, 2),
+        "bigdb": made,
+        "notes_added": added,
+        "rebuild_s": round(rebuild_s, 2),
+        "rebuilt_incidents": rebuilt,
+    }
 
 
 def counts(path: Path) -> dict:
     conn = sqlite3.connect(path)
-    out = {"incidents": conn.execute("SELECT count(*) FROM incidents").fetchone()[0],
-           "events": conn.execute("SELECT count(*) FROM events").fetchone()[0],
-           "open": conn.execute("SELECT count(*) FROM incidents WHERE is_open = 1").fetchone()[0],
-           "bytes": path.stat().st_size}
+    out = {
+        "incidents": conn.execute("SELECT count(*) FROM incidents").fetchone()[0],
+        "events": conn.execute("SELECT count(*) FROM events").fetchone()[0],
+        "open": conn.execute("SELECT count(*) FROM incidents WHERE is_open = 1").fetchone()[0],
+        "bytes": path.stat().st_size,
+    }
     conn.close()
     return out
 
@@ -112,15 +134,22 @@ def timed_cli(argv: list[str], repeat: int) -> dict:
         size = len(buf.getvalue())
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"median_ms": round(statistics.median(ordered) * 1000, 2), "p95_ms": round(p95 * 1000, 2),
-            "first_ms": round(samples[0] * 1000, 2), "output_bytes": size, "n": repeat}
+    return {
+        "median_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(p95 * 1000, 2),
+        "first_ms": round(samples[0] * 1000, 2),
+        "output_bytes": size,
+        "n": repeat,
+    }
 
 
 def subprocess_ms(path: Path, argv: list[str]) -> float:
     env = dict(os.environ, INCIDENT_CONSOLE_DB=str(path))
     env.setdefault("INCIDENT_CONSOLE_CONFIG_DIR", tempfile.gettempdir() + "/incident-bench-cfg")
     started = time.perf_counter()
-    r = subprocess.run([sys.executable, "-m", "console", *argv], cwd=REPO, env=env, capture_output=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "console", *argv], cwd=REPO, env=env, capture_output=True
+    )
     elapsed = time.perf_counter() - started
     if r.returncode != 0:
         raise SystemExit(f"{argv}: {r.stderr.decode()}")
@@ -132,10 +161,15 @@ def query_plans(path: Path) -> dict:
     where_open, params = projections._filter(False, True, "")  # noqa: SLF001 - the board's own filter
     order = "ORDER BY is_open DESC, sev_rank ASC, next_due_at IS NULL, next_due_at ASC, number DESC LIMIT 200"
     plans = {
-        "list": conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM incidents {where_open} {order}", params).fetchall(),
-        "list --all": conn.execute(f"EXPLAIN QUERY PLAN SELECT * FROM incidents {order}").fetchall(),
-        "show events": conn.execute("EXPLAIN QUERY PLAN SELECT * FROM events WHERE incident_id = ? ORDER BY hlc",
-                                    ["INC-1"]).fetchall(),
+        "list": conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT * FROM incidents {where_open} {order}", params
+        ).fetchall(),
+        "list --all": conn.execute(
+            f"EXPLAIN QUERY PLAN SELECT * FROM incidents {order}"
+        ).fetchall(),
+        "show events": conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM events WHERE incident_id = ? ORDER BY hlc", ["INC-1"]
+        ).fetchall(),
     }
     conn.close()
     return {k: [row[-1] for row in v] for k, v in plans.items()}
@@ -143,7 +177,9 @@ def query_plans(path: Path) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "incident-bench" / "big-1m.db"))
+    p.add_argument(
+        "--db", default=str(Path(tempfile.gettempdir()) / "incident-bench" / "big-1m.db")
+    )
     p.add_argument("--fresh", action="store_true", help="regenerate even if the file exists")
     p.add_argument("--incidents", type=int, default=100_000)
     p.add_argument("--events", type=int, default=1_000_000)
@@ -168,9 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         out["rebuild_s"] = out["build"]["rebuild_s"]
     out["database"] = counts(path)
     conn = sqlite3.connect(path)
-    open_id = conn.execute("SELECT id FROM incidents WHERE is_open = 1 ORDER BY number DESC LIMIT 1").fetchone()[0]
+    open_id = conn.execute(
+        "SELECT id FROM incidents WHERE is_open = 1 ORDER BY number DESC LIMIT 1"
+    ).fetchone()[0]
     busy_id, busy_events = conn.execute(
-        "SELECT id, event_count FROM incidents ORDER BY event_count DESC LIMIT 1").fetchone()
+        "SELECT id, event_count FROM incidents ORDER BY event_count DESC LIMIT 1"
+    ).fetchone()
     conn.close()
     db = ["--db", str(path)]
     out["in_process"] = {

@@ -30,8 +30,10 @@ from console import config  # noqa: E402
 from console.metrics.queries import Analysis, suggest_team  # noqa: E402
 from console.store import Store  # noqa: E402
 
-BASELINE = ("SELECT count(*), avg((julianday(resolved_at) - julianday(detected_at)) * 1440) "
-            "FROM incidents WHERE drill IS NULL")
+BASELINE = (
+    "SELECT count(*), avg((julianday(resolved_at) - julianday(detected_at)) * 1440) "
+    "FROM incidents WHERE drill IS NULL"
+)
 
 
 def _timed(fn, runs: int) -> tuple[float, object, float]:
@@ -51,6 +53,7 @@ def measure(path: Path, org, runs: int) -> dict:
     store = Store(path)
     conn = store.conn
     try:
+
         def metrics_and_assessment():
             analysis = Analysis(conn, org)
             m = analysis.metrics()
@@ -89,11 +92,13 @@ def jitter(src: Path, dst: Path) -> None:
         Path(str(dst) + suffix).unlink(missing_ok=True)
     shutil.copyfile(src, dst)
     conn = sqlite3.connect(dst)
-    conn.execute("UPDATE incident_facts SET "
-                 "tta_s = tta_s * (0.2 + (abs(random()) % 1000) / 250.0), "
-                 "ttm_s = ttm_s * (0.5 + (abs(random()) % 1000) / 200.0), "
-                 "ttr_s = ttr_s * (0.5 + (abs(random()) % 1000) / 150.0), "
-                 "coord_s = coord_s * (0.2 + (abs(random()) % 1000) / 300.0)")
+    conn.execute(
+        "UPDATE incident_facts SET "
+        "tta_s = tta_s * (0.2 + (abs(random()) % 1000) / 250.0), "
+        "ttm_s = ttm_s * (0.5 + (abs(random()) % 1000) / 200.0), "
+        "ttr_s = ttr_s * (0.5 + (abs(random()) % 1000) / 150.0), "
+        "coord_s = coord_s * (0.2 + (abs(random()) % 1000) / 300.0)"
+    )
     conn.execute("UPDATE incident_facts SET first_team = 'checkout' WHERE abs(random()) % 10 = 0")
     conn.commit()
     conn.close()

@@ -52,7 +52,10 @@ def fill(store: Store, org, total: int) -> None:
     service = IncidentService(store, org, clock, "ana")
     incidents = max(1, total // PER_INCIDENT)
     with store.transaction() as conn:
-        ids = [service.declare(f"bench incident {i}", "SEV2", layers=["service"]).id for i in range(incidents)]
+        ids = [
+            service.declare(f"bench incident {i}", "SEV2", layers=["service"]).id
+            for i in range(incidents)
+        ]
         origin = store.device_id()
         left = total - incidents
         n = 0
@@ -61,9 +64,19 @@ def fill(store: Store, org, total: int) -> None:
                 if left == 0:
                     break
                 clock.advance(seconds=1)
-                event_log.insert(conn, Event(event_log.uuid7(), inc, "note_added",
-                                             {"text": f"update {n}: error rate {n % 37}%, still investigating"},
-                                             "ana", origin, event_log.next_hlc(conn), iso(clock.now())))
+                event_log.insert(
+                    conn,
+                    Event(
+                        event_log.uuid7(),
+                        inc,
+                        "note_added",
+                        {"text": f"update {n}: error rate {n % 37}%, still investigating"},
+                        "ana",
+                        origin,
+                        event_log.next_hlc(conn),
+                        iso(clock.now()),
+                    ),
+                )
                 n += 1
                 left -= 1
         projections.rebuild(conn)
@@ -86,8 +99,10 @@ class Recorder(httpx.BaseTransport):
 
 
 def echo(url: str, bodies: list[bytes]) -> float:
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {TOKEN}",
-                                             "Content-Type": "application/json"}) as http:
+    with httpx.Client(
+        base_url=url,
+        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+    ) as http:
         http.post("/v1/echo", content=b"{}")  # connection warm, like the sync client's
         started = time.perf_counter()
         for body in bodies:
@@ -120,8 +135,10 @@ def one_run(tmp: Path, org, total: int) -> dict:
         recorder = Recorder()
         svc_a = IncidentService(a, org, ManualClock(), "ana")
         svc_b = IncidentService(b, org, ManualClock(), "ben")
-        with SyncClient(svc_a, running.url, TOKEN, transport=recorder) as ca, \
-                SyncClient(svc_b, running.url, TOKEN) as cb:
+        with (
+            SyncClient(svc_a, running.url, TOKEN, transport=recorder) as ca,
+            SyncClient(svc_b, running.url, TOKEN) as cb,
+        ):
             ca.health()
             cb.health()
             started = time.perf_counter()
@@ -137,11 +154,15 @@ def one_run(tmp: Path, org, total: int) -> dict:
         append_s = server_append(tmp / "append-only.db", recorder.bodies)
         sync_s = done - started
         return {
-            "push_s": round(mid - started, 4), "pull_s": round(done - mid, 4), "sync_s": round(sync_s, 4),
-            "echo_s": round(echo_s, 4), "server_append_only_s": round(append_s, 4),
+            "push_s": round(mid - started, 4),
+            "pull_s": round(done - mid, 4),
+            "sync_s": round(sync_s, 4),
+            "echo_s": round(echo_s, 4),
+            "server_append_only_s": round(append_s, 4),
             "batches": len(recorder.bodies),
             "bytes": sum(len(x) for x in recorder.bodies),
-            "sync_events_per_s": round(total / sync_s), "echo_events_per_s": round(total / echo_s),
+            "sync_events_per_s": round(total / sync_s),
+            "echo_events_per_s": round(total / echo_s),
             "ratio": round(echo_s / sync_s, 3),
         }
     finally:
@@ -163,18 +184,29 @@ def main() -> None:
             runs.append(one_run(Path(tmp), org, args.events))
         print(f"run {i + 1}: {runs[-1]}", file=sys.stderr)
     best = sorted(runs, key=lambda r: r["ratio"])[len(runs) // 2]  # the median run
-    print(json.dumps({
-        "benchmark": "sync push+pull through the reference server vs posting the same batches to /v1/echo",
-        "events": args.events, "batch_limit": wire.MAX_BATCH, "runs": args.runs,
-        "median_run": best,
-        "sync_events_per_s": best["sync_events_per_s"], "echo_events_per_s": best["echo_events_per_s"],
-        "ratio": best["ratio"], "goal_ratio": 0.5, "meets_goal": best["ratio"] >= 0.5,
-        "ratios_all_runs": [r["ratio"] for r in runs],
-        "median_ratio": round(statistics.median(r["ratio"] for r in runs), 3),
-        "python": platform.python_version(), "machine": platform.machine(),
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "note": "loopback, one process: server on a thread, consoles on real SQLite files (WAL, synchronous=FULL)",
-    }, indent=2))
+    print(
+        json.dumps(
+            {
+                "benchmark": "sync push+pull through the reference server vs posting the same batches to /v1/echo",
+                "events": args.events,
+                "batch_limit": wire.MAX_BATCH,
+                "runs": args.runs,
+                "median_run": best,
+                "sync_events_per_s": best["sync_events_per_s"],
+                "echo_events_per_s": best["echo_events_per_s"],
+                "ratio": best["ratio"],
+                "goal_ratio": 0.5,
+                "meets_goal": best["ratio"] >= 0.5,
+                "ratios_all_runs": [r["ratio"] for r in runs],
+                "median_ratio": round(statistics.median(r["ratio"] for r in runs), 3),
+                "python": platform.python_version(),
+                "machine": platform.machine(),
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "note": "loopback, one process: server on a thread, consoles on real SQLite files (WAL, synchronous=FULL)",
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

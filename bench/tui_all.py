@@ -23,7 +23,9 @@ from bench.bigdb import cached_big_db  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", help="a 100k-incident database with 20 open (default: generated once, cached)")
+    p.add_argument(
+        "--db", help="a 100k-incident database with 20 open (default: generated once, cached)"
+    )
     p.add_argument("--out", help="also write the JSON here")
     p.add_argument("--runs", type=int, default=9, help="start-up runs per app")
     p.add_argument("--samples", type=int, default=30, help="key presses per action")
@@ -32,8 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     db = Path(a.db) if a.db else cached_big_db(tui_startup.default_db(), 100_000, 20)
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "startup": tui_startup.run(db, a.runs),
         "latency": tui_latency.run(db, a.samples),
         "idle": tui_idle.run(db, a.seconds),

@@ -34,23 +34,34 @@ def idle_cpu(argv: list[str], ready, env: dict, seconds: float, warmup: float = 
         screen = app.screen.text()
     finally:
         app.close()
-    return {"cpu_percent_of_one_core": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 2),
-            "seconds": round(wall1 - wall0, 1),
-            "output_bytes_per_s": round((app.bytes_read - bytes0) / (wall1 - wall0)),
-            "open_rows_on_screen": sum(1 for line in screen.splitlines() if " INC-" in line)}
+    return {
+        "cpu_percent_of_one_core": round(100 * (cpu1 - cpu0) / (wall1 - wall0), 2),
+        "seconds": round(wall1 - wall0, 1),
+        "output_bytes_per_s": round((app.bytes_read - bytes0) / (wall1 - wall0)),
+        "open_rows_on_screen": sum(1 for line in screen.splitlines() if " INC-" in line),
+    }
 
 
 def run(db: Path, seconds: float = 30.0) -> dict:
     work = tempfile.mkdtemp(prefix="tui-idle-")
     env = {"INCIDENT_CONSOLE_CONFIG_DIR": work, "INCIDENT_CONSOLE_DATA_DIR": work}
-    console = idle_cpu([sys.executable, "-m", "console", "--db", str(db)], board_ready, env, seconds)
-    bare = idle_cpu([sys.executable, str(Path(__file__).resolve().parent / "tui_startup.py"), "--bare-child"],
-                    lambda s: BARE_TITLE in s, env, seconds)
+    console = idle_cpu(
+        [sys.executable, "-m", "console", "--db", str(db)], board_ready, env, seconds
+    )
+    bare = idle_cpu(
+        [sys.executable, str(Path(__file__).resolve().parent / "tui_startup.py"), "--bare-child"],
+        lambda s: BARE_TITLE in s,
+        env,
+        seconds,
+    )
     return {
         "benchmark": "tui_idle",
         "what": "CPU of the idle board (1 s countdown redraw) on a real pty, % of one core",
-        "database": str(db), "console_board": console, "bare_textual_header_footer": bare,
-        "goal_percent_max": 2.0, "meets_goal": console["cpu_percent_of_one_core"] < 2.0,
+        "database": str(db),
+        "console_board": console,
+        "bare_textual_header_footer": bare,
+        "goal_percent_max": 2.0,
+        "meets_goal": console["cpu_percent_of_one_core"] < 2.0,
     }
 
 

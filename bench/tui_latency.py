@@ -66,8 +66,12 @@ def bare_baseline(samples: int, env: dict) -> dict:
 
 def _summary(samples: list[float]) -> dict:
     ms = [s * 1000 for s in samples]
-    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1), "p95_ms": round(percentile(ms, 95), 1),
-            "max_ms": round(max(ms), 1)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "max_ms": round(max(ms), 1),
+    }
 
 
 def _selected(screen: str) -> str:
@@ -113,7 +117,9 @@ def run(db: Path, samples: int = 30) -> dict:
                 app.wait_for(lambda s, m=marker: m in s, 10)
                 app.drain(0.05)
                 t0 = app.send("\r")
-                notes.append(app.wait_for(lambda s, m=marker: "Note for" not in s and m in s, 10) - t0)
+                notes.append(
+                    app.wait_for(lambda s, m=marker: "Note for" not in s and m in s, 10) - t0
+                )
                 app.drain(0.05)
             current = _header_sev(app.screen.text())
             other = "SEV2" if current == "SEV1" else "SEV1"
@@ -123,8 +129,13 @@ def run(db: Path, samples: int = 30) -> dict:
                 app.wait_for(lambda s: "re-plans escalation" in s, 10)
                 app.drain(0.05)
                 t0 = app.send(target[-1])
-                severities.append(app.wait_for(
-                    lambda s, t=target: "re-plans escalation" not in s and _header_sev(s) == t, 10) - t0)
+                severities.append(
+                    app.wait_for(
+                        lambda s, t=target: "re-plans escalation" not in s and _header_sev(s) == t,
+                        10,
+                    )
+                    - t0
+                )
                 app.drain(0.05)
         finally:
             app.close()
@@ -134,11 +145,18 @@ def run(db: Path, samples: int = 30) -> dict:
     result = {
         "benchmark": "tui_latency",
         "what": "key press to updated screen in the incident room on a real pty (120x40)",
-        "database": str(db), "incident": incident, "started_at": current,
+        "database": str(db),
+        "incident": incident,
+        "started_at": current,
         # the first of each is reported apart: it pays one-off costs (the modal's CSS)
-        "first_ms": {"tick": round(ticks[0] * 1000, 1), "note": round(notes[0] * 1000, 1),
-                     "severity": round(severities[0] * 1000, 1)},
-        "tick": _summary(ticks[1:]), "note": _summary(notes[1:]), "severity": _summary(severities[1:]),
+        "first_ms": {
+            "tick": round(ticks[0] * 1000, 1),
+            "note": round(notes[0] * 1000, 1),
+            "severity": round(severities[0] * 1000, 1),
+        },
+        "tick": _summary(ticks[1:]),
+        "note": _summary(notes[1:]),
+        "severity": _summary(severities[1:]),
         "goal_p95_ms_max": 50,
         "baseline_bare_textual_static_update": baseline,
     }

@@ -119,7 +119,7 @@ class ScreenModel:
             mode = arg(0, 0)
             line = self.lines[self.y]
             if mode == 0:
-                line[self.x:] = [" "] * (self.cols - self.x)
+                line[self.x :] = [" "] * (self.cols - self.x)
             elif mode == 1:
                 line[: self.x + 1] = [" "] * (self.x + 1)
             else:
@@ -129,14 +129,26 @@ class ScreenModel:
 class PtyApp:
     """A child process on a pty of the given size; its output drives a ScreenModel."""
 
-    def __init__(self, argv: list[str], cols: int = 120, rows: int = 40, env: dict | None = None,
-                 cwd: str | None = None):
+    def __init__(
+        self,
+        argv: list[str],
+        cols: int = 120,
+        rows: int = 40,
+        env: dict | None = None,
+        cwd: str | None = None,
+    ):
         self.cols, self.rows = cols, rows
         self.screen = ScreenModel(cols, rows)
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         full_env = dict(os.environ)
-        full_env.update({"TERM": "xterm-256color", "COLORTERM": "truecolor", "COLUMNS": str(cols),
-                         "LINES": str(rows)})
+        full_env.update(
+            {
+                "TERM": "xterm-256color",
+                "COLORTERM": "truecolor",
+                "COLUMNS": str(cols),
+                "LINES": str(rows),
+            }
+        )
         full_env.pop("NO_COLOR", None)
         full_env.update(env or {})
         self.started = time.perf_counter()
@@ -181,7 +193,9 @@ class PtyApp:
                 return time.perf_counter()
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
-                raise TimeoutError("screen never showed the expected content:\n" + self.screen.text())
+                raise TimeoutError(
+                    "screen never showed the expected content:\n" + self.screen.text()
+                )
             at = self.pump(min(remaining, 0.5))
             if at is not None and condition(self.screen.text()):
                 return at

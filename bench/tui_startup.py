@@ -77,17 +77,23 @@ def run(db: Path, runs: int = 7, config_dir: str | None = None) -> dict:
     return {
         "benchmark": "tui_startup",
         "what": "spawn to interactive board on a real pty (120x40), median of alternating runs",
-        "database": str(db), "runs": runs,
+        "database": str(db),
+        "runs": runs,
         "bare_textual_header_footer_s": round(b, 3),
         "console_board_100k_s": round(c, 3),
-        "ratio": round(c / b, 2), "goal_ratio_max": 1.5, "meets_goal": c / b <= 1.5,
-        "bare_all_s": [round(x, 3) for x in bare], "console_all_s": [round(x, 3) for x in console],
+        "ratio": round(c / b, 2),
+        "goal_ratio_max": 1.5,
+        "meets_goal": c / b <= 1.5,
+        "bare_all_s": [round(x, 3) for x in bare],
+        "console_all_s": [round(x, 3) for x in console],
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--db", help="a 100k-incident database (default: generated once and cached in the temp dir)")
+    p.add_argument(
+        "--db", help="a 100k-incident database (default: generated once and cached in the temp dir)"
+    )
     p.add_argument("--runs", type=int, default=7)
     p.add_argument("--bare-child", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)

@@ -68,11 +68,13 @@ class Context:
     @cached_property
     def store(self):
         from console.store import Store
+
         return Store(self.db_path)
 
     @cached_property
     def service(self):
         from console.service import IncidentService
+
         return IncidentService(self.store, self.org, self.clock, self.actor)
 
     @property
@@ -104,39 +106,75 @@ def cmd_model(ctx: Context) -> int:
     if ctx.args.json:
         ctx.emit(data)
         return 0
-    out = [f"{org.meta.get('name')} · pattern {org.pattern.name} · sources: {', '.join(org.sources)}", "",
-           "Layers:"]
-    out += [f"  {layer.id:8} {layer.name:24} blast: {layer.blast_radius}; detect: {layer.detection}; recover: {layer.recovery}"
-            for layer in org.layers.values()]
+    out = [
+        f"{org.meta.get('name')} · pattern {org.pattern.name} · sources: {', '.join(org.sources)}",
+        "",
+        "Layers:",
+    ]
+    out += [
+        f"  {layer.id:8} {layer.name:24} blast: {layer.blast_radius}; detect: {layer.detection}; recover: {layer.recovery}"
+        for layer in org.layers.values()
+    ]
     out += ["", "Severity matrix:        " + "  ".join(f"{t:22}" for t in org.team_types)]
     for s in org.severities.values():
-        out.append(f"  {s.id}  " + "  ".join(f"{s.roles.get(t, '—'):22}" for t in org.team_types) + f"  ({s.meaning})")
+        out.append(
+            f"  {s.id}  "
+            + "  ".join(f"{s.roles.get(t, '—'):22}" for t in org.team_types)
+            + f"  ({s.meaning})"
+        )
     out += ["", "Domain matrix (first / second / final):"]
-    out += [f"  {d.name:32} {d.layer or 'cross-cutting':13} {d.first} / {d.second} / {d.final}" for d in org.domains.values()]
+    out += [
+        f"  {d.name:32} {d.layer or 'cross-cutting':13} {d.first} / {d.second} / {d.final}"
+        for d in org.domains.values()
+    ]
     out += ["", f"Escalation ({org.pattern.name} applied):"]
     for sev in SEVERITIES:
         for r in org.rules_for(sev):
-            out.append(f"  {sev} +{r.offset_minutes:>3} min → {', '.join(r.targets)}" + (f"   [derived: {r.derived}]" if r.derived else ""))
+            out.append(
+                f"  {sev} +{r.offset_minutes:>3} min → {', '.join(r.targets)}"
+                + (f"   [derived: {r.derived}]" if r.derived else "")
+            )
     out += ["", "Patterns:"]
-    out += [f"  {'*' if p.id == org.pattern.id else ' '} {p.name:14} coordinates SEV1: {p.coordinator.get('SEV1')}, "
-            f"SEV2: {p.coordinator.get('SEV2')} — {p.character}" for p in org.patterns.values()]
+    out += [
+        f"  {'*' if p.id == org.pattern.id else ' '} {p.name:14} coordinates SEV1: {p.coordinator.get('SEV1')}, "
+        f"SEV2: {p.coordinator.get('SEV2')} — {p.character}"
+        for p in org.patterns.values()
+    ]
     out += ["", "Maturity:"]
-    out += [f"  L{m.level} {m.name:28} MTTR {m.mttr}; mis-escalation {m.mis_escalation}; coordination {m.coordination or '—'}"
-            + (f"; prevention {m.prevention}" if m.prevention else "") for m in org.maturity]
+    out += [
+        f"  L{m.level} {m.name:28} MTTR {m.mttr}; mis-escalation {m.mis_escalation}; coordination {m.coordination or '—'}"
+        + (f"; prevention {m.prevention}" if m.prevention else "")
+        for m in org.maturity
+    ]
     out += ["", "Principles:"] + [f"  {p.id}. {p.name}: {p.statement}" for p in org.principles]
-    out += ["", f"Teams: {len(org.teams)}, people: {len(org.people)}, services: {len(org.services)}"]
+    out += [
+        "",
+        f"Teams: {len(org.teams)}, people: {len(org.people)}, services: {len(org.services)}",
+    ]
     print("\n".join(out))
     return 0
 
 
 def cmd_model_check(ctx: Context) -> int:
     from console.model.check import run_checks
+
     try:
         org = ctx.org
     except OrgError as exc:
         if ctx.args.json:
-            ctx.emit({"ok": False, "findings": [{"level": "error", "where": p.split(": ", 1)[0],
-                                                  "message": p.split(": ", 1)[-1]} for p in exc.problems]})
+            ctx.emit(
+                {
+                    "ok": False,
+                    "findings": [
+                        {
+                            "level": "error",
+                            "where": p.split(": ", 1)[0],
+                            "message": p.split(": ", 1)[-1],
+                        }
+                        for p in exc.problems
+                    ],
+                }
+            )
         else:
             for p in exc.problems:
                 print(p.replace(": ", ": error: ", 1), file=sys.stderr)
@@ -149,15 +187,24 @@ def cmd_model_check(ctx: Context) -> int:
         for f in findings:
             print(f.line())
         warnings = sum(f.level == "warning" for f in findings)
-        print(f"model check: {len(errors)} error(s), {warnings} warning(s) — "
-              + ("responsibility matches authority" if not errors else "fix the errors above"))
+        print(
+            f"model check: {len(errors)} error(s), {warnings} warning(s) — "
+            + ("responsibility matches authority" if not errors else "fix the errors above")
+        )
     return 1 if errors else 0
 
 
 def cmd_declare(ctx: Context) -> int:
     a = ctx.args
-    inc = ctx.service.declare(a.title, a.severity, a.layer or [], a.service or [], a.detection or "",
-                              a.commander, impact_started_at=parse_iso(a.impact_started) if a.impact_started else None)
+    inc = ctx.service.declare(
+        a.title,
+        a.severity,
+        a.layer or [],
+        a.service or [],
+        a.detection or "",
+        a.commander,
+        impact_started_at=parse_iso(a.impact_started) if a.impact_started else None,
+    )
     ctx.emit({"id": inc.id, "severity": inc.severity, "title": inc.title}, inc.id)
     return 0
 
@@ -174,23 +221,47 @@ def _board_line(row: dict, now: datetime) -> str:
             due = f"{row['next_step']} OVERDUE +{mmss(secs)}"
     age = mmss((now - parse_iso(row["declared_at"])).total_seconds())
     drill = " [DRILL]" if row["drill"] else ""
-    return (f"{row['id']:9} {row['severity']:5} {row['status']:13} {age:>7} {row['commander'] or '—':14} "
-            f"{row['layers'] or '—':16} {due:26} {row['title']}{drill}")
+    return (
+        f"{row['id']:9} {row['severity']:5} {row['status']:13} {age:>7} {row['commander'] or '—':14} "
+        f"{row['layers'] or '—':16} {due:26} {row['title']}{drill}"
+    )
 
 
 def cmd_list(ctx: Context) -> int:
     rows = ctx.service.board(include_resolved=ctx.args.all, limit=ctx.args.limit)
     now = ctx.clock.now()
     if ctx.args.json:
-        ctx.emit([{k: row[k] for k in ("id", "title", "severity", "status", "commander", "declared_at",
-                                       "resolved_at", "next_step", "next_due_at", "drill")}
-                  | {"layers": [x for x in row["layers"].split(",") if x],
-                     "services": [x for x in row["services"].split(",") if x]} for row in rows])
+        ctx.emit(
+            [
+                {
+                    k: row[k]
+                    for k in (
+                        "id",
+                        "title",
+                        "severity",
+                        "status",
+                        "commander",
+                        "declared_at",
+                        "resolved_at",
+                        "next_step",
+                        "next_due_at",
+                        "drill",
+                    )
+                }
+                | {
+                    "layers": [x for x in row["layers"].split(",") if x],
+                    "services": [x for x in row["services"].split(",") if x],
+                }
+                for row in rows
+            ]
+        )
         return 0
     if not rows:
         print("no open incidents" if not ctx.args.all else "no incidents")
         return 0
-    print(f"{'ID':9} {'SEV':5} {'STATUS':13} {'AGE':>7} {'COMMANDER':14} {'LAYERS':16} {'NEXT STEP':26} TITLE")
+    print(
+        f"{'ID':9} {'SEV':5} {'STATUS':13} {'AGE':>7} {'COMMANDER':14} {'LAYERS':16} {'NEXT STEP':26} TITLE"
+    )
     for row in rows:
         print(_board_line(row, now))
     return 0
@@ -202,36 +273,61 @@ def cmd_show(ctx: Context) -> int:
         ctx.emit(view)
         return 0
     r = view["responsibility"]
-    out = [f"{view['id']}  {view['severity']}  {view['status'].upper()}  {view['title']}"
-           + (f"  [DRILL {view['drill']}]" if view["drill"] else ""),
-           f"  {view['severity_meaning']}",
-           f"  layers: {', '.join(view['layers']) or '—'}   services: {', '.join(view['services']) or '—'}"
-           f"   detection: {view['detection'] or '—'}",
-           "  roles: " + ", ".join(f"{k}={v or '—'}" + (f" (→ {view['handoffs'][k]['to']}?)" if k in view["handoffs"] else "")
-                                   for k, v in view["roles"].items()),
-           f"  pattern: {r['pattern']['name']}"
-           + (f"; coordinator: {r['coordinator']['role']}" if r.get("coordinator") else ""),
-           ]
+    out = [
+        f"{view['id']}  {view['severity']}  {view['status'].upper()}  {view['title']}"
+        + (f"  [DRILL {view['drill']}]" if view["drill"] else ""),
+        f"  {view['severity_meaning']}",
+        f"  layers: {', '.join(view['layers']) or '—'}   services: {', '.join(view['services']) or '—'}"
+        f"   detection: {view['detection'] or '—'}",
+        "  roles: "
+        + ", ".join(
+            f"{k}={v or '—'}"
+            + (f" (→ {view['handoffs'][k]['to']}?)" if k in view["handoffs"] else "")
+            for k, v in view["roles"].items()
+        ),
+        f"  pattern: {r['pattern']['name']}"
+        + (f"; coordinator: {r['coordinator']['role']}" if r.get("coordinator") else ""),
+    ]
     if r["responsible_team"]:
         rt = r["responsible_team"]
-        out.append(f"  responsible team: {rt['team_name']} ({rt['team_type']}), on call {rt['on_call']} {rt['contact'] or ''}")
+        out.append(
+            f"  responsible team: {rt['team_name']} ({rt['team_type']}), on call {rt['on_call']} {rt['contact'] or ''}"
+        )
     out += ["", "Responsibility (first / second / final):"]
     for d in r["domains"]:
         cells = []
         for k in ("first", "second", "final"):
             c = d[k]
             mark = "*" if c["responsible"] else ""
-            cells.append(f"{c['team_type']}:{c['team_name'] or '—'}{mark}" + (f" ({c['on_call']})" if c["on_call"] else ""))
+            cells.append(
+                f"{c['team_type']}:{c['team_name'] or '—'}{mark}"
+                + (f" ({c['on_call']})" if c["on_call"] else "")
+            )
         out.append(f"  {d['name']:30} " + " / ".join(cells))
-    out.append("  roles at " + view["severity"] + ": " + "; ".join(f"{t}: {x}" for t, x in r["team_type_roles"].items()))
+    out.append(
+        "  roles at "
+        + view["severity"]
+        + ": "
+        + "; ".join(f"{t}: {x}" for t, x in r["team_type_roles"].items())
+    )
     for layer in r["layers"]:
         out.append(f"  {layer['name']}: detect {layer['detection']}; recover {layer['recovery']}")
     out += ["", "Escalation:"]
     for s in view["escalation"]:
         secs = s["seconds_to_due"]
-        when = f"in {mmss(secs)}" if secs > 0 else (f"overdue +{mmss(secs)}" if s["state"] == "overdue" else "now")
-        who = "; ".join(f"{t['role']}: " + ", ".join(c["person_name"] or "—" for c in t["contacts"]) for t in s["targets"])
-        out.append(f"  {s['key']:9} {s['state']:12} {when:18} {who}" + ("  [derived]" if s["derived"] else ""))
+        when = (
+            f"in {mmss(secs)}"
+            if secs > 0
+            else (f"overdue +{mmss(secs)}" if s["state"] == "overdue" else "now")
+        )
+        who = "; ".join(
+            f"{t['role']}: " + ", ".join(c["person_name"] or "—" for c in t["contacts"])
+            for t in s["targets"]
+        )
+        out.append(
+            f"  {s['key']:9} {s['state']:12} {when:18} {who}"
+            + ("  [derived]" if s["derived"] else "")
+        )
     out += ["", "Timeline:"]
     for t in view["timeline"]:
         local = parse_iso(t["at"]).astimezone().strftime("%H:%M:%S")
@@ -246,11 +342,17 @@ def _done(ctx: Context, inc, what: str) -> int:
 
 
 def cmd_severity(ctx):
-    return _done(ctx, ctx.service.set_severity(ctx.args.id, ctx.args.severity), f"severity {ctx.args.severity.upper()}")
+    return _done(
+        ctx,
+        ctx.service.set_severity(ctx.args.id, ctx.args.severity),
+        f"severity {ctx.args.severity.upper()}",
+    )
 
 
 def cmd_status(ctx):
-    return _done(ctx, ctx.service.set_status(ctx.args.id, ctx.args.status), f"status {ctx.args.status}")
+    return _done(
+        ctx, ctx.service.set_status(ctx.args.id, ctx.args.status), f"status {ctx.args.status}"
+    )
 
 
 def cmd_note(ctx):
@@ -263,30 +365,46 @@ def cmd_tick(ctx):
 
 
 def cmd_untick(ctx):
-    return _done(ctx, ctx.service.untick(ctx.args.id, ctx.args.step), f"step {ctx.args.step} unticked")
+    return _done(
+        ctx, ctx.service.untick(ctx.args.id, ctx.args.step), f"step {ctx.args.step} unticked"
+    )
 
 
 def cmd_assign(ctx):
-    return _done(ctx, ctx.service.assign(ctx.args.id, ctx.args.role, ctx.args.person),
-                 f"{ctx.args.role} assigned to {ctx.args.person}")
+    return _done(
+        ctx,
+        ctx.service.assign(ctx.args.id, ctx.args.role, ctx.args.person),
+        f"{ctx.args.role} assigned to {ctx.args.person}",
+    )
 
 
 def cmd_handoff(ctx):
-    return _done(ctx, ctx.service.handoff(ctx.args.id, ctx.args.role, ctx.args.person),
-                 f"{ctx.args.role} offered to {ctx.args.person} (they run `accept`)")
+    return _done(
+        ctx,
+        ctx.service.handoff(ctx.args.id, ctx.args.role, ctx.args.person),
+        f"{ctx.args.role} offered to {ctx.args.person} (they run `accept`)",
+    )
 
 
 def cmd_accept(ctx):
-    return _done(ctx, ctx.service.accept(ctx.args.id, ctx.args.role), f"{ctx.actor} now holds {ctx.args.role}")
+    return _done(
+        ctx,
+        ctx.service.accept(ctx.args.id, ctx.args.role),
+        f"{ctx.actor} now holds {ctx.args.role}",
+    )
 
 
 def cmd_add_service(ctx):
-    return _done(ctx, ctx.service.add_service(ctx.args.id, ctx.args.service), f"{ctx.args.service} added")
+    return _done(
+        ctx, ctx.service.add_service(ctx.args.id, ctx.args.service), f"{ctx.args.service} added"
+    )
 
 
 def cmd_resolve(ctx):
     a = ctx.args
-    inc = ctx.service.resolve(a.id, " ".join(a.summary or []), resolved_by_team=a.by_team, cause_service=a.cause)
+    inc = ctx.service.resolve(
+        a.id, " ".join(a.summary or []), resolved_by_team=a.by_team, cause_service=a.cause
+    )
     return _done(ctx, inc, "resolved")
 
 
@@ -300,6 +418,7 @@ def cmd_export(ctx: Context) -> int:
         text = json.dumps(view, indent=2, sort_keys=True, ensure_ascii=False)
     else:
         from console.export import markdown
+
         text = markdown(view, ctx.service.postmortem(view["id"]))  # postmortem draft (issue 7)
     if ctx.args.output:
         Path(ctx.args.output).write_text(text + ("\n" if not text.endswith("\n") else ""), "utf-8")
@@ -317,6 +436,7 @@ def cmd_rebuild(ctx: Context) -> int:
 
 def cmd_example_db(ctx: Context) -> int:
     from console.example import write_example_db
+
     path = Path(ctx.args.path)
     if path.exists() and not ctx.args.force:
         raise InputError(f"{path}: exists; pass --force to replace it")
@@ -326,18 +446,28 @@ def cmd_example_db(ctx: Context) -> int:
 
 
 def cmd_tui_missing(ctx: Context) -> int:
-    raise ConsoleError("the console UI is not installed in this build; use the verbs (`incident-console --help`)")
+    raise ConsoleError(
+        "the console UI is not installed in this build; use the verbs (`incident-console --help`)"
+    )
 
 
 # ------------------------------------------------------------------ parser
 
 
 def build_parser() -> Parser:
-    p = Parser(prog="incident-console", description="Incident Command Console: run an incident from the keyboard.")
+    p = Parser(
+        prog="incident-console",
+        description="Incident Command Console: run an incident from the keyboard.",
+    )
     p.add_argument("--version", action="version", version=f"incident-console {__version__}")
     p.add_argument("--db", help="database file (default: user data dir; env INCIDENT_CONSOLE_DB)")
-    p.add_argument("--org", help="org file overriding the embedded model (default: org.toml in the user config dir)")
-    p.add_argument("--as", dest="actor", metavar="NAME", help="who is acting (default: the OS user)")
+    p.add_argument(
+        "--org",
+        help="org file overriding the embedded model (default: org.toml in the user config dir)",
+    )
+    p.add_argument(
+        "--as", dest="actor", metavar="NAME", help="who is acting (default: the OS user)"
+    )
     p.add_argument("--now", metavar="ISO", help="evaluate countdowns at this time (scripts, tests)")
     p.set_defaults(func=None)
     sub = p.add_subparsers(dest="verb", parser_class=Parser, metavar="VERB")
@@ -349,17 +479,27 @@ def build_parser() -> Parser:
         sp.set_defaults(func=func)
         return sp
 
-    sp = verb("model", cmd_model, "show the effective responsibility model; `model check` applies principle 1")
-    sp.add_argument("action", nargs="?", choices=["check"], help="check: responsibility = authority")
+    sp = verb(
+        "model",
+        cmd_model,
+        "show the effective responsibility model; `model check` applies principle 1",
+    )
+    sp.add_argument(
+        "action", nargs="?", choices=["check"], help="check: responsibility = authority"
+    )
 
     sp = verb("declare", cmd_declare, "declare an incident; prints its id")
     sp.add_argument("--title", required=True)
     sp.add_argument("--severity", required=True, help="SEV1..SEV5")
     sp.add_argument("--layer", action="append", choices=["edge", "gateway", "service", "data"])
-    sp.add_argument("--service", action="append", help="an affected service (brings its layer and owner)")
+    sp.add_argument(
+        "--service", action="append", help="an affected service (brings its layer and owner)"
+    )
     sp.add_argument("--detection", help="how it was detected")
     sp.add_argument("--commander", help="incident commander (default: you)")
-    sp.add_argument("--impact-started", metavar="ISO", help="when impact started, if before declaring")
+    sp.add_argument(
+        "--impact-started", metavar="ISO", help="when impact started, if before declaring"
+    )
 
     sp = verb("list", cmd_list, "the board: open incidents, most severe and most overdue first")
     sp.add_argument("--all", action="store_true", help="include resolved incidents")
@@ -389,8 +529,10 @@ def build_parser() -> Parser:
     sp.add_argument("id")
     sp.add_argument("step")
 
-    for name, func, text in (("assign", cmd_assign, "give a vacant role to someone"),
-                             ("handoff", cmd_handoff, "offer a role to someone; done when they accept")):
+    for name, func, text in (
+        ("assign", cmd_assign, "give a vacant role to someone"),
+        ("handoff", cmd_handoff, "offer a role to someone; done when they accept"),
+    ):
         sp = verb(name, func, text)
         sp.add_argument("id")
         sp.add_argument("role", help=", ".join(INCIDENT_ROLES) + " (ic, comms, ops)")
@@ -407,13 +549,22 @@ def build_parser() -> Parser:
     sp = verb("resolve", cmd_resolve, "resolve an incident")
     sp.add_argument("id")
     sp.add_argument("summary", nargs="*")
-    sp.add_argument("--by-team", metavar="TEAM", help="the team that resolved it (metrics: mis-routing)")
-    sp.add_argument("--cause", metavar="SERVICE", help="the service that caused it (metrics: by layer)")
+    sp.add_argument(
+        "--by-team", metavar="TEAM", help="the team that resolved it (metrics: mis-routing)"
+    )
+    sp.add_argument(
+        "--cause", metavar="SERVICE", help="the service that caused it (metrics: by layer)"
+    )
 
     sp = verb("reopen", cmd_reopen, "reopen a resolved incident")
     sp.add_argument("id")
 
-    sp = verb("export", cmd_export, "the incident document: Markdown is a postmortem draft, JSON the full view", json_flag=False)
+    sp = verb(
+        "export",
+        cmd_export,
+        "the incident document: Markdown is a postmortem draft, JSON the full view",
+        json_flag=False,
+    )
     sp.add_argument("id")
     sp.add_argument("--format", choices=["markdown", "json"], default="markdown")
     sp.add_argument("--output", "-o", help="write to this file instead of stdout")

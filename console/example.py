@@ -19,24 +19,73 @@ SCENARIOS = [
     ("edge", ["waf"], "WAF rule blocking legitimate checkout traffic", "customer support tickets"),
     ("edge", ["static-assets"], "Static assets stale after deploy", "RUM error rate"),
     ("gateway", ["api-gateway"], "API gateway p99 latency 4s", "API success-rate SLO burn"),
-    ("gateway", ["auth-service"], "Login failures: token validation errors", "auth success-rate alert"),
+    (
+        "gateway",
+        ["auth-service"],
+        "Login failures: token validation errors",
+        "auth success-rate alert",
+    ),
     ("gateway", ["rate-limiter"], "Rate limiter rejecting partner API calls", "partner escalation"),
-    ("gateway", ["token-service"], "Token refresh storms after key rotation", "API throughput alert"),
-    ("service", ["payment-api"], "Card payments failing for 8% of orders", "payment success-rate SLO"),
-    ("service", ["checkout-api"], "Checkout double-submits creating duplicate orders", "order anomaly detector"),
-    ("service", ["search-api"], "Search returns empty results for Japanese queries", "zero-result rate"),
-    ("service", ["notification-dispatcher"], "Order emails delayed by 40 minutes", "queue age alert"),
-    ("service", ["pricing"], "Wrong prices shown after currency update", "business metric: refund requests"),
+    (
+        "gateway",
+        ["token-service"],
+        "Token refresh storms after key rotation",
+        "API throughput alert",
+    ),
+    (
+        "service",
+        ["payment-api"],
+        "Card payments failing for 8% of orders",
+        "payment success-rate SLO",
+    ),
+    (
+        "service",
+        ["checkout-api"],
+        "Checkout double-submits creating duplicate orders",
+        "order anomaly detector",
+    ),
+    (
+        "service",
+        ["search-api"],
+        "Search returns empty results for Japanese queries",
+        "zero-result rate",
+    ),
+    (
+        "service",
+        ["notification-dispatcher"],
+        "Order emails delayed by 40 minutes",
+        "queue age alert",
+    ),
+    (
+        "service",
+        ["pricing"],
+        "Wrong prices shown after currency update",
+        "business metric: refund requests",
+    ),
     ("service", ["signup"], "Sign-up funnel drop after release", "conversion dashboard"),
     ("data", ["orders-db"], "Orders DB primary failover, replication lag", "replication lag alert"),
     ("data", ["payments-db"], "Payments DB disk 95% full", "storage capacity alert"),
-    ("data", ["session-cache"], "Session cache evictions logging users out", "cache hit-rate alert"),
-    ("data", ["event-pipeline"], "Event pipeline stalled: analytics 3h behind", "pipeline lag monitor"),
+    (
+        "data",
+        ["session-cache"],
+        "Session cache evictions logging users out",
+        "cache hit-rate alert",
+    ),
+    (
+        "data",
+        ["event-pipeline"],
+        "Event pipeline stalled: analytics 3h behind",
+        "pipeline lag monitor",
+    ),
 ]
 
 # Incidents declared on one service whose real cause turned out to be elsewhere.
-MISDIRECTED = {"checkout-api": "orders-db", "payment-api": "payments-db", "api-gateway": "auth-service",
-               "search-api": "session-cache"}
+MISDIRECTED = {
+    "checkout-api": "orders-db",
+    "payment-api": "payments-db",
+    "api-gateway": "auth-service",
+    "search-api": "session-cache",
+}
 
 COMMANDERS = ["hana.kobayashi", "yusuke.takeda", "kenji.sato", "emi.shimizu", "aoi.matsumoto"]
 SCRIBES = ["mio.shimada", "saki.aoki", "sota.murata", "yuto.maeda"]
@@ -50,8 +99,9 @@ NOTES = [
 ]
 
 
-def write_example_db(path: str | Path, org: Org, seed: int = 7, count: int = 72,
-                     now: datetime | None = None) -> int:
+def write_example_db(
+    path: str | Path, org: Org, seed: int = 7, count: int = 72, now: datetime | None = None
+) -> int:
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
@@ -61,11 +111,26 @@ def write_example_db(path: str | Path, org: Org, seed: int = 7, count: int = 72,
     clock = ManualClock(anchor)
     svc = IncidentService(store, org, clock, actor="hana.kobayashi")
     # Most incidents resolved over the past 12 weeks; the last few still open.
-    starts = sorted(anchor - timedelta(minutes=rng.randint(600, 84 * 24 * 60)) for _ in range(count - 4))
+    starts = sorted(
+        anchor - timedelta(minutes=rng.randint(600, 84 * 24 * 60)) for _ in range(count - 4)
+    )
     for start in starts:
         _resolved_incident(svc, clock, rng, start)
-    for minutes_ago, sev, scenario in ((3, "SEV1", 14), (11, "SEV2", 5), (26, "SEV3", 10), (48, "SEV4", 3)):
-        _open_incident(svc, clock, rng, anchor - timedelta(minutes=minutes_ago), sev, SCENARIOS[scenario], anchor)
+    for minutes_ago, sev, scenario in (
+        (3, "SEV1", 14),
+        (11, "SEV2", 5),
+        (26, "SEV3", 10),
+        (48, "SEV4", 3),
+    ):
+        _open_incident(
+            svc,
+            clock,
+            rng,
+            anchor - timedelta(minutes=minutes_ago),
+            sev,
+            SCENARIOS[scenario],
+            anchor,
+        )
     clock.set(anchor)
     store.set_setting("example_anchor", anchor.isoformat())
     store.close()
@@ -81,14 +146,24 @@ def _act(svc: IncidentService, actor: str):
     return svc
 
 
-def _resolved_incident(svc: IncidentService, clock: ManualClock, rng: random.Random, start: datetime) -> None:
+def _resolved_incident(
+    svc: IncidentService, clock: ManualClock, rng: random.Random, start: datetime
+) -> None:
     layer, services, title, detection = rng.choice(SCENARIOS)
     sev = _severity(rng)
     commander = rng.choice(COMMANDERS)
     clock.set(start)
     impact = start - timedelta(minutes=rng.randint(1, 12))
-    inc = _act(svc, commander).declare(title, sev, [layer], services, detection, commander,
-                                       impact_started_at=impact, prevented=sev == "SEV5")
+    inc = _act(svc, commander).declare(
+        title,
+        sev,
+        [layer],
+        services,
+        detection,
+        commander,
+        impact_started_at=impact,
+        prevented=sev == "SEV5",
+    )
     iid = inc.id
     # Escalation: fast teams notify within a couple of minutes, slow ones much later.
     speed = rng.choice([1, 1, 2, 3, 6])
@@ -124,7 +199,9 @@ def _resolved_incident(svc: IncidentService, clock: ManualClock, rng: random.Ran
             clock.advance(minutes=1)
             svc.note(iid, rng.choice(NOTES))
     clock.set(max(clock.now() + timedelta(minutes=1), start + timedelta(minutes=total)))
-    svc.resolve(iid, rng.choice(["Rolled back", "Failed over", "Config fixed", "Capacity added", "Patched"]))
+    svc.resolve(
+        iid, rng.choice(["Rolled back", "Failed over", "Config fixed", "Capacity added", "Patched"])
+    )
 
 
 def _open_incident(svc, clock, rng, start, sev, scenario, anchor) -> None:

@@ -9,7 +9,9 @@ from datetime import datetime
 def _local(ts: str | None) -> str:
     if not ts:
         return "—"
-    return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    )
 
 
 def markdown(view: dict, analysis: dict | None = None) -> str:
@@ -20,7 +22,8 @@ def markdown(view: dict, analysis: dict | None = None) -> str:
         f"**{'DRILL ' + view['drill'] + ' — ' if view.get('drill') else ''}{view['severity']}** "
         f"({view['severity_meaning']}) · status **{view['status']}** · pattern {r['pattern']['name']}",
         "",
-        "| | |", "|---|---|",
+        "| | |",
+        "|---|---|",
         f"| Declared | {_local(view['declared_at'])} by {view['declared_by']} |",
         f"| Impact started | {_local(view['detected_at'])} |",
         f"| Acknowledged | {_local(view['acknowledged_at'])} |",
@@ -40,26 +43,37 @@ def markdown(view: dict, analysis: dict | None = None) -> str:
     lines += ["", "## Responsibility", ""]
     rt = r.get("responsible_team")
     if rt:
-        lines.append(f"Responsible team: **{rt['team_name']}** ({rt['team_type']}), on call {rt['on_call']} {rt['contact'] or ''}")
+        lines.append(
+            f"Responsible team: **{rt['team_name']}** ({rt['team_type']}), on call {rt['on_call']} {rt['contact'] or ''}"
+        )
         lines.append("")
-    lines += ["| Domain | Layer | First response | Second line | Final responsibility |", "|---|---|---|---|---|"]
+    lines += [
+        "| Domain | Layer | First response | Second line | Final responsibility |",
+        "|---|---|---|---|---|",
+    ]
     for d in r["domains"]:
         cells = []
         for k in ("first", "second", "final"):
             c = d[k]
-            cell = f"{c['team_type']}: {c['team_name'] or '—'}" + (f" ({c['on_call']})" if c["on_call"] else "")
+            cell = f"{c['team_type']}: {c['team_name'] or '—'}" + (
+                f" ({c['on_call']})" if c["on_call"] else ""
+            )
             cells.append(f"**{cell}**" if c["responsible"] else cell)
         lines.append(f"| {d['name']} | {d['layer']} | " + " | ".join(cells) + " |")
     lines += ["", "| Team type | Role at " + view["severity"] + " |", "|---|---|"]
     lines += [f"| {t} | {role} |" for t, role in r["team_type_roles"].items()]
     for layer in r["layers"]:
         lines.append("")
-        lines.append(f"- **{layer['name']}**: blast radius {layer['blast_radius']}; detected by {layer['detection']}; "
-                     f"recovery: {layer['recovery']}")
+        lines.append(
+            f"- **{layer['name']}**: blast radius {layer['blast_radius']}; detected by {layer['detection']}; "
+            f"recovery: {layer['recovery']}"
+        )
     lines += ["", "## Escalation", "", "| Step | Due | State | Targets |", "|---|---|---|---|"]
     for s in view["escalation"]:
         targets = "; ".join(
-            f"{t['role']}: " + ", ".join(c["person_name"] or "—" for c in t["contacts"]) for t in s["targets"])
+            f"{t['role']}: " + ", ".join(c["person_name"] or "—" for c in t["contacts"])
+            for t in s["targets"]
+        )
         lines.append(f"| {s['key']} | {_local(s['due_at'])} | {s['state']} | {targets} |")
     lines += ["", "## Timeline", ""]
     for t in view["timeline"]:
@@ -90,7 +104,12 @@ def _postmortem(view: dict, a: dict, living: list[str]) -> list[str]:
         "## Summary",
         "",
         f"- **What**: {view['title']} ({state}; peak severity {a['peak_severity']})",
-        f"- **Cause**: {cause}" + (f" ({a['cause_layer_name']} layer)" if a["cause_service"] and a["cause_layer_name"] else ""),
+        f"- **Cause**: {cause}"
+        + (
+            f" ({a['cause_layer_name']} layer)"
+            if a["cause_service"] and a["cause_layer_name"]
+            else ""
+        ),
         f"- **Resolution**: {a['summary'] or '—'}",
         f"- **First responding team**: {a['first_team_name'] or '—'}; "
         f"**resolved by**: {a['resolving_team_name'] or '—'}",
@@ -100,27 +119,50 @@ def _postmortem(view: dict, a: dict, living: list[str]) -> list[str]:
         f"- Impact from {_local(view['detected_at'])} to {_local(view['resolved_at'])}"
         f" ({_minutes(a['minutes']['ttr'])})",
         f"- Layers: {', '.join(view['layers']) or '—'}; services: {', '.join(view['services']) or '—'}",
-        "- Blast radius: " + ("; ".join(f"{x['name']}: {x['blast_radius']}" for x in view["responsibility"]["layers"]) or "—"),
+        "- Blast radius: "
+        + (
+            "; ".join(f"{x['name']}: {x['blast_radius']}" for x in view["responsibility"]["layers"])
+            or "—"
+        ),
         f"- Detected by: {view['detection'] or '—'}",
         "",
-        "| | this incident | median of peers |", "|---|---|---|",
+        "| | this incident | median of peers |",
+        "|---|---|---|",
     ]
-    for key, label in (("tta", "Time to acknowledge"), ("ttm", "Time to mitigate"), ("ttr", "Time to resolve")):
-        head.append(f"| {label} | {_minutes(a['minutes'][key])} | {_minutes(a['peers'].get(key))} |")
+    for key, label in (
+        ("tta", "Time to acknowledge"),
+        ("ttm", "Time to mitigate"),
+        ("ttr", "Time to resolve"),
+    ):
+        head.append(
+            f"| {label} | {_minutes(a['minutes'][key])} | {_minutes(a['peers'].get(key))} |"
+        )
     head.append(f"| Cross-team coordination | {_minutes(a['minutes']['coord'])} | |")
     head += ["", "## Incident record"]
     body = living[1:]  # the living document without its title
     tail = ["## Responsibility in hindsight", ""]
     if a["pages"]:
-        tail += ["| Team paged | At | Acknowledged | Matrix names it for the cause |", "|---|---|---|---|"]
+        tail += [
+            "| Team paged | At | Acknowledged | Matrix names it for the cause |",
+            "|---|---|---|---|",
+        ]
         for p in a["pages"]:
             verdict = {True: "yes", False: "**no**", None: "cannot tell"}[p["expected"]]
-            tail.append(f"| {p['team_name']} | {p['severity']} {_local(p['paged_at'])} | "
-                        f"{_local(p['acked_at'])} | {verdict} |")
+            tail.append(
+                f"| {p['team_name']} | {p['severity']} {_local(p['paged_at'])} | "
+                f"{_local(p['acked_at'])} | {verdict} |"
+            )
     else:
         tail.append("No page was recorded.")
-    tail += ["", f"The matrix makes **{a['cause_owner_name'] or '—'}** responsible for {cause}.", "",
-             "## What the data says", "", "### Went well", ""]
+    tail += [
+        "",
+        f"The matrix makes **{a['cause_owner_name'] or '—'}** responsible for {cause}.",
+        "",
+        "## What the data says",
+        "",
+        "### Went well",
+        "",
+    ]
     tail += [f"- {x}" for x in a["went_well"]] or ["- (nothing the data can vouch for)"]
     tail += ["", "### Went badly", ""]
     tail += [f"- {x}" for x in a["went_badly"]] or ["- (nothing the data flags)"]

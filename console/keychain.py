@@ -19,8 +19,10 @@ def usable_keyring(error: type[Exception], what_to_do: str):
     if inner:  # a chainer writes to its highest-priority backend
         chosen = inner[0]
     if type(chosen).__module__.startswith("keyrings.alt"):
-        raise error(f"refusing the plaintext keyring backend {type(chosen).__name__} "
-                    f"(keyrings.alt); {what_to_do}")
+        raise error(
+            f"refusing the plaintext keyring backend {type(chosen).__name__} "
+            f"(keyrings.alt); {what_to_do}"
+        )
     if isinstance(chosen, fail.Keyring | null.Keyring) or (inner is not None and not inner):
         raise error(f"no keyring backend is available; {what_to_do}")
     return keyring
@@ -30,4 +32,5 @@ def keyring_errors() -> tuple[type[Exception], ...]:
     """What a backend raises when it is there but cannot serve (a locked Secret Service
     raises RuntimeError, not KeyringError)."""
     from keyring.errors import KeyringError
+
     return (KeyringError, RuntimeError)

@@ -44,7 +44,9 @@ def _suggest(word: str, choices: Iterable[str]) -> str:
 
 
 class IncidentService:
-    def __init__(self, store: Store, org: Org, clock: Clock | None = None, actor: str = "commander"):
+    def __init__(
+        self, store: Store, org: Org, clock: Clock | None = None, actor: str = "commander"
+    ):
         self.store = store
         self.org = org
         self.clock = clock or SystemClock()
@@ -66,7 +68,9 @@ class IncidentService:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def record(self, incident_id: str, kind: str, body: dict[str, Any], actor: str | None = None) -> Incident:
+    def record(
+        self, incident_id: str, kind: str, body: dict[str, Any], actor: str | None = None
+    ) -> Incident:
         """Append one event and refresh the projection, in one transaction."""
         conn = self.store.conn
         # The body as the log will give it back (lists, str keys), so folding the cached
@@ -75,9 +79,14 @@ class IncidentService:
         body = json.loads(text)
         with self.store.transaction():
             ev = Event(
-                event_id=event_log.uuid7(), incident_id=incident_id, kind=kind, body=body,
-                actor=actor or self.actor, origin=self.store.device_id(),
-                hlc=event_log.next_hlc(conn), at=iso(self.clock.now()),
+                event_id=event_log.uuid7(),
+                incident_id=incident_id,
+                kind=kind,
+                body=body,
+                actor=actor or self.actor,
+                origin=self.store.device_id(),
+                hlc=event_log.next_hlc(conn),
+                at=iso(self.clock.now()),
             )
             before = self._events.load(conn, incident_id)
             event_log.insert(conn, ev, text)
@@ -85,7 +94,9 @@ class IncidentService:
         self._notify([incident_id])
         return inc
 
-    def apply_remote(self, evs: list[Event], after: Callable[[Any], None] | None = None) -> list[str]:
+    def apply_remote(
+        self, evs: list[Event], after: Callable[[Any], None] | None = None
+    ) -> list[str]:
         """Store events from elsewhere (sync, import) idempotently; re-fold what they touch.
         `after(conn)` runs in the same transaction (the sync cursor advances with the page)."""
         conn = self.store.conn
@@ -98,8 +109,10 @@ class IncidentService:
                 if event_log.insert(conn, ev):
                     touched.append(ev.incident_id)
                 elif ev.server_seq is not None:
-                    conn.execute("UPDATE events SET server_seq = ? WHERE event_id = ? AND server_seq IS NULL",
-                                 [ev.server_seq, ev.event_id])
+                    conn.execute(
+                        "UPDATE events SET server_seq = ? WHERE event_id = ? AND server_seq IS NULL",
+                        [ev.server_seq, ev.event_id],
+                    )
             for incident_id in dict.fromkeys(touched):
                 projections.refresh(conn, incident_id)
             if after:
@@ -123,17 +136,38 @@ class IncidentService:
         return inc
 
     def events(self, incident_id: str) -> list[Event]:
-        return sorted(event_log.for_incident(self.store.conn, self.resolve_id(incident_id)),
-                      key=lambda e: e.sort_key)
+        return sorted(
+            event_log.for_incident(self.store.conn, self.resolve_id(incident_id)),
+            key=lambda e: e.sort_key,
+        )
 
-    def board(self, *, include_resolved: bool = False, include_drills: bool = True, text: str = "",
-              limit: int = 200, offset: int = 0) -> list[dict]:
-        return projections.board(self.store.conn, include_resolved=include_resolved,
-                                 include_drills=include_drills, text=text, limit=limit, offset=offset)
+    def board(
+        self,
+        *,
+        include_resolved: bool = False,
+        include_drills: bool = True,
+        text: str = "",
+        limit: int = 200,
+        offset: int = 0,
+    ) -> list[dict]:
+        return projections.board(
+            self.store.conn,
+            include_resolved=include_resolved,
+            include_drills=include_drills,
+            text=text,
+            limit=limit,
+            offset=offset,
+        )
 
-    def board_count(self, *, include_resolved: bool = False, include_drills: bool = True, text: str = "") -> int:
-        return projections.count(self.store.conn, include_resolved=include_resolved,
-                                 include_drills=include_drills, text=text)
+    def board_count(
+        self, *, include_resolved: bool = False, include_drills: bool = True, text: str = ""
+    ) -> int:
+        return projections.count(
+            self.store.conn,
+            include_resolved=include_resolved,
+            include_drills=include_drills,
+            text=text,
+        )
 
     def scope(self, inc: Incident) -> Scope:
         return scope_of(self.org, inc.layers, inc.services)
@@ -143,8 +177,10 @@ class IncidentService:
 
     def step_contacts(self, inc: Incident, step: PlannedStep) -> list[dict]:
         scope = self.scope(inc)
-        return [{"role": role, "contacts": [dict(c) for c in self._contacts(role, scope)]}
-                for role in step.targets]
+        return [
+            {"role": role, "contacts": [dict(c) for c in self._contacts(role, scope)]}
+            for role in step.targets
+        ]
 
     def _contacts(self, role: str, scope: Scope) -> list[dict]:
         """resolve_role is a pure function of an immutable Org: remembered per org."""
@@ -153,7 +189,9 @@ class IncidentService:
             memo = self._contacts_memo = (self.org, {})
         found = memo[1].get((role, scope))
         if found is None:
-            found = memo[1][(role, scope)] = [c.to_dict() for c in resolve_role(self.org, role, scope)]
+            found = memo[1][(role, scope)] = [
+                c.to_dict() for c in resolve_role(self.org, role, scope)
+            ]
         return found
 
     def responsibility(self, inc: Incident) -> dict:
@@ -165,25 +203,49 @@ class IncidentService:
         now = now or self.clock.now()
         steps = []
         for s in self.plan(inc, now):
-            steps.append({
-                "key": s.key, "severity": s.severity, "offset_minutes": s.offset_minutes,
-                "targets": self.step_contacts(inc, s), "due_at": iso(s.due_at), "state": s.state,
-                "seconds_to_due": round(s.seconds_to_due(now)), "derived": s.derived,
-                "notified_at": iso(s.ticks.notified_at), "notified_by": s.ticks.notified_by,
-                "acknowledged_at": iso(s.ticks.acknowledged_at), "acknowledged_by": s.ticks.acknowledged_by,
-            })
+            steps.append(
+                {
+                    "key": s.key,
+                    "severity": s.severity,
+                    "offset_minutes": s.offset_minutes,
+                    "targets": self.step_contacts(inc, s),
+                    "due_at": iso(s.due_at),
+                    "state": s.state,
+                    "seconds_to_due": round(s.seconds_to_due(now)),
+                    "derived": s.derived,
+                    "notified_at": iso(s.ticks.notified_at),
+                    "notified_by": s.ticks.notified_by,
+                    "acknowledged_at": iso(s.ticks.acknowledged_at),
+                    "acknowledged_by": s.ticks.acknowledged_by,
+                }
+            )
         return {
-            "id": inc.id, "title": inc.title, "severity": inc.severity,
-            "severity_meaning": self.org.severities[inc.severity].meaning if inc.severity in self.org.severities else "",
-            "status": inc.status, "open": inc.open, "drill": inc.drill, "prevented": inc.prevented,
-            "layers": inc.layers, "services": inc.services, "detection": inc.detection,
-            "pattern": inc.pattern, "responsible_team": inc.responsible_team,
-            "declared_at": iso(inc.declared_at), "declared_by": inc.declared_by,
-            "detected_at": iso(inc.detected_at), "acknowledged_at": iso(inc.acknowledged_at),
-            "mitigated_at": iso(inc.mitigated_at), "resolved_at": iso(inc.resolved_at),
+            "id": inc.id,
+            "title": inc.title,
+            "severity": inc.severity,
+            "severity_meaning": self.org.severities[inc.severity].meaning
+            if inc.severity in self.org.severities
+            else "",
+            "status": inc.status,
+            "open": inc.open,
+            "drill": inc.drill,
+            "prevented": inc.prevented,
+            "layers": inc.layers,
+            "services": inc.services,
+            "detection": inc.detection,
+            "pattern": inc.pattern,
+            "responsible_team": inc.responsible_team,
+            "declared_at": iso(inc.declared_at),
+            "declared_by": inc.declared_by,
+            "detected_at": iso(inc.detected_at),
+            "acknowledged_at": iso(inc.acknowledged_at),
+            "mitigated_at": iso(inc.mitigated_at),
+            "resolved_at": iso(inc.resolved_at),
             "roles": {r: inc.roles.get(r) for r in INCIDENT_ROLES},
             "handoffs": inc.handoffs,
-            "severity_history": [{"at": iso(at), "severity": sev} for at, sev in inc.severity_history],
+            "severity_history": [
+                {"at": iso(at), "severity": sev} for at, sev in inc.severity_history
+            ],
             "responsibility": self.responsibility(inc),
             "escalation": steps,
             "timeline": [t.to_dict() for t in inc.timeline],
@@ -191,9 +253,19 @@ class IncidentService:
         }
 
     # ------------------------------------------------------------ commands
-    def declare(self, title: str, severity: str, layers: Iterable[str] = (), services: Iterable[str] = (),
-                detection: str = "", commander: str | None = None, *, drill: str | None = None,
-                impact_started_at: datetime | None = None, prevented: bool = False) -> Incident:
+    def declare(
+        self,
+        title: str,
+        severity: str,
+        layers: Iterable[str] = (),
+        services: Iterable[str] = (),
+        detection: str = "",
+        commander: str | None = None,
+        *,
+        drill: str | None = None,
+        impact_started_at: datetime | None = None,
+        prevented: bool = False,
+    ) -> Incident:
         title = (title or "").strip()
         if not title:
             raise InputError("a title is required (what is broken, in a few words)")
@@ -204,18 +276,27 @@ class IncidentService:
         services = list(dict.fromkeys(services))
         for layer in layers:
             if layer not in self.org.layers:
-                raise InputError(f"unknown layer {layer!r} (expected one of {', '.join(self.org.layers)})")
+                raise InputError(
+                    f"unknown layer {layer!r} (expected one of {', '.join(self.org.layers)})"
+                )
         for svc in services:
             if svc not in self.org.services:
-                raise InputError(f"unknown service {svc!r}{_suggest(svc, self.org.services)} "
-                                 "(see `incident-console model` for the catalogue)")
+                raise InputError(
+                    f"unknown service {svc!r}{_suggest(svc, self.org.services)} "
+                    "(see `incident-console model` for the catalogue)"
+                )
         scope = scope_of(self.org, layers, services)
         responsible = responsible_team(self.org, scope)
         policy = {"steps": self._policy(), "overdue_after_seconds": self.org.overdue_after_seconds}
         body = {
-            "title": title, "severity": severity, "layers": list(scope.layers), "services": services,
-            "detection": (detection or "").strip(), "commander": commander or self.actor,
-            "policy": policy, "pattern": self.org.pattern.id,
+            "title": title,
+            "severity": severity,
+            "layers": list(scope.layers),
+            "services": services,
+            "detection": (detection or "").strip(),
+            "commander": commander or self.actor,
+            "policy": policy,
+            "pattern": self.org.pattern.id,
             "responsible_team": responsible.id if responsible else None,
         }
         if drill:
@@ -282,7 +363,9 @@ class IncidentService:
             live = [s for s in by_role if s.state != "cancelled"]
             return (live or by_role)[-1]
         keys = ", ".join(s.key for s in steps)
-        raise InputError(f"{inc.id} has no step {step!r} (steps: {keys}; or a number 1-{len(steps)}, or a role)")
+        raise InputError(
+            f"{inc.id} has no step {step!r} (steps: {keys}; or a number 1-{len(steps)}, or a role)"
+        )
 
     def tick(self, incident_id: str, step: str, ack: bool = False) -> Incident:
         inc = self.get(incident_id)
@@ -293,8 +376,11 @@ class IncidentService:
         contacts = [c for t in self.step_contacts(inc, planned) for c in t["contacts"]]
         targets = [c["person_name"] for c in contacts]
         teams = list(dict.fromkeys(c["team"] for c in contacts if c["team"]))
-        return self.record(inc.id, "step_ticked",
-                           {"step": planned.key, "mark": mark, "targets": targets, "teams": teams})
+        return self.record(
+            inc.id,
+            "step_ticked",
+            {"step": planned.key, "mark": mark, "targets": targets, "teams": teams},
+        )
 
     def untick(self, incident_id: str, step: str) -> Incident:
         inc = self.get(incident_id)
@@ -306,8 +392,12 @@ class IncidentService:
 
     def _role(self, role: str) -> str:
         role = str(role).strip().lower()
-        aliases = {"ic": "commander", "incident_commander": "commander", "comms": "communications",
-                   "ops": "operations"}
+        aliases = {
+            "ic": "commander",
+            "incident_commander": "commander",
+            "comms": "communications",
+            "ops": "operations",
+        }
         role = aliases.get(role, role)
         if role not in INCIDENT_ROLES:
             raise InputError(f"unknown role {role!r} (expected one of {', '.join(INCIDENT_ROLES)})")
@@ -320,7 +410,9 @@ class IncidentService:
             raise InputError("name the person to assign")
         holder = inc.roles.get(role)
         if holder and holder != person:
-            raise InputError(f"{inc.id}: {role} is held by {holder}; use handoff, which they accept")
+            raise InputError(
+                f"{inc.id}: {role} is held by {holder}; use handoff, which they accept"
+            )
         return self.record(inc.id, "role_assigned", {"role": role, "person": person})
 
     def handoff(self, incident_id: str, role: str, person: str) -> Incident:
@@ -339,8 +431,10 @@ class IncidentService:
         if not pending:
             raise InputError(f"{inc.id}: no pending {role} handoff")
         if pending["to"] != self.actor:
-            raise InputError(f"{inc.id}: the {role} handoff is offered to {pending['to']}; "
-                             f"only they can accept (you are {self.actor}; use --as)")
+            raise InputError(
+                f"{inc.id}: the {role} handoff is offered to {pending['to']}; "
+                f"only they can accept (you are {self.actor}; use --as)"
+            )
         return self.record(inc.id, "handoff_accepted", {"role": role})
 
     def add_service(self, incident_id: str, service: str) -> Incident:
@@ -352,12 +446,24 @@ class IncidentService:
         svc = self.org.services[service]
         scope = scope_of(self.org, inc.layers, [*inc.services, service])
         responsible = responsible_team(self.org, scope)
-        return self.record(inc.id, "service_added", {
-            "service": service, "layer": svc.layer,
-            "responsible_team": responsible.id if responsible else None})
+        return self.record(
+            inc.id,
+            "service_added",
+            {
+                "service": service,
+                "layer": svc.layer,
+                "responsible_team": responsible.id if responsible else None,
+            },
+        )
 
-    def resolve(self, incident_id: str, summary: str = "", *, resolved_by_team: str | None = None,
-                cause_service: str | None = None) -> Incident:
+    def resolve(
+        self,
+        incident_id: str,
+        summary: str = "",
+        *,
+        resolved_by_team: str | None = None,
+        cause_service: str | None = None,
+    ) -> Incident:
         """`resolved_by_team` / `cause_service` (optional, issue 7) name who fixed it and
         what the cause was when the data would not say it (metrics read them)."""
         inc = self._open(incident_id)
@@ -365,15 +471,19 @@ class IncidentService:
         if cause_service is not None:
             cause_service = str(cause_service).strip()
             if cause_service not in self.org.services:
-                raise InputError(f"unknown cause service {cause_service!r}"
-                                 f"{_suggest(cause_service, self.org.services)}")
+                raise InputError(
+                    f"unknown cause service {cause_service!r}"
+                    f"{_suggest(cause_service, self.org.services)}"
+                )
             body["cause_service"] = cause_service
             body["cause_layer"] = self.org.services[cause_service].layer
         if resolved_by_team is not None:
             resolved_by_team = str(resolved_by_team).strip()
             if resolved_by_team not in self.org.teams:
-                raise InputError(f"unknown team {resolved_by_team!r}{_suggest(resolved_by_team, self.org.teams)} "
-                                 f"(teams: {', '.join(self.org.teams)})")
+                raise InputError(
+                    f"unknown team {resolved_by_team!r}{_suggest(resolved_by_team, self.org.teams)} "
+                    f"(teams: {', '.join(self.org.teams)})"
+                )
             body["resolved_by_team"] = resolved_by_team
         return self.record(inc.id, "resolved", body)
 
@@ -388,16 +498,20 @@ class IncidentService:
         """Metrics, maturity assessment and patterns of the real incidents declared in
         [since, until): a console.metrics.queries.Analysis over this store."""
         from console.metrics.queries import Analysis
+
         return Analysis(self.store.conn, self.org, since, until)
 
     def suggest_team(self, service: str | None = None, layer: str | None = None) -> dict:
         """Predictive escalation: the team most likely to resolve an incident declared on
         `service` (or `layer`), from history; the matrix when history is thin."""
         from console.metrics.queries import suggest_team
+
         if service is not None and service not in self.org.services:
             raise InputError(f"unknown service {service!r}{_suggest(service, self.org.services)}")
         if layer is not None and layer not in self.org.layers:
-            raise InputError(f"unknown layer {layer!r} (expected one of {', '.join(self.org.layers)})")
+            raise InputError(
+                f"unknown layer {layer!r} (expected one of {', '.join(self.org.layers)})"
+            )
         if service is None and layer is None:
             raise InputError("name a service or a layer to suggest a team for")
         return suggest_team(self.store.conn, self.org, service, layer)
@@ -432,14 +546,20 @@ class IncidentService:
                 self.record(inc.id, "role_assigned", {"role": "operations", "person": person})
             elif holder != person:
                 self.record(inc.id, "handoff_offered", {"role": "operations", "to": person})
-            inc = self.record(inc.id, "note_added", {
-                "text": f"Accepted suggestion: {self.org.teams[chosen].name} to operate "
-                        f"({self.org.person_name(person)}); {why}"})
+            inc = self.record(
+                inc.id,
+                "note_added",
+                {
+                    "text": f"Accepted suggestion: {self.org.teams[chosen].name} to operate "
+                    f"({self.org.person_name(person)}); {why}"
+                },
+            )
         return inc
 
     def postmortem(self, incident_id: str, now: datetime | None = None) -> dict:
         """What the data says about one incident, for the postmortem draft."""
         from console.metrics.postmortem import analyse
+
         return analyse(self, self.resolve_id(incident_id), now)
 
     # ------------------------------------------------------------ maintenance
@@ -454,4 +574,6 @@ def at_or_now(text: str | None, clock: Clock) -> datetime:
     try:
         return parse_iso(text)
     except ValueError:
-        raise InputError(f"not an ISO time: {text!r} (expected e.g. 2026-11-28T03:00:00Z)") from None
+        raise InputError(
+            f"not an ISO time: {text!r} (expected e.g. 2026-11-28T03:00:00Z)"
+        ) from None

@@ -12,10 +12,25 @@ from console.model.org import Org
 from console.store import Store
 
 
-def run_autopilot(scenario: Scenario, org: Org, store: Store, style: str = "ideal", *,
-                  start: datetime | None = None, sink: DrillSink | None = None,
-                  auto_escalate: bool = True) -> tuple[DrillSession, dict[str, Any]]:
-    session = DrillSession(scenario, org, store, start=start, sink=sink, actor=f"autopilot-{style}",
-                           autopilot=style, auto_escalate=auto_escalate)
+def run_autopilot(
+    scenario: Scenario,
+    org: Org,
+    store: Store,
+    style: str = "ideal",
+    *,
+    start: datetime | None = None,
+    sink: DrillSink | None = None,
+    auto_escalate: bool = True,
+) -> tuple[DrillSession, dict[str, Any]]:
+    session = DrillSession(
+        scenario,
+        org,
+        store,
+        start=start,
+        sink=sink,
+        actor=f"autopilot-{style}",
+        autopilot=style,
+        auto_escalate=auto_escalate,
+    )
     card = session.run_to_end()
     return session, card

@@ -21,8 +21,12 @@ from console.model.errors import ConsoleError, InputError
 
 
 def add_commands(sub, verb, parser) -> None:
-    sp = verb("drill", None, "tabletop drills: scenarios on a simulated clock, scored against the model",
-              json_flag=False)
+    sp = verb(
+        "drill",
+        None,
+        "tabletop drills: scenarios on a simulated clock, scored against the model",
+        json_flag=False,
+    )
     drill = sp.add_subparsers(dest="drill_action", metavar="ACTION", parser_class=type(parser))
     sp.set_defaults(func=_need_action(sp))
 
@@ -37,20 +41,42 @@ def add_commands(sub, verb, parser) -> None:
     a.add_argument("scenario", metavar="NAME|FILE")
     a = action("run", cmd_run, "run a drill: the console in drill mode (or --autopilot, headless)")
     a.add_argument("scenario", metavar="NAME|FILE")
-    a.add_argument("--speed", type=_speed, default=1, metavar="N",
-                   help=f"simulated seconds per real second, 1-{MAX_SPEED} (default 1)")
-    a.add_argument("--autopilot", nargs="?", const="ideal", choices=AUTOPILOTS,
-                   help="play headless: ideal (the model's response) or naive (page everyone, wrong severity)")
-    a.add_argument("--markdown", metavar="PATH", help="also write the scorecard as Markdown to PATH")
-    a.add_argument("--start", metavar="ISO", help="simulated time of T+0 (default: the scenario's, else now)")
-    a.add_argument("--keep", action="store_true", help="keep the throwaway drill database and print its path")
-    a.add_argument("--manual-escalation", action="store_true",
-                   help="no escalation engine: every page is the commander's own tick or page")
+    a.add_argument(
+        "--speed",
+        type=_speed,
+        default=1,
+        metavar="N",
+        help=f"simulated seconds per real second, 1-{MAX_SPEED} (default 1)",
+    )
+    a.add_argument(
+        "--autopilot",
+        nargs="?",
+        const="ideal",
+        choices=AUTOPILOTS,
+        help="play headless: ideal (the model's response) or naive (page everyone, wrong severity)",
+    )
+    a.add_argument(
+        "--markdown", metavar="PATH", help="also write the scorecard as Markdown to PATH"
+    )
+    a.add_argument(
+        "--start", metavar="ISO", help="simulated time of T+0 (default: the scenario's, else now)"
+    )
+    a.add_argument(
+        "--keep", action="store_true", help="keep the throwaway drill database and print its path"
+    )
+    a.add_argument(
+        "--manual-escalation",
+        action="store_true",
+        help="no escalation engine: every page is the commander's own tick or page",
+    )
 
 
 def _need_action(sp: argparse.ArgumentParser):
     def run(ctx) -> int:
-        raise InputError("drill: say what to do: list, check NAME|FILE, or run NAME|FILE (see --help)")
+        raise InputError(
+            "drill: say what to do: list, check NAME|FILE, or run NAME|FILE (see --help)"
+        )
+
     return run
 
 
@@ -76,9 +102,17 @@ def cmd_list(ctx) -> int:
         item = {"name": entry.name, "origin": entry.origin, "path": str(entry.path)}
         try:
             scn = parse_scenario(library.read(entry.path), str(entry.path))
-            item.update({"title": scn.title, "severity": scn.expected.severity,
-                         "services": list(scn.expected.services), "layers": list(scn.expected.layers),
-                         "injects": len(scn.injects), "duration": t_text(scn.duration), "ok": True})
+            item.update(
+                {
+                    "title": scn.title,
+                    "severity": scn.expected.severity,
+                    "services": list(scn.expected.services),
+                    "layers": list(scn.expected.layers),
+                    "injects": len(scn.injects),
+                    "duration": t_text(scn.duration),
+                    "ok": True,
+                }
+            )
         except InputError as exc:
             item.update({"ok": False, "error": str(exc)})
         items.append(item)
@@ -95,7 +129,9 @@ def cmd_list(ctx) -> int:
             continue
         fault = ", ".join(it["services"] or it["layers"])
         mine = "  (yours)" if it["origin"] == "user" else ""
-        print(f"{it['name']:20} {it['severity']:5} {fault[:28]:28} {it['injects']:>7} {it['duration']:>8}  {it['title']}{mine}")
+        print(
+            f"{it['name']:20} {it['severity']:5} {fault[:28]:28} {it['injects']:>7} {it['duration']:>8}  {it['title']}{mine}"
+        )
     return 0
 
 
@@ -105,28 +141,49 @@ def cmd_check(ctx) -> int:
     scn, org = library.load(ctx.args.scenario, ctx.args.org)
     allowed = allowed_teams(org, scn)
     data = {
-        "ok": True, "name": scn.name, "file": scn.filename, "title": scn.title, "org": scn.org,
+        "ok": True,
+        "name": scn.name,
+        "file": scn.filename,
+        "title": scn.title,
+        "org": scn.org,
         "duration": t_text(scn.duration),
-        "timeline": [{"t": t_text(i.at), "kind": i.kind, "shows": i.display()} for i in scn.timeline],
-        "expected": {"severity": scn.expected.severity, "severity_by": t_text(scn.expected.severity_by),
-                     "services": list(scn.expected.services), "layers": list(scn.expected.layers),
-                     "mitigate_from": t_text(scn.expected.mitigate_from),
-                     "mitigate_by": t_text(scn.expected.mitigate_by),
-                     "teams": [{"team": t.team, "by": t_text(t.by), "why": t.why} for t in scn.expected.teams]},
+        "timeline": [
+            {"t": t_text(i.at), "kind": i.kind, "shows": i.display()} for i in scn.timeline
+        ],
+        "expected": {
+            "severity": scn.expected.severity,
+            "severity_by": t_text(scn.expected.severity_by),
+            "services": list(scn.expected.services),
+            "layers": list(scn.expected.layers),
+            "mitigate_from": t_text(scn.expected.mitigate_from),
+            "mitigate_by": t_text(scn.expected.mitigate_by),
+            "teams": [
+                {"team": t.team, "by": t_text(t.by), "why": t.why} for t in scn.expected.teams
+            ],
+        },
         "responsible_teams": allowed,
     }
     if ctx.args.json:
         ctx.emit(data)
         return 0
-    out = [f"{scn.filename}: ok — {scn.title}", f"  org: {scn.org}; length {t_text(scn.duration)}", "  timeline:"]
+    out = [
+        f"{scn.filename}: ok — {scn.title}",
+        f"  org: {scn.org}; length {t_text(scn.duration)}",
+        "  timeline:",
+    ]
     out += [f"    {t_text(i.at)}  {i.kind:13} {i.display()}" for i in scn.timeline]
     e = scn.expected
-    out += ["  answer key:",
-            f"    severity {e.severity} by {t_text(e.severity_by)}" + (f" — {e.why}" if e.why else ""),
-            f"    at fault: {', '.join(e.services) or '—'} (layers {', '.join(e.layers) or 'from the services'})",
-            f"    mitigation reasonable from {t_text(e.mitigate_from)}, expected by {t_text(e.mitigate_by)}",
-            "    responsible teams: " + "; ".join(f"{t} ({why})" for t, why in allowed.items())]
-    out += [f"    must engage {t.team} by {t_text(t.by)}" + (f": {t.why}" if t.why else "") for t in e.teams]
+    out += [
+        "  answer key:",
+        f"    severity {e.severity} by {t_text(e.severity_by)}" + (f" — {e.why}" if e.why else ""),
+        f"    at fault: {', '.join(e.services) or '—'} (layers {', '.join(e.layers) or 'from the services'})",
+        f"    mitigation reasonable from {t_text(e.mitigate_from)}, expected by {t_text(e.mitigate_by)}",
+        "    responsible teams: " + "; ".join(f"{t} ({why})" for t, why in allowed.items()),
+    ]
+    out += [
+        f"    must engage {t.team} by {t_text(t.by)}" + (f": {t.why}" if t.why else "")
+        for t in e.teams
+    ]
     print("\n".join(out))
     return 0
 
@@ -149,13 +206,19 @@ def drill_store(ctx):
     store = Store(path)
     try:
         if explicit:
-            real = store.conn.execute("SELECT count(*) FROM incidents WHERE drill IS NULL").fetchone()[0]
+            real = store.conn.execute(
+                "SELECT count(*) FROM incidents WHERE drill IS NULL"
+            ).fetchone()[0]
             if real:
-                raise InputError(f"{path}: holds {real} real incident(s); a drill keeps its own database "
-                                 "(give a new file, or one with drills only, or leave out --db for a throwaway one)")
+                raise InputError(
+                    f"{path}: holds {real} real incident(s); a drill keeps its own database "
+                    "(give a new file, or one with drills only, or leave out --db for a throwaway one)"
+                )
             if _sync_remote(store):
-                raise InputError(f"{path}: is shared with a sync remote; a drill stays on this machine "
-                                 "(give another file, or leave out --db for a throwaway one)")
+                raise InputError(
+                    f"{path}: is shared with a sync remote; a drill stays on this machine "
+                    "(give another file, or leave out --db for a throwaway one)"
+                )
         yield store, path
     finally:
         store.close()
@@ -189,12 +252,21 @@ def cmd_run(ctx) -> int:
     if not a.autopilot:
         _ui_available()
     with drill_store(ctx) as (store, _path):
-        session = DrillSession(scn, org, store, start=start, speed=a.speed, actor=ctx.actor,
-                               autopilot=a.autopilot, auto_escalate=not a.manual_escalation)
+        session = DrillSession(
+            scn,
+            org,
+            store,
+            start=start,
+            speed=a.speed,
+            actor=ctx.actor,
+            autopilot=a.autopilot,
+            auto_escalate=not a.manual_escalation,
+        )
         if a.autopilot:
             card = session.run_to_end()
         else:
             from console.drills.tui import run_drill_app
+
             run_drill_app(session, theme=getattr(a, "theme", None))
             card = session.scorecard or session.finish("ended by the commander")
     if a.markdown:
@@ -213,11 +285,15 @@ def cmd_run(ctx) -> int:
 def _ui_available() -> None:
     # Textual draws on stderr: stdout may be redirected to keep the scorecard (--json).
     if not (sys.stdin.isatty() and sys.__stderr__ is not None and sys.__stderr__.isatty()):
-        raise InputError("a drill with a commander needs a terminal; use --autopilot for a headless run")
+        raise InputError(
+            "a drill with a commander needs a terminal; use --autopilot for a headless run"
+        )
     try:
         import console.tui.app  # noqa: F401
     except ModuleNotFoundError:
-        raise ConsoleError("the console UI is not installed in this build; use --autopilot") from None
+        raise ConsoleError(
+            "the console UI is not installed in this build; use --autopilot"
+        ) from None
 
 
 __all__ = ["add_commands", "ScenarioError"]

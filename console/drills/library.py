@@ -49,7 +49,9 @@ def locate(ref: str) -> Path:
         if entry.name == ref:
             return entry.path
     names = ", ".join(e.name for e in catalogue())
-    raise InputError(f"no drill scenario {ref!r} (available: {names}; or give a path to a .toml file)")
+    raise InputError(
+        f"no drill scenario {ref!r} (available: {names}; or give a path to a .toml file)"
+    )
 
 
 def read(path: Path) -> str:

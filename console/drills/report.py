@@ -35,25 +35,58 @@ def _value(ind: dict[str, Any]) -> str:
 
 def rows(card: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(measure, this run, target, verdict) — the scorecard table, shared by every face."""
-    sev, mis, co, mit = card["severity"], card["mis_escalation"], card["coordination"], card["mitigation"]
+    sev, mis, co, mit = (
+        card["severity"],
+        card["mis_escalation"],
+        card["coordination"],
+        card["mitigation"],
+    )
     ind = card["maturity"]["indicators"]
     out = [
         ("declared", card["declared"]["t"], "", ""),
-        ("right severity " + sev["expected"], sev["t"] + (" (over-escalated)" if sev["over_escalated"] else "")
-         + (" (under-escalated)" if sev["under_escalated"] else ""), f"by {sev['by']}", _mark(sev["ok"])),
+        (
+            "right severity " + sev["expected"],
+            sev["t"]
+            + (" (over-escalated)" if sev["over_escalated"] else "")
+            + (" (under-escalated)" if sev["under_escalated"] else ""),
+            f"by {sev['by']}",
+            _mark(sev["ok"]),
+        ),
     ]
     for e in card["engagement"]:
         late = f", {e['late_seconds'] / 60:g} min late" if e["late_seconds"] else ""
-        out.append((f"engage {e['team_name']}", f"{e['paged']} ({e['via'] or 'never'}{late})",
-                    f"by {e['required_by']} — {e['why']}", _mark(e["ok"])))
-    out.append(("mis-escalations", f"{mis['count']} of {mis['teams_involved']} teams ({mis['rate']:.0%})",
-                f"0; L{ind['mis_escalation']['level']} ({_threshold_line(ind['mis_escalation'])})",
-                _mark(mis["ok"])))
-    out.append(("coordination (declare → all required acked)", _mins(co["minutes"]),
-                f"L{ind['coordination']['level']} ({_threshold_line(ind['coordination'])})", _mark(co["ok"])))
-    out.append(("time to mitigate", mit["t"] + (f" (marked early at {mit['first_marked']})" if mit["premature"] else ""),
-                f"{mit['reasonable_from']}..{mit['expected_by']}; L{ind['mttr']['level']} ({_threshold_line(ind['mttr'])})",
-                _mark(mit["ok"])))
+        out.append(
+            (
+                f"engage {e['team_name']}",
+                f"{e['paged']} ({e['via'] or 'never'}{late})",
+                f"by {e['required_by']} — {e['why']}",
+                _mark(e["ok"]),
+            )
+        )
+    out.append(
+        (
+            "mis-escalations",
+            f"{mis['count']} of {mis['teams_involved']} teams ({mis['rate']:.0%})",
+            f"0; L{ind['mis_escalation']['level']} ({_threshold_line(ind['mis_escalation'])})",
+            _mark(mis["ok"]),
+        )
+    )
+    out.append(
+        (
+            "coordination (declare → all required acked)",
+            _mins(co["minutes"]),
+            f"L{ind['coordination']['level']} ({_threshold_line(ind['coordination'])})",
+            _mark(co["ok"]),
+        )
+    )
+    out.append(
+        (
+            "time to mitigate",
+            mit["t"] + (f" (marked early at {mit['first_marked']})" if mit["premature"] else ""),
+            f"{mit['reasonable_from']}..{mit['expected_by']}; L{ind['mttr']['level']} ({_threshold_line(ind['mttr'])})",
+            _mark(mit["ok"]),
+        )
+    )
     return out
 
 
@@ -68,7 +101,9 @@ def text(card: dict[str, Any]) -> str:
     out = [headline(card), ""]
     width = max(len(r[0]) for r in rows(card))
     for measure, value, target, verdict in rows(card):
-        out.append(f"  {verdict} {measure:<{width}}  {value}" + (f"   [{target}]" if target else ""))
+        out.append(
+            f"  {verdict} {measure:<{width}}  {value}" + (f"   [{target}]" if target else "")
+        )
     out += _details(card, bullet="  - ")
     return "\n".join(out)
 
@@ -86,10 +121,16 @@ def _details(card: dict[str, Any], bullet: str) -> list[str]:
         out += [f"{bullet}{w['team_name']} at {w['paged']} ({w['via']})" for w in mis["wrong"]]
     if mis["missed"]:
         out += ["", "Responsible but never paged:"]
-        out += [f"{bullet}{x['team_name']} (required by {x['required_by']}: {x['why']})" for x in mis["missed"]]
+        out += [
+            f"{bullet}{x['team_name']} (required by {x['required_by']}: {x['why']})"
+            for x in mis["missed"]
+        ]
     if card["coordination"]["waiting_for"]:
         out += ["", "Never acknowledged: " + ", ".join(card["coordination"]["waiting_for"])]
-    out += ["", "Maturity: " + (f"level {m['level']} — {m['name']}" if m["level"] else "below level 1")]
+    out += [
+        "",
+        "Maturity: " + (f"level {m['level']} — {m['name']}" if m["level"] else "below level 1"),
+    ]
     for ind in m["indicators"].values():
         out.append(f"{bullet}{ind['label']}: {_value(ind)} → level {ind['level']}")
     if m["note"]:
@@ -97,22 +138,36 @@ def _details(card: dict[str, Any], bullet: str) -> list[str]:
     for gap in m["next"]:
         out.append(f"{bullet}next: {gap}")
     key = card["answer_key"]
-    out += ["", f"Answer key: {key['severity']} — {key['why'] or ''}".rstrip(" —"),
-            f"{bullet}at fault: {', '.join(key['services'])} ({', '.join(key['layers'])})",
-            f"{bullet}responsible: " + "; ".join(f"{t} ({why})" for t, why in key["responsible_teams"].items()),
-            f"{bullet}mitigation reasonable from {key['mitigate_from']}, expected by {key['mitigate_by']}"]
+    out += [
+        "",
+        f"Answer key: {key['severity']} — {key['why'] or ''}".rstrip(" —"),
+        f"{bullet}at fault: {', '.join(key['services'])} ({', '.join(key['layers'])})",
+        f"{bullet}responsible: "
+        + "; ".join(f"{t} ({why})" for t, why in key["responsible_teams"].items()),
+        f"{bullet}mitigation reasonable from {key['mitigate_from']}, expected by {key['mitigate_by']}",
+    ]
     return out
 
 
 def markdown(card: dict[str, Any]) -> str:
-    out = [f"# Drill scorecard: {card['title']}", "",
-           f"**{headline(card)}**", "",
-           f"Scenario `{card['scenario']}` · run by {card['mode'] or 'commander'} · incident "
-           f"{card['incident'] or '(never declared)'} · T+0 = {card['t0']}", "",
-           "| | measure | this run | target |", "|---|---|---|---|"]
+    out = [
+        f"# Drill scorecard: {card['title']}",
+        "",
+        f"**{headline(card)}**",
+        "",
+        f"Scenario `{card['scenario']}` · run by {card['mode'] or 'commander'} · incident "
+        f"{card['incident'] or '(never declared)'} · T+0 = {card['t0']}",
+        "",
+        "| | measure | this run | target |",
+        "|---|---|---|---|",
+    ]
     for measure, value, target, verdict in rows(card):
         out.append(f"| {verdict} | {measure} | {value} | {target} |".replace("||", "| |"))
     out += _details(card, bullet="- ")
-    out += ["", "_Times are from T+0, the opening alert. Coordination runs from the declaration. "
-            "A drill's incidents are tagged and left out of real metrics._", ""]
+    out += [
+        "",
+        "_Times are from T+0, the opening alert. Coordination runs from the declaration. "
+        "A drill's incidents are tagged and left out of real metrics._",
+        "",
+    ]
     return "\n".join(out)

@@ -74,7 +74,9 @@ class DrillService(IncidentService):
     """The service a drill hands to its faces: every incident declared through it is
     tagged with the scenario in the same transaction, and the session is told."""
 
-    def __init__(self, store: Store, org: Org, clock: ManualClock, actor: str, session: DrillSession):
+    def __init__(
+        self, store: Store, org: Org, clock: ManualClock, actor: str, session: DrillSession
+    ):
         super().__init__(store, org, clock, actor)
         self.session = session
 
@@ -95,8 +97,14 @@ def _notify_runner(session: DrillSession):
         return None
     sink = NotifySink()
     session.engine_sink = sink
-    return EscalationRunner(session.store, session.org, session.clock, sink=sink, drill_sink=sink,
-                            holder=f"drill-{session.scenario.name}")
+    return EscalationRunner(
+        session.store,
+        session.org,
+        session.clock,
+        sink=sink,
+        drill_sink=sink,
+        holder=f"drill-{session.scenario.name}",
+    )
 
 
 def default_start(scn: Scenario) -> datetime:
@@ -104,9 +112,19 @@ def default_start(scn: Scenario) -> datetime:
 
 
 class DrillSession:
-    def __init__(self, scenario: Scenario, org: Org, store: Store, *, start: datetime | None = None,
-                 speed: int = 1, sink: DrillSink | None = None, actor: str = "commander",
-                 autopilot: str | None = None, auto_escalate: bool = True):
+    def __init__(
+        self,
+        scenario: Scenario,
+        org: Org,
+        store: Store,
+        *,
+        start: datetime | None = None,
+        speed: int = 1,
+        sink: DrillSink | None = None,
+        actor: str = "commander",
+        autopilot: str | None = None,
+        auto_escalate: bool = True,
+    ):
         self.scenario, self.org, self.store = scenario, org, store
         self.t0 = start or default_start(scenario)
         self.clock = ManualClock(self.t0)
@@ -225,7 +243,9 @@ class DrillSession:
             if inc.open and self.auto_escalate:
                 times += [s.due_at for s in self.service.plan(inc) if s.state == "pending"]
                 if self.engine is not None:  # re-notifies and nudges fall due between steps
-                    times.append(now + timedelta(seconds=ENGINE_PERIOD - self.elapsed % ENGINE_PERIOD))
+                    times.append(
+                        now + timedelta(seconds=ENGINE_PERIOD - self.elapsed % ENGINE_PERIOD)
+                    )
             times += [due for _, due in self._ack_schedule(inc)]
         later = [t for t in times if t > now]
         return min(later) if later else None
@@ -252,8 +272,12 @@ class DrillSession:
             for _ in range(1000):  # each pass acts at most once per thing; settles quickly
                 acted = self._deliver() | self._run_autopilot()
                 if self.incident_id:
-                    acted |= (self._engine() | self._mirror_ticks() | self._acknowledge()
-                              | self._reality_check())
+                    acted |= (
+                        self._engine()
+                        | self._mirror_ticks()
+                        | self._acknowledge()
+                        | self._reality_check()
+                    )
                 if not acted:
                     break
         finally:
@@ -286,10 +310,19 @@ class DrillSession:
         self.incident_id = inc.id
         was_busy, self._busy = self._busy, True
         try:
-            self.service.record(inc.id, "drill_started", {
-                "scenario": self.scenario.name, "title": self.scenario.title, "t0": iso(self.t0),
-                "mode": self.mode, "file": self.scenario.filename, "channel": DRILL_CHANNEL,
-            }, actor="drill")
+            self.service.record(
+                inc.id,
+                "drill_started",
+                {
+                    "scenario": self.scenario.name,
+                    "title": self.scenario.title,
+                    "t0": iso(self.t0),
+                    "mode": self.mode,
+                    "file": self.scenario.filename,
+                    "channel": DRILL_CHANNEL,
+                },
+                actor="drill",
+            )
             for body in self._pending_flush:
                 self.service.record(inc.id, "drill_inject", body, actor="drill")
             self._pending_flush = []
@@ -301,7 +334,10 @@ class DrillSession:
 
     def _run_autopilot(self) -> bool:
         acted = False
-        while self._next_action < len(self._actions) and self._actions[self._next_action].t <= self.elapsed:
+        while (
+            self._next_action < len(self._actions)
+            and self._actions[self._next_action].t <= self.elapsed
+        ):
             action = self._actions[self._next_action]
             self._next_action += 1
             try:
@@ -314,7 +350,9 @@ class DrillSession:
     def _perform(self, action: Action) -> None:
         a, svc = action.args, self.service
         if action.verb == "declare":
-            svc.declare(a["title"], a["severity"], a["layers"], a["services"], a.get("detection", ""))
+            svc.declare(
+                a["title"], a["severity"], a["layers"], a["services"], a.get("detection", "")
+            )
         elif action.verb == "page":
             self.page_team(a["team"])
         elif action.verb == "status" and self.incident_id:
@@ -331,9 +369,16 @@ class DrillSession:
         if (inc.mitigated_at - self.t0).total_seconds() >= self.scenario.expected.mitigate_from:
             return False
         self._warned = True
-        body = {"index": 0, "t": self.elapsed, "kind": "symptom", "shown_as": "symptom", "generated": True,
-                "text": "symptom: the error rate has not come down — whatever changed has not fixed the fault yet",
-                "services": [], "layers": []}
+        body = {
+            "index": 0,
+            "t": self.elapsed,
+            "kind": "symptom",
+            "shown_as": "symptom",
+            "generated": True,
+            "text": "symptom: the error rate has not come down — whatever changed has not fixed the fault yet",
+            "services": [],
+            "layers": [],
+        }
         self.feed.append(body)
         self.service.record(inc.id, "drill_inject", body, actor="drill")
         return True
@@ -363,11 +408,18 @@ class DrillSession:
         for step in self.service.plan(inc):
             if step.state in ("due", "overdue"):
                 contacts = [c for t in self.service.step_contacts(inc, step) for c in t["contacts"]]
-                self.service.record(inc.id, "step_ticked", {
-                    "step": step.key, "mark": "notified", "via": DRILL_CHANNEL,
-                    "targets": [c["person_name"] for c in contacts],
-                    "teams": list(dict.fromkeys(c["team"] for c in contacts if c["team"])),
-                }, actor=ENGINE)
+                self.service.record(
+                    inc.id,
+                    "step_ticked",
+                    {
+                        "step": step.key,
+                        "mark": "notified",
+                        "via": DRILL_CHANNEL,
+                        "targets": [c["person_name"] for c in contacts],
+                        "teams": list(dict.fromkeys(c["team"] for c in contacts if c["team"])),
+                    },
+                    actor=ENGINE,
+                )
 
     def _mirror_ticks(self) -> bool:
         """Every step marked notified (by the engine or by the commander's own tick) is
@@ -376,20 +428,37 @@ class DrillSession:
         mirrored = drill_state(inc)["mirrored"]
         acted = False
         for ev in self.service.events(inc.id):
-            if ev.kind != "step_ticked" or ev.event_id in mirrored or ev.body.get("via") == "drill responder":
+            if (
+                ev.kind != "step_ticked"
+                or ev.event_id in mirrored
+                or ev.body.get("via") == "drill responder"
+            ):
                 continue
             step = next((s for s in self.service.plan(inc) if s.key == ev.body["step"]), None)
-            contacts = ([c for t in self.service.step_contacts(inc, step) for c in t["contacts"]]
-                        if step else [])
+            contacts = (
+                [c for t in self.service.step_contacts(inc, step) for c in t["contacts"]]
+                if step
+                else []
+            )
             sent = False
             for c in contacts:
                 if c["team"]:
-                    self._page(inc.id, c["team"], c["person"], step=ev.body["step"], tick=ev.event_id)
+                    self._page(
+                        inc.id, c["team"], c["person"], step=ev.body["step"], tick=ev.event_id
+                    )
                     sent = True
             if not sent:  # nobody to page, still mark the tick as seen
-                self.service.record(inc.id, "drill_page", {"team": "", "tick": ev.event_id,
-                                                           "step": ev.body["step"], "via": DRILL_CHANNEL},
-                                    actor=ENGINE)
+                self.service.record(
+                    inc.id,
+                    "drill_page",
+                    {
+                        "team": "",
+                        "tick": ev.event_id,
+                        "step": ev.body["step"],
+                        "via": DRILL_CHANNEL,
+                    },
+                    actor=ENGINE,
+                )
             acted = True
         return acted
 
@@ -401,20 +470,42 @@ class DrillSession:
             raise InputError("declare the incident first; pages go to an incident")
         if self.ended:
             raise InputError("the drill has ended")
-        inc = self._page(self.incident_id, team, self.org.teams[team].on_call, step=None, tick=None,
-                         actor=self.service.actor)
+        inc = self._page(
+            self.incident_id,
+            team,
+            self.org.teams[team].on_call,
+            step=None,
+            tick=None,
+            actor=self.service.actor,
+        )
         if not self._busy:
             self._process()
             self._changed()
         return inc
 
-    def _page(self, incident_id: str, team_id: str, person: str | None, *, step: str | None,
-              tick: str | None, actor: str = ENGINE) -> Incident:
+    def _page(
+        self,
+        incident_id: str,
+        team_id: str,
+        person: str | None,
+        *,
+        step: str | None,
+        tick: str | None,
+        actor: str = ENGINE,
+    ) -> Incident:
         team = self.org.teams.get(team_id)
         who = self.org.people.get(person) if person else None
-        page = Page(incident_id, team_id, team.name if team else team_id, person,
-                    who.name if who else person, who.contact if who else None, step, iso(self.now),
-                    f"[DRILL] {incident_id}: you are paged" + (f" ({step})" if step else ""))
+        page = Page(
+            incident_id,
+            team_id,
+            team.name if team else team_id,
+            person,
+            who.name if who else person,
+            who.contact if who else None,
+            step,
+            iso(self.now),
+            f"[DRILL] {incident_id}: you are paged" + (f" ({step})" if step else ""),
+        )
         self.sink.send(page)
         body = {k: v for k, v in asdict(page).items() if k not in ("incident_id", "at", "text")}
         body.update({"tick": tick, "via": DRILL_CHANNEL})
@@ -427,8 +518,11 @@ class DrillSession:
         for p in st["pages"]:
             if p["team"] and p["team"] not in first:
                 first[p["team"]] = p
-        return [(p, p["at"] + timedelta(seconds=self.scenario.ack_delay(team)))
-                for team, p in first.items() if team not in st["acks"]]
+        return [
+            (p, p["at"] + timedelta(seconds=self.scenario.ack_delay(team)))
+            for team, p in first.items()
+            if team not in st["acks"]
+        ]
 
     def _acknowledge(self) -> bool:
         inc = self.incident()
@@ -437,16 +531,34 @@ class DrillSession:
             if due > self.now:
                 continue
             team = page["team"]
-            verdict = "" if team in self._allowed else "not ours: nothing this team owns is involved"
-            self.service.record(inc.id, "drill_ack", {
-                "team": team, "team_name": page.get("team_name"), "person": page.get("person"),
-                "person_name": page.get("person_name"), "verdict": verdict,
-            }, actor=page.get("person") or team)
+            verdict = (
+                "" if team in self._allowed else "not ours: nothing this team owns is involved"
+            )
+            self.service.record(
+                inc.id,
+                "drill_ack",
+                {
+                    "team": team,
+                    "team_name": page.get("team_name"),
+                    "person": page.get("person"),
+                    "person_name": page.get("person_name"),
+                    "verdict": verdict,
+                },
+                actor=page.get("person") or team,
+            )
             if self.engine is not None and page.get("person"):
                 # the runner's own acknowledgement: no more repeats to this person
-                self.service.record(inc.id, "page_acknowledged", {
-                    "target": page["person"], "target_name": page.get("person_name"), "step": None,
-                    "via": "drill responder"}, actor=page["person"])
+                self.service.record(
+                    inc.id,
+                    "page_acknowledged",
+                    {
+                        "target": page["person"],
+                        "target_name": page.get("person_name"),
+                        "step": None,
+                        "via": "drill responder",
+                    },
+                    actor=page["person"],
+                )
             self._ack_steps(team, page)
             acted = True
         return acted
@@ -456,13 +568,25 @@ class DrillSession:
         inc = self.incident()
         acked = {s.key for s in self.service.plan(inc) if s.state == "acknowledged"}
         for ev in self.service.events(inc.id):
-            if (ev.kind == "step_ticked" and ev.body.get("mark") == "notified"
-                    and team in ev.body.get("teams", []) and ev.body["step"] not in acked):
+            if (
+                ev.kind == "step_ticked"
+                and ev.body.get("mark") == "notified"
+                and team in ev.body.get("teams", [])
+                and ev.body["step"] not in acked
+            ):
                 acked.add(ev.body["step"])
-                self.service.record(inc.id, "step_ticked", {
-                    "step": ev.body["step"], "mark": "acknowledged", "via": "drill responder",
-                    "targets": [page.get("person_name")], "teams": [team],
-                }, actor=page.get("person") or team)
+                self.service.record(
+                    inc.id,
+                    "step_ticked",
+                    {
+                        "step": ev.body["step"],
+                        "mark": "acknowledged",
+                        "via": "drill responder",
+                        "targets": [page.get("person_name")],
+                        "teams": [team],
+                    },
+                    actor=page.get("person") or team,
+                )
 
     # ------------------------------------------------------------ the end
     def finish(self, reason: str = "ended by the commander") -> dict[str, Any]:
@@ -472,8 +596,12 @@ class DrillSession:
         if self.incident_id:
             self._busy = True
             try:
-                self.service.record(self.incident_id, "drill_ended",
-                                    {"reason": reason, "t": self.elapsed}, actor="drill")
+                self.service.record(
+                    self.incident_id,
+                    "drill_ended",
+                    {"reason": reason, "t": self.elapsed},
+                    actor="drill",
+                )
             finally:
                 self._busy = False
         self.scorecard = self.score()
@@ -487,9 +615,12 @@ class DrillSession:
         card["speed"] = self.speed
         card["drill_sink"] = {
             "pages": len(getattr(self.sink, "pages", [])),
-            "engine": "console.notify runner" if self.engine is not None else (
-                "minimal drill engine" if self.auto_escalate else "off (manual escalation)"),
-            "engine_messages": len(self.engine_sink.messages) if self.engine_sink is not None else 0,
+            "engine": "console.notify runner"
+            if self.engine is not None
+            else ("minimal drill engine" if self.auto_escalate else "off (manual escalation)"),
+            "engine_messages": len(self.engine_sink.messages)
+            if self.engine_sink is not None
+            else 0,
         }
         if self.errors:
             card["autopilot_errors"] = list(self.errors)

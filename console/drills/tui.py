@@ -53,11 +53,20 @@ class DrillBanner(Widget):
         line1 = Text(no_wrap=True, overflow="ellipsis")
         line1.append(" ▌DRILL▐ NOT A REAL INCIDENT ", "bold reverse")
         line1.append(f"  {s.scenario.name} · {t_text(s.elapsed)} · ×{s.speed} · {state}")
-        keys = "S scorecard · ctrl+q quit" if s.ended else "P pause · +/- speed · p page · i injects · E end"
+        keys = (
+            "S scorecard · ctrl+q quit"
+            if s.ended
+            else "P pause · +/- speed · p page · i injects · E end"
+        )
         line1.append(f"   {keys}")
         latest = s.feed[-1] if s.feed else None
-        line2 = Text(f" {t_text(latest['t'])} {latest['text']}" if latest else " waiting for the first alert",
-                     no_wrap=True, overflow="ellipsis")
+        line2 = Text(
+            f" {t_text(latest['t'])} {latest['text']}"
+            if latest
+            else " waiting for the first alert",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         for line in (line1, line2):
             line.truncate(max(1, self.size.width), overflow="ellipsis", pad=True)
         return Text("\n").join([line1, line2])
@@ -66,9 +75,12 @@ class DrillBanner(Widget):
 class BriefingScreen(ModalScreen[None]):
     """Before the clock starts: what the commander is told, and the opening alert."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="BriefingScreen") + """
+    DEFAULT_CSS = (
+        MODAL_CSS.format(name="BriefingScreen")
+        + """
     BriefingScreen #body { height: auto; max-height: 24; }
     """
+    )
     BINDINGS = [Binding("enter,escape,space", "start", "Start the drill")]
 
     def compose(self) -> ComposeResult:
@@ -77,12 +89,22 @@ class BriefingScreen(ModalScreen[None]):
             yield Label(f"DRILL · {s.scenario.title}", classes="title")
             with VerticalScroll(id="body"):
                 yield Static(reflow(s.scenario.briefing))
-                yield Static(Text(f"\nOpening alert ({s.scenario.alert.source or 'monitoring'}):\n", style="bold"))
+                yield Static(
+                    Text(
+                        f"\nOpening alert ({s.scenario.alert.source or 'monitoring'}):\n",
+                        style="bold",
+                    )
+                )
                 yield Static(s.scenario.alert.text)
-                yield Static(f"\nSimulated clock ×{s.speed}; T+00:00 = {s.t0:%Y-%m-%d %H:%M} UTC. "
-                             "Pages go to a drill sink, never to a real channel.")
-            yield Static("enter starts the clock · declare with n on the board · "
-                         "P pause · +/- speed · p page a team · i injects · E end", classes="hint")
+                yield Static(
+                    f"\nSimulated clock ×{s.speed}; T+00:00 = {s.t0:%Y-%m-%d %H:%M} UTC. "
+                    "Pages go to a drill sink, never to a real channel."
+                )
+            yield Static(
+                "enter starts the clock · declare with n on the board · "
+                "P pause · +/- speed · p page a team · i injects · E end",
+                classes="hint",
+            )
 
     def action_start(self) -> None:
         self.dismiss(None)
@@ -91,7 +113,9 @@ class BriefingScreen(ModalScreen[None]):
 class FeedScreen(ModalScreen[None]):
     """Everything that has arrived so far, oldest first."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="FeedScreen") + "FeedScreen #feed { height: auto; max-height: 26; }"
+    DEFAULT_CSS = (
+        MODAL_CSS.format(name="FeedScreen") + "FeedScreen #feed { height: auto; max-height: 26; }"
+    )
     BINDINGS = [Binding("escape,q,i", "close", "Close")]
 
     def compose(self) -> ComposeResult:
@@ -102,7 +126,9 @@ class FeedScreen(ModalScreen[None]):
         for item in s.feed:
             table.add_row(t_text(item["t"]), item["text"])
         with Vertical():
-            yield Label(f"Drill injects so far ({len(s.feed)}) · {s.scenario.title}", classes="title")
+            yield Label(
+                f"Drill injects so far ({len(s.feed)}) · {s.scenario.title}", classes="title"
+            )
             with VerticalScroll(id="feed"):
                 yield Static(table)
             yield Static("escape closes", classes="hint")
@@ -123,7 +149,12 @@ class ScorecardScreen(Screen):
     """
     BINDINGS = [
         Binding("e", "export", "Export", tooltip="write the scorecard as Markdown and say where"),
-        Binding("escape,q", "back", "Back", tooltip="look around the drill incident (S shows this again)"),
+        Binding(
+            "escape,q",
+            "back",
+            "Back",
+            tooltip="look around the drill incident (S shows this again)",
+        ),
     ]
 
     def __init__(self, card: dict):
@@ -169,19 +200,59 @@ class DrillApp(ConsoleApp):
     TITLE = "Incident Console — DRILL"
     BINDINGS = [
         *ConsoleApp.BINDINGS,  # so the help screen's "Everywhere" still lists them
-        Binding("P,f9", "drill_pause", "Pause", tooltip="drill: pause or resume the simulated clock"),
-        Binding("plus,f8", "drill_faster", "Faster", show=False, tooltip="drill: faster simulated clock (up to 60x)"),
-        Binding("minus,f7", "drill_slower", "Slower", show=False, tooltip="drill: slower simulated clock"),
-        Binding("p", "drill_page", "Page", tooltip="drill: page a team directly (to the drill sink)"),
-        Binding("i", "drill_feed", "Injects", show=False, tooltip="drill: everything that has arrived so far"),
+        Binding(
+            "P,f9", "drill_pause", "Pause", tooltip="drill: pause or resume the simulated clock"
+        ),
+        Binding(
+            "plus,f8",
+            "drill_faster",
+            "Faster",
+            show=False,
+            tooltip="drill: faster simulated clock (up to 60x)",
+        ),
+        Binding(
+            "minus,f7",
+            "drill_slower",
+            "Slower",
+            show=False,
+            tooltip="drill: slower simulated clock",
+        ),
+        Binding(
+            "p", "drill_page", "Page", tooltip="drill: page a team directly (to the drill sink)"
+        ),
+        Binding(
+            "i",
+            "drill_feed",
+            "Injects",
+            show=False,
+            tooltip="drill: everything that has arrived so far",
+        ),
         Binding("E,f10", "drill_end", "End drill", tooltip="drill: end now and show the scorecard"),
-        Binding("S", "drill_scorecard", "Scorecard", show=False, tooltip="drill: show the scorecard again"),
+        Binding(
+            "S",
+            "drill_scorecard",
+            "Scorecard",
+            show=False,
+            tooltip="drill: show the scorecard again",
+        ),
     ]
 
-    def __init__(self, session: DrillSession, *, theme: str | None = None,
-                 tick_seconds: float | None = TICK_SECONDS, briefing: bool = True, **app_kw):
-        super().__init__(session.service, session.clock, theme=theme,
-                         banner=f"DRILL {session.scenario.name}", **app_kw)
+    def __init__(
+        self,
+        session: DrillSession,
+        *,
+        theme: str | None = None,
+        tick_seconds: float | None = TICK_SECONDS,
+        briefing: bool = True,
+        **app_kw,
+    ):
+        super().__init__(
+            session.service,
+            session.clock,
+            theme=theme,
+            banner=f"DRILL {session.scenario.name}",
+            **app_kw,
+        )
         self.drill = session
         self.tick_seconds = tick_seconds
         self.show_briefing = briefing
@@ -254,8 +325,11 @@ class DrillApp(ConsoleApp):
             return
         paused = self.drill.toggle_pause()
         self._last_tick = time.monotonic()
-        self.notify("simulated clock paused" if paused else f"simulated clock running ×{self.drill.speed}",
-                    title="Drill", timeout=2)
+        self.notify(
+            "simulated clock paused" if paused else f"simulated clock running ×{self.drill.speed}",
+            title="Drill",
+            timeout=2,
+        )
 
     def action_drill_faster(self) -> None:
         self.notify(f"simulated clock ×{self.drill.faster()}", title="Drill", timeout=2)
@@ -270,8 +344,11 @@ class DrillApp(ConsoleApp):
     def action_drill_page(self) -> None:
         s = self.drill
         if not s.incident_id:
-            self.notify("declare the incident first (n on the board); pages go to an incident",
-                        title="Drill", severity="warning")
+            self.notify(
+                "declare the incident first (n on the board); pages go to an incident",
+                title="Drill",
+                severity="warning",
+            )
             return
         org = s.org
         options = []
@@ -289,8 +366,14 @@ class DrillApp(ConsoleApp):
                 return
             self.notify(f"{org.teams[team].name} paged (drill sink)", title="Drill", timeout=4)
 
-        self.push_screen(ChoiceModal("Page a team directly (drill sink; the matrix may disagree)", options,
-                                     hint="enter pages · escape cancels"), chosen)
+        self.push_screen(
+            ChoiceModal(
+                "Page a team directly (drill sink; the matrix may disagree)",
+                options,
+                hint="enter pages · escape cancels",
+            ),
+            chosen,
+        )
 
     def action_drill_end(self) -> None:
         if not self.drill.ended:

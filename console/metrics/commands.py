@@ -25,7 +25,9 @@ def parse_when(text: str | None, now: datetime, flag: str) -> datetime | None:
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise InputError(f"{flag}: not a date: {text!r} (expected 2026-09-01, an ISO time, or 30d / 12w / 36h)") from None
+        raise InputError(
+            f"{flag}: not a date: {text!r} (expected 2026-09-01, an ISO time, or 30d / 12w / 36h)"
+        ) from None
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
@@ -64,18 +66,34 @@ def _period_text(p: dict) -> str:
 
 
 def metrics_text(m: dict, team_name=lambda t: t) -> str:
-    head = (f"{'':22}{'n':>5}  {'MTTA mean/med/p90':>19}  {'MTTM mean/med/p90':>19}  "
-            f"{'MTTR mean/med/p90':>19}  {'mis-esc':>7}  {'coord':>6}  {'prev':>5}")
+    head = (
+        f"{'':22}{'n':>5}  {'MTTA mean/med/p90':>19}  {'MTTM mean/med/p90':>19}  "
+        f"{'MTTR mean/med/p90':>19}  {'mis-esc':>7}  {'coord':>6}  {'prev':>5}"
+    )
 
     def row(label: str, g: dict) -> str:
-        cells = ["/".join(_num(g[k][s]) for s in ("mean", "median", "p90")) for k in ("tta", "ttm", "ttr")]
-        return (f"{label[:22]:22}{g['incidents']:>5}  {cells[0]:>19}  {cells[1]:>19}  {cells[2]:>19}  "
-                f"{_pct(g['mis_escalation']['rate']):>7}  {_num(g['coordination']['mean']):>6}  "
-                f"{_pct(g['prevention']['rate']):>5}")
+        cells = [
+            "/".join(_num(g[k][s]) for s in ("mean", "median", "p90"))
+            for k in ("tta", "ttm", "ttr")
+        ]
+        return (
+            f"{label[:22]:22}{g['incidents']:>5}  {cells[0]:>19}  {cells[1]:>19}  {cells[2]:>19}  "
+            f"{_pct(g['mis_escalation']['rate']):>7}  {_num(g['coordination']['mean']):>6}  "
+            f"{_pct(g['prevention']['rate']):>5}"
+        )
 
-    out = [_period_text(m["period"]), "minutes from impact start (or declaration); mis-esc of resolved", "",
-           head, row("overall", m["overall"])]
-    for dim, title in (("by_layer", "by cause layer"), ("by_team", "by team"), ("by_severity", "by peak severity")):
+    out = [
+        _period_text(m["period"]),
+        "minutes from impact start (or declaration); mis-esc of resolved",
+        "",
+        head,
+        row("overall", m["overall"]),
+    ]
+    for dim, title in (
+        ("by_layer", "by cause layer"),
+        ("by_team", "by team"),
+        ("by_severity", "by peak severity"),
+    ):
         out.append(title)
         for g in m[dim]:
             label = team_name(g["key"]) if dim == "by_team" else (g["key"] or "(none)")
@@ -97,7 +115,9 @@ def assessment_text(a: dict) -> str:
     else:
         traits = ", ".join(a["next_traits"])
         out.append(f"To reach level {a['next_level']} ({a['next_name']}: {traits}):")
-        out += [f"  - {g['text']}" for g in a["gaps"]] or ["  - the figures already meet it; the traits are what remain"]
+        out += [f"  - {g['text']}" for g in a["gaps"]] or [
+            "  - the figures already meet it; the traits are what remain"
+        ]
     return "\n".join(out)
 
 
@@ -107,16 +127,37 @@ def patterns_text(p: dict, team_name=lambda t: t) -> str:
         block = p[name]
         label = (lambda k: team_name(k)) if name == "teams" else (lambda k: k)
         out.append(f"{name}:")
-        out.append("  most incidents:       " + (", ".join(f"{label(x['key'])} ({x['incidents']})"
-                                                       for x in block["most_incidents"]) or "none"))
-        out.append("  most re-escalations:  " + (", ".join(f"{label(x['key'])} ({x['reescalations']})"
-                                                       for x in block["most_reescalations"]) or "none"))
-        out.append("  longest coordination: " + (", ".join(f"{label(x['key'])} ({_num(x['coordination_mean'])} min)"
-                                                        for x in block["longest_coordination"]) or "no data"))
+        out.append(
+            "  most incidents:       "
+            + (
+                ", ".join(f"{label(x['key'])} ({x['incidents']})" for x in block["most_incidents"])
+                or "none"
+            )
+        )
+        out.append(
+            "  most re-escalations:  "
+            + (
+                ", ".join(
+                    f"{label(x['key'])} ({x['reescalations']})" for x in block["most_reescalations"]
+                )
+                or "none"
+            )
+        )
+        out.append(
+            "  longest coordination: "
+            + (
+                ", ".join(
+                    f"{label(x['key'])} ({_num(x['coordination_mean'])} min)"
+                    for x in block["longest_coordination"]
+                )
+                or "no data"
+            )
+        )
     out += ["", "suggested matrix changes:"]
     out += [f"  - {s['text']}" for s in p["suggestions"]] or [
         f"  - none: no layer or service with {MIN_HISTORY}+ resolved incidents has a resolver "
-        f"({SUGGEST_SHARE:.0%}+) other than its first responder or the matrix's choice"]
+        f"({SUGGEST_SHARE:.0%}+) other than its first responder or the matrix's choice"
+    ]
     return "\n".join(out)
 
 
@@ -127,8 +168,10 @@ def suggestion_text(s: dict) -> str:
     if s["differs_from_matrix"]:
         extra = f"; the matrix says {s['matrix_team_name']}"
     others = ", ".join(f"{a['team_name']} {a['share']:.0%}" for a in s["alternatives"][1:])
-    return (f"{s['key']} → {s['team_name']}, on call {s['on_call_name'] or '—'}: {s['why']}{extra}"
-            + (f"; others: {others}" if others else ""))
+    return (
+        f"{s['key']} → {s['team_name']}, on call {s['on_call_name'] or '—'}: {s['why']}{extra}"
+        + (f"; others: {others}" if others else "")
+    )
 
 
 # ------------------------------------------------------------------ verbs
@@ -169,16 +212,28 @@ def cmd_suggest(ctx) -> int:
         try:
             incident = svc.resolve_id(target)
         except InputError:
-            raise InputError(f"{target!r} is not a service, a layer or an incident "
-                             "(see `incident-console model`)") from None
+            raise InputError(
+                f"{target!r} is not a service, a layer or an incident "
+                "(see `incident-console model`)"
+            ) from None
         data = svc.suggest_for(incident)
     if ctx.args.accept or ctx.args.team:
         if incident is None:
-            raise InputError("--accept needs an incident id (the suggestion is accepted into its room)")
+            raise InputError(
+                "--accept needs an incident id (the suggestion is accepted into its room)"
+            )
         inc = svc.accept_suggestion(incident, ctx.args.team)
-        ctx.emit(rounded({"accepted": data, "id": inc.id, "operations": inc.roles.get("operations"),
-                          "handoff": inc.handoffs.get("operations")}),
-                 f"{inc.id}: accepted — {suggestion_text(data)}")
+        ctx.emit(
+            rounded(
+                {
+                    "accepted": data,
+                    "id": inc.id,
+                    "operations": inc.roles.get("operations"),
+                    "handoff": inc.handoffs.get("operations"),
+                }
+            ),
+            f"{inc.id}: accepted — {suggestion_text(data)}",
+        )
         return 0
     ctx.emit(rounded(data), suggestion_text(data))
     return 0
@@ -186,6 +241,7 @@ def cmd_suggest(ctx) -> int:
 
 def cmd_history_export(ctx) -> int:
     from console.metrics.history import export_lines
+
     count = 0
     if ctx.args.output:
         path = Path(ctx.args.output)
@@ -204,6 +260,7 @@ def cmd_history_export(ctx) -> int:
 
 def cmd_history_import(ctx) -> int:
     from console.metrics.history import import_history
+
     report = import_history(ctx.service, ctx.args.file)
     if not getattr(ctx.args, "json", False):
         for problem in report.problems:
@@ -214,29 +271,63 @@ def cmd_history_import(ctx) -> int:
 
 def add_commands(sub, verb, parser) -> None:
     def period(sp):
-        sp.add_argument("--since", metavar="DATE", help="incidents declared from DATE (2026-09-01, ISO, or 30d/12w)")
+        sp.add_argument(
+            "--since",
+            metavar="DATE",
+            help="incidents declared from DATE (2026-09-01, ISO, or 30d/12w)",
+        )
         sp.add_argument("--until", metavar="DATE", help="incidents declared before DATE")
         return sp
 
-    period(verb("metrics", cmd_metrics, "MTTA/MTTM/MTTR, mis-escalation, coordination, prevention "
-                                        "(real incidents; overall, by layer, team, severity)"))
-    period(verb("assess", cmd_assess, "which maturity level the history meets, and what separates it from the next"))
-    sp = period(verb("patterns", cmd_patterns, "where incidents concentrate, and matrix changes the data suggests"))
+    period(
+        verb(
+            "metrics",
+            cmd_metrics,
+            "MTTA/MTTM/MTTR, mis-escalation, coordination, prevention "
+            "(real incidents; overall, by layer, team, severity)",
+        )
+    )
+    period(
+        verb(
+            "assess",
+            cmd_assess,
+            "which maturity level the history meets, and what separates it from the next",
+        )
+    )
+    sp = period(
+        verb(
+            "patterns",
+            cmd_patterns,
+            "where incidents concentrate, and matrix changes the data suggests",
+        )
+    )
     sp.add_argument("--top", type=int, default=5, help="how many per list (default 5)")
-    sp = verb("suggest", cmd_suggest, "predictive escalation: the team most likely to resolve it, from history")
+    sp = verb(
+        "suggest",
+        cmd_suggest,
+        "predictive escalation: the team most likely to resolve it, from history",
+    )
     sp.add_argument("target", help="a service, a layer, or an incident id")
-    sp.add_argument("--accept", action="store_true",
-                    help="accept for the incident: the team's on-call takes the operations role, with a note")
+    sp.add_argument(
+        "--accept",
+        action="store_true",
+        help="accept for the incident: the team's on-call takes the operations role, with a note",
+    )
     sp.add_argument("--team", help="accept this team instead of the top suggestion")
 
-    hp = verb("history", None, "move incident history between stores as JSON lines", json_flag=False)
+    hp = verb(
+        "history", None, "move incident history between stores as JSON lines", json_flag=False
+    )
     actions = hp.add_subparsers(dest="history_action", metavar="ACTION", parser_class=type(hp))
     actions.required = True
     ep = actions.add_parser("export", help="write every event, grouped per incident, as JSON lines")
     ep.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     ep.set_defaults(func=cmd_history_export)
-    ip = actions.add_parser("import", help="import JSON lines (idempotent); bad lines are reported "
-                                           "FILE:LINE and their incident is skipped whole (exit 2)")
+    ip = actions.add_parser(
+        "import",
+        help="import JSON lines (idempotent); bad lines are reported "
+        "FILE:LINE and their incident is skipped whole (exit 2)",
+    )
     ip.add_argument("file")
     ip.add_argument("--json", action="store_true", help="machine-readable report")
     ip.set_defaults(func=cmd_history_import)

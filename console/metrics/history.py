@@ -51,11 +51,24 @@ def export_lines(conn) -> Iterator[str]:
     """Every event, grouped per incident (INC-2 before INC-10), in fold order."""
     rows = conn.execute(
         "SELECT event_id, incident_id, kind, body, actor, origin, hlc, at FROM events "
-        "ORDER BY length(incident_id), incident_id, hlc, origin, event_id")
+        "ORDER BY length(incident_id), incident_id, hlc, origin, event_id"
+    )
     for event_id, incident_id, kind, body, actor, origin, hlc, at in rows:
-        yield json.dumps({"event_id": event_id, "incident_id": incident_id, "kind": kind,
-                          "body": json.loads(body), "actor": actor, "origin": origin, "hlc": hlc,
-                          "at": at}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        yield json.dumps(
+            {
+                "event_id": event_id,
+                "incident_id": incident_id,
+                "kind": kind,
+                "body": json.loads(body),
+                "actor": actor,
+                "origin": origin,
+                "hlc": hlc,
+                "at": at,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
 
 def record_problem(raw: object) -> str | None:
@@ -119,28 +132,44 @@ def body_problem(kind: str, body: dict) -> str | None:
 
 
 def to_event(raw: dict) -> Event:
-    return Event(raw["event_id"], raw["incident_id"], raw["kind"], raw["body"], raw["actor"],
-                 raw["origin"], raw["hlc"], raw["at"])
+    return Event(
+        raw["event_id"],
+        raw["incident_id"],
+        raw["kind"],
+        raw["body"],
+        raw["actor"],
+        raw["origin"],
+        raw["hlc"],
+        raw["at"],
+    )
 
 
 @dataclass
 class ImportReport:
     path: str
-    incidents: list[str] = field(default_factory=list)      # imported whole
-    skipped: list[str] = field(default_factory=list)        # had a bad line
+    incidents: list[str] = field(default_factory=list)  # imported whole
+    skipped: list[str] = field(default_factory=list)  # had a bad line
     new_events: int = 0
-    known_events: int = 0                                   # already in the store: idempotent
-    problems: list[str] = field(default_factory=list)       # FILE:LINE: what, by line
+    known_events: int = 0  # already in the store: idempotent
+    problems: list[str] = field(default_factory=list)  # FILE:LINE: what, by line
     lines: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "incidents": self.incidents, "skipped": self.skipped,
-                "new_events": self.new_events, "known_events": self.known_events,
-                "problems": self.problems, "ok": not self.problems}
+        return {
+            "path": self.path,
+            "incidents": self.incidents,
+            "skipped": self.skipped,
+            "new_events": self.new_events,
+            "known_events": self.known_events,
+            "problems": self.problems,
+            "ok": not self.problems,
+        }
 
     def text(self) -> str:
-        out = (f"{self.path}: {len(self.incidents)} incident(s) imported whole: {self.new_events} new "
-               f"event(s), {self.known_events} already present")
+        out = (
+            f"{self.path}: {len(self.incidents)} incident(s) imported whole: {self.new_events} new "
+            f"event(s), {self.known_events} already present"
+        )
         if self.skipped:
             out += f"; skipped {len(self.skipped)} incident(s) with bad lines: {', '.join(self.skipped)}"
         return out
@@ -160,14 +189,15 @@ def import_history(service, path: str | Path) -> ImportReport:
     path = Path(path)
     if not path.is_file():
         from console.model.errors import InputError
+
         raise InputError(f"{path}: no such file")
     report = ImportReport(str(path))
-    order: list[str] = []                       # incidents in file order
+    order: list[str] = []  # incidents in file order
     events: dict[str, list[Event]] = {}
     first_line: dict[str, int] = {}
     bad: dict[str, list[str]] = {}
-    seen: dict[str, tuple[str, int]] = {}       # event_id -> (canonical, line)
-    orphans: list[tuple[int, str]] = []         # bad lines we cannot tie to an incident
+    seen: dict[str, tuple[str, int]] = {}  # event_id -> (canonical, line)
+    orphans: list[tuple[int, str]] = []  # bad lines we cannot tie to an incident
 
     def problem(line: int, what: str, incident: str | None) -> None:
         report.lines.append((line, f"{path}:{line}: {what}"))
@@ -195,7 +225,11 @@ def import_history(service, path: str | Path) -> ImportReport:
             problem(number, f"not valid JSON ({exc.msg} at column {exc.colno})", incident)
             line_incident.append((number, incident))
             continue
-        if isinstance(raw, dict) and isinstance(raw.get("incident_id"), str) and _INCIDENT.match(raw["incident_id"]):
+        if (
+            isinstance(raw, dict)
+            and isinstance(raw.get("incident_id"), str)
+            and _INCIDENT.match(raw["incident_id"])
+        ):
             incident = raw["incident_id"]
         why = record_problem(raw)
         line_incident.append((number, incident))
@@ -206,8 +240,11 @@ def import_history(service, path: str | Path) -> ImportReport:
         if raw["event_id"] in seen:
             earlier, earlier_line = seen[raw["event_id"]]
             if earlier != canonical:
-                problem(number, f"event {raw['event_id']} differs from line {earlier_line} with the same id",
-                        incident)
+                problem(
+                    number,
+                    f"event {raw['event_id']} differs from line {earlier_line} with the same id",
+                    incident,
+                )
             continue
         seen[raw["event_id"]] = (canonical, number)
         if incident not in first_line:
@@ -243,7 +280,7 @@ def _taint_neighbours(orphans, line_incident, bad) -> None:
     for line, what in orphans:
         idx = numbers.index(line)
         before = next((inc for _, inc in reversed(line_incident[:idx]) if inc), None)
-        after = next((inc for _, inc in line_incident[idx + 1:] if inc), None)
+        after = next((inc for _, inc in line_incident[idx + 1 :] if inc), None)
         for incident in {before, after} - {None}:
             bad.setdefault(incident, []).append(f"line {line} may belong to it: {what}")
 
@@ -257,31 +294,53 @@ def _check_against_store(service, path, events, first_line, bad, report) -> None
         ids = [e.event_id for e in evs]
         stored: dict[str, tuple] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             marks = ", ".join("?" for _ in chunk)
             for row in conn.execute(
-                    f"SELECT event_id, incident_id, kind, body, actor, origin, hlc, at FROM events "
-                    f"WHERE event_id IN ({marks})", chunk):
+                f"SELECT event_id, incident_id, kind, body, actor, origin, hlc, at FROM events "
+                f"WHERE event_id IN ({marks})",
+                chunk,
+            ):
                 stored[row[0]] = row
         why = None
         for ev in evs:
             row = stored.get(ev.event_id)
             if row and (row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7]) != (
-                    ev.incident_id, ev.kind, ev.body, ev.actor, ev.origin, ev.hlc, ev.at):
+                ev.incident_id,
+                ev.kind,
+                ev.body,
+                ev.actor,
+                ev.origin,
+                ev.hlc,
+                ev.at,
+            ):
                 why = f"event {ev.event_id} is already in this store with different content"
                 break
         declared = [e.event_id for e in evs if e.kind == "declared"]
-        existing = [r[0] for r in conn.execute(
-            "SELECT event_id FROM events WHERE incident_id = ? AND kind = 'declared'", [incident])]
+        existing = [
+            r[0]
+            for r in conn.execute(
+                "SELECT event_id FROM events WHERE incident_id = ? AND kind = 'declared'",
+                [incident],
+            )
+        ]
         if why is None and not declared and not existing:
             why = f"{incident} has no 'declared' event; an incident is imported whole"
         if why is None and existing and declared and not set(declared) & set(existing):
-            why = (f"{incident} already exists in this store as a different incident "
-                   f"(declared by event {existing[0]}); not merged")
+            why = (
+                f"{incident} already exists in this store as a different incident "
+                f"(declared by event {existing[0]}); not merged"
+            )
         if why is None:
             try:
                 from console.store import events as event_log
-                fold([*event_log.for_incident(conn, incident), *(e for e in evs if e.event_id not in stored)])
+
+                fold(
+                    [
+                        *event_log.for_incident(conn, incident),
+                        *(e for e in evs if e.event_id not in stored),
+                    ]
+                )
             except Exception as exc:  # noqa: BLE001 - any fold failure is a bad record
                 why = f"{incident}: the events do not fold ({type(exc).__name__}: {exc})"
         if why:

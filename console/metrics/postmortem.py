@@ -17,7 +17,8 @@ def _peer_medians(conn, incident_id: str, layer: str | None) -> dict:
     rows = conn.execute(
         "SELECT f.tta_s, f.ttm_s, f.ttr_s FROM incident_facts f JOIN incidents i ON i.id = f.id "
         "WHERE i.drill IS NULL AND i.id != ? AND coalesce(f.cause_layer, '') = coalesce(?, '')",
-        [incident_id, layer]).fetchall()
+        [incident_id, layer],
+    ).fetchall()
     out = {"n": len(rows)}
     for idx, name in enumerate(("tta", "ttm", "ttr")):
         vals = [r[idx] / 60 for r in rows if r[idx] is not None]
@@ -28,14 +29,23 @@ def _peer_medians(conn, incident_id: str, layer: str | None) -> dict:
 def analyse(service, incident_id: str, now: datetime | None = None) -> dict:
     conn, org = service.store.conn, service.org
     view = service.view(incident_id, now)
-    row = conn.execute(f"SELECT {', '.join(projections.FACT_COLUMNS)} FROM incident_facts WHERE id = ?",
-                       [incident_id]).fetchone()
+    row = conn.execute(
+        f"SELECT {', '.join(projections.FACT_COLUMNS)} FROM incident_facts WHERE id = ?",
+        [incident_id],
+    ).fetchone()
     facts = dict(zip(projections.FACT_COLUMNS, row, strict=True)) if row else {}
-    pages = [dict(zip(("team", "severity", "paged_at", "acked_at"), p, strict=True)) for p in conn.execute(
-        "SELECT team, severity, paged_at, acked_at FROM incident_pages WHERE incident_id = ? "
-        "ORDER BY paged_at, team", [incident_id])]
+    pages = [
+        dict(zip(("team", "severity", "paged_at", "acked_at"), p, strict=True))
+        for p in conn.execute(
+            "SELECT team, severity, paged_at, acked_at FROM incident_pages WHERE incident_id = ? "
+            "ORDER BY paged_at, team",
+            [incident_id],
+        )
+    ]
     resolved = [e for e in service.events(incident_id) if e.kind in ("resolved", "reopened")]
-    summary = resolved[-1].body.get("summary", "") if resolved and resolved[-1].kind == "resolved" else ""
+    summary = (
+        resolved[-1].body.get("summary", "") if resolved and resolved[-1].kind == "resolved" else ""
+    )
     cause_service, cause_layer = facts.get("cause_service"), facts.get("cause_layer")
     owner = M.cause_owner(org, cause_service, cause_layer)
     resolver = None
@@ -47,20 +57,34 @@ def analyse(service, incident_id: str, now: datetime | None = None) -> dict:
         p["team_name"] = _name(org, p["team"])
         p["expected"] = None if expected is None else p["team"] in expected
     peers = _peer_medians(conn, incident_id, cause_layer)
-    minutes = {k: (facts.get(f"{k}_s") / 60 if facts.get(f"{k}_s") is not None else None)
-               for k in ("tta", "ttm", "ttr", "coord")}
+    minutes = {
+        k: (facts.get(f"{k}_s") / 60 if facts.get(f"{k}_s") is not None else None)
+        for k in ("tta", "ttm", "ttr", "coord")
+    }
     well, badly = _judge(org, view, facts, pages, minutes, peers, first, resolver)
     return {
-        "id": incident_id, "summary": summary, "open": view["open"],
-        "cause_service": cause_service, "cause_layer": cause_layer,
-        "cause_layer_name": org.layers[cause_layer].name if cause_layer in org.layers else cause_layer,
-        "cause_owner": owner, "cause_owner_name": _name(org, owner),
-        "first_team": first, "first_team_name": _name(org, first),
-        "resolving_team": resolver, "resolving_team_name": _name(org, resolver),
+        "id": incident_id,
+        "summary": summary,
+        "open": view["open"],
+        "cause_service": cause_service,
+        "cause_layer": cause_layer,
+        "cause_layer_name": org.layers[cause_layer].name
+        if cause_layer in org.layers
+        else cause_layer,
+        "cause_owner": owner,
+        "cause_owner_name": _name(org, owner),
+        "first_team": first,
+        "first_team_name": _name(org, first),
+        "resolving_team": resolver,
+        "resolving_team_name": _name(org, resolver),
         "peak_severity": facts.get("peak_severity") or view["severity"],
-        "minutes": minutes, "peers": peers, "pages": pages,
-        "severity_raises": facts.get("severity_raises", 0), "team_changes": facts.get("team_changes", 0),
-        "went_well": well, "went_badly": badly,
+        "minutes": minutes,
+        "peers": peers,
+        "pages": pages,
+        "severity_raises": facts.get("severity_raises", 0),
+        "team_changes": facts.get("team_changes", 0),
+        "went_well": well,
+        "went_badly": badly,
     }
 
 
@@ -79,14 +103,18 @@ def _judge(org, view, facts, pages, minutes, peers, first, resolver) -> tuple[li
         value, peer = minutes.get(key), peers.get(key)
         if value is None or peer is None:
             continue
-        line = (f"{label} {value:.0f} min after impact started; the median of {peers['n']} other "
-                f"{layer}-layer incidents is {peer:.0f} min")
+        line = (
+            f"{label} {value:.0f} min after impact started; the median of {peers['n']} other "
+            f"{layer}-layer incidents is {peer:.0f} min"
+        )
         (well if value <= peer else badly).append(line)
     declared, detected = parse_iso(view["declared_at"]), parse_iso(view["detected_at"])
     if declared and detected:
         lag = (declared - detected).total_seconds() / 60
         if lag > LATE_DECLARE_MINUTES:
-            badly.append(f"Declared {lag:.0f} min after impact started (detection: {view['detection'] or 'not recorded'})")
+            badly.append(
+                f"Declared {lag:.0f} min after impact started (detection: {view['detection'] or 'not recorded'})"
+            )
         elif detected < declared:
             well.append(f"Declared {lag:.0f} min after impact started")
     grace = org.overdue_after_seconds
@@ -103,25 +131,39 @@ def _judge(org, view, facts, pages, minutes, peers, first, resolver) -> tuple[li
     if late:
         badly.append("Escalation steps notified late: " + ", ".join(late))
     if skipped:
-        badly.append("Escalation steps that fell due but were never notified: " + ", ".join(skipped))
+        badly.append(
+            "Escalation steps that fell due but were never notified: " + ", ".join(skipped)
+        )
     if on_time and not late and not skipped:
         well.append(f"All {on_time} escalation step(s) were notified on time")
     wrong = [p for p in pages if p["expected"] is False]
     if wrong:
         cause = facts.get("cause_service") or layer
-        badly.append("Paged outside the matrix for the cause " + cause + ": " + ", ".join(
-            f"{p['team_name']} at {p['severity']}" for p in wrong))
+        badly.append(
+            "Paged outside the matrix for the cause "
+            + cause
+            + ": "
+            + ", ".join(f"{p['team_name']} at {p['severity']}" for p in wrong)
+        )
     elif pages and all(p["expected"] for p in pages):
-        well.append(f"Every paged team ({len({p['team'] for p in pages})}) is one the matrix names for the cause")
+        well.append(
+            f"Every paged team ({len({p['team'] for p in pages})}) is one the matrix names for the cause"
+        )
     if resolver and first:
         if first != resolver:
-            badly.append(f"Routed first to {_name(org, first)} but resolved by {_name(org, resolver)} "
-                         "(mis-routed: the cause was outside the first team's services)")
+            badly.append(
+                f"Routed first to {_name(org, first)} but resolved by {_name(org, resolver)} "
+                "(mis-routed: the cause was outside the first team's services)"
+            )
         else:
             well.append(f"The first responding team ({_name(org, first)}) also resolved it")
     coord = minutes.get("coord")
     if coord is not None:
-        bounds = [(m.level, m.coordination_max_minutes) for m in org.maturity if m.coordination_max_minutes]
+        bounds = [
+            (m.level, m.coordination_max_minutes)
+            for m in org.maturity
+            if m.coordination_max_minutes
+        ]
         best = max((lvl for lvl, b in bounds if coord < b), default=None)
         text = f"Every paged team acknowledged within {coord:.0f} min of declaring"
         if best is not None and best >= 3:
@@ -129,13 +171,21 @@ def _judge(org, view, facts, pages, minutes, peers, first, resolver) -> tuple[li
         else:
             need = next((b for lvl, b in bounds if lvl == 3), None)
             badly.append(f"{text}; maturity level 3 needs < {need:.0f} min" if need else text)
-    elif facts.get("teams_paged", 0) >= 2 and facts.get("teams_acked", 0) < facts.get("teams_paged", 0):
-        badly.append(f"Only {facts['teams_acked']} of {facts['teams_paged']} paged teams acknowledged")
+    elif facts.get("teams_paged", 0) >= 2 and facts.get("teams_acked", 0) < facts.get(
+        "teams_paged", 0
+    ):
+        badly.append(
+            f"Only {facts['teams_acked']} of {facts['teams_paged']} paged teams acknowledged"
+        )
     if facts.get("severity_raises"):
-        badly.append(f"Severity was raised {facts['severity_raises']} time(s) after declaring "
-                     f"(peak {facts.get('peak_severity')}): the first assessment was too low")
+        badly.append(
+            f"Severity was raised {facts['severity_raises']} time(s) after declaring "
+            f"(peak {facts.get('peak_severity')}): the first assessment was too low"
+        )
     if facts.get("team_changes"):
-        badly.append(f"The responsible team changed {facts['team_changes']} time(s) during the incident")
+        badly.append(
+            f"The responsible team changed {facts['team_changes']} time(s) during the incident"
+        )
     if view["severity"] in ("SEV1", "SEV2") and not view["roles"].get("communications"):
         badly.append("Nobody held the communications role")
     if view["roles"].get("scribe"):

@@ -27,8 +27,13 @@ class Analysis:
 
     Uses temp tables on `conn` (per connection; safe beside writers in WAL)."""
 
-    def __init__(self, conn: sqlite3.Connection, org: Org, since: datetime | None = None,
-                 until: datetime | None = None):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        org: Org,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ):
         self.conn = conn
         self.org = org
         self.since = since
@@ -46,10 +51,14 @@ class Analysis:
         c.execute("DROP TABLE IF EXISTS temp.mx_cause")
         c.execute("DROP TABLE IF EXISTS temp.mx_expected")
         c.execute("CREATE TEMP TABLE mx_cause (cause_key TEXT PRIMARY KEY, owner TEXT)")
-        c.execute("CREATE TEMP TABLE mx_expected (cause_key TEXT, severity TEXT, team TEXT, "
-                  "PRIMARY KEY (cause_key, severity, team)) WITHOUT ROWID")
+        c.execute(
+            "CREATE TEMP TABLE mx_expected (cause_key TEXT, severity TEXT, team TEXT, "
+            "PRIMARY KEY (cause_key, severity, team)) WITHOUT ROWID"
+        )
         causes, expected = [], []
-        for service, layer in c.execute("SELECT DISTINCT cause_service, cause_layer FROM incident_facts"):
+        for service, layer in c.execute(
+            "SELECT DISTINCT cause_service, cause_layer FROM incident_facts"
+        ):
             key = M.cause_key(service, layer)
             per_sev = {sev: M.matrix_teams(self.org, service, layer, sev) for sev in SEVERITIES}
             if per_sev[SEVERITIES[0]] is None:
@@ -78,9 +87,11 @@ class Analysis:
         # the matrix (for the eventual cause, at the page's severity) would not have made.
         # Both NULL while open (the cause is not known yet); mis-escalated = either.
         misrouted = f"coalesce(f.first_team != {resolver}, 0)"
-        mispaged = ("(c.cause_key IS NOT NULL AND EXISTS (SELECT 1 FROM incident_pages p "
-                    "WHERE p.incident_id = i.id AND NOT EXISTS (SELECT 1 FROM temp.mx_expected e "
-                    "WHERE e.cause_key = c.cause_key AND e.severity = p.severity AND e.team = p.team)))")
+        mispaged = (
+            "(c.cause_key IS NOT NULL AND EXISTS (SELECT 1 FROM incident_pages p "
+            "WHERE p.incident_id = i.id AND NOT EXISTS (SELECT 1 FROM temp.mx_expected e "
+            "WHERE e.cause_key = c.cause_key AND e.severity = p.severity AND e.team = p.team)))"
+        )
         sql = f"""
             SELECT i.id, i.declared_at, {resolved} AS resolved,
                    (i.prevented = 1 OR i.severity = '{M.NEAR_MISS_SEVERITY}') AS prevented,
@@ -107,9 +118,24 @@ class Analysis:
         return "temp.mx"
 
     # ------------------------------------------------------------ figures
-    _CUBE_SUMS = ("incidents", "resolved", "tta_sum", "ttm_sum", "ttr_sum", "tta_n", "ttm_n", "ttr_n",
-                  "mis", "judged", "misrouted", "mispaged", "coord_sum", "coord_n", "prevented",
-                  "reescalations")
+    _CUBE_SUMS = (
+        "incidents",
+        "resolved",
+        "tta_sum",
+        "ttm_sum",
+        "ttr_sum",
+        "tta_n",
+        "ttm_n",
+        "ttr_n",
+        "mis",
+        "judged",
+        "misrouted",
+        "mispaged",
+        "coord_sum",
+        "coord_n",
+        "prevented",
+        "reescalations",
+    )
     _CUBE_KEYS = ("layer", "team", "severity", "week")
 
     def _cube(self) -> list[tuple]:
@@ -118,7 +144,8 @@ class Analysis:
         subquery's LIMIT keeps it a co-routine, so each verdict is computed once."""
         if self._cube_rows is None:
             sql, params = self._incidents_sql()
-            self._cube_rows = self.conn.execute(f"""
+            self._cube_rows = self.conn.execute(
+                f"""
                 SELECT layer, team, severity, date(declared_at, '-6 days', 'weekday 1') AS week,
                        count(*), total(resolved),
                        total(tta_s), total(ttm_s), total(ttr_s), count(tta_s), count(ttm_s), count(ttr_s),
@@ -126,7 +153,9 @@ class Analysis:
                        total(coord_s), count(coord_s), total(prevented), total(reescalations),
                        max(coord_s), min(declared_at), max(declared_at),
                        {", ".join(f"group_concat(CAST(round({c} * 1000) AS INTEGER))" for _, c in DURATIONS)}
-                FROM ({sql} LIMIT -1) GROUP BY layer, team, severity, week""", params).fetchall()
+                FROM ({sql} LIMIT -1) GROUP BY layer, team, severity, week""",
+                params,
+            ).fetchall()
         return self._cube_rows
 
     def _groups(self) -> dict[str, dict[str, dict]]:
@@ -146,10 +175,11 @@ class Analysis:
         for d, groups in cells.items():
             out[d] = {}
             for key, rows in groups.items():
-                sums = [sum(col) for col in zip(*(r[4:4 + width] for r in rows), strict=True)]
+                sums = [sum(col) for col in zip(*(r[4 : 4 + width] for r in rows), strict=True)]
                 maxima = [r[4 + width] for r in rows if r[4 + width] is not None]
-                out[d][key] = figures = self._figures(key, dict(zip(self._CUBE_SUMS, sums, strict=True)),
-                                                      max(maxima, default=None))
+                out[d][key] = figures = self._figures(
+                    key, dict(zip(self._CUBE_SUMS, sums, strict=True)), max(maxima, default=None)
+                )
                 if d != "week":
                     runs = [self._parse(parsed, r, width) for r in rows]
                     self._percentiles(figures, runs)
@@ -161,8 +191,9 @@ class Analysis:
         dimension); the log's times have millisecond resolution, so this is exact."""
         cached = parsed.get(id(row))
         if cached is None:
-            cached = parsed[id(row)] = [sorted(map(int, text.split(","))) if text else []
-                                        for text in row[7 + width:]]
+            cached = parsed[id(row)] = [
+                sorted(map(int, text.split(","))) if text else [] for text in row[7 + width :]
+            ]
         return cached
 
     @staticmethod
@@ -185,43 +216,80 @@ class Analysis:
     def _figures(key, f: dict, coord_max: float | None) -> dict:
         mis, judged, n = int(f["mis"]), int(f["judged"]), int(f["incidents"])
         return {
-            "key": key, "incidents": n, "resolved": int(f["resolved"]),
-            **{k: {"n": int(f[f"{k}_n"]), "mean": _min(_mean(f[f"{k}_sum"], f[f"{k}_n"])),
-                   "median": None, "p90": None} for k in ("tta", "ttm", "ttr")},
-            "mis_escalation": {"rate": M.ratio(mis, judged), "count": mis, "of": judged,
-                               "misrouted": int(f["misrouted"]), "mispaged": int(f["mispaged"])},
-            "coordination": {"n": int(f["coord_n"]), "mean": _min(_mean(f["coord_sum"], f["coord_n"])),
-                             "max": _min(coord_max)},
-            "prevention": {"rate": M.ratio(int(f["prevented"]), n), "count": int(f["prevented"]), "of": n},
+            "key": key,
+            "incidents": n,
+            "resolved": int(f["resolved"]),
+            **{
+                k: {
+                    "n": int(f[f"{k}_n"]),
+                    "mean": _min(_mean(f[f"{k}_sum"], f[f"{k}_n"])),
+                    "median": None,
+                    "p90": None,
+                }
+                for k in ("tta", "ttm", "ttr")
+            },
+            "mis_escalation": {
+                "rate": M.ratio(mis, judged),
+                "count": mis,
+                "of": judged,
+                "misrouted": int(f["misrouted"]),
+                "mispaged": int(f["mispaged"]),
+            },
+            "coordination": {
+                "n": int(f["coord_n"]),
+                "mean": _min(_mean(f["coord_sum"], f["coord_n"])),
+                "max": _min(coord_max),
+            },
+            "prevention": {
+                "rate": M.ratio(int(f["prevented"]), n),
+                "count": int(f["prevented"]),
+                "of": n,
+            },
             "reescalations": int(f["reescalations"]),
         }
 
     def metrics(self) -> dict:
         """Overall and by layer, team and severity, plus the weekly trend."""
         groups = copy.deepcopy(self._groups())
-        result: dict = {"period": self.period(), "overall": groups["overall"].get("all") or _empty("all")}
+        result: dict = {
+            "period": self.period(),
+            "overall": groups["overall"].get("all") or _empty("all"),
+        }
         for name in ("layer", "team", "severity"):
             order = list(SEVERITIES) if name == "severity" else None
-            keys = sorted(groups[name], key=lambda k: (order.index(k) if order and k in order else 99, str(k)))
+            keys = sorted(
+                groups[name], key=lambda k: (order.index(k) if order and k in order else 99, str(k))
+            )
             result[f"by_{name}"] = [groups[name][k] for k in keys]
         result["weekly"] = [
-            {"week": w, "incidents": g["incidents"], "mttr": g["ttr"]["mean"], "resolved": g["ttr"]["n"],
-             "mis_escalated": g["mis_escalation"]["count"], "mis_escalation_rate": g["mis_escalation"]["rate"]}
-            for w, g in sorted(groups["week"].items())]
+            {
+                "week": w,
+                "incidents": g["incidents"],
+                "mttr": g["ttr"]["mean"],
+                "resolved": g["ttr"]["n"],
+                "mis_escalated": g["mis_escalation"]["count"],
+                "mis_escalation_rate": g["mis_escalation"]["rate"],
+            }
+            for w, g in sorted(groups["week"].items())
+        ]
         return result
 
     def period(self) -> dict:
         if self._period_info is None:
             where, params = self._period()
-            drills = self.conn.execute(f"SELECT count(*) FROM incidents i WHERE drill IS NOT NULL{where}",
-                                       params).fetchone()[0]
+            drills = self.conn.execute(
+                f"SELECT count(*) FROM incidents i WHERE drill IS NOT NULL{where}", params
+            ).fetchone()[0]
             cube, width = self._cube(), len(self._CUBE_SUMS)
             self._period_info = {
-                "since": iso(self.since), "until": iso(self.until),
-                "incidents": sum(r[4] for r in cube), "resolved": int(sum(r[5] for r in cube)),
+                "since": iso(self.since),
+                "until": iso(self.until),
+                "incidents": sum(r[4] for r in cube),
+                "resolved": int(sum(r[5] for r in cube)),
                 "drills_excluded": drills,
                 "first_declared": min((r[5 + width] for r in cube), default=None),
-                "last_declared": max((r[6 + width] for r in cube), default=None)}
+                "last_declared": max((r[6 + width] for r in cube), default=None),
+            }
         return dict(self._period_info)
 
     def weekly(self) -> list[dict]:
@@ -230,8 +298,12 @@ class Analysis:
 
     def indicators(self, overall: dict | None = None) -> dict[str, float | None]:
         o = overall or self._groups()["overall"].get("all") or _empty("all")
-        return {"mttr": o["ttr"]["mean"], "mis_escalation": o["mis_escalation"]["rate"],
-                "coordination": o["coordination"]["mean"], "prevention": o["prevention"]["rate"]}
+        return {
+            "mttr": o["ttr"]["mean"],
+            "mis_escalation": o["mis_escalation"]["rate"],
+            "coordination": o["coordination"]["mean"],
+            "prevention": o["prevention"]["rate"],
+        }
 
     def assessment(self, overall: dict | None = None) -> dict:
         out = M.assess(self.indicators(overall), self.org.maturity)
@@ -249,16 +321,29 @@ class Analysis:
                 SELECT {col}, count(*), total(reescalations), avg(coord_s), max(coord_s), count(coord_s),
                        total(misrouted OR mispaged), count(misrouted)
                 FROM {mx} WHERE {col} IS NOT NULL AND {col} != '' GROUP BY {col}""").fetchall()
-            items = [{"key": k, "incidents": n, "reescalations": int(re), "coordination_mean": _min(ac),
-                      "coordination_max": _min(xc), "coordinated": nc, "mis_escalated": int(mis),
-                      "mis_escalation_rate": M.ratio(int(mis), judged)}
-                     for k, n, re, ac, xc, nc, mis, judged in rows]
+            items = [
+                {
+                    "key": k,
+                    "incidents": n,
+                    "reescalations": int(re),
+                    "coordination_mean": _min(ac),
+                    "coordination_max": _min(xc),
+                    "coordinated": nc,
+                    "mis_escalated": int(mis),
+                    "mis_escalation_rate": M.ratio(int(mis), judged),
+                }
+                for k, n, re, ac, xc, nc, mis, judged in rows
+            ]
             out[name] = {
                 "most_incidents": sorted(items, key=lambda x: (-x["incidents"], x["key"]))[:top_n],
-                "most_reescalations": sorted((x for x in items if x["reescalations"]),
-                                             key=lambda x: (-x["reescalations"], x["key"]))[:top_n],
-                "longest_coordination": sorted((x for x in items if x["coordination_mean"] is not None),
-                                               key=lambda x: (-x["coordination_mean"], x["key"]))[:top_n],
+                "most_reescalations": sorted(
+                    (x for x in items if x["reescalations"]),
+                    key=lambda x: (-x["reescalations"], x["key"]),
+                )[:top_n],
+                "longest_coordination": sorted(
+                    (x for x in items if x["coordination_mean"] is not None),
+                    key=lambda x: (-x["coordination_mean"], x["key"]),
+                )[:top_n],
             }
         out["suggestions"] = self.suggestions()
         return out
@@ -267,18 +352,26 @@ class Analysis:
         org, mx = self.org, self._mx()
         layer_rows = self.conn.execute(
             f"SELECT layer, first_team, resolver, count(*) FROM {mx} WHERE resolved AND layer != '' "
-            "GROUP BY 1, 2, 3").fetchall()
+            "GROUP BY 1, 2, 3"
+        ).fetchall()
         service_rows = self.conn.execute(
             f"SELECT declared_service, first_team, resolver, count(*) FROM {mx} "
-            "WHERE resolved AND declared_service IS NOT NULL GROUP BY 1, 2, 3").fetchall()
+            "WHERE resolved AND declared_service IS NOT NULL GROUP BY 1, 2, 3"
+        ).fetchall()
         by_layer = M.matrix_suggestions(
-            layer_rows, kind="layer", team_name=self.team_name,
+            layer_rows,
+            kind="layer",
+            team_name=self.team_name,
             subject=lambda k: f"{org.layers[k].name if k in org.layers else k} incidents",
-            matrix_first=lambda k: M.layer_first_team(org, k) if k in org.layers else None)
+            matrix_first=lambda k: M.layer_first_team(org, k) if k in org.layers else None,
+        )
         by_service = M.matrix_suggestions(
-            service_rows, kind="service", team_name=self.team_name,
+            service_rows,
+            kind="service",
+            team_name=self.team_name,
             subject=lambda k: f"Incidents declared on {k}",
-            matrix_first=lambda k: org.services[k].owner if k in org.services else None)
+            matrix_first=lambda k: org.services[k].owner if k in org.services else None,
+        )
         return by_layer + by_service
 
     def team_name(self, team: str | None) -> str:
@@ -298,17 +391,26 @@ def _min(seconds: float | None) -> float | None:
 
 def _empty(key: str) -> dict:
     blank = {"n": 0, "mean": None, "median": None, "p90": None}
-    return {"key": key, "incidents": 0, "resolved": 0, "tta": dict(blank), "ttm": dict(blank),
-            "ttr": dict(blank), "mis_escalation": {"rate": None, "count": 0, "of": 0, "misrouted": 0, "mispaged": 0},
-            "coordination": {"n": 0, "mean": None, "max": None},
-            "prevention": {"rate": None, "count": 0, "of": 0}, "reescalations": 0}
+    return {
+        "key": key,
+        "incidents": 0,
+        "resolved": 0,
+        "tta": dict(blank),
+        "ttm": dict(blank),
+        "ttr": dict(blank),
+        "mis_escalation": {"rate": None, "count": 0, "of": 0, "misrouted": 0, "mispaged": 0},
+        "coordination": {"n": 0, "mean": None, "max": None},
+        "prevention": {"rate": None, "count": 0, "of": 0},
+        "reescalations": 0,
+    }
 
 
 # ------------------------------------------------------------------ predictive escalation
 
 
-def suggest_team(conn: sqlite3.Connection, org: Org, service: str | None = None,
-                 layer: str | None = None) -> dict:
+def suggest_team(
+    conn: sqlite3.Connection, org: Org, service: str | None = None, layer: str | None = None
+) -> dict:
     """The team most likely to resolve an incident declared on `service` (or `layer`),
     from resolved real incidents declared the same way; falls back from service to its
     layer to the matrix. Indexed lookups only: cheap enough for the room."""
@@ -321,11 +423,14 @@ def suggest_team(conn: sqlite3.Connection, org: Org, service: str | None = None,
         attempts.append(("layer", layer, "f.declared_layer = ?"))
     alternatives: list[dict] = []
     for basis, key, clause in attempts:
-        rows = conn.execute(f"""
+        rows = conn.execute(
+            f"""
             SELECT f.resolved_by_team, f.cause_service, f.cause_layer, i.responsible_team, count(*)
             FROM incident_facts f JOIN incidents i ON i.id = f.id
             WHERE {clause} AND i.drill IS NULL AND i.resolved_at IS NOT NULL
-            GROUP BY 1, 2, 3, 4""", [key]).fetchall()
+            GROUP BY 1, 2, 3, 4""",
+            [key],
+        ).fetchall()
         resolvers: Counter = Counter()
         for named, cause_service, cause_layer, responsible, n in rows:
             team = named or M.cause_owner(org, cause_service, cause_layer) or responsible
@@ -333,9 +438,13 @@ def suggest_team(conn: sqlite3.Connection, org: Org, service: str | None = None,
                 resolvers[team] += n
         pred = M.predict(dict(resolvers), basis, key)
         if pred is not None:
-            alternatives = [{"team": t, "team_name": _team_name(org, t), "count": n, "share": n / pred.total}
-                            for t, n in sorted(resolvers.items(), key=lambda kv: (-kv[1], kv[0]))]
-            return _suggestion(org, pred.team, basis, key, pred.count, pred.total, alternatives, service, layer)
+            alternatives = [
+                {"team": t, "team_name": _team_name(org, t), "count": n, "share": n / pred.total}
+                for t, n in sorted(resolvers.items(), key=lambda kv: (-kv[1], kv[0]))
+            ]
+            return _suggestion(
+                org, pred.team, basis, key, pred.count, pred.total, alternatives, service, layer
+            )
     owner = M.cause_owner(org, service, layer)
     return _suggestion(org, owner, "matrix", service or layer, 0, 0, alternatives, service, layer)
 
@@ -351,17 +460,32 @@ def _suggestion(org, team, basis, key, count, total, alternatives, service, laye
     t = org.teams.get(team) if team else None
     on_call = t.on_call if t else None
     if basis == "matrix":
-        why = (f"no history of {key} incidents yet ({M.MIN_HISTORY} needed); the matrix makes "
-               f"{_team_name(org, team)} responsible") if team else "no history and no matrix entry"
+        why = (
+            (
+                f"no history of {key} incidents yet ({M.MIN_HISTORY} needed); the matrix makes "
+                f"{_team_name(org, team)} responsible"
+            )
+            if team
+            else "no history and no matrix entry"
+        )
     else:
-        why = (f"{_team_name(org, team)} resolved {count} of {total} incidents declared on "
-               f"{'service' if basis == 'service' else 'layer'} {key} ({count / total:.0%})")
+        why = (
+            f"{_team_name(org, team)} resolved {count} of {total} incidents declared on "
+            f"{'service' if basis == 'service' else 'layer'} {key} ({count / total:.0%})"
+        )
     return {
-        "team": team, "team_name": _team_name(org, team), "on_call": on_call,
+        "team": team,
+        "team_name": _team_name(org, team),
+        "on_call": on_call,
         "on_call_name": org.person_name(on_call) if on_call else None,
-        "basis": basis, "key": key, "count": count, "total": total,
-        "share": (count / total) if total else None, "matrix_team": matrix,
+        "basis": basis,
+        "key": key,
+        "count": count,
+        "total": total,
+        "share": (count / total) if total else None,
+        "matrix_team": matrix,
         "matrix_team_name": _team_name(org, matrix),
         "differs_from_matrix": bool(team and matrix and team != matrix),
-        "alternatives": alternatives, "why": why,
+        "alternatives": alternatives,
+        "why": why,
     }

@@ -30,7 +30,9 @@ class SuggestionPanel(Static):
             self.suggestion = self.app.service.suggest_for(self.incident_id)
         except Exception:  # noqa: BLE001 - a suggestion is optional; never break the room
             self.suggestion = None
-        self.display = bool(self.suggestion and self.suggestion.get("team"))  # no line when nothing to say
+        self.display = bool(
+            self.suggestion and self.suggestion.get("team")
+        )  # no line when nothing to say
         self.update(self.text())
 
     def text(self) -> Text:

@@ -39,13 +39,17 @@ def _pct(value: float | None) -> str:
 def compute(path, org, since=None) -> dict:
     """Everything the screen shows, from a Store of its own (run on a worker thread)."""
     from console.metrics.queries import Analysis
+
     store = Store(path)
     try:
         analysis = Analysis(store.conn, org, since)
         metrics = analysis.metrics()
-        return {"metrics": metrics, "assessment": analysis.assessment(metrics["overall"]),
-                "patterns": analysis.patterns(top_n=3),
-                "team_names": {t: analysis.team_name(t) for t in org.teams}}
+        return {
+            "metrics": metrics,
+            "assessment": analysis.assessment(metrics["overall"]),
+            "patterns": analysis.patterns(top_n=3),
+            "team_names": {t: analysis.team_name(t) for t in org.teams},
+        }
     finally:
         store.close()
 
@@ -55,8 +59,11 @@ def maturity_card(a: dict) -> Group:
     head.append(f"Maturity level {a['level']}", "bold")
     head.append(f"  {a['name']}\n")
     p = a["period"]
-    head.append(f"{p['incidents']} real incidents, {p['resolved']} resolved"
-                + (f"; {p['drills_excluded']} drills left out" if p["drills_excluded"] else ""), "dim")
+    head.append(
+        f"{p['incidents']} real incidents, {p['resolved']} resolved"
+        + (f"; {p['drills_excluded']} drills left out" if p["drills_excluded"] else ""),
+        "dim",
+    )
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
     table.add_column("indicator")
     table.add_column("value", justify="right")
@@ -73,23 +80,37 @@ def maturity_card(a: dict) -> Group:
         gaps.append("Top level: keep the figures there.")
     else:
         gaps.append(f"To reach level {a['next_level']} ({a['next_name']}):\n", "bold")
-        for g in a["gaps"] or [{"text": "the figures already meet it; the traits remain: "
-                                        + ", ".join(a["next_traits"])}]:
+        for g in a["gaps"] or [
+            {
+                "text": "the figures already meet it; the traits remain: "
+                + ", ".join(a["next_traits"])
+            }
+        ]:
             gaps.append(f" • {g['text']}\n")
     return Group(head, table, gaps)
 
 
 def figures_table(m: dict, names: dict[str, str]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
-    for col, justify in (("", "left"), ("n", "right"), ("MTTA mean/med/p90", "right"),
-                         ("MTTR mean/med/p90", "right"), ("mis-esc", "right"), ("coord", "right")):
+    for col, justify in (
+        ("", "left"),
+        ("n", "right"),
+        ("MTTA mean/med/p90", "right"),
+        ("MTTR mean/med/p90", "right"),
+        ("mis-esc", "right"),
+        ("coord", "right"),
+    ):
         table.add_column(col, justify=justify, no_wrap=True)
 
     def row(label: str, g: dict, style: str = "") -> None:
-        table.add_row(Text(label, style=style), str(g["incidents"]),
-                      "/".join(_num(g["tta"][k]) for k in ("mean", "median", "p90")),
-                      "/".join(_num(g["ttr"][k]) for k in ("mean", "median", "p90")),
-                      _pct(g["mis_escalation"]["rate"]), _num(g["coordination"]["mean"]))
+        table.add_row(
+            Text(label, style=style),
+            str(g["incidents"]),
+            "/".join(_num(g["tta"][k]) for k in ("mean", "median", "p90")),
+            "/".join(_num(g["ttr"][k]) for k in ("mean", "median", "p90")),
+            _pct(g["mis_escalation"]["rate"]),
+            _num(g["coordination"]["mean"]),
+        )
 
     row("overall", m["overall"], "bold")
     for dim, title in (("by_layer", "layer"), ("by_team", "team"), ("by_severity", "severity")):
@@ -102,26 +123,37 @@ def figures_table(m: dict, names: dict[str, str]) -> Table:
 def patterns_text(p: dict, names: dict[str, str]) -> Text:
     out = Text()
     out.append("Matrix changes the data suggests\n", "bold")
-    for s in p["suggestions"] or [{"text": "none yet: no layer or service shows a dominant resolver "
-                                           "other than its first responder"}]:
+    for s in p["suggestions"] or [
+        {
+            "text": "none yet: no layer or service shows a dominant resolver "
+            "other than its first responder"
+        }
+    ]:
         out.append(f" • {s['text']}\n")
     out.append("\nWhere incidents concentrate\n", "bold")
     for name in ("layers", "services", "teams"):
         label = (lambda k: names.get(k, k)) if name == "teams" else (lambda k: k)
         block = p[name]
         out.append(f" {name}: ", "bold")
-        out.append(", ".join(f"{label(x['key'])} {x['incidents']}" for x in block["most_incidents"]) or "—")
+        out.append(
+            ", ".join(f"{label(x['key'])} {x['incidents']}" for x in block["most_incidents"]) or "—"
+        )
         slow = block["longest_coordination"][:1]
         if slow:
-            out.append(f"  · slowest coordination {label(slow[0]['key'])} "
-                       f"{fmt_value(slow[0]['coordination_mean'], 'min')}", "dim")
+            out.append(
+                f"  · slowest coordination {label(slow[0]['key'])} "
+                f"{fmt_value(slow[0]['coordination_mean'], 'min')}",
+                "dim",
+            )
         out.append("\n")
     return out
 
 
 class MetricsScreen(Screen):
     TITLE = "Metrics & maturity"
-    HELP = "What the history says: maturity level, trends, mis-escalations, suggested matrix changes."
+    HELP = (
+        "What the history says: maturity level, trends, mis-escalations, suggested matrix changes."
+    )
 
     DEFAULT_CSS = """
     MetricsScreen #metrics-body { height: 1fr; padding: 0 1; }
@@ -135,7 +167,9 @@ class MetricsScreen(Screen):
 
     BINDINGS = [
         Binding("escape,q", "back", "Back", tooltip="back to where you came from"),
-        Binding("p", "period", "Period", tooltip="cycle the period: all history, 12 weeks, 4 weeks"),
+        Binding(
+            "p", "period", "Period", tooltip="cycle the period: all history, 12 weeks, 4 weeks"
+        ),
         Binding("r", "reload", "Reload", tooltip="compute the figures again"),
         Binding("j,down", "scroll(2)", "Down", show=False),
         Binding("k,up", "scroll(-2)", "Up", show=False),
@@ -148,6 +182,7 @@ class MetricsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         from console.tui.widgets.topbar import TopBar
+
         yield TopBar()
         with VerticalScroll(id="metrics-body"):
             with Horizontal(id="top"):

@@ -39,9 +39,18 @@ _CHANNEL_KEYS = {
 
 _SEVERITY_KEYS = ("page", "renotify_minutes", "repeats", "escalate_early_minutes")
 _NOTIFY_KEYS = {
-    "severity_confirm_minutes", "no_commander_minutes", "nudge_repeat_minutes",
-    "status_update_minutes", "retry_base_seconds", "retry_max_seconds", "failing_after",
-    "catch_up_after_seconds", "adopt_after_minutes", "placeholder_commanders", *_SEVERITY_KEYS, *SEVERITIES,
+    "severity_confirm_minutes",
+    "no_commander_minutes",
+    "nudge_repeat_minutes",
+    "status_update_minutes",
+    "retry_base_seconds",
+    "retry_max_seconds",
+    "failing_after",
+    "catch_up_after_seconds",
+    "adopt_after_minutes",
+    "placeholder_commanders",
+    *_SEVERITY_KEYS,
+    *SEVERITIES,
 }
 
 
@@ -98,7 +107,9 @@ DEFAULT_SEVERITY_PAGING = {
 
 @dataclass(frozen=True)
 class NotifyPolicy:
-    severities: dict[str, SeverityPaging] = field(default_factory=lambda: dict(DEFAULT_SEVERITY_PAGING))
+    severities: dict[str, SeverityPaging] = field(
+        default_factory=lambda: dict(DEFAULT_SEVERITY_PAGING)
+    )
     severity_confirm_minutes: float = 5
     no_commander_minutes: float = 5
     nudge_repeat_minutes: float = 15
@@ -161,6 +172,7 @@ def _where_of(org: Org, section: str):
 
     def where(*path) -> str:
         return f"{name}:{index.line(section, *path) if index else 1}"
+
     return where
 
 
@@ -195,24 +207,35 @@ def parse_channels(org: Org) -> tuple[dict[str, ChannelConfig], list[Finding]]:
         w = lambda key=None, i=i: where(i, key) if key else where(i)  # noqa: E731
         ok = True
         for key in sorted(set(entry) - set(_CHANNEL_KEYS)):
-            bad(w(key), f"unknown key {key!r} in [[channels]] (expected one of {', '.join(_CHANNEL_KEYS)})")
+            bad(
+                w(key),
+                f"unknown key {key!r} in [[channels]] (expected one of {', '.join(_CHANNEL_KEYS)})",
+            )
             ok = False
         ident = entry.get("id")
         if not isinstance(ident, str) or not SECRET_NAME.match(ident or ""):
-            bad(w("id" if "id" in entry else None), f"channel needs an id of letters, digits, _ . - (got {ident!r})")
+            bad(
+                w("id" if "id" in entry else None),
+                f"channel needs an id of letters, digits, _ . - (got {ident!r})",
+            )
             continue
         if ident in out:
             bad(w("id"), f"channel {ident!r} is defined twice (first at {out[ident].where})")
             continue
         kind = entry.get("type")
         if kind not in CHANNEL_TYPES:
-            bad(w("type" if "type" in entry else None),
-                f"channel {ident!r}: unknown type {kind!r} (expected one of {', '.join(CHANNEL_TYPES)})")
+            bad(
+                w("type" if "type" in entry else None),
+                f"channel {ident!r}: unknown type {kind!r} (expected one of {', '.join(CHANNEL_TYPES)})",
+            )
             continue
         for key in ("url_secret", "routing_key_secret", "token_secret"):
             value = entry.get(key)
             if value is not None and (not isinstance(value, str) or not SECRET_NAME.match(value)):
-                bad(w(key), f"channel {ident!r}: {key} must name a secret (letters, digits, _ . -), got {value!r}")
+                bad(
+                    w(key),
+                    f"channel {ident!r}: {key} must name a secret (letters, digits, _ . -), got {value!r}",
+                )
                 ok = False
         url = entry.get("url")
         if url is not None:
@@ -221,24 +244,43 @@ def parse_channels(org: Org) -> tuple[dict[str, ChannelConfig], list[Finding]]:
                 bad(w("url"), f"channel {ident!r}: {problem}")
                 ok = False
             elif not is_loopback(url) and urlsplit(url).scheme == "http":
-                bad(w("url"), f"channel {ident!r}: {url} is plain http; pages would travel unencrypted", "warning")
+                bad(
+                    w("url"),
+                    f"channel {ident!r}: {url} is plain http; pages would travel unencrypted",
+                    "warning",
+                )
             elif kind == "slack":
-                bad(w("url"), f"channel {ident!r}: a Slack webhook URL carries its token; store it with "
-                    "`incident-console secret set NAME` and use url_secret = \"NAME\"")
+                bad(
+                    w("url"),
+                    f"channel {ident!r}: a Slack webhook URL carries its token; store it with "
+                    '`incident-console secret set NAME` and use url_secret = "NAME"',
+                )
                 ok = False
         if kind == "pagerduty" and not entry.get("routing_key_secret"):
-            bad(w(), f"channel {ident!r}: a pagerduty channel needs routing_key_secret = \"NAME\" "
-                "(the integration key, stored with `incident-console secret set NAME`)")
+            bad(
+                w(),
+                f'channel {ident!r}: a pagerduty channel needs routing_key_secret = "NAME" '
+                "(the integration key, stored with `incident-console secret set NAME`)",
+            )
             ok = False
         if kind == "slack" and not entry.get("url_secret"):
-            bad(w(), f"channel {ident!r}: a slack channel needs url_secret = \"NAME\" (the incoming webhook URL)")
+            bad(
+                w(),
+                f'channel {ident!r}: a slack channel needs url_secret = "NAME" (the incoming webhook URL)',
+            )
             ok = False
         if kind == "webhook" and not (entry.get("url") or entry.get("url_secret")):
-            bad(w(), f"channel {ident!r}: a webhook channel needs url = \"https://...\" or url_secret = \"NAME\"")
+            bad(
+                w(),
+                f'channel {ident!r}: a webhook channel needs url = "https://..." or url_secret = "NAME"',
+            )
             ok = False
         lists = {}
-        for key, known, label in (("people", org.people, "person"), ("teams", org.teams, "team"),
-                                  ("roles", org.roles, "role")):
+        for key, known, label in (
+            ("people", org.people, "person"),
+            ("teams", org.teams, "team"),
+            ("roles", org.roles, "role"),
+        ):
             value = entry.get(key, [])
             if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
                 bad(w(key), f"channel {ident!r}: {key} must be a list of {label} ids")
@@ -254,24 +296,43 @@ def parse_channels(org: Org) -> tuple[dict[str, ChannelConfig], list[Finding]]:
             bad(w("nudges"), f"channel {ident!r}: nudges must be true or false")
             ok = False
         timeout = entry.get("timeout_seconds", 10.0)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 120:
-            bad(w("timeout_seconds"), f"channel {ident!r}: timeout_seconds must be a number in (0, 120]")
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not 0 < timeout <= 120
+        ):
+            bad(
+                w("timeout_seconds"),
+                f"channel {ident!r}: timeout_seconds must be a number in (0, 120]",
+            )
             ok = False
         if not ok:
             continue
         if not any(lists.values()) and not nudges:
-            bad(w(), f"channel {ident!r} is mapped to nobody: give it people, teams, roles or nudges = true",
-                "warning")
+            bad(
+                w(),
+                f"channel {ident!r} is mapped to nobody: give it people, teams, roles or nudges = true",
+                "warning",
+            )
         out[ident] = ChannelConfig(
-            id=ident, type=kind, url=url or "", url_secret=entry.get("url_secret", ""),
+            id=ident,
+            type=kind,
+            url=url or "",
+            url_secret=entry.get("url_secret", ""),
             routing_key_secret=entry.get("routing_key_secret", ""),
-            token_secret=entry.get("token_secret", ""), nudges=nudges, timeout_seconds=float(timeout),
-            description=str(entry.get("description", "")), where=w(), **lists)
+            token_secret=entry.get("token_secret", ""),
+            nudges=nudges,
+            timeout_seconds=float(timeout),
+            description=str(entry.get("description", "")),
+            where=w(),
+            **lists,
+        )
     return out, findings
 
 
 def _close(word: str, choices) -> str:
     import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=2)
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
@@ -297,12 +358,22 @@ def parse_policy(org: Org) -> tuple[NotifyPolicy, list[Finding]]:
         findings.append(Finding("error", w, msg))
 
     for key in sorted(set(raw) - _NOTIFY_KEYS):
-        bad(where(key), f"unknown key {key!r} in [notify] (expected one of "
-            f"{', '.join(sorted(_NOTIFY_KEYS - set(SEVERITIES)))} or a [notify.SEVn] table)")
+        bad(
+            where(key),
+            f"unknown key {key!r} in [notify] (expected one of "
+            f"{', '.join(sorted(_NOTIFY_KEYS - set(SEVERITIES)))} or a [notify.SEVn] table)",
+        )
     values: dict = {}
-    for key in ("severity_confirm_minutes", "no_commander_minutes", "nudge_repeat_minutes",
-                "status_update_minutes", "retry_base_seconds", "retry_max_seconds",
-                "catch_up_after_seconds", "adopt_after_minutes"):
+    for key in (
+        "severity_confirm_minutes",
+        "no_commander_minutes",
+        "nudge_repeat_minutes",
+        "status_update_minutes",
+        "retry_base_seconds",
+        "retry_max_seconds",
+        "catch_up_after_seconds",
+        "adopt_after_minutes",
+    ):
         if key in raw:
             if _number(raw[key], 0):
                 values[key] = float(raw[key])
@@ -312,7 +383,10 @@ def parse_policy(org: Org) -> tuple[NotifyPolicy, list[Finding]]:
         if _number(raw["failing_after"], 1, integer=True):
             values["failing_after"] = raw["failing_after"]
         else:
-            bad(where("failing_after"), f"failing_after must be a whole number >= 1, got {raw['failing_after']!r}")
+            bad(
+                where("failing_after"),
+                f"failing_after must be a whole number >= 1, got {raw['failing_after']!r}",
+            )
     if "placeholder_commanders" in raw:
         value = raw["placeholder_commanders"]
         if isinstance(value, list) and all(isinstance(x, str) for x in value):
@@ -346,8 +420,15 @@ def parse_policy(org: Org) -> tuple[NotifyPolicy, list[Finding]]:
             bad(where(sev), f"[notify.{sev}] must be a table")
             table = {}
         for key in sorted(set(table) - set(_SEVERITY_KEYS)):
-            bad(where(sev, key), f"unknown key {key!r} in [notify.{sev}] (expected one of {', '.join(_SEVERITY_KEYS)})")
-        merged = {**DEFAULT_SEVERITY_PAGING[sev].__dict__, **overall, **severity_values(table, (sev,))}
+            bad(
+                where(sev, key),
+                f"unknown key {key!r} in [notify.{sev}] (expected one of {', '.join(_SEVERITY_KEYS)})",
+            )
+        merged = {
+            **DEFAULT_SEVERITY_PAGING[sev].__dict__,
+            **overall,
+            **severity_values(table, (sev,)),
+        }
         severities[sev] = SeverityPaging(**merged)
     return NotifyPolicy(severities=severities, **values), findings
 

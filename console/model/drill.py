@@ -23,8 +23,14 @@ from console.model.toml_lines import LineIndex
 
 INJECT_KINDS = ("alert", "symptom", "metric", "stakeholder", "layer_failure", "false_lead")
 # What the commander sees of each kind: a false lead must look like any other signal.
-SHOWN_AS = {"alert": "alert", "symptom": "symptom", "metric": "metric", "stakeholder": "message",
-            "layer_failure": "alert", "false_lead": "symptom"}
+SHOWN_AS = {
+    "alert": "alert",
+    "symptom": "symptom",
+    "metric": "metric",
+    "stakeholder": "message",
+    "layer_failure": "alert",
+    "false_lead": "symptom",
+}
 AUTOPILOTS = ("ideal", "naive")
 DEFAULT_SEVERITY_BY = 5 * 60
 DEFAULT_ACK_AFTER = 2 * 60
@@ -104,8 +110,15 @@ class Inject:
         return f"{head}: {text}"
 
     def to_body(self) -> dict[str, Any]:
-        return {"index": self.index, "t": self.at, "kind": self.kind, "shown_as": self.label,
-                "text": self.display(), "services": list(self.services), "layers": list(self.layers)}
+        return {
+            "index": self.index,
+            "t": self.at,
+            "kind": self.kind,
+            "shown_as": self.label,
+            "text": self.display(),
+            "services": list(self.services),
+            "layers": list(self.layers),
+        }
 
 
 def _num(value: float | None) -> str:
@@ -164,11 +177,42 @@ class Scenario:
 
 # ------------------------------------------------------------------ parsing
 
-_TOP = {"title", "briefing", "org", "starts_at", "duration", "alert", "injects", "expected", "responders"}
+_TOP = {
+    "title",
+    "briefing",
+    "org",
+    "starts_at",
+    "duration",
+    "alert",
+    "injects",
+    "expected",
+    "responders",
+}
 _ALERT = {"title", "text", "source", "layers", "services"}
-_INJECT = {"at", "kind", "text", "source", "from", "layers", "services", "metric", "value", "unit",
-           "threshold", "shown_as"}
-_EXPECTED = {"severity", "severity_by", "layers", "services", "mitigate_from", "mitigate_by", "teams", "why"}
+_INJECT = {
+    "at",
+    "kind",
+    "text",
+    "source",
+    "from",
+    "layers",
+    "services",
+    "metric",
+    "value",
+    "unit",
+    "threshold",
+    "shown_as",
+}
+_EXPECTED = {
+    "severity",
+    "severity_by",
+    "layers",
+    "services",
+    "mitigate_from",
+    "mitigate_by",
+    "teams",
+    "why",
+}
 _TEAM = {"team", "by", "why"}
 _RESPONDERS = {"ack_after", "teams"}
 
@@ -187,9 +231,14 @@ class _Reader:
 
     def unknown(self, table: dict, allowed: set[str], path: tuple, name: str) -> None:
         for key in sorted(set(table) - allowed):
-            self.bad((*path, key), f"unknown key {key!r} in {name} (expected one of {', '.join(sorted(allowed))})")
+            self.bad(
+                (*path, key),
+                f"unknown key {key!r} in {name} (expected one of {', '.join(sorted(allowed))})",
+            )
 
-    def text(self, table: dict, key: str, path: tuple, required: bool = False, default: str = "") -> str:
+    def text(
+        self, table: dict, key: str, path: tuple, required: bool = False, default: str = ""
+    ) -> str:
         value = table.get(key)
         if value is None:
             if required:
@@ -216,24 +265,30 @@ class _Reader:
             return None
         return float(value)
 
-    def offset(self, table: dict, key: str, path: tuple, required: bool = False,
-               default: int | None = None) -> int | None:
+    def offset(
+        self, table: dict, key: str, path: tuple, required: bool = False, default: int | None = None
+    ) -> int | None:
         """A point on the drill's timeline: 'T+mm:ss'."""
         value = table.get(key)
         if value is None:
             if required:
-                self.bad(path, f"{_name(path)} needs {key!r} (a time like \"T+05:00\")")
+                self.bad(path, f'{_name(path)} needs {key!r} (a time like "T+05:00")')
             return default
         match = _T.match(value) if isinstance(value, str) else None
         if not match:
-            self.bad((*path, key), f"{key} must be a time like \"T+05:00\" (T+minutes:seconds), got {value!r}")
+            self.bad(
+                (*path, key),
+                f'{key} must be a time like "T+05:00" (T+minutes:seconds), got {value!r}',
+            )
             return default
         return int(match.group(1)) * 60 + int(match.group(2))
 
     def duration(self, value: Any, path: tuple, default: int) -> int:
         match = _DURATION.match(value) if isinstance(value, str) else None
         if not match:
-            self.bad(path, f"{path[-1]} must be a duration like \"02:00\" (minutes:seconds), got {value!r}")
+            self.bad(
+                path, f'{path[-1]} must be a duration like "02:00" (minutes:seconds), got {value!r}'
+            )
             return default
         return int(match.group(1)) * 60 + int(match.group(2))
 
@@ -280,7 +335,10 @@ def parse_scenario(text: str, filename: str, org: Org | None = None) -> Scenario
             except ValueError:
                 starts_at = None
         if starts_at is None:
-            r.bad(("starts_at",), f"starts_at must be an ISO time with a zone, like \"2026-03-14T02:47:00Z\", got {raw!r}")
+            r.bad(
+                ("starts_at",),
+                f'starts_at must be an ISO time with a zone, like "2026-03-14T02:47:00Z", got {raw!r}',
+            )
 
     alert = _parse_alert(data, r, where)
     injects = _parse_injects(data, r, where)
@@ -295,21 +353,36 @@ def parse_scenario(text: str, filename: str, org: Org | None = None) -> Scenario
 
     if expected:
         if expected.mitigate_from > expected.mitigate_by:
-            problems.append(f"{where['expected.mitigate_from']}: mitigate_from ({t_text(expected.mitigate_from)}) "
-                            f"is after mitigate_by ({t_text(expected.mitigate_by)})")
+            problems.append(
+                f"{where['expected.mitigate_from']}: mitigate_from ({t_text(expected.mitigate_from)}) "
+                f"is after mitigate_by ({t_text(expected.mitigate_by)})"
+            )
         if duration is not None and duration < expected.mitigate_by:
-            problems.append(f"{where['duration']}: duration ({t_text(duration)}) ends the drill before "
-                            f"mitigate_by ({t_text(expected.mitigate_by)})")
+            problems.append(
+                f"{where['duration']}: duration ({t_text(duration)}) ends the drill before "
+                f"mitigate_by ({t_text(expected.mitigate_by)})"
+            )
     for inj in injects:
         if duration is not None and inj.at > duration:
-            problems.append(f"{where.get(f'injects.{inj.index - 1}.at', inj.where)}: inject at {t_text(inj.at)} arrives after the drill ends ({t_text(duration)})")
+            problems.append(
+                f"{where.get(f'injects.{inj.index - 1}.at', inj.where)}: inject at {t_text(inj.at)} arrives after the drill ends ({t_text(duration)})"
+            )
     if problems or alert is None or expected is None:
         raise ScenarioError(problems or [f"{filename}:1: incomplete scenario"])
     scn = Scenario(
-        name=scenario_name(filename), title=title, briefing=briefing, org=org_ref, alert=alert,
-        injects=tuple(sorted(injects, key=lambda i: (i.at, i.index))), expected=expected,
-        duration=duration or default_duration, ack_after=ack_after, ack_after_team=ack_team,
-        starts_at=starts_at, filename=filename, where=where,
+        name=scenario_name(filename),
+        title=title,
+        briefing=briefing,
+        org=org_ref,
+        alert=alert,
+        injects=tuple(sorted(injects, key=lambda i: (i.at, i.index))),
+        expected=expected,
+        duration=duration or default_duration,
+        ack_after=ack_after,
+        ack_after_team=ack_team,
+        starts_at=starts_at,
+        filename=filename,
+        where=where,
     )
     if org is not None:
         check_scenario(scn, org)
@@ -325,7 +398,10 @@ def _parse_alert(data: dict, r: _Reader, where: dict) -> Inject | None:
     raw = data.get("alert")
     where["alert"] = r.at("alert")
     if raw is None:
-        r.bad((), "the scenario needs an [alert] table: the opening alert (title, text, source, services)")
+        r.bad(
+            (),
+            "the scenario needs an [alert] table: the opening alert (title, text, source, services)",
+        )
         return None
     if not isinstance(raw, dict):
         r.bad(("alert",), "alert must be a table ([alert])")
@@ -334,10 +410,17 @@ def _parse_alert(data: dict, r: _Reader, where: dict) -> Inject | None:
     r.unknown(raw, _ALERT, path, "[alert]")
     for key in ("services", "layers"):
         where[f"alert.{key}"] = r.at(*path, key)
-    return Inject(at=0, kind="alert", title=r.text(raw, "title", path, required=True),
-                  text=r.text(raw, "text", path, required=True), source=r.text(raw, "source", path),
-                  layers=r.strings(raw, "layers", path), services=r.strings(raw, "services", path),
-                  index=0, where=r.at(*path))
+    return Inject(
+        at=0,
+        kind="alert",
+        title=r.text(raw, "title", path, required=True),
+        text=r.text(raw, "text", path, required=True),
+        source=r.text(raw, "source", path),
+        layers=r.strings(raw, "layers", path),
+        services=r.strings(raw, "services", path),
+        index=0,
+        where=r.at(*path),
+    )
 
 
 def _parse_injects(data: dict, r: _Reader, where: dict) -> list[Inject]:
@@ -354,26 +437,42 @@ def _parse_injects(data: dict, r: _Reader, where: dict) -> list[Inject]:
         r.unknown(entry, _INJECT, path, "[[injects]]")
         kind = entry.get("kind")
         if kind not in INJECT_KINDS:
-            r.bad((*path, "kind"), f"unknown inject kind {kind!r} (expected one of {', '.join(INJECT_KINDS)})")
+            r.bad(
+                (*path, "kind"),
+                f"unknown inject kind {kind!r} (expected one of {', '.join(INJECT_KINDS)})",
+            )
             continue
         at = r.offset(entry, "at", path, required=True)
-        source = r.text(entry, "from" if kind == "stakeholder" else "source", path,
-                        required=kind == "stakeholder")
+        source = r.text(
+            entry,
+            "from" if kind == "stakeholder" else "source",
+            path,
+            required=kind == "stakeholder",
+        )
         inj = Inject(
-            at=at if at is not None else 0, kind=kind,
-            text=r.text(entry, "text", path, required=kind != "metric"), source=source,
-            layers=r.strings(entry, "layers", path), services=r.strings(entry, "services", path),
+            at=at if at is not None else 0,
+            kind=kind,
+            text=r.text(entry, "text", path, required=kind != "metric"),
+            source=source,
+            layers=r.strings(entry, "layers", path),
+            services=r.strings(entry, "services", path),
             metric=r.text(entry, "metric", path, required=kind == "metric"),
-            value=r.number(entry, "value", path), unit=r.text(entry, "unit", path),
-            threshold=r.number(entry, "threshold", path), shown_as=r.text(entry, "shown_as", path),
-            index=i + 1, where=r.at(*path),
+            value=r.number(entry, "value", path),
+            unit=r.text(entry, "unit", path),
+            threshold=r.number(entry, "threshold", path),
+            shown_as=r.text(entry, "shown_as", path),
+            index=i + 1,
+            where=r.at(*path),
         )
         if kind == "metric" and inj.value is None:
             r.bad(path, "a metric inject needs 'value' (a number)")
         if kind in ("layer_failure", "false_lead") and not (inj.layers or inj.services):
             r.bad(path, f"a {kind} inject must name the layers or services it points at")
         if kind != "false_lead" and "shown_as" in entry:
-            r.bad((*path, "shown_as"), "shown_as is only for false_lead injects (how the lead looks to the commander)")
+            r.bad(
+                (*path, "shown_as"),
+                "shown_as is only for false_lead injects (how the lead looks to the commander)",
+            )
         for key in ("services", "layers", "at"):
             where[f"injects.{i}.{key}"] = r.at(*path, key)
         out.append(inj)
@@ -384,7 +483,10 @@ def _parse_expected(data: dict, r: _Reader, where: dict) -> Expected | None:
     raw = data.get("expected")
     where["expected"] = r.at("expected")
     if raw is None:
-        r.bad((), "the scenario needs an [expected] table: the answer key (severity, services, mitigate_by)")
+        r.bad(
+            (),
+            "the scenario needs an [expected] table: the answer key (severity, services, mitigate_by)",
+        )
         return None
     if not isinstance(raw, dict):
         r.bad(("expected",), "expected must be a table ([expected])")
@@ -395,7 +497,10 @@ def _parse_expected(data: dict, r: _Reader, where: dict) -> Expected | None:
     if isinstance(severity, str) and severity.strip().upper() in SEVERITIES:
         severity = severity.strip().upper()
     else:
-        r.bad((*path, "severity"), f"severity must be one of {', '.join(SEVERITIES)}, got {severity!r}")
+        r.bad(
+            (*path, "severity"),
+            f"severity must be one of {', '.join(SEVERITIES)}, got {severity!r}",
+        )
         severity = None
     for key in raw:
         where[f"expected.{key}"] = r.at(*path, key)
@@ -423,9 +528,16 @@ def _parse_expected(data: dict, r: _Reader, where: dict) -> Expected | None:
     mitigate_by = r.offset(raw, "mitigate_by", path, required=True)
     if severity is None or mitigate_by is None:
         return None
-    return Expected(severity=severity, severity_by=severity_by, layers=layers, services=services,
-                    mitigate_from=mitigate_from, mitigate_by=mitigate_by, teams=tuple(teams),
-                    why=r.text(raw, "why", path))
+    return Expected(
+        severity=severity,
+        severity_by=severity_by,
+        layers=layers,
+        services=services,
+        mitigate_from=mitigate_from,
+        mitigate_by=mitigate_by,
+        teams=tuple(teams),
+        why=r.text(raw, "why", path),
+    )
 
 
 def _parse_responders(data: dict, r: _Reader, where: dict) -> tuple[int, dict[str, int]]:
@@ -440,7 +552,7 @@ def _parse_responders(data: dict, r: _Reader, where: dict) -> tuple[int, dict[st
     per_team: dict[str, int] = {}
     teams = raw.get("teams", {})
     if not isinstance(teams, dict):
-        r.bad(("responders", "teams"), "responders.teams must be a table of team = \"mm:ss\"")
+        r.bad(("responders", "teams"), 'responders.teams must be a table of team = "mm:ss"')
         teams = {}
     for team, value in teams.items():
         per_team[team] = r.duration(value, ("responders", "teams", team), ack)
@@ -455,12 +567,16 @@ def check_scenario(scn: Scenario, org: Org) -> None:
     def refs(services, layers, key_prefix, fallback):
         for s in services:
             if s not in org.services:
-                problems.append(f"{scn.where.get(key_prefix + '.services', fallback)}: unknown service {s!r} "
-                                "(see `incident-console model` for the catalogue)")
+                problems.append(
+                    f"{scn.where.get(key_prefix + '.services', fallback)}: unknown service {s!r} "
+                    "(see `incident-console model` for the catalogue)"
+                )
         for layer in layers:
             if layer not in org.layers:
-                problems.append(f"{scn.where.get(key_prefix + '.layers', fallback)}: unknown layer {layer!r} "
-                                f"(expected one of {', '.join(org.layers)})")
+                problems.append(
+                    f"{scn.where.get(key_prefix + '.layers', fallback)}: unknown layer {layer!r} "
+                    f"(expected one of {', '.join(org.layers)})"
+                )
 
     refs(scn.alert.services, scn.alert.layers, "alert", scn.alert.where)
     for inj in scn.injects:
@@ -472,22 +588,34 @@ def check_scenario(scn: Scenario, org: Org) -> None:
     fault = fault_scope(org, scn)
     for inj in scn.injects:
         if inj.kind == "layer_failure":
-            outside = [x for x in (*inj.layers, *inj.services) if x not in fault.layers and x not in fault.services]
+            outside = [
+                x
+                for x in (*inj.layers, *inj.services)
+                if x not in fault.layers and x not in fault.services
+            ]
             if outside:
-                problems.append(f"{inj.where}: a second layer failing must be part of the expected fault, "
-                                f"but {', '.join(outside)} is not in [expected]")
+                problems.append(
+                    f"{inj.where}: a second layer failing must be part of the expected fault, "
+                    f"but {', '.join(outside)} is not in [expected]"
+                )
         if inj.kind == "false_lead":
             real = [s for s in inj.services if s in exp.services]
             if real:
-                problems.append(f"{inj.where}: this false lead points at {', '.join(real)}, which [expected] "
-                                "says is really at fault")
+                problems.append(
+                    f"{inj.where}: this false lead points at {', '.join(real)}, which [expected] "
+                    "says is really at fault"
+                )
     allowed = allowed_teams(org, scn, named=False)
     for team in exp.teams:
         if team.team not in org.teams:
-            problems.append(f"{team.where}: unknown team {team.team!r} (expected one of {', '.join(org.teams)})")
+            problems.append(
+                f"{team.where}: unknown team {team.team!r} (expected one of {', '.join(org.teams)})"
+            )
         elif team.team not in allowed:
-            problems.append(f"{team.where}: the model does not make {team.team!r} responsible for this fault "
-                            f"(responsible: {', '.join(sorted(allowed))})")
+            problems.append(
+                f"{team.where}: the model does not make {team.team!r} responsible for this fault "
+                f"(responsible: {', '.join(sorted(allowed))})"
+            )
     for team in scn.ack_after_team:
         if team not in org.teams:
             problems.append(f"{scn.where.get('responders.teams.' + team)}: unknown team {team!r}")
@@ -521,7 +649,9 @@ def rule_teams(org: Org, severity: str, scope: Scope) -> list[RuleTeam]:
         for role in rule["targets"]:
             for contact in resolve_role(org, role, scope):
                 if contact.team:
-                    out.append(RuleTeam(contact.team, offset, f"{severity}+{offset}", role, contact.person))
+                    out.append(
+                        RuleTeam(contact.team, offset, f"{severity}+{offset}", role, contact.person)
+                    )
     return out
 
 
@@ -534,10 +664,17 @@ def matrix_teams(org: Org, scope: Scope) -> dict[str, str]:
         domain = org.domains[d]
         for line in ("first", "second", "final"):
             team_type = getattr(domain, line)
-            owners = [org.teams[org.services[s].owner] for s in scope.services
-                      if s in org.services and org.services[s].domain == d
-                      and org.services[s].owner in org.teams and org.teams[org.services[s].owner].type == team_type]
-            candidates = owners or [t for t in org.teams.values() if t.type == team_type and d in t.domains]
+            owners = [
+                org.teams[org.services[s].owner]
+                for s in scope.services
+                if s in org.services
+                and org.services[s].domain == d
+                and org.services[s].owner in org.teams
+                and org.teams[org.services[s].owner].type == team_type
+            ]
+            candidates = owners or [
+                t for t in org.teams.values() if t.type == team_type and d in t.domains
+            ]
             for team in candidates:
                 out.setdefault(team.id, f"{domain.name}: {line} line ({team_type})")
     return out
@@ -606,19 +743,41 @@ def autopilot_plan(scn: Scenario, org: Org, style: str = "ideal") -> list[Action
     resolve = min(mitigate + RESOLVE_AFTER_MITIGATION, scn.duration)
     actions: list[Action] = []
     if style == "ideal":
-        actions.append(Action(0, "declare", {"title": alert.title, "severity": exp.severity,
-                                             "layers": list(exp.layers), "services": list(exp.services),
-                                             "detection": alert.source}))
+        actions.append(
+            Action(
+                0,
+                "declare",
+                {
+                    "title": alert.title,
+                    "severity": exp.severity,
+                    "layers": list(exp.layers),
+                    "services": list(exp.services),
+                    "detection": alert.source,
+                },
+            )
+        )
         earliest: dict[str, int] = {}
         for rt in rule_teams(org, exp.severity, fault_scope(org, scn)):
-            earliest[rt.team] = min(earliest.get(rt.team, rt.offset_minutes * 60), rt.offset_minutes * 60)
+            earliest[rt.team] = min(
+                earliest.get(rt.team, rt.offset_minutes * 60), rt.offset_minutes * 60
+            )
         for team in exp.teams:
             if team.team not in earliest or earliest[team.team] > team.by:
                 actions.append(Action(0, "page", {"team": team.team}))
     else:
-        actions.append(Action(0, "declare", {"title": alert.title, "severity": wrong_severity(exp.severity),
-                                             "layers": list(alert.layers), "services": list(alert.services),
-                                             "detection": alert.source}))
+        actions.append(
+            Action(
+                0,
+                "declare",
+                {
+                    "title": alert.title,
+                    "severity": wrong_severity(exp.severity),
+                    "layers": list(alert.layers),
+                    "services": list(alert.services),
+                    "detection": alert.source,
+                },
+            )
+        )
         actions += [Action(0, "page", {"team": t}) for t in org.teams]
     actions.append(Action(mitigate, "status", {"status": "monitoring"}))
     actions.append(Action(resolve, "resolve", {"summary": f"drill autopilot ({style})"}))
@@ -629,10 +788,19 @@ def autopilot_plan(scn: Scenario, org: Org, style: str = "ideal") -> list[Action
 
 
 def drill_state(inc: Incident) -> dict[str, Any]:
-    return inc.extra.setdefault("drill", {
-        "scenario": None, "t0": None, "mode": None, "injects": [], "pages": [], "acks": {},
-        "mirrored": set(), "ended": None,
-    })
+    return inc.extra.setdefault(
+        "drill",
+        {
+            "scenario": None,
+            "t0": None,
+            "mode": None,
+            "injects": [],
+            "pages": [],
+            "acks": {},
+            "mirrored": set(),
+            "ended": None,
+        },
+    )
 
 
 @handles("drill_started")
@@ -688,8 +856,15 @@ def _verdict(ok: bool | None) -> str:
     return "—" if ok is None else ("ok" if ok else "missed")
 
 
-def score(scn: Scenario, org: Org, events: list[Event], t0: datetime, end_at: datetime,
-          end_reason: str = "", mode: str = "") -> dict[str, Any]:
+def score(
+    scn: Scenario,
+    org: Org,
+    events: list[Event],
+    t0: datetime,
+    end_at: datetime,
+    end_reason: str = "",
+    mode: str = "",
+) -> dict[str, Any]:
     """The scorecard of one run: every figure from T+0 (the opening alert), each
     compared with the scenario's answer key, the rules, and the maturity thresholds."""
     evs = sorted((e for e in events if e.when <= end_at), key=lambda e: e.sort_key)
@@ -701,7 +876,11 @@ def score(scn: Scenario, org: Org, events: list[Event], t0: datetime, end_at: da
     # mitigation: the first move to monitoring/resolved at or after the fix became possible
     mit_first, mit_credited = None, None
     for ev in evs:
-        status = ev.body.get("status") if ev.kind == "status_set" else ("resolved" if ev.kind == "resolved" else None)
+        status = (
+            ev.body.get("status")
+            if ev.kind == "status_set"
+            else ("resolved" if ev.kind == "resolved" else None)
+        )
         if status in ("monitoring", "resolved"):
             t = _rel(t0, ev.when)
             mit_first = t if mit_first is None else mit_first
@@ -709,9 +888,13 @@ def score(scn: Scenario, org: Org, events: list[Event], t0: datetime, end_at: da
                 mit_credited = t
     horizon = mit_credited if mit_credited is not None else end_s
     mitigation = {
-        "seconds": mit_credited, "t": t_text(mit_credited), "minutes": minutes(mit_credited),
-        "first_marked": t_text(mit_first), "premature": mit_first is not None and mit_first < exp.mitigate_from,
-        "reasonable_from": t_text(exp.mitigate_from), "expected_by": t_text(exp.mitigate_by),
+        "seconds": mit_credited,
+        "t": t_text(mit_credited),
+        "minutes": minutes(mit_credited),
+        "first_marked": t_text(mit_first),
+        "premature": mit_first is not None and mit_first < exp.mitigate_from,
+        "reasonable_from": t_text(exp.mitigate_from),
+        "expected_by": t_text(exp.mitigate_by),
         "ok": mit_credited is not None and mit_credited <= exp.mitigate_by,
     }
 
@@ -734,42 +917,85 @@ def score(scn: Scenario, org: Org, events: list[Event], t0: datetime, end_at: da
     engagement = []
     for team, req in required.items():
         paged = first_page.get(team)
-        engagement.append({
-            "team": team, "team_name": team_name(team), "why": req.why,
-            "required_by": t_text(req.by), "required_by_seconds": req.by,
-            "paged": t_text(paged), "paged_seconds": paged, "via": paged_via.get(team),
-            "late_seconds": None if paged is None else max(0.0, paged - req.by),
-            "acknowledged": t_text(acks.get(team)), "acknowledged_seconds": acks.get(team),
-            "ok": paged is not None and paged <= req.by,
-        })
-    wrong = [{"team": t, "team_name": team_name(t), "paged": t_text(s), "paged_seconds": s, "via": paged_via[t]}
-             for t, s in sorted(first_page.items(), key=lambda kv: (kv[1], kv[0])) if t not in allowed]
-    missed = [{"team": t, "team_name": team_name(t), "required_by": t_text(r.by), "why": r.why}
-              for t, r in required.items() if t not in first_page]
+        engagement.append(
+            {
+                "team": team,
+                "team_name": team_name(team),
+                "why": req.why,
+                "required_by": t_text(req.by),
+                "required_by_seconds": req.by,
+                "paged": t_text(paged),
+                "paged_seconds": paged,
+                "via": paged_via.get(team),
+                "late_seconds": None if paged is None else max(0.0, paged - req.by),
+                "acknowledged": t_text(acks.get(team)),
+                "acknowledged_seconds": acks.get(team),
+                "ok": paged is not None and paged <= req.by,
+            }
+        )
+    wrong = [
+        {
+            "team": t,
+            "team_name": team_name(t),
+            "paged": t_text(s),
+            "paged_seconds": s,
+            "via": paged_via[t],
+        }
+        for t, s in sorted(first_page.items(), key=lambda kv: (kv[1], kv[0]))
+        if t not in allowed
+    ]
+    missed = [
+        {"team": t, "team_name": team_name(t), "required_by": t_text(r.by), "why": r.why}
+        for t, r in required.items()
+        if t not in first_page
+    ]
     involved = set(first_page) | set(required)
     count = len(wrong) + len(missed)
     rate = round(count / len(involved), 4) if involved else 0.0
-    mis = {"wrong": wrong, "missed": missed, "count": count, "teams_involved": len(involved),
-           "rate": rate, "ok": count == 0}
+    mis = {
+        "wrong": wrong,
+        "missed": missed,
+        "count": count,
+        "teams_involved": len(involved),
+        "rate": rate,
+        "ok": count == 0,
+    }
 
     coordination_s = None
     if declared is not None and required and all(t in acks for t in required):
         coordination_s = max(0.0, max(acks[t] for t in required) - declared)
     elif declared is not None and not required:
         coordination_s = 0.0
-    coordination = {"seconds": coordination_s, "minutes": minutes(coordination_s),
-                    "from": t_text(declared),
-                    "until": t_text(None if coordination_s is None else declared + coordination_s),
-                    "waiting_for": [t for t in required if t not in acks],
-                    "ok": coordination_s is not None}
+    coordination = {
+        "seconds": coordination_s,
+        "minutes": minutes(coordination_s),
+        "from": t_text(declared),
+        "until": t_text(None if coordination_s is None else declared + coordination_s),
+        "waiting_for": [t for t in required if t not in acks],
+        "ok": coordination_s is not None,
+    }
 
-    maturity = assess(org, {"mttr": minutes(mit_credited), "mis_escalation": rate,
-                            "coordination": minutes(coordination_s)})
+    maturity = assess(
+        org,
+        {
+            "mttr": minutes(mit_credited),
+            "mis_escalation": rate,
+            "coordination": minutes(coordination_s),
+        },
+    )
     engaged_ok = all(e["ok"] for e in engagement)
-    won = bool(severity["ok"] and engaged_ok and mis["ok"] and coordination["ok"] and mitigation["ok"])
+    won = bool(
+        severity["ok"] and engaged_ok and mis["ok"] and coordination["ok"] and mitigation["ok"]
+    )
     return {
-        "scenario": scn.name, "title": scn.title, "mode": mode, "incident": inc.id if inc else None,
-        "t0": iso(t0), "ended_at": iso(end_at), "ended": t_text(end_s), "end_reason": end_reason,
+        "scenario": scn.name,
+        "title": scn.title,
+        "mode": mode,
+        "incident": inc.id if inc else None,
+        "t0": iso(t0),
+        "ended_at": iso(end_at),
+        "ended": t_text(end_s),
+        "end_reason": end_reason,
         "won": won,
         "declared": {"seconds": declared, "t": t_text(declared)},
         "severity": severity,
@@ -779,15 +1005,21 @@ def score(scn: Scenario, org: Org, events: list[Event], t0: datetime, end_at: da
         "mitigation": mitigation,
         "maturity": maturity,
         "answer_key": {
-            "severity": exp.severity, "severity_by": t_text(exp.severity_by), "why": exp.why,
-            "layers": list(fault_scope(org, scn).layers), "services": list(exp.services),
+            "severity": exp.severity,
+            "severity_by": t_text(exp.severity_by),
+            "why": exp.why,
+            "layers": list(fault_scope(org, scn).layers),
+            "services": list(exp.services),
             "responsible_teams": allowed,
-            "mitigate_from": t_text(exp.mitigate_from), "mitigate_by": t_text(exp.mitigate_by),
+            "mitigate_from": t_text(exp.mitigate_from),
+            "mitigate_by": t_text(exp.mitigate_by),
         },
     }
 
 
-def _score_severity(inc: Incident | None, t0: datetime, exp: Expected, horizon: float) -> dict[str, Any]:
+def _score_severity(
+    inc: Incident | None, t0: datetime, exp: Expected, horizon: float
+) -> dict[str, Any]:
     """Time to the right severity: when it settled on the expected one and stayed there
     until mitigation (or the end). Lowering it after mitigation is normal practice."""
     path = [] if inc is None else [(_rel(t0, at), sev) for at, sev in inc.severity_history]
@@ -801,11 +1033,15 @@ def _score_severity(inc: Incident | None, t0: datetime, exp: Expected, horizon: 
             settled = t
     most = min((severity_rank(s) for _, s in within), default=None)
     return {
-        "expected": exp.severity, "by": t_text(exp.severity_by), "by_seconds": exp.severity_by,
-        "seconds": settled, "t": t_text(settled),
+        "expected": exp.severity,
+        "by": t_text(exp.severity_by),
+        "by_seconds": exp.severity_by,
+        "seconds": settled,
+        "t": t_text(settled),
         "path": [{"t": t_text(t), "severity": s} for t, s in path],
         "over_escalated": most is not None and most < severity_rank(exp.severity),
-        "under_escalated": bool(within) and within[-1][1] != exp.severity
+        "under_escalated": bool(within)
+        and within[-1][1] != exp.severity
         and severity_rank(within[-1][1]) > severity_rank(exp.severity),
         "ok": settled is not None and settled <= exp.severity_by,
     }
@@ -843,20 +1079,31 @@ def assess(org: Org, values: dict[str, float | None]) -> dict[str, Any]:
                 gap = f"{label}: never reached in this run (level {nxt.level} needs it)"
             elif limit is not None:
                 gap = f"level {nxt.level} needs {label} < {_fmt(limit, unit)} (this run: {_fmt(value, unit)})"
-        per[key] = {"label": label, "value": value, "unit": unit, "level": level,
-                    "thresholds": thresholds, "next": gap}
+        per[key] = {
+            "label": label,
+            "value": value,
+            "unit": unit,
+            "level": level,
+            "thresholds": thresholds,
+            "next": gap,
+        }
     measured = min(p["level"] for p in per.values())
     level, note = measured, ""
     for m in levels:
         if m.level <= measured and m.prevention_min is not None:
             level = m.level - 1
-            note = (f"meets level {m.level} on every figure a drill measures; level {m.level} also needs a "
-                    f"prevention rate ≥ {m.prevention_min:.0%}, which one drill cannot show")
+            note = (
+                f"meets level {m.level} on every figure a drill measures; level {m.level} also needs a "
+                f"prevention rate ≥ {m.prevention_min:.0%}, which one drill cannot show"
+            )
             break
     by_level = {m.level: m for m in levels}
     return {
-        "level": level, "name": by_level[level].name if level in by_level else "below level 1",
-        "measured_level": measured, "note": note, "indicators": per,
+        "level": level,
+        "name": by_level[level].name if level in by_level else "below level 1",
+        "measured_level": measured,
+        "note": note,
+        "indicators": per,
         "next": [p["next"] for p in per.values() if p["level"] == measured and p["next"]],
     }
 

@@ -102,8 +102,11 @@ def plan(
                 state = "due"
             else:
                 state = "overdue"
-            out.append(PlannedStep(key, sev, offset, tuple(rule["targets"]), due, state,
-                                   rule.get("derived"), tick))
+            out.append(
+                PlannedStep(
+                    key, sev, offset, tuple(rule["targets"]), due, state, rule.get("derived"), tick
+                )
+            )
     out.sort(key=lambda s: (s.due_at, severity_rank(s.severity), s.key))
     return out
 

@@ -40,8 +40,13 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "event_id": self.event_id, "incident_id": self.incident_id, "kind": self.kind,
-            "body": self.body, "actor": self.actor, "origin": self.origin, "hlc": self.hlc,
+            "event_id": self.event_id,
+            "incident_id": self.incident_id,
+            "kind": self.kind,
+            "body": self.body,
+            "actor": self.actor,
+            "origin": self.origin,
+            "hlc": self.hlc,
             "at": self.at,
         }
 
@@ -55,8 +60,13 @@ class TimelineEntry:
     event_id: str
 
     def to_dict(self) -> dict:
-        return {"at": iso(self.at), "actor": self.actor, "kind": self.kind, "text": self.text,
-                "event_id": self.event_id}
+        return {
+            "at": iso(self.at),
+            "actor": self.actor,
+            "kind": self.kind,
+            "text": self.text,
+            "event_id": self.event_id,
+        }
 
 
 @dataclass
@@ -115,8 +125,13 @@ class Incident:
         return {k: StepTicks(**v) for k, v in out.items()}
 
     def plan(self, now: datetime) -> list[PlannedStep]:
-        return plan(self.policy, self.severity_history, self.step_ticks(), now,
-                    closed_at=None if self.open else self.resolved_at)
+        return plan(
+            self.policy,
+            self.severity_history,
+            self.step_ticks(),
+            now,
+            closed_at=None if self.open else self.resolved_at,
+        )
 
 
 Handler = Callable[[Incident, Event], str | None]
@@ -125,9 +140,11 @@ HANDLERS: dict[str, Handler] = {}
 
 def handles(kind: str):
     """Register how an event kind changes the incident; returns the timeline text."""
+
     def deco(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
         return fn
+
     return deco
 
 

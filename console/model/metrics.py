@@ -36,8 +36,8 @@ from console.model.org import MaturityLevel, Org, severity_rank
 from console.model.responsibility import resolve_role, responsible_team, scope_of, team_for
 
 NEAR_MISS_SEVERITY = "SEV5"
-MIN_HISTORY = 3          # fewer similar incidents than this is not a pattern
-SUGGEST_SHARE = 0.6      # a resolver this dominant is worth a matrix change
+MIN_HISTORY = 3  # fewer similar incidents than this is not a pattern
+SUGGEST_SHARE = 0.6  # a resolver this dominant is worth a matrix change
 PERCENTILES = (0.5, 0.9)
 
 
@@ -70,8 +70,12 @@ def summary(values_seconds: Sequence[float]) -> dict:
     vals = [v / 60 for v in values_seconds]
     if not vals:
         return {"n": 0, "mean": None, "median": None, "p90": None}
-    return {"n": len(vals), "mean": sum(vals) / len(vals), "median": percentile(vals, 0.5),
-            "p90": percentile(vals, 0.9)}
+    return {
+        "n": len(vals),
+        "mean": sum(vals) / len(vals),
+        "median": percentile(vals, 0.5),
+        "p90": percentile(vals, 0.9),
+    }
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -142,7 +146,9 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
     (ordered like the fold, so arrival order never matters). Never raises on an odd
     body: a projection refresh must not fail because of a figure."""
     evs = sorted(events, key=lambda e: e.sort_key)
-    removed = {eid for e in evs if e.kind == "step_unticked" for eid in _strings(e.body.get("removes"))}
+    removed = {
+        eid for e in evs if e.kind == "step_unticked" for eid in _strings(e.body.get("removes"))
+    }
     declared = next((e for e in evs if e.kind == "declared"), None)
     dbody = declared.body if declared else {}
     declared_service = (_strings(dbody.get("services")) or [None])[0]
@@ -201,13 +207,22 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
         coord = _seconds(inc.declared_at, max(team_acked.values()))
     start = inc.detected_at
     facts = Facts(
-        id=inc.id, declared_service=declared_service, declared_layer=declared_layer,
-        cause_service=cause_service, cause_layer=cause_layer, first_team=first_team,
-        resolved_by_team=resolved_by, peak_severity=peak,
-        tta_s=_seconds(start, inc.acknowledged_at), ttm_s=_seconds(start, inc.mitigated_at),
-        ttr_s=None if inc.open else _seconds(start, inc.resolved_at), coord_s=coord,
-        teams_paged=len(teams), teams_acked=len(teams & set(team_acked)),
-        severity_raises=severity_raises, team_changes=team_changes,
+        id=inc.id,
+        declared_service=declared_service,
+        declared_layer=declared_layer,
+        cause_service=cause_service,
+        cause_layer=cause_layer,
+        first_team=first_team,
+        resolved_by_team=resolved_by,
+        peak_severity=peak,
+        tta_s=_seconds(start, inc.acknowledged_at),
+        ttm_s=_seconds(start, inc.mitigated_at),
+        ttr_s=None if inc.open else _seconds(start, inc.resolved_at),
+        coord_s=coord,
+        teams_paged=len(teams),
+        teams_acked=len(teams & set(team_acked)),
+        severity_raises=severity_raises,
+        team_changes=team_changes,
         reescalations=severity_raises + team_changes,
     )
     pages = [Page(t, sev, iso(at), iso(ack)) for (t, sev), (at, ack) in sorted(paged.items())]
@@ -221,8 +236,9 @@ def cause_key(service: str | None, layer: str | None) -> str:
     return f"{service or ''}|{layer or ''}"
 
 
-def matrix_teams(org: Org, cause_service: str | None, cause_layer: str | None,
-                 severity: str) -> set[str] | None:
+def matrix_teams(
+    org: Org, cause_service: str | None, cause_layer: str | None, severity: str
+) -> set[str] | None:
     """Teams the matrix in force would page at `severity` if it had known the cause:
     the cause's responsible team plus every team the severity's rules resolve to.
     None when the cause is unknown to this org (nothing to judge against)."""
@@ -312,12 +328,25 @@ def assess(values: dict[str, float | None], levels: Sequence[MaturityLevel]) -> 
     for ident, label, attr, kind, unit in INDICATORS:
         value = values.get(ident)
         level = None if value is None else indicator_level(value, levels, attr, kind)
-        indicators.append({
-            "id": ident, "label": label, "value": value, "text": fmt_value(value, unit), "unit": unit,
-            "level": level, "level_name": names.get(level) if level is not None else None,
-            "thresholds": {str(m.level): (fmt_bound(getattr(m, attr), kind, unit)
-                                          if getattr(m, attr) is not None else None) for m in levels},
-        })
+        indicators.append(
+            {
+                "id": ident,
+                "label": label,
+                "value": value,
+                "text": fmt_value(value, unit),
+                "unit": unit,
+                "level": level,
+                "level_name": names.get(level) if level is not None else None,
+                "thresholds": {
+                    str(m.level): (
+                        fmt_bound(getattr(m, attr), kind, unit)
+                        if getattr(m, attr) is not None
+                        else None
+                    )
+                    for m in levels
+                },
+            }
+        )
     known = [i["level"] for i in indicators if i["level"] is not None]
     overall = min(known) if known else 0
     if not known:
@@ -332,18 +361,35 @@ def assess(values: dict[str, float | None], levels: Sequence[MaturityLevel]) -> 
             if bound is None:
                 continue
             if value is None:
-                gaps.append({"indicator": ident, "value": None, "needs": fmt_bound(bound, kind, unit),
-                             "text": f"{label}: no data yet (level {nxt.level} needs {fmt_bound(bound, kind, unit)})"})
+                gaps.append(
+                    {
+                        "indicator": ident,
+                        "value": None,
+                        "needs": fmt_bound(bound, kind, unit),
+                        "text": f"{label}: no data yet (level {nxt.level} needs {fmt_bound(bound, kind, unit)})",
+                    }
+                )
             elif not meets(value, bound, kind):
                 delta = value - bound if kind == "max" else bound - value
-                gaps.append({"indicator": ident, "value": value, "needs": fmt_bound(bound, kind, unit),
-                             "short_by": delta,
-                             "text": f"{label} is {fmt_value(value, unit)}; level {nxt.level} needs "
-                                     f"{fmt_bound(bound, kind, unit)} ({_delta(delta, kind, unit)})"})
+                gaps.append(
+                    {
+                        "indicator": ident,
+                        "value": value,
+                        "needs": fmt_bound(bound, kind, unit),
+                        "short_by": delta,
+                        "text": f"{label} is {fmt_value(value, unit)}; level {nxt.level} needs "
+                        f"{fmt_bound(bound, kind, unit)} ({_delta(delta, kind, unit)})",
+                    }
+                )
     return {
-        "level": overall, "name": names.get(overall, ""), "indicators": indicators,
-        "next_level": nxt.level if nxt else None, "next_name": nxt.name if nxt else None,
-        "next_traits": list(nxt.traits) if nxt else [], "gaps": gaps, "top_level": top,
+        "level": overall,
+        "name": names.get(overall, ""),
+        "indicators": indicators,
+        "next_level": nxt.level if nxt else None,
+        "next_name": nxt.name if nxt else None,
+        "next_traits": list(nxt.traits) if nxt else [],
+        "gaps": gaps,
+        "top_level": top,
     }
 
 
@@ -365,7 +411,9 @@ class Prediction:
     key: str
 
 
-def predict(resolvers: dict[str, int], basis: str, key: str, min_n: int = MIN_HISTORY) -> Prediction | None:
+def predict(
+    resolvers: dict[str, int], basis: str, key: str, min_n: int = MIN_HISTORY
+) -> Prediction | None:
     """The team that resolved most similar incidents; ties go to the team id first
     in alphabetical order so the answer is stable."""
     total = sum(resolvers.values())
@@ -381,9 +429,16 @@ def top(counter: Counter) -> tuple[str | None, int]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))[0]
 
 
-def matrix_suggestions(rows: Iterable[tuple[str, str | None, str | None, int]], *, kind: str,
-                       subject, team_name, matrix_first=None, min_n: int = MIN_HISTORY,
-                       share: float = SUGGEST_SHARE) -> list[dict]:
+def matrix_suggestions(
+    rows: Iterable[tuple[str, str | None, str | None, int]],
+    *,
+    kind: str,
+    subject,
+    team_name,
+    matrix_first=None,
+    min_n: int = MIN_HISTORY,
+    share: float = SUGGEST_SHARE,
+) -> list[dict]:
     """rows: (key, first responding team, resolving team, count) of resolved incidents.
     A suggestion when one team resolves most of a key's incidents but another team
     responded first (or the matrix routes them elsewhere). subject(key) names the
@@ -404,20 +459,31 @@ def matrix_suggestions(rows: Iterable[tuple[str, str | None, str | None, int]], 
         opener, opens = top(first[key])
         planned = matrix_first(key) if matrix_first else None
         if opener != winner:
-            reason = f"but {team_name(opener)} responded first in {opens / total:.0%} ({opens}/{total})"
+            reason = (
+                f"but {team_name(opener)} responded first in {opens / total:.0%} ({opens}/{total})"
+            )
             change = "first_responder"
         elif planned and planned != winner:
             reason = f"but the matrix routes them to {team_name(planned)} first"
             change = "matrix"
         else:
             continue
-        out.append({
-            "kind": kind, "key": key, "resolver": winner, "resolver_share": wins / total,
-            "resolved": wins, "total": total, "first_responder": opener,
-            "first_share": opens / total, "matrix_first": planned, "change": change,
-            "text": f"{subject(key)} were resolved by {team_name(winner)} in "
-                    f"{wins / total:.0%} of cases ({wins}/{total}), {reason}: "
-                    f"page {team_name(winner)} first for them.",
-        })
+        out.append(
+            {
+                "kind": kind,
+                "key": key,
+                "resolver": winner,
+                "resolver_share": wins / total,
+                "resolved": wins,
+                "total": total,
+                "first_responder": opener,
+                "first_share": opens / total,
+                "matrix_first": planned,
+                "change": change,
+                "text": f"{subject(key)} were resolved by {team_name(winner)} in "
+                f"{wins / total:.0%} of cases ({wins}/{total}), {reason}: "
+                f"page {team_name(winner)} first for them.",
+            }
+        )
     out.sort(key=lambda s: (-s["total"] * s["resolver_share"], s["kind"], s["key"]))
     return out

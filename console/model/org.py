@@ -27,9 +27,17 @@ EXTRA_SECTIONS: set[str] = set()
 
 # Sections keyed by id whose entries a user file can override or extend.
 KEYED = {
-    "layers": "id", "team_types": "id", "severities": "id", "domains": "id",
-    "patterns": "id", "maturity": "level", "principles": "id", "roles": "id",
-    "teams": "id", "people": "id", "services": "id",
+    "layers": "id",
+    "team_types": "id",
+    "severities": "id",
+    "domains": "id",
+    "patterns": "id",
+    "maturity": "level",
+    "principles": "id",
+    "roles": "id",
+    "teams": "id",
+    "people": "id",
+    "services": "id",
 }
 
 
@@ -176,9 +184,16 @@ class Service:
 
 
 _TYPES = {
-    "layers": Layer, "team_types": TeamType, "domains": Domain, "patterns": Pattern,
-    "maturity": MaturityLevel, "principles": Principle, "roles": Role, "teams": Team,
-    "people": Person, "services": Service,
+    "layers": Layer,
+    "team_types": TeamType,
+    "domains": Domain,
+    "patterns": Pattern,
+    "maturity": MaturityLevel,
+    "principles": Principle,
+    "roles": Role,
+    "teams": Team,
+    "people": Person,
+    "services": Service,
 }
 
 
@@ -219,7 +234,11 @@ class Org:
         """The escalation policy as plain data: what an incident snapshots at declaration."""
         return {
             sev: [
-                {"offset_minutes": r.offset_minutes, "targets": list(r.targets), "derived": r.derived}
+                {
+                    "offset_minutes": r.offset_minutes,
+                    "targets": list(r.targets),
+                    "derived": r.derived,
+                }
                 for r in self.rules_for(sev)
             ]
             for sev in SEVERITIES
@@ -260,7 +279,9 @@ class Org:
             "people": plain(list(self.people.values())),
             "services": plain(list(self.services.values())),
         }
-        data.update({k: v for k, v in self.extra.items() if k != "__where__"})  # positions are not data
+        data.update(
+            {k: v for k, v in self.extra.items() if k != "__where__"}
+        )  # positions are not data
         return data
 
 
@@ -273,7 +294,9 @@ def apply_pattern(rules: list[Rule], pattern: Pattern, severity: str) -> list[Ru
     by_offset: dict[int, Rule] = {}
     for rule in rules:
         kept = tuple(t for t in rule.targets if t not in moved)
-        by_offset[rule.offset_minutes] = Rule(rule.severity, rule.offset_minutes, kept, rule.derived, rule.where)
+        by_offset[rule.offset_minutes] = Rule(
+            rule.severity, rule.offset_minutes, kept, rule.derived, rule.where
+        )
     for move in moves:
         base = by_offset.get(move.offset_minutes)
         if base is None:
@@ -300,7 +323,9 @@ def load_org(sources: list[tuple[str, str]] | None = None) -> Org:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            problems.append(f"{name}:{_toml_error_line(exc)}: not valid TOML: {_toml_error_text(exc)}")
+            problems.append(
+                f"{name}:{_toml_error_line(exc)}: not valid TOML: {_toml_error_text(exc)}"
+            )
             continue
         merged.add(data, name, LineIndex(text), problems)
     if problems:
@@ -365,20 +390,28 @@ class _Merged:
                 self.extra.setdefault("__where__", {})[key] = (name, index)
             else:
                 known = sorted(["meta", "escalation", *KEYED, *EXTRA_SECTIONS])
-                problems.append(f"{name}:{index.line(key)}: unknown section {key!r} (expected one of {', '.join(known)})")
+                problems.append(
+                    f"{name}:{index.line(key)}: unknown section {key!r} (expected one of {', '.join(known)})"
+                )
 
     def _add_keyed(self, section, value, name, index, problems):
         id_key = KEYED[section]
         if not isinstance(value, list):
-            problems.append(f"{name}:{index.line(section)}: '{section}' must be an array of tables ([[{section}]])")
+            problems.append(
+                f"{name}:{index.line(section)}: '{section}' must be an array of tables ([[{section}]])"
+            )
             return
         for i, entry in enumerate(value):
             if not isinstance(entry, dict):
-                problems.append(f"{name}:{index.line(section, i)}: each '{section}' entry must be a table")
+                problems.append(
+                    f"{name}:{index.line(section, i)}: each '{section}' entry must be a table"
+                )
                 continue
             ident = entry.get(id_key)
             if ident is None or ident == "":
-                problems.append(f"{name}:{index.line(section, i)}: {section} entry without '{id_key}'")
+                problems.append(
+                    f"{name}:{index.line(section, i)}: {section} entry without '{id_key}'"
+                )
                 continue
             target = self.sections[section].setdefault(ident, {})
             where = self.where[section].setdefault(ident, {})
@@ -389,12 +422,16 @@ class _Merged:
 
     def _add_escalation(self, value, name, index, problems):
         if not isinstance(value, list):
-            problems.append(f"{name}:{index.line('escalation')}: 'escalation' must be an array of tables ([[escalation]])")
+            problems.append(
+                f"{name}:{index.line('escalation')}: 'escalation' must be an array of tables ([[escalation]])"
+            )
             return
         fresh: dict[str, list] = {}
         for i, entry in enumerate(value):
             if not isinstance(entry, dict):
-                problems.append(f"{name}:{index.line('escalation', i)}: each escalation entry must be a table")
+                problems.append(
+                    f"{name}:{index.line('escalation', i)}: each escalation entry must be a table"
+                )
                 continue
             where = {"": f"{name}:{index.line('escalation', i)}"}
             where.update({k: f"{name}:{index.line('escalation', i, k)}" for k in entry})
@@ -420,7 +457,11 @@ class _Merged:
         for ident, raw in self.sections["severities"].items():
             where = self.where["severities"][ident]
             if ident not in SEVERITIES:
-                bad(where, "id", f"unknown severity {ident!r} (expected one of {', '.join(SEVERITIES)})")
+                bad(
+                    where,
+                    "id",
+                    f"unknown severity {ident!r} (expected one of {', '.join(SEVERITIES)})",
+                )
                 continue
             roles = {k: str(v) for k, v in raw.items() if k not in ("id", "meaning")}
             severities[ident] = Severity(ident, str(raw.get("meaning", "")), roles, where[""])
@@ -430,20 +471,38 @@ class _Merged:
             for raw, where in entries:
                 unknown = set(raw) - {"severity", "offset_minutes", "targets", "derived"}
                 for k in sorted(unknown):
-                    bad(where, k, f"unknown key {k!r} in escalation rule (expected severity, offset_minutes, targets, derived)")
+                    bad(
+                        where,
+                        k,
+                        f"unknown key {k!r} in escalation rule (expected severity, offset_minutes, targets, derived)",
+                    )
                 if sev not in SEVERITIES:
-                    bad(where, "severity", f"unknown severity {sev!r} (expected one of {', '.join(SEVERITIES)})")
+                    bad(
+                        where,
+                        "severity",
+                        f"unknown severity {sev!r} (expected one of {', '.join(SEVERITIES)})",
+                    )
                     continue
                 offset = raw.get("offset_minutes")
                 if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-                    bad(where, "offset_minutes", f"offset_minutes must be a whole number >= 0, got {offset!r}")
+                    bad(
+                        where,
+                        "offset_minutes",
+                        f"offset_minutes must be a whole number >= 0, got {offset!r}",
+                    )
                     continue
                 targets = raw.get("targets")
-                if not isinstance(targets, list) or not targets or not all(isinstance(t, str) for t in targets):
+                if (
+                    not isinstance(targets, list)
+                    or not targets
+                    or not all(isinstance(t, str) for t in targets)
+                ):
                     bad(where, "targets", "targets must be a non-empty list of role names")
                     continue
                 derived = raw.get("derived")
-                rules.append(Rule(sev, offset, tuple(targets), str(derived) if derived else None, where[""]))
+                rules.append(
+                    Rule(sev, offset, tuple(targets), str(derived) if derived else None, where[""])
+                )
 
         meta = dict(self.meta)
         meta.pop("replace", None)
@@ -482,9 +541,15 @@ def _build_entry(section, raw, where, bad):
     for k in sorted(set(raw) - known):
         # Reported (so loading fails) but the entry is kept, so one typo is one problem
         # rather than a cascade of "unknown team" errors blamed on other files.
-        bad(where, k, f"unknown key {k!r} in {section} (expected one of {', '.join(sorted(known))})")
+        bad(
+            where, k, f"unknown key {k!r} in {section} (expected one of {', '.join(sorted(known))})"
+        )
     raw = {k: v for k, v in raw.items() if k in known}
-    required = [f.name for f in fields(cls) if f.name != "where" and f.default is MISSING and f.default_factory is MISSING]
+    required = [
+        f.name
+        for f in fields(cls)
+        if f.name != "where" and f.default is MISSING and f.default_factory is MISSING
+    ]
     for k in required:
         if k not in raw:
             bad(where, "", f"{section} entry {raw.get(KEYED[section])!r} has no {k!r}")
@@ -503,12 +568,20 @@ def _build_entry(section, raw, where, bad):
     if section == "patterns":
         coordinator = values.get("coordinator", {})
         if not isinstance(coordinator, dict):
-            bad(where, "coordinator", "coordinator must be a table like { SEV1 = \"role\", SEV2 = \"role\" }")
+            bad(
+                where,
+                "coordinator",
+                'coordinator must be a table like { SEV1 = "role", SEV2 = "role" }',
+            )
             return None
         moves = []
         for m in values.get("moves", []) or []:
             if not isinstance(m, dict) or set(m) != {"severity", "role", "offset_minutes"}:
-                bad(where, "moves", "each move must be { severity = \"SEVn\", role = \"name\", offset_minutes = N }")
+                bad(
+                    where,
+                    "moves",
+                    'each move must be { severity = "SEVn", role = "name", offset_minutes = N }',
+                )
                 return None
             moves.append(Move(str(m["severity"]), str(m["role"]), m["offset_minutes"]))
         values["moves"] = tuple(moves)
@@ -519,56 +592,94 @@ def _build_entry(section, raw, where, bad):
     return cls(**values)
 
 
-
-
 def _check_references(org: Org, merged: _Merged, bad) -> None:
     """Every cross-reference must resolve; each problem names its file:line."""
     mw = merged.meta_where
     if org.meta.get("pattern") not in org.patterns:
-        bad(mw, "pattern", f"unknown pattern {org.meta.get('pattern')!r} (expected one of {', '.join(sorted(org.patterns))})")
+        bad(
+            mw,
+            "pattern",
+            f"unknown pattern {org.meta.get('pattern')!r} (expected one of {', '.join(sorted(org.patterns))})",
+        )
     for t in REQUIRED_TEAM_TYPES:
         if t not in org.team_types:
-            bad({"": org.sources[-1] + ":1"}, "", f"team type {t!r} is missing (the model needs {', '.join(REQUIRED_TEAM_TYPES)})")
+            bad(
+                {"": org.sources[-1] + ":1"},
+                "",
+                f"team type {t!r} is missing (the model needs {', '.join(REQUIRED_TEAM_TYPES)})",
+            )
     for s in SEVERITIES:
         if s not in org.severities:
-            bad({"": org.sources[-1] + ":1"}, "", f"severity {s!r} is missing from the severity matrix")
+            bad(
+                {"": org.sources[-1] + ":1"},
+                "",
+                f"severity {s!r} is missing from the severity matrix",
+            )
     W = merged.where
     for sev in org.severities.values():
         for t in sev.roles:
             if t not in org.team_types:
-                bad(W["severities"][sev.id], t, f"unknown team type {t!r} in the severity matrix (expected one of {', '.join(org.team_types)})")
+                bad(
+                    W["severities"][sev.id],
+                    t,
+                    f"unknown team type {t!r} in the severity matrix (expected one of {', '.join(org.team_types)})",
+                )
     for d in org.domains.values():
         w = W["domains"][d.id]
         if d.layer and d.layer not in org.layers:
-            bad(w, "layer", f"domain {d.id!r}: unknown layer {d.layer!r} (expected one of {', '.join(org.layers)} or \"\" for cross-cutting)")
+            bad(
+                w,
+                "layer",
+                f'domain {d.id!r}: unknown layer {d.layer!r} (expected one of {", ".join(org.layers)} or "" for cross-cutting)',
+            )
         for k in ("first", "second", "final"):
             if getattr(d, k) not in org.team_types:
-                bad(w, k, f"domain {d.id!r}: unknown team type {getattr(d, k)!r} for {k} (expected one of {', '.join(org.team_types)})")
+                bad(
+                    w,
+                    k,
+                    f"domain {d.id!r}: unknown team type {getattr(d, k)!r} for {k} (expected one of {', '.join(org.team_types)})",
+                )
     for rule in org.escalation:
         for target in rule.targets:
             if target not in org.roles:
                 problems_where = {"": rule.where}
-                bad(problems_where, "", f"{rule.severity} +{rule.offset_minutes}min: unknown role {target!r} (expected one of {', '.join(sorted(org.roles))})")
+                bad(
+                    problems_where,
+                    "",
+                    f"{rule.severity} +{rule.offset_minutes}min: unknown role {target!r} (expected one of {', '.join(sorted(org.roles))})",
+                )
     for p in org.patterns.values():
         w = W["patterns"][p.id]
         for sev, role in p.coordinator.items():
             if sev not in SEVERITIES:
                 bad(w, "coordinator", f"pattern {p.id!r}: unknown severity {sev!r}")
             if role not in org.roles:
-                bad(w, "coordinator", f"pattern {p.id!r}: coordinator role {role!r} is not a known role")
+                bad(
+                    w,
+                    "coordinator",
+                    f"pattern {p.id!r}: coordinator role {role!r} is not a known role",
+                )
         for m in p.moves:
             if m.severity not in SEVERITIES:
                 bad(w, "moves", f"pattern {p.id!r}: unknown severity {m.severity!r}")
             if m.role not in org.roles:
                 bad(w, "moves", f"pattern {p.id!r}: unknown role {m.role!r}")
             if not isinstance(m.offset_minutes, int) or m.offset_minutes < 0:
-                bad(w, "moves", f"pattern {p.id!r}: offset_minutes must be a whole number >= 0, got {m.offset_minutes!r}")
+                bad(
+                    w,
+                    "moves",
+                    f"pattern {p.id!r}: offset_minutes must be a whole number >= 0, got {m.offset_minutes!r}",
+                )
     for r in org.roles.values():
         w = W["roles"][r.id]
         if r.rule is not None:
             kind, _, arg = r.rule.partition(":")
             if kind not in RULES:
-                bad(w, "rule", f"role {r.id!r}: unknown rule {r.rule!r} (expected one of responsible_team, responsible_manager, involved_leads:TYPE, involved_on_call:TYPE)")
+                bad(
+                    w,
+                    "rule",
+                    f"role {r.id!r}: unknown rule {r.rule!r} (expected one of responsible_team, responsible_manager, involved_leads:TYPE, involved_on_call:TYPE)",
+                )
             elif kind.startswith("involved") and arg not in org.team_types:
                 bad(w, "rule", f"role {r.id!r}: rule {r.rule!r} names unknown team type {arg!r}")
         for person in r.people:
@@ -580,14 +691,26 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
         if not r.people and not r.teams:
             # Blame the file that emptied the list, if one did (an override of a default role).
             key = "people" if "people" in w else "teams" if "teams" in w else ""
-            bad(w, key, f"role {r.id!r} resolves to nobody: give it people or teams (the fallback when its rule finds no one)")
+            bad(
+                w,
+                key,
+                f"role {r.id!r} resolves to nobody: give it people or teams (the fallback when its rule finds no one)",
+            )
     for t in org.teams.values():
         w = W["teams"][t.id]
         if t.type not in org.team_types:
-            bad(w, "type", f"team {t.id!r}: unknown team type {t.type!r} (expected one of {', '.join(org.team_types)})")
+            bad(
+                w,
+                "type",
+                f"team {t.id!r}: unknown team type {t.type!r} (expected one of {', '.join(org.team_types)})",
+            )
         for d in t.domains:
             if d not in org.domains:
-                bad(w, "domains", f"team {t.id!r}: unknown domain {d!r} (expected one of {', '.join(org.domains)})")
+                bad(
+                    w,
+                    "domains",
+                    f"team {t.id!r}: unknown domain {d!r} (expected one of {', '.join(org.domains)})",
+                )
         for k in ("on_call", "lead", "manager"):
             person = getattr(t, k)
             if person and person not in org.people:
@@ -598,9 +721,17 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
     for s in org.services.values():
         w = W["services"][s.id]
         if s.layer not in org.layers:
-            bad(w, "layer", f"service {s.id!r}: unknown layer {s.layer!r} (expected one of {', '.join(org.layers)})")
+            bad(
+                w,
+                "layer",
+                f"service {s.id!r}: unknown layer {s.layer!r} (expected one of {', '.join(org.layers)})",
+            )
         if s.domain not in org.domains:
-            bad(w, "domain", f"service {s.id!r}: unknown domain {s.domain!r} (expected one of {', '.join(org.domains)})")
+            bad(
+                w,
+                "domain",
+                f"service {s.id!r}: unknown domain {s.domain!r} (expected one of {', '.join(org.domains)})",
+            )
         if not s.owner:
             bad(w, "", f"service {s.id!r} has no owner (expected the id of a team)")
         elif s.owner not in org.teams:

@@ -22,7 +22,13 @@ from console.model.responsibility import resolve_role, scope_of
 
 BOT = "escalation-bot"
 DRILL_CHANNEL = "drill"
-PD_SEVERITY = {"SEV1": "critical", "SEV2": "error", "SEV3": "warning", "SEV4": "info", "SEV5": "info"}
+PD_SEVERITY = {
+    "SEV1": "critical",
+    "SEV2": "error",
+    "SEV3": "warning",
+    "SEV4": "info",
+    "SEV5": "info",
+}
 KINDS = ("trigger", "acknowledge", "resolve", "nudge")
 
 
@@ -70,8 +76,12 @@ class PagingState:
     abandoned: set[str] = field(default_factory=set)
     severity_confirmed_at: datetime | None = None
     catch_ups: int = 0
-    intents: dict[str, dict] = field(default_factory=dict)  # intent key -> page_queued body + at, event_id
-    channel_failed_at: dict[str, datetime] = field(default_factory=dict)  # latest failure per channel
+    intents: dict[str, dict] = field(
+        default_factory=dict
+    )  # intent key -> page_queued body + at, event_id
+    channel_failed_at: dict[str, datetime] = field(
+        default_factory=dict
+    )  # latest failure per channel
     adopted: set[str] = field(default_factory=set)  # outbox keys taken over from another database
 
     def acked(self, target: str, step: str) -> bool:
@@ -115,7 +125,9 @@ def _page_delivered(inc: Incident, ev: Event) -> str:
 @handles("page_failed")
 def _page_failed(inc: Incident, ev: Event) -> str:
     st = state_of(inc)
-    st.failures[ev.body["key"]] = max(st.failures.get(ev.body["key"], 0), int(ev.body.get("attempt", 1)))
+    st.failures[ev.body["key"]] = max(
+        st.failures.get(ev.body["key"], 0), int(ev.body.get("attempt", 1))
+    )
     channel = ev.body.get("channel")
     if channel and ev.when > st.channel_failed_at.get(channel, ev.when - timedelta(seconds=1)):
         st.channel_failed_at[channel] = ev.when
@@ -125,7 +137,10 @@ def _page_failed(inc: Incident, ev: Event) -> str:
 @handles("page_abandoned")
 def _page_abandoned(inc: Incident, ev: Event) -> str:
     state_of(inc).abandoned.add(ev.body["key"])
-    return ev.body.get("summary") or f"page via {ev.body.get('channel')} not sent: {ev.body.get('why')}"
+    return (
+        ev.body.get("summary")
+        or f"page via {ev.body.get('channel')} not sent: {ev.body.get('why')}"
+    )
 
 
 @handles("page_acknowledged")
@@ -184,15 +199,33 @@ def step_targets(org: Org, inc: Incident, step: PlannedStep) -> list[Target]:
             team = org.teams.get(c.team) if c.team else None
             if tid in found:
                 prev = found[tid]
-                found[tid] = Target(prev.id, prev.person, prev.name, prev.team, prev.team_name,
-                                    prev.team_type, (*prev.roles, role), prev.contact)
+                found[tid] = Target(
+                    prev.id,
+                    prev.person,
+                    prev.name,
+                    prev.team,
+                    prev.team_name,
+                    prev.team_type,
+                    (*prev.roles, role),
+                    prev.contact,
+                )
             else:
-                found[tid] = Target(tid, c.person, c.person_name or tid, c.team, c.team_name,
-                                    team.type if team else None, (role,), c.contact)
+                found[tid] = Target(
+                    tid,
+                    c.person,
+                    c.person_name or tid,
+                    c.team,
+                    c.team_name,
+                    team.type if team else None,
+                    (role,),
+                    c.contact,
+                )
     return list(found.values())
 
 
-def channels_for(cfg: PagingConfig, org: Org, target: Target, drill: bool = False) -> tuple[str, ...]:
+def channels_for(
+    cfg: PagingConfig, org: Org, target: Target, drill: bool = False
+) -> tuple[str, ...]:
     """Channels mapped to the person, their team(s) or any of their roles, in file order."""
     if drill:
         return (DRILL_CHANNEL,)
@@ -201,8 +234,11 @@ def channels_for(cfg: PagingConfig, org: Org, target: Target, drill: bool = Fals
         teams.add(org.people[target.person].team)
     out = []
     for ch in cfg.channels.values():
-        if ((target.person and target.person in ch.people) or teams & set(ch.teams)
-                or set(target.roles) & set(ch.roles)):
+        if (
+            (target.person and target.person in ch.people)
+            or teams & set(ch.teams)
+            or set(target.roles) & set(ch.roles)
+        ):
             out.append(ch.id)
     return tuple(out)
 
@@ -224,7 +260,9 @@ def nudge_channels(cfg: PagingConfig, org: Org, inc: Incident) -> tuple[str, ...
     out = [c.id for c in cfg.channels.values() if c.nudges]
     person = commander_person(org, inc)
     if person:
-        target = Target(person, person, org.person_name(person), org.people[person].team, None, None, ())
+        target = Target(
+            person, person, org.person_name(person), org.people[person].team, None, None, ()
+        )
         out += [c for c in channels_for(cfg, org, target) if cfg.channels[c].type != "pagerduty"]
     return tuple(dict.fromkeys(out))
 
@@ -240,10 +278,17 @@ def dedup_key(incident_id: str, target: str) -> str:
 def _incident_dict(org: Org, inc: Incident) -> dict:
     sev = org.severities.get(inc.severity)
     return {
-        "id": inc.id, "title": inc.title, "severity": inc.severity,
-        "severity_meaning": sev.meaning if sev else "", "status": inc.status,
-        "layers": list(inc.layers), "services": list(inc.services), "commander": inc.commander,
-        "drill": inc.drill, "declared_at": iso(inc.declared_at), "resolved_at": iso(inc.resolved_at),
+        "id": inc.id,
+        "title": inc.title,
+        "severity": inc.severity,
+        "severity_meaning": sev.meaning if sev else "",
+        "status": inc.status,
+        "layers": list(inc.layers),
+        "services": list(inc.services),
+        "commander": inc.commander,
+        "drill": inc.drill,
+        "declared_at": iso(inc.declared_at),
+        "resolved_at": iso(inc.resolved_at),
     }
 
 
@@ -257,13 +302,19 @@ def asked_of(org: Org, inc: Incident, step: PlannedStep, target: Target) -> str:
     parts = [f"You are paged as {' and '.join(roles)} for step {step.key}."]
     sev = org.severities.get(step.severity)
     if target.team_type:
-        type_name = org.team_types[target.team_type].name if target.team_type in org.team_types else target.team_type
+        type_name = (
+            org.team_types[target.team_type].name
+            if target.team_type in org.team_types
+            else target.team_type
+        )
         duty = sev.roles.get(target.team_type) if sev else None
         if duty:
             parts.append(f"At {step.severity} the {type_name} role is: {duty}.")
         else:
-            parts.append(f"At {step.severity} the severity matrix gives {type_name} no standing duty; "
-                         "you are asked in by the escalation rule.")
+            parts.append(
+                f"At {step.severity} the severity matrix gives {type_name} no standing duty; "
+                "you are asked in by the escalation rule."
+            )
     pattern = org.patterns.get(inc.pattern) or org.pattern
     coordinator = pattern.coordinator.get(step.severity)
     if coordinator and coordinator in target.roles:
@@ -303,20 +354,48 @@ class Intent:
 
     def event_body(self) -> dict:
         return {
-            "key": self.key, "kind": self.kind, "step": self.step, "target": self.target,
-            "target_name": self.target_name, "round": self.round, "reason": self.reason,
-            "scheduled_at": iso(self.scheduled_at), "channels": list(self.channels),
-            "summary": self.summary, "message": self.message,
+            "key": self.key,
+            "kind": self.kind,
+            "step": self.step,
+            "target": self.target,
+            "target_name": self.target_name,
+            "round": self.round,
+            "reason": self.reason,
+            "scheduled_at": iso(self.scheduled_at),
+            "channels": list(self.channels),
+            "summary": self.summary,
+            "message": self.message,
         }
 
 
-def _message(org: Org, inc: Incident, kind: str, *, step: PlannedStep | None, target: Target | None,
-             rnd: int, repeats: int, reason: str, asked: str, text: str, dedup: str) -> dict:
+def _message(
+    org: Org,
+    inc: Incident,
+    kind: str,
+    *,
+    step: PlannedStep | None,
+    target: Target | None,
+    rnd: int,
+    repeats: int,
+    reason: str,
+    asked: str,
+    text: str,
+    dedup: str,
+) -> dict:
     return {
         "kind": kind,
         "incident": _incident_dict(org, inc),
-        "step": ({"key": step.key, "severity": step.severity, "offset_minutes": step.offset_minutes,
-                  "roles": list(step.targets), "due_at": iso(step.due_at)} if step else None),
+        "step": (
+            {
+                "key": step.key,
+                "severity": step.severity,
+                "offset_minutes": step.offset_minutes,
+                "roles": list(step.targets),
+                "due_at": iso(step.due_at),
+            }
+            if step
+            else None
+        ),
         "target": target.to_dict() if target else None,
         "asked": asked,
         "acknowledge": ack_commands(inc, step.key if step else None, target),
@@ -334,14 +413,42 @@ def _trigger(org, cfg, inc, step, target, rnd, reason, when, repeats) -> Intent:
     asked = asked_of(org, inc, step, target)
     acks = ack_commands(inc, step.key, target)
     again = f" (repeat {rnd} of {repeats})" if rnd else ""
-    text = (f"[{inc.severity}] {inc.id} {inc.title} — {target.name}: {asked} "
-            f"Acknowledge: {acks['command']}" + (f" (or just you: {acks['target_command']})" if "target_command" in acks else ""))
+    text = (
+        f"[{inc.severity}] {inc.id} {inc.title} — {target.name}: {asked} "
+        f"Acknowledge: {acks['command']}"
+        + (f" (or just you: {acks['target_command']})" if "target_command" in acks else "")
+    )
     via = ", ".join(channels) if channels else "NO CHANNEL CONFIGURED — page them by hand"
-    summary = f"page {step.key} → {target.name} ({', '.join(target.roles)}){again} via {via} [{reason}]"
-    msg = _message(org, inc, "trigger", step=step, target=target, rnd=rnd, repeats=repeats, reason=reason,
-                   asked=asked, text=text, dedup=dedup_key(inc.id, target.id))
-    return Intent(f"{inc.id}/{step.key}/{target.id}/r{rnd}", "trigger", inc.id, step.key, target.id,
-                  target.name, rnd, reason, when, channels, msg, summary)
+    summary = (
+        f"page {step.key} → {target.name} ({', '.join(target.roles)}){again} via {via} [{reason}]"
+    )
+    msg = _message(
+        org,
+        inc,
+        "trigger",
+        step=step,
+        target=target,
+        rnd=rnd,
+        repeats=repeats,
+        reason=reason,
+        asked=asked,
+        text=text,
+        dedup=dedup_key(inc.id, target.id),
+    )
+    return Intent(
+        f"{inc.id}/{step.key}/{target.id}/r{rnd}",
+        "trigger",
+        inc.id,
+        step.key,
+        target.id,
+        target.name,
+        rnd,
+        reason,
+        when,
+        channels,
+        msg,
+        summary,
+    )
 
 
 def _fired_at(st: PagingState, step: PlannedStep, targets: list[Target]) -> datetime | None:
@@ -423,7 +530,9 @@ def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
             when = track.last_at + timedelta(minutes=sp.renotify_minutes)
             if now >= when:
                 why = f"renotify: not acknowledged {sp.renotify_minutes:g} min after the last page"
-                out.append(_trigger(org, cfg, inc, step, t, track.last_round + 1, why, when, sp.repeats))
+                out.append(
+                    _trigger(org, cfg, inc, step, t, track.last_round + 1, why, when, sp.repeats)
+                )
     return out
 
 
@@ -436,20 +545,47 @@ def _acknowledgements(inc, org, cfg, st, steps, now) -> list[Intent]:
         step_acked = step is not None and step.state == "acknowledged"
         if not (step_acked or st.acked(tid, step_key)) or not track.channels:
             continue
-        channels = tuple(c for c in track.channels
-                         if c == DRILL_CHANNEL or (c in cfg.channels and cfg.channels[c].supports("acknowledge")))
+        channels = tuple(
+            c
+            for c in track.channels
+            if c == DRILL_CHANNEL or (c in cfg.channels and cfg.channels[c].supports("acknowledge"))
+        )
         if not channels:
             continue
         ack = next((a for a in st.acks if a.target == tid and a.step in (None, step_key)), None)
         when = ack.at if ack else (step.ticks.acknowledged_at if step else now)
         who = (ack.by if ack else step.ticks.acknowledged_by if step else None) or "someone"
         text = f"[{inc.severity}] {inc.id} {inc.title} — page to {tid} for {step_key} acknowledged by {who}"
-        msg = _message(org, inc, "acknowledge", step=step, target=None, rnd=0, repeats=0,
-                       reason="acknowledged", asked="", text=text, dedup=dedup_key(inc.id, tid))
+        msg = _message(
+            org,
+            inc,
+            "acknowledge",
+            step=step,
+            target=None,
+            rnd=0,
+            repeats=0,
+            reason="acknowledged",
+            asked="",
+            text=text,
+            dedup=dedup_key(inc.id, tid),
+        )
         msg["target"] = {"id": tid}
-        out.append(Intent(f"{inc.id}/{step_key}/{tid}/ack", "acknowledge", inc.id, step_key, tid, tid, 0,
-                          "acknowledged", when or now, channels, msg,
-                          f"acknowledgement of {step_key} → {tid} sent to {', '.join(channels)}"))
+        out.append(
+            Intent(
+                f"{inc.id}/{step_key}/{tid}/ack",
+                "acknowledge",
+                inc.id,
+                step_key,
+                tid,
+                tid,
+                0,
+                "acknowledged",
+                when or now,
+                channels,
+                msg,
+                f"acknowledgement of {step_key} → {tid} sent to {', '.join(channels)}",
+            )
+        )
     return out
 
 
@@ -475,44 +611,127 @@ def _resolves(inc, org, cfg, st) -> list[Intent]:
                 channels.append(c)
         if not channels:
             continue
-        msg = _message(org, inc, "resolve", step=None, target=None, rnd=0, repeats=0, reason="resolved",
-                       asked="Nothing more is asked of you.", text=text, dedup=dedup_key(inc.id, tid))
+        msg = _message(
+            org,
+            inc,
+            "resolve",
+            step=None,
+            target=None,
+            rnd=0,
+            repeats=0,
+            reason="resolved",
+            asked="Nothing more is asked of you.",
+            text=text,
+            dedup=dedup_key(inc.id, tid),
+        )
         msg["target"] = {"id": tid}
-        out.append(Intent(f"{inc.id}/resolve/{stamp}/{tid}", "resolve", inc.id, None, tid, tid, 0, "resolved",
-                          inc.resolved_at, tuple(channels), msg,
-                          f"resolve sent to {tid} via {', '.join(channels)}"))
+        out.append(
+            Intent(
+                f"{inc.id}/resolve/{stamp}/{tid}",
+                "resolve",
+                inc.id,
+                None,
+                tid,
+                tid,
+                0,
+                "resolved",
+                inc.resolved_at,
+                tuple(channels),
+                msg,
+                f"resolve sent to {tid} via {', '.join(channels)}",
+            )
+        )
     for room in dict.fromkeys(rooms):
-        msg = _message(org, inc, "resolve", step=None, target=None, rnd=0, repeats=0, reason="resolved",
-                       asked="Nothing more is asked of you.", text=text, dedup=dedup_key(inc.id, room))
+        msg = _message(
+            org,
+            inc,
+            "resolve",
+            step=None,
+            target=None,
+            rnd=0,
+            repeats=0,
+            reason="resolved",
+            asked="Nothing more is asked of you.",
+            text=text,
+            dedup=dedup_key(inc.id, room),
+        )
         msg["target"] = {"id": f"channel:{room}"}
-        out.append(Intent(f"{inc.id}/resolve/{stamp}/channel:{room}", "resolve", inc.id, None, f"channel:{room}",
-                          room, 0, "resolved", inc.resolved_at, (room,), msg, f"resolve announced in {room}"))
+        out.append(
+            Intent(
+                f"{inc.id}/resolve/{stamp}/channel:{room}",
+                "resolve",
+                inc.id,
+                None,
+                f"channel:{room}",
+                room,
+                0,
+                "resolved",
+                inc.resolved_at,
+                (room,),
+                msg,
+                f"resolve announced in {room}",
+            )
+        )
     return out
 
 
 def _nudge(inc, org, cfg, what: str, key: str, when: datetime, text: str) -> Intent:
     channels = nudge_channels(cfg, org, inc)
     commander = inc.commander or "nobody"
-    msg = _message(org, inc, "nudge", step=None, target=None, rnd=0, repeats=0, reason=what,
-                   asked=text, text=f"[{inc.severity}] {inc.id} {inc.title} — {text}",
-                   dedup=dedup_key(inc.id, "commander"))
+    msg = _message(
+        org,
+        inc,
+        "nudge",
+        step=None,
+        target=None,
+        rnd=0,
+        repeats=0,
+        reason=what,
+        asked=text,
+        text=f"[{inc.severity}] {inc.id} {inc.title} — {text}",
+        dedup=dedup_key(inc.id, "commander"),
+    )
     msg["target"] = {"id": "commander", "name": commander, "person": commander_person(org, inc)}
     via = ", ".join(channels) if channels else "the timeline only (no nudge channel configured)"
-    return Intent(key, "nudge", inc.id, None, "commander", commander, 0, what, when, channels, msg,
-                  f"nudge to the commander ({what}): {text} — via {via}")
+    return Intent(
+        key,
+        "nudge",
+        inc.id,
+        None,
+        "commander",
+        commander,
+        0,
+        what,
+        when,
+        channels,
+        msg,
+        f"nudge to the commander ({what}): {text} — via {via}",
+    )
 
 
 def _nudges(inc, org, cfg, st, now) -> list[Intent]:
     p = cfg.policy
     out = []
     declared = inc.declared_at
-    if (p.severity_confirm_minutes > 0 and st.severity_confirmed_at is None
-            and len(inc.severity_history) == 1):
+    if (
+        p.severity_confirm_minutes > 0
+        and st.severity_confirmed_at is None
+        and len(inc.severity_history) == 1
+    ):
         when = declared + timedelta(minutes=p.severity_confirm_minutes)
         if now >= when:
-            out.append(_nudge(inc, org, cfg, "severity-unconfirmed", f"{inc.id}/nudge/severity-unconfirmed", when,
-                              f"{inc.severity} is not confirmed {p.severity_confirm_minutes:g} min after declaring: "
-                              f"`incident-console confirm {inc.id}` or `incident-console severity {inc.id} SEVn`"))
+            out.append(
+                _nudge(
+                    inc,
+                    org,
+                    cfg,
+                    "severity-unconfirmed",
+                    f"{inc.id}/nudge/severity-unconfirmed",
+                    when,
+                    f"{inc.severity} is not confirmed {p.severity_confirm_minutes:g} min after declaring: "
+                    f"`incident-console confirm {inc.id}` or `incident-console severity {inc.id} SEVn`",
+                )
+            )
     if p.no_commander_minutes > 0 and (inc.commander or "") in p.placeholder_commanders:
         first = declared + timedelta(minutes=p.no_commander_minutes)
         if now >= first:
@@ -520,17 +739,34 @@ def _nudges(inc, org, cfg, st, now) -> list[Intent]:
             if p.nudge_repeat_minutes > 0:
                 k = int((now - first) / timedelta(minutes=p.nudge_repeat_minutes))
             when = first + k * timedelta(minutes=p.nudge_repeat_minutes or 0)
-            out.append(_nudge(inc, org, cfg, "no-commander", f"{inc.id}/nudge/no-commander/{k}", when,
-                              f"no incident commander is assigned: `incident-console assign {inc.id} ic NAME`"))
+            out.append(
+                _nudge(
+                    inc,
+                    org,
+                    cfg,
+                    "no-commander",
+                    f"{inc.id}/nudge/no-commander/{k}",
+                    when,
+                    f"no incident commander is assigned: `incident-console assign {inc.id} ic NAME`",
+                )
+            )
     if p.status_update_minutes > 0:
         last = inc.last_update_at or declared
         period = timedelta(minutes=p.status_update_minutes)
         if now >= last + period:
             k = int((now - last) / period)
-            out.append(_nudge(inc, org, cfg, "no-status-update", f"{inc.id}/nudge/no-status-update/{iso(last)}/{k}",
-                              last + k * period,
-                              f"no status update for {int((now - last).total_seconds() // 60)} min: "
-                              f"`incident-console status {inc.id} STATUS`"))
+            out.append(
+                _nudge(
+                    inc,
+                    org,
+                    cfg,
+                    "no-status-update",
+                    f"{inc.id}/nudge/no-status-update/{iso(last)}/{k}",
+                    last + k * period,
+                    f"no status update for {int((now - last).total_seconds() // 60)} min: "
+                    f"`incident-console status {inc.id} STATUS`",
+                )
+            )
     return out
 
 
@@ -552,7 +788,9 @@ def still_wanted(inc: Incident, body: dict, now: datetime) -> str | None:
     return None
 
 
-def orphans(inc: Incident, now: datetime, adopt_after_minutes: float, local_keys: set[str]) -> list[dict]:
+def orphans(
+    inc: Incident, now: datetime, adopt_after_minutes: float, local_keys: set[str]
+) -> list[dict]:
     """Pages queued by a runner on another database (the event arrived by sync) that
     nobody has delivered, failed or abandoned for `adopt_after_minutes`: the runner that
     queued them is gone. Each entry: intent key, channel, outbox key, the page_queued body."""
@@ -564,12 +802,21 @@ def orphans(inc: Incident, now: datetime, adopt_after_minutes: float, local_keys
     for key, body in st.intents.items():
         if not body.get("message"):
             continue  # queued by a console that did not record the message: cannot be rebuilt faithfully
-        track = st.pages.get((body.get("step"), body.get("target"))) if body.get("kind") == "trigger" else None
+        track = (
+            st.pages.get((body.get("step"), body.get("target")))
+            if body.get("kind") == "trigger"
+            else None
+        )
         if track is not None and track.last_round > int(body.get("round", 0)):
             continue  # a later repeat was queued since: sending this stale one helps nobody
         for channel in body.get("channels", []):
             okey = f"{key}@{channel}"
-            if okey in local_keys or okey in st.delivered or okey in st.abandoned or okey in st.adopted:
+            if (
+                okey in local_keys
+                or okey in st.delivered
+                or okey in st.abandoned
+                or okey in st.adopted
+            ):
                 continue
             last = max(body["at"], st.channel_failed_at.get(channel, body["at"]))
             if now - last >= quiet:
@@ -584,14 +831,29 @@ def paging_view(inc: Incident) -> dict:
     pages = []
     for (step, target), track in sorted(st.pages.items(), key=lambda kv: kv[1].first_at):
         delivered = sorted(k for k in st.delivered if k.startswith(f"{inc.id}/{step}/{target}/"))
-        pages.append({"step": step, "target": target, "rounds": track.last_round + 1,
-                      "first_at": iso(track.first_at), "last_at": iso(track.last_at),
-                      "channels": list(track.channels), "deliveries": len(delivered),
-                      "acknowledged": st.acked(target, step), "unroutable": not track.channels})
-    return {"pages": pages, "severity_confirmed_at": iso(st.severity_confirmed_at),
-            "acks": [{"target": a.target, "step": a.step, "at": iso(a.at), "by": a.by} for a in st.acks],
-            "failed_attempts": sum(st.failures.values()), "abandoned": len(st.abandoned),
-            "catch_ups": st.catch_ups}
+        pages.append(
+            {
+                "step": step,
+                "target": target,
+                "rounds": track.last_round + 1,
+                "first_at": iso(track.first_at),
+                "last_at": iso(track.last_at),
+                "channels": list(track.channels),
+                "deliveries": len(delivered),
+                "acknowledged": st.acked(target, step),
+                "unroutable": not track.channels,
+            }
+        )
+    return {
+        "pages": pages,
+        "severity_confirmed_at": iso(st.severity_confirmed_at),
+        "acks": [
+            {"target": a.target, "step": a.step, "at": iso(a.at), "by": a.by} for a in st.acks
+        ],
+        "failed_attempts": sum(st.failures.values()),
+        "abandoned": len(st.abandoned),
+        "catch_ups": st.catch_ups,
+    }
 
 
 @check
@@ -612,15 +874,27 @@ def people_reach_a_channel(org: Org) -> list[Finding]:
             for layer in org.layers:
                 for c in resolve_role(org, role, scope_of(org, [layer], [])):
                     team = org.teams.get(c.team) if c.team else None
-                    target = Target(c.person or f"role:{role}", c.person, c.person_name or role, c.team,
-                                    c.team_name, team.type if team else None, (role,))
+                    target = Target(
+                        c.person or f"role:{role}",
+                        c.person,
+                        c.person_name or role,
+                        c.team,
+                        c.team_name,
+                        team.type if team else None,
+                        (role,),
+                    )
                     if not channels_for(cfg, org, target):
                         missed[target.id] = target.name
             if missed:
-                out.append(Finding("warning", rule.where,
-                                   f"{rule.severity} +{rule.offset_minutes}min: role {role!r} can resolve to "
-                                   f"{', '.join(f'{n} ({i})' for i, n in sorted(missed.items()))}, whom no channel "
-                                   "reaches; they would appear on the timeline as 'page them by hand'"))
+                out.append(
+                    Finding(
+                        "warning",
+                        rule.where,
+                        f"{rule.severity} +{rule.offset_minutes}min: role {role!r} can resolve to "
+                        f"{', '.join(f'{n} ({i})' for i, n in sorted(missed.items()))}, whom no channel "
+                        "reaches; they would appear on the timeline as 'page them by hand'",
+                    )
+                )
     return out
 
 

@@ -34,9 +34,13 @@ class Scope:
     domains: tuple[str, ...]
 
 
-def scope_of(org: Org, layers: list[str] | tuple[str, ...], services: list[str] | tuple[str, ...]) -> Scope:
+def scope_of(
+    org: Org, layers: list[str] | tuple[str, ...], services: list[str] | tuple[str, ...]
+) -> Scope:
     """A service brings its layer and its domain; a bare layer brings all its domains."""
-    all_layers = list(dict.fromkeys([*layers, *(org.services[s].layer for s in services if s in org.services)]))
+    all_layers = list(
+        dict.fromkeys([*layers, *(org.services[s].layer for s in services if s in org.services)])
+    )
     domains: list[str] = [org.services[s].domain for s in services if s in org.services]
     layers_with_service = {org.services[s].layer for s in services if s in org.services}
     for layer in layers:
@@ -78,7 +82,9 @@ def _contact(org: Org, role: str, team: Team | None, person_id: str | None) -> C
     return Contact(
         role=role,
         team=team.id if team else (person.team if person else None),
-        team_name=team.name if team else (org.teams[person.team].name if person and person.team in org.teams else None),
+        team_name=team.name
+        if team
+        else (org.teams[person.team].name if person and person.team in org.teams else None),
         person=person_id,
         person_name=person.name if person else person_id,
         contact=person.contact if person else None,
@@ -86,12 +92,18 @@ def _contact(org: Org, role: str, team: Team | None, person_id: str | None) -> C
 
 
 def involved_teams(org: Org, scope: Scope, team_type: str) -> list[Team]:
-    owners = [org.teams[org.services[s].owner] for s in scope.services
-              if s in org.services and org.services[s].owner in org.teams]
+    owners = [
+        org.teams[org.services[s].owner]
+        for s in scope.services
+        if s in org.services and org.services[s].owner in org.teams
+    ]
     found = [t for t in owners if t.type == team_type]
     if not found:
-        found = [t for t in org.teams.values() if t.type == team_type
-                 and any(d in t.domains for d in scope.domains)]
+        found = [
+            t
+            for t in org.teams.values()
+            if t.type == team_type and any(d in t.domains for d in scope.domains)
+        ]
     return list({t.id: t for t in found}.values())
 
 
@@ -123,7 +135,9 @@ def resolve_role(org: Org, role_id: str, scope: Scope) -> list[Contact]:
     return found
 
 
-def responsibility_view(org: Org, severity: str, scope: Scope, pattern_id: str | None = None) -> dict:
+def responsibility_view(
+    org: Org, severity: str, scope: Scope, pattern_id: str | None = None
+) -> dict:
     """Everything the room's responsibility panel shows, as plain data."""
     pattern = org.patterns.get(pattern_id or "", org.pattern)
     responsible = responsible_team(org, scope)
@@ -151,22 +165,38 @@ def responsibility_view(org: Org, severity: str, scope: Scope, pattern_id: str |
         "severity_meaning": sev.meaning if sev else "",
         "team_type_roles": {t: (sev.roles.get(t, "—") if sev else "—") for t in org.team_types},
         "layers": [
-            {"id": lid, "name": org.layers[lid].name, "blast_radius": org.layers[lid].blast_radius,
-             "detection": org.layers[lid].detection, "recovery": org.layers[lid].recovery,
-             "observability": org.layers[lid].observability}
-            for lid in scope.layers if lid in org.layers
+            {
+                "id": lid,
+                "name": org.layers[lid].name,
+                "blast_radius": org.layers[lid].blast_radius,
+                "detection": org.layers[lid].detection,
+                "recovery": org.layers[lid].recovery,
+                "observability": org.layers[lid].observability,
+            }
+            for lid in scope.layers
+            if lid in org.layers
         ],
         "domains": domains,
         "pattern": {"id": pattern.id, "name": pattern.name, "character": pattern.character},
         "coordinator": (
-            {"role": coordinator_role,
-             "contacts": [c.to_dict() for c in resolve_role(org, coordinator_role, scope)]}
-            if coordinator_role else None
+            {
+                "role": coordinator_role,
+                "contacts": [c.to_dict() for c in resolve_role(org, coordinator_role, scope)],
+            }
+            if coordinator_role
+            else None
         ),
         "responsible_team": (
-            {"team": responsible.id, "team_name": responsible.name, "team_type": responsible.type,
-             "on_call": org.person_name(responsible.on_call),
-             "contact": org.people[responsible.on_call].contact if responsible.on_call in org.people else None}
-            if responsible else None
+            {
+                "team": responsible.id,
+                "team_name": responsible.name,
+                "team_type": responsible.type,
+                "on_call": org.person_name(responsible.on_call),
+                "contact": org.people[responsible.on_call].contact
+                if responsible.on_call in org.people
+                else None,
+            }
+            if responsible
+            else None
         ),
     }

@@ -20,12 +20,15 @@ def _target_id(service: IncidentService, inc: Incident, who: str) -> str:
     paged = sorted({t for _, t in state_of(inc).pages})
     if who in paged:
         return who
-    raise InputError(f"{inc.id}: {who!r} is not a known person (use a person id, e.g. --as kenji.sato; "
-                     f"paged so far: {', '.join(paged) or 'nobody'})")
+    raise InputError(
+        f"{inc.id}: {who!r} is not a known person (use a person id, e.g. --as kenji.sato; "
+        f"paged so far: {', '.join(paged) or 'nobody'})"
+    )
 
 
-def acknowledge(service: IncidentService, incident_id: str, step: str | None = None,
-                target: str | None = None) -> Incident:
+def acknowledge(
+    service: IncidentService, incident_id: str, step: str | None = None, target: str | None = None
+) -> Incident:
     """`target` (default: the acting person) acknowledges their pages on this incident,
     or on one step. When every target of a step has acknowledged, the step is ticked."""
     inc = service.get(incident_id)
@@ -34,12 +37,22 @@ def acknowledge(service: IncidentService, incident_id: str, step: str | None = N
     tid = _target_id(service, inc, target or service.actor)
     step_key = service.find_step(inc, step).key if step else None
     st = state_of(inc)
-    paged_steps = sorted({s for s, t in st.pages if t == tid and (step_key is None or s == step_key)})
+    paged_steps = sorted(
+        {s for s, t in st.pages if t == tid and (step_key is None or s == step_key)}
+    )
     if st.acked(tid, step_key or "") and step_key is not None:
         raise InputError(f"{inc.id}: {tid} already acknowledged {step_key}")
-    inc = service.record(inc.id, "page_acknowledged", {
-        "target": tid, "target_name": service.org.person_name(tid), "step": step_key, "paged_steps": paged_steps})
-    for key in ([step_key] if step_key else paged_steps):
+    inc = service.record(
+        inc.id,
+        "page_acknowledged",
+        {
+            "target": tid,
+            "target_name": service.org.person_name(tid),
+            "step": step_key,
+            "paged_steps": paged_steps,
+        },
+    )
+    for key in [step_key] if step_key else paged_steps:
         planned = next((s for s in service.plan(inc) if s.key == key), None)
         if planned is None or planned.state in ("acknowledged", "cancelled", "skipped"):
             continue

@@ -40,7 +40,9 @@ class Channel(Protocol):
 
 ChannelFactory = Callable[[ChannelConfig], Channel]
 
-DRILL_CONFIG = ChannelConfig(id=DRILL_CHANNEL, type="webhook", description="drill sink: never a real channel")
+DRILL_CONFIG = ChannelConfig(
+    id=DRILL_CHANNEL, type="webhook", description="drill sink: never a real channel"
+)
 
 
 # ------------------------------------------------------------------ rendering (pure)
@@ -57,15 +59,25 @@ def _clip(text: str, limit: int) -> str:
 
 def render_webhook(message: dict, key: str, now: datetime) -> dict:
     """The generic webhook body: the whole message plus an envelope."""
-    return {"version": 1, "source": "incident-console", "idempotency_key": key, "sent_at": iso(now), **message}
+    return {
+        "version": 1,
+        "source": "incident-console",
+        "idempotency_key": key,
+        "sent_at": iso(now),
+        **message,
+    }
 
 
 def render_slack(message: dict, key: str, now: datetime) -> dict:
     """Slack incoming webhook: `text` (notification fallback) plus Block Kit blocks."""
     inc, kind = message["incident"], message["kind"]
     target, step = message.get("target") or {}, message.get("step")
-    title = {"trigger": "Paging", "acknowledge": "Acknowledged", "resolve": "Resolved",
-             "nudge": "Commander nudge"}.get(kind, kind)
+    title = {
+        "trigger": "Paging",
+        "acknowledge": "Acknowledged",
+        "resolve": "Resolved",
+        "nudge": "Commander nudge",
+    }.get(kind, kind)
     header = _clip(f"{title}: {inc['severity']} {inc['id']} {inc['title']}", 150)
     lines = []
     if kind == "trigger":
@@ -77,16 +89,34 @@ def render_slack(message: dict, key: str, now: datetime) -> dict:
         lines.append("The incident is resolved; no further pages will follow.")
     if kind == "acknowledge":
         lines.append(_escape_mrkdwn(message.get("text", "")))
-    fields = [{"type": "mrkdwn", "text": _clip(f"*Severity*\n{inc['severity']} — {_escape_mrkdwn(inc.get('severity_meaning', ''))}", 2000)},
-              {"type": "mrkdwn", "text": f"*Status*\n{inc.get('status', '')}"}]
+    fields = [
+        {
+            "type": "mrkdwn",
+            "text": _clip(
+                f"*Severity*\n{inc['severity']} — {_escape_mrkdwn(inc.get('severity_meaning', ''))}",
+                2000,
+            ),
+        },
+        {"type": "mrkdwn", "text": f"*Status*\n{inc.get('status', '')}"},
+    ]
     if step:
         rnd = message.get("round", 0)
-        fields.append({"type": "mrkdwn", "text": f"*Step*\n{step['key']} (page {rnd + 1} of {message.get('repeats', 0) + 1})"})
+        fields.append(
+            {
+                "type": "mrkdwn",
+                "text": f"*Step*\n{step['key']} (page {rnd + 1} of {message.get('repeats', 0) + 1})",
+            }
+        )
     if inc.get("commander"):
-        fields.append({"type": "mrkdwn", "text": f"*Commander*\n{_escape_mrkdwn(inc['commander'])}"})
+        fields.append(
+            {"type": "mrkdwn", "text": f"*Commander*\n{_escape_mrkdwn(inc['commander'])}"}
+        )
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": False}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": _clip("\n".join(lines) or header, 3000)}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": _clip("\n".join(lines) or header, 3000)},
+        },
         {"type": "section", "fields": fields},
     ]
     ack = message.get("acknowledge") or {}
@@ -94,17 +124,26 @@ def render_slack(message: dict, key: str, now: datetime) -> dict:
         how = f"Acknowledge: `{ack['command']}`" if ack.get("command") else ""
         if ack.get("target_command"):
             how += f" · just you: `{ack['target_command']}`"
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(how, 3000)}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(how, 3000)}]}
+        )
     return {"text": _clip(message.get("text", header), 3000), "blocks": blocks}
 
 
 def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -> dict:
     """PagerDuty Events API v2: trigger with a payload; acknowledge/resolve by dedup_key."""
     kind = message["kind"]
-    action = {"trigger": "trigger", "nudge": "trigger", "acknowledge": "acknowledge",
-              "resolve": "resolve"}[kind]
-    body: dict[str, Any] = {"routing_key": routing_key, "event_action": action,
-                            "dedup_key": message["dedup_key"]}
+    action = {
+        "trigger": "trigger",
+        "nudge": "trigger",
+        "acknowledge": "acknowledge",
+        "resolve": "resolve",
+    }[kind]
+    body: dict[str, Any] = {
+        "routing_key": routing_key,
+        "event_action": action,
+        "dedup_key": message["dedup_key"],
+    }
     if action != "trigger":
         return body
     inc, step, target = message["incident"], message.get("step"), message.get("target") or {}
@@ -114,17 +153,25 @@ def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -
         "source": "incident-console",
         "severity": message.get("pd_severity", "info"),
         "timestamp": iso(now),
-        "component": ",".join(inc.get("services") or []) or ",".join(inc.get("layers") or []) or "unknown",
+        "component": ",".join(inc.get("services") or [])
+        or ",".join(inc.get("layers") or [])
+        or "unknown",
         "group": ",".join(inc.get("layers") or []) or "unscoped",
         "class": "escalation-page" if kind == "trigger" else "commander-nudge",
         "custom_details": {
-            "incident_id": inc["id"], "title": inc["title"], "severity": inc["severity"],
-            "severity_meaning": inc.get("severity_meaning", ""), "status": inc.get("status"),
-            "step": step["key"] if step else None, "round": message.get("round", 0),
-            "target": target.get("name") or target.get("id"), "roles": target.get("roles", []),
-            "asked": message.get("asked", ""), "acknowledge": (message.get("acknowledge") or {}).get("command"),
+            "incident_id": inc["id"],
+            "title": inc["title"],
+            "severity": inc["severity"],
+            "severity_meaning": inc.get("severity_meaning", ""),
+            "status": inc.get("status"),
+            "step": step["key"] if step else None,
+            "round": message.get("round", 0),
+            "target": target.get("name") or target.get("id"),
+            "roles": target.get("roles", []),
+            "asked": message.get("asked", ""),
+            "acknowledge": (message.get("acknowledge") or {}).get("command"),
             "acknowledge_note": "acknowledging this alert in PagerDuty stops PagerDuty's notifications; "
-                                "the console's own repeats stop when you run the command above",
+            "the console's own repeats stop when you run the command above",
             "idempotency_key": key,
         },
     }
@@ -162,6 +209,7 @@ class HttpChannel:
         import httpx
 
         from console.model.channels import check_url
+
         try:
             url, headers = self._target()
             body = self.render(message, key, now)
@@ -172,7 +220,9 @@ class HttpChannel:
             return Outcome(False, None, f"channel {self.config.id}: {problem}", retryable=False)
         headers["Idempotency-Key"] = key
         try:
-            resp = self.client.post(url, json=body, headers=headers, timeout=self.config.timeout_seconds)
+            resp = self.client.post(
+                url, json=body, headers=headers, timeout=self.config.timeout_seconds
+            )
         except httpx.TimeoutException:
             return Outcome(False, None, f"timed out after {self.config.timeout_seconds:g}s")
         except httpx.TransportError as exc:
@@ -180,8 +230,13 @@ class HttpChannel:
         if 200 <= resp.status_code < 300:
             return Outcome(True, resp.status_code, _short(resp.text) or "ok")
         retry = resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 408
-        return Outcome(False, resp.status_code, f"HTTP {resp.status_code}: {_short(resp.text)}", retryable=retry,
-                       retry_after=_retry_after(resp.headers.get("Retry-After")))
+        return Outcome(
+            False,
+            resp.status_code,
+            f"HTTP {resp.status_code}: {_short(resp.text)}",
+            retryable=retry,
+            retry_after=_retry_after(resp.headers.get("Retry-After")),
+        )
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -201,10 +256,12 @@ def _short(text: str) -> str:
 def real_channels(client=None) -> ChannelFactory:
     """The default factory: real HTTP channels sharing one client (one per thread)."""
     import httpx
+
     shared = client or httpx.Client(follow_redirects=False)
 
     def factory(config: ChannelConfig) -> Channel:
         return HttpChannel(config, shared)
+
     return factory
 
 
@@ -225,6 +282,9 @@ class DrillSink:
 
             def send(self, message: dict, key: str, now: datetime) -> Outcome:
                 with sink.lock:
-                    sink.messages.append({"key": key, "channel": config.id, "at": iso(now), "message": message})
+                    sink.messages.append(
+                        {"key": key, "channel": config.id, "at": iso(now), "message": message}
+                    )
                 return Outcome(True, None, "drill sink: kept off real channels")
+
         return _Sink()

@@ -22,12 +22,24 @@ def channel_secrets_exist(org: Org) -> list[Finding]:
             reason = str(exc)
             continue
         if value is None:
-            out.append(Finding("error", where, f"channel {channel!r}: unknown secret {name!r} (not in the keyring "
-                               f"service {secrets.SERVICE!r} nor {secrets.env_name(name)}); store it with "
-                               f"`incident-console secret set {name}`"))
+            out.append(
+                Finding(
+                    "error",
+                    where,
+                    f"channel {channel!r}: unknown secret {name!r} (not in the keyring "
+                    f"service {secrets.SERVICE!r} nor {secrets.env_name(name)}); store it with "
+                    f"`incident-console secret set {name}`",
+                )
+            )
         elif key == "url_secret" and check_url(value):
-            out.append(Finding("error", where, f"channel {channel!r}: secret {name!r} does not hold a usable "
-                               "http(s) URL (malformed URL; value not shown)"))
+            out.append(
+                Finding(
+                    "error",
+                    where,
+                    f"channel {channel!r}: secret {name!r} does not hold a usable "
+                    "http(s) URL (malformed URL; value not shown)",
+                )
+            )
     if unavailable:
         names = ", ".join(sorted({n for _, n in unavailable}))
         out.append(Finding("error", unavailable[0][0], f"cannot check secrets {names}: {reason}"))

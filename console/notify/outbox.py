@@ -14,8 +14,10 @@ import sqlite3
 import uuid
 from dataclasses import dataclass
 
-_COLUMNS = ("id, key, intent_key, incident_id, step, target, kind, channel, event_id, message, state, "
-            "attempts, created_at, next_attempt_at, last_attempt_at, last_error, delivered_at")
+_COLUMNS = (
+    "id, key, intent_key, incident_id, step, target, kind, channel, event_id, message, state, "
+    "attempts, created_at, next_attempt_at, last_attempt_at, last_error, delivered_at"
+)
 
 
 @dataclass(frozen=True)
@@ -53,20 +55,45 @@ def outbox_key(intent_key: str, channel: str) -> str:
     return f"{intent_key}@{channel}"
 
 
-def enqueue(conn: sqlite3.Connection, *, intent_key: str, incident_id: str, step: str, target: str,
-            kind: str, channel: str, event_id: str, message: dict, now: str) -> bool:
+def enqueue(
+    conn: sqlite3.Connection,
+    *,
+    intent_key: str,
+    incident_id: str,
+    step: str,
+    target: str,
+    kind: str,
+    channel: str,
+    event_id: str,
+    message: dict,
+    now: str,
+) -> bool:
     cur = conn.execute(
         "INSERT INTO notify_outbox (key, intent_key, incident_id, step, target, kind, channel, event_id, "
         "message, created_at, next_attempt_at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO NOTHING",
-        [outbox_key(intent_key, channel), intent_key, incident_id, step, target, kind, channel, event_id,
-         json.dumps(message, sort_keys=True), now, now])
+        [
+            outbox_key(intent_key, channel),
+            intent_key,
+            incident_id,
+            step,
+            target,
+            kind,
+            channel,
+            event_id,
+            json.dumps(message, sort_keys=True),
+            now,
+            now,
+        ],
+    )
     return cur.rowcount == 1
 
 
 def due(conn: sqlite3.Connection, now: str, limit: int = 500) -> list[Row]:
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM notify_outbox WHERE state = 'queued' AND next_attempt_at <= ? "
-        "ORDER BY next_attempt_at, id LIMIT ?", [now, limit])
+        "ORDER BY next_attempt_at, id LIMIT ?",
+        [now, limit],
+    )
     return [_row(r) for r in rows]
 
 
@@ -76,23 +103,34 @@ def get(conn: sqlite3.Connection, row_id: int) -> Row | None:
 
 
 def for_incident(conn: sqlite3.Connection, incident_id: str) -> list[Row]:
-    rows = conn.execute(f"SELECT {_COLUMNS} FROM notify_outbox WHERE incident_id = ? ORDER BY id", [incident_id])
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM notify_outbox WHERE incident_id = ? ORDER BY id", [incident_id]
+    )
     return [_row(r) for r in rows]
 
 
 def mark_delivered(conn, row_id: int, now: str) -> None:
-    conn.execute("UPDATE notify_outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, "
-                 "last_attempt_at = ?, last_error = NULL WHERE id = ?", [now, now, row_id])
+    conn.execute(
+        "UPDATE notify_outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, "
+        "last_attempt_at = ?, last_error = NULL WHERE id = ?",
+        [now, now, row_id],
+    )
 
 
 def mark_failed(conn, row_id: int, error: str, now: str, next_attempt_at: str) -> None:
-    conn.execute("UPDATE notify_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, "
-                 "next_attempt_at = ? WHERE id = ?", [now, error, next_attempt_at, row_id])
+    conn.execute(
+        "UPDATE notify_outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ?, "
+        "next_attempt_at = ? WHERE id = ?",
+        [now, error, next_attempt_at, row_id],
+    )
 
 
 def mark_abandoned(conn, row_id: int, why: str, now: str) -> None:
-    conn.execute("UPDATE notify_outbox SET state = 'abandoned', last_error = ?, last_attempt_at = ? "
-                 "WHERE id = ?", [why, now, row_id])
+    conn.execute(
+        "UPDATE notify_outbox SET state = 'abandoned', last_error = ?, last_attempt_at = ? "
+        "WHERE id = ?",
+        [why, now, row_id],
+    )
 
 
 # ------------------------------------------------------------------ leases
@@ -122,24 +160,32 @@ def holder_is_dead(holder: str) -> bool:
 
 def take_lease(conn, incident_id: str, step: str, holder: str, now: float, seconds: float) -> bool:
     """Inside BEGIN IMMEDIATE: take or renew the lease unless someone alive holds it."""
-    row = conn.execute("SELECT holder, until FROM notify_leases WHERE incident_id = ? AND step = ?",
-                       [incident_id, step]).fetchone()
+    row = conn.execute(
+        "SELECT holder, until FROM notify_leases WHERE incident_id = ? AND step = ?",
+        [incident_id, step],
+    ).fetchone()
     if row is not None and row[0] != holder and row[1] > now and not holder_is_dead(row[0]):
         return False
-    conn.execute("INSERT INTO notify_leases (incident_id, step, holder, until) VALUES (?,?,?,?) "
-                 "ON CONFLICT(incident_id, step) DO UPDATE SET holder = excluded.holder, until = excluded.until",
-                 [incident_id, step, holder, now + seconds])
+    conn.execute(
+        "INSERT INTO notify_leases (incident_id, step, holder, until) VALUES (?,?,?,?) "
+        "ON CONFLICT(incident_id, step) DO UPDATE SET holder = excluded.holder, until = excluded.until",
+        [incident_id, step, holder, now + seconds],
+    )
     return True
 
 
 def release_lease(conn, incident_id: str, step: str, holder: str) -> None:
-    conn.execute("DELETE FROM notify_leases WHERE incident_id = ? AND step = ? AND holder = ?",
-                 [incident_id, step, holder])
+    conn.execute(
+        "DELETE FROM notify_leases WHERE incident_id = ? AND step = ? AND holder = ?",
+        [incident_id, step, holder],
+    )
 
 
 def lease_holder(conn, incident_id: str, step: str) -> tuple[str, float] | None:
-    row = conn.execute("SELECT holder, until FROM notify_leases WHERE incident_id = ? AND step = ?",
-                       [incident_id, step]).fetchone()
+    row = conn.execute(
+        "SELECT holder, until FROM notify_leases WHERE incident_id = ? AND step = ?",
+        [incident_id, step],
+    ).fetchone()
     return (row[0], row[1]) if row else None
 
 
@@ -147,10 +193,12 @@ def lease_holder(conn, incident_id: str, step: str) -> tuple[str, float] | None:
 
 
 def channel_ok(conn, channel: str, now: str) -> None:
-    conn.execute("INSERT INTO notify_channels (channel, consecutive_failures, permanent, last_success_at) "
-                 "VALUES (?, 0, 0, ?) ON CONFLICT(channel) DO UPDATE SET consecutive_failures = 0, "
-                 "permanent = 0, failing_since = NULL, last_success_at = excluded.last_success_at",
-                 [channel, now])
+    conn.execute(
+        "INSERT INTO notify_channels (channel, consecutive_failures, permanent, last_success_at) "
+        "VALUES (?, 0, 0, ?) ON CONFLICT(channel) DO UPDATE SET consecutive_failures = 0, "
+        "permanent = 0, failing_since = NULL, last_success_at = excluded.last_success_at",
+        [channel, now],
+    )
 
 
 def channel_failed(conn, channel: str, error: str, now: str, permanent: bool) -> int:
@@ -160,23 +208,40 @@ def channel_failed(conn, channel: str, error: str, now: str, permanent: bool) ->
         "consecutive_failures = consecutive_failures + 1, permanent = excluded.permanent, "
         "last_error = excluded.last_error, failing_since = COALESCE(failing_since, excluded.failing_since), "
         "last_failure_at = excluded.last_failure_at",
-        [channel, int(permanent), error, now, now])
-    return conn.execute("SELECT consecutive_failures FROM notify_channels WHERE channel = ?",
-                        [channel]).fetchone()[0]
+        [channel, int(permanent), error, now, now],
+    )
+    return conn.execute(
+        "SELECT consecutive_failures FROM notify_channels WHERE channel = ?", [channel]
+    ).fetchone()[0]
 
 
 def channel_health(conn) -> list[dict]:
-    cols = ("channel", "consecutive_failures", "permanent", "last_error", "failing_since",
-            "last_failure_at", "last_success_at")
+    cols = (
+        "channel",
+        "consecutive_failures",
+        "permanent",
+        "last_error",
+        "failing_since",
+        "last_failure_at",
+        "last_success_at",
+    )
     rows = conn.execute(f"SELECT {', '.join(cols)} FROM notify_channels ORDER BY channel")
     return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
 def pending_by_channel(conn) -> dict[str, dict]:
-    rows = conn.execute("SELECT channel, count(*), min(created_at), group_concat(DISTINCT incident_id) "
-                        "FROM notify_outbox WHERE state = 'queued' GROUP BY channel")
-    return {r[0]: {"pending": r[1], "oldest_pending_at": r[2], "incidents": sorted((r[3] or "").split(","))}
-            for r in rows}
+    rows = conn.execute(
+        "SELECT channel, count(*), min(created_at), group_concat(DISTINCT incident_id) "
+        "FROM notify_outbox WHERE state = 'queued' GROUP BY channel"
+    )
+    return {
+        r[0]: {
+            "pending": r[1],
+            "oldest_pending_at": r[2],
+            "incidents": sorted((r[3] or "").split(",")),
+        }
+        for r in rows
+    }
 
 
 def counts(conn) -> dict[str, int]:

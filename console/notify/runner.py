@@ -55,24 +55,39 @@ class PassReport:
     abandoned: list[dict] = field(default_factory=list)
     caught_up: list[dict] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # (incident, step) leased by another runner
-    adopted: list[dict] = field(default_factory=list)  # pages taken over from a vanished runner elsewhere
+    adopted: list[dict] = field(
+        default_factory=list
+    )  # pages taken over from a vanished runner elsewhere
     previous_pass_at: str | None = None
     errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"at": iso(self.at), "previous_pass_at": self.previous_pass_at, "queued": self.queued,
-                "delivered": self.delivered, "failed": self.failed, "abandoned": self.abandoned,
-                "caught_up": self.caught_up, "busy": self.busy, "adopted": self.adopted, "errors": self.errors}
+        return {
+            "at": iso(self.at),
+            "previous_pass_at": self.previous_pass_at,
+            "queued": self.queued,
+            "delivered": self.delivered,
+            "failed": self.failed,
+            "abandoned": self.abandoned,
+            "caught_up": self.caught_up,
+            "busy": self.busy,
+            "adopted": self.adopted,
+            "errors": self.errors,
+        }
 
     def touched(self) -> list[str]:
         """Incidents whose timeline this pass changed (a face refreshes these)."""
-        ids = [q["incident"] for q in self.queued] + [c["incident"] for c in (*self.caught_up, *self.adopted)]
+        ids = [q["incident"] for q in self.queued] + [
+            c["incident"] for c in (*self.caught_up, *self.adopted)
+        ]
         ids += [d["key"].split("/", 1)[0] for d in (*self.delivered, *self.failed, *self.abandoned)]
         return list(dict.fromkeys(ids))
 
     def summary(self) -> str:
-        text = (f"{len(self.queued)} queued, {len(self.delivered)} delivered, {len(self.failed)} failed, "
-                f"{len(self.abandoned)} abandoned")
+        text = (
+            f"{len(self.queued)} queued, {len(self.delivered)} delivered, {len(self.failed)} failed, "
+            f"{len(self.abandoned)} abandoned"
+        )
         if self.caught_up:
             text += f", caught up on {sum(c['count'] for c in self.caught_up)} late"
         if self.adopted:
@@ -84,10 +99,19 @@ class EscalationRunner:
     """Runs passes over one Store (one thread). `sink` replaces every real channel
     (a drill's sink); drill incidents always go to `drill_sink`, whatever `sink` is."""
 
-    def __init__(self, store: Store, org: Org, clock: Clock | None = None, *,
-                 sink: ChannelFactory | None = None, drill_sink: ChannelFactory | None = None,
-                 holder: str | None = None, lease_seconds: float = 300.0, log: Log | None = None,
-                 config: PagingConfig | None = None):
+    def __init__(
+        self,
+        store: Store,
+        org: Org,
+        clock: Clock | None = None,
+        *,
+        sink: ChannelFactory | None = None,
+        drill_sink: ChannelFactory | None = None,
+        holder: str | None = None,
+        lease_seconds: float = 300.0,
+        log: Log | None = None,
+        config: PagingConfig | None = None,
+    ):
         self.store = store
         self.org = org
         self.clock = clock or SystemClock()
@@ -100,7 +124,9 @@ class EscalationRunner:
         self.log = log or (lambda line: None)
         self._real: ChannelFactory | None = None
         self._client = None
-        self._tripped: dict[str, str] = {}  # channels that failed this pass: not tried again until next
+        self._tripped: dict[
+            str, str
+        ] = {}  # channels that failed this pass: not tried again until next
 
     # ---------------------------------------------------------------- one pass
     def run_once(self) -> PassReport:
@@ -121,7 +147,8 @@ class EscalationRunner:
         rows = self.store.conn.execute(
             f"SELECT id FROM incidents WHERE (is_open = 1 OR (resolved_at >= ? AND id IN "
             f"(SELECT DISTINCT incident_id FROM notify_outbox))) {drills_only} ORDER BY number",
-            [iso(now - RECENT_RESOLVED)])
+            [iso(now - RECENT_RESOLVED)],
+        )
         return [r[0] for r in rows]
 
     def _fold(self, incident_id: str) -> Incident | None:
@@ -134,7 +161,9 @@ class EscalationRunner:
             if inc is None:
                 continue
             try:
-                if decide(inc, self.org, self.cfg, now):  # read-only check first: no write lock when quiet
+                if decide(
+                    inc, self.org, self.cfg, now
+                ):  # read-only check first: no write lock when quiet
                     self._decide_one(incident_id, now, report)
                 if adopt > 0 and orphans(inc, now, adopt, self._local_keys(incident_id)):
                     self._adopt(incident_id, now, report)
@@ -143,8 +172,12 @@ class EscalationRunner:
                 self.log(f"{incident_id}: could not queue pages: {exc}")
 
     def _local_keys(self, incident_id: str) -> set[str]:
-        return {r[0] for r in self.store.conn.execute(
-            "SELECT key FROM notify_outbox WHERE incident_id = ?", [incident_id])}
+        return {
+            r[0]
+            for r in self.store.conn.execute(
+                "SELECT key FROM notify_outbox WHERE incident_id = ?", [incident_id]
+            )
+        }
 
     def _adopt(self, incident_id: str, now: datetime, report: PassReport) -> None:
         """Take over pages another database's runner queued and never delivered (it is gone):
@@ -152,18 +185,30 @@ class EscalationRunner:
         conn = self.store.conn
         with self.store.transaction():
             inc = self._fold(incident_id)
-            found = orphans(inc, now, self.cfg.policy.adopt_after_minutes, self._local_keys(incident_id))
+            found = orphans(
+                inc, now, self.cfg.policy.adopt_after_minutes, self._local_keys(incident_id)
+            )
             if not found:
                 return
             for o in found:
                 b = o["body"]
-                outbox.enqueue(conn, intent_key=o["intent_key"], incident_id=incident_id,
-                               step=b.get("step") or b.get("kind"), target=b.get("target", ""),
-                               kind=b.get("kind", "trigger"), channel=o["channel"], event_id=b["event_id"],
-                               message=b["message"], now=iso(now))
+                outbox.enqueue(
+                    conn,
+                    intent_key=o["intent_key"],
+                    incident_id=incident_id,
+                    step=b.get("step") or b.get("kind"),
+                    target=b.get("target", ""),
+                    kind=b.get("kind", "trigger"),
+                    channel=o["channel"],
+                    event_id=b["event_id"],
+                    message=b["message"],
+                    now=iso(now),
+                )
             keys = [o["key"] for o in found]
-            summary = (f"took over {len(keys)} page(s) queued elsewhere and not delivered within "
-                       f"{self.cfg.policy.adopt_after_minutes:g} min (that runner is gone?)")
+            summary = (
+                f"took over {len(keys)} page(s) queued elsewhere and not delivered within "
+                f"{self.cfg.policy.adopt_after_minutes:g} min (that runner is gone?)"
+            )
             self.service.record(incident_id, "page_adopted", {"keys": keys, "summary": summary})
             report.adopted.append({"incident": incident_id, "keys": keys})
             self.log(f"{incident_id}: {summary}")
@@ -171,7 +216,9 @@ class EscalationRunner:
     def _decide_one(self, incident_id: str, now: datetime, report: PassReport) -> None:
         conn = self.store.conn
         with self.store.transaction():
-            inc = self._fold(incident_id)  # again, under the write lock: another runner may have queued
+            inc = self._fold(
+                incident_id
+            )  # again, under the write lock: another runner may have queued
             intents = decide(inc, self.org, self.cfg, now) if inc else []
             if not intents:
                 return
@@ -183,26 +230,58 @@ class EscalationRunner:
                 self._record_catch_up(inc, late, now, report)
             for intent in intents:
                 self.service.record(incident_id, "page_queued", intent.event_body())
-                event_id = conn.execute("SELECT event_id FROM events ORDER BY seq DESC LIMIT 1").fetchone()[0]
+                event_id = conn.execute(
+                    "SELECT event_id FROM events ORDER BY seq DESC LIMIT 1"
+                ).fetchone()[0]
                 for channel in intent.channels:
-                    outbox.enqueue(conn, intent_key=intent.key, incident_id=incident_id,
-                                   step=intent.step or intent.kind, target=intent.target, kind=intent.kind,
-                                   channel=channel, event_id=event_id, message=intent.message, now=iso(now))
+                    outbox.enqueue(
+                        conn,
+                        intent_key=intent.key,
+                        incident_id=incident_id,
+                        step=intent.step or intent.kind,
+                        target=intent.target,
+                        kind=intent.kind,
+                        channel=channel,
+                        event_id=event_id,
+                        message=intent.message,
+                        now=iso(now),
+                    )
                 report.queued.append(_intent_dict(intent, now))
                 self.log(f"{incident_id}: {intent.summary}")
 
-    def _record_catch_up(self, inc: Incident, late: list[Intent], now: datetime, report: PassReport) -> None:
+    def _record_catch_up(
+        self, inc: Incident, late: list[Intent], now: datetime, report: PassReport
+    ) -> None:
         previous = self.store.setting(LAST_PASS)
         worst = max(i.late_by(now) for i in late)
-        since = (f"no runner had passed since {previous}" if previous
-                 else "no escalation runner had run on this database")
-        summary = (f"escalation runner caught up: {len(late)} page(s)/nudge(s) fell due while {since}; "
-                   f"sending now, up to {mmss(worst)} late")
-        self.service.record(inc.id, "escalation_caught_up", {
-            "summary": summary, "since": previous, "count": len(late), "late_by_seconds": round(worst),
-            "keys": [i.key for i in late]})
-        report.caught_up.append({"incident": inc.id, "count": len(late), "since": previous,
-                                 "late_by_seconds": round(worst)})
+        since = (
+            f"no runner had passed since {previous}"
+            if previous
+            else "no escalation runner had run on this database"
+        )
+        summary = (
+            f"escalation runner caught up: {len(late)} page(s)/nudge(s) fell due while {since}; "
+            f"sending now, up to {mmss(worst)} late"
+        )
+        self.service.record(
+            inc.id,
+            "escalation_caught_up",
+            {
+                "summary": summary,
+                "since": previous,
+                "count": len(late),
+                "late_by_seconds": round(worst),
+                "keys": [i.key for i in late],
+            },
+        )
+        report.caught_up.append(
+            {
+                "incident": inc.id,
+                "count": len(late),
+                "since": previous,
+                "late_by_seconds": round(worst),
+            }
+        )
         self.log(f"{inc.id}: {summary}")
 
     # ---------------------------------------------------------------- delivery
@@ -216,7 +295,9 @@ class EscalationRunner:
                 groups.setdefault((row.incident_id, row.lease_step), []).append(row)
             claimed = []
             for (incident_id, step), grp in groups.items():
-                if outbox.take_lease(conn, incident_id, step, self.holder, time.time(), self.lease_seconds):
+                if outbox.take_lease(
+                    conn, incident_id, step, self.holder, time.time(), self.lease_seconds
+                ):
                     claimed.append((incident_id, step, grp))
                 else:
                     report.busy.append(f"{incident_id} {step}")
@@ -240,6 +321,7 @@ class EscalationRunner:
             return self.sink(config), False
         if self._real is None:
             import httpx
+
             self._client = httpx.Client(follow_redirects=False)
             self._real = real_channels(self._client)
         return self._real(config), False
@@ -256,23 +338,47 @@ class EscalationRunner:
         if current is None or current.state != "queued":
             return
         inc = self._fold(row.incident_id)
-        why = still_wanted(inc, {"kind": row.kind, "step": row.step, "target": row.target}, now) if inc else None
-        base = {"key": row.key, "intent": row.intent_key, "channel": row.channel, "kind": row.kind,
-                "step": row.step, "target": row.target}
+        why = (
+            still_wanted(inc, {"kind": row.kind, "step": row.step, "target": row.target}, now)
+            if inc
+            else None
+        )
+        base = {
+            "key": row.key,
+            "intent": row.intent_key,
+            "channel": row.channel,
+            "kind": row.kind,
+            "step": row.step,
+            "target": row.target,
+        }
         if why:
             with self.store.transaction():
                 outbox.mark_abandoned(conn, row.id, why, iso(now))
-                self.service.record(row.incident_id, "page_abandoned", {
-                    **base, "why": why, "summary": f"{row.kind} to {row.target} via {row.channel} not sent: {why}"})
+                self.service.record(
+                    row.incident_id,
+                    "page_abandoned",
+                    {
+                        **base,
+                        "why": why,
+                        "summary": f"{row.kind} to {row.target} via {row.channel} not sent: {why}",
+                    },
+                )
             report.abandoned.append({**base, "why": why})
-            self.log(f"{row.incident_id}: {row.kind} to {row.target} via {row.channel} abandoned: {why}")
+            self.log(
+                f"{row.incident_id}: {row.kind} to {row.target} via {row.channel} abandoned: {why}"
+            )
             return
         if row.channel in self._tripped:
             return  # it just failed: one attempt per channel per pass, so a dead channel cannot stall the rest
         channel, drill = self._channel(row, inc)
         attempt = current.attempts + 1
         if channel is None:
-            outcome = Outcome(False, None, f"channel {row.channel!r} is no longer in the org file", retryable=False)
+            outcome = Outcome(
+                False,
+                None,
+                f"channel {row.channel!r} is no longer in the org file",
+                retryable=False,
+            )
         else:
             try:
                 outcome = channel.send(row.message, row.key, now)
@@ -283,36 +389,70 @@ class EscalationRunner:
             if outcome.ok:
                 outbox.mark_delivered(conn, row.id, iso(now))
                 outbox.channel_ok(conn, row.channel, iso(now))
-                self.service.record(row.incident_id, "page_delivered", {
-                    **base, "attempt": attempt, "status": outcome.status, "drill": drill,
-                    "summary": f"{row.kind} to {row.target} delivered via {where}"
-                               + (f" (attempt {attempt})" if attempt > 1 else "")})
+                self.service.record(
+                    row.incident_id,
+                    "page_delivered",
+                    {
+                        **base,
+                        "attempt": attempt,
+                        "status": outcome.status,
+                        "drill": drill,
+                        "summary": f"{row.kind} to {row.target} delivered via {where}"
+                        + (f" (attempt {attempt})" if attempt > 1 else ""),
+                    },
+                )
                 if row.kind == "trigger":
                     self._tick_notified(row, now)
                 report.delivered.append({**base, "attempt": attempt, "status": outcome.status})
                 self.log(f"{row.incident_id}: {row.kind} to {row.target} delivered via {where}")
             else:
                 p = self.cfg.policy
-                delay = (backoff_seconds(attempt, row.key, p.retry_base_seconds, p.retry_max_seconds)
-                         if outcome.retryable else p.retry_max_seconds)
+                delay = (
+                    backoff_seconds(attempt, row.key, p.retry_base_seconds, p.retry_max_seconds)
+                    if outcome.retryable
+                    else p.retry_max_seconds
+                )
                 if outcome.retry_after is not None:
                     delay = max(delay, outcome.retry_after)
                 retry_at = now + timedelta(seconds=delay)
                 outbox.mark_failed(conn, row.id, outcome.detail, iso(now), iso(retry_at))
                 self._tripped[row.channel] = outcome.detail
-                failures = outbox.channel_failed(conn, row.channel, outcome.detail, iso(now), not outcome.retryable)
+                failures = outbox.channel_failed(
+                    conn, row.channel, outcome.detail, iso(now), not outcome.retryable
+                )
                 failing = failures >= p.failing_after or not outcome.retryable
-                self.service.record(row.incident_id, "page_failed", {
-                    **base, "attempt": attempt, "status": outcome.status, "error": outcome.detail,
-                    "retry_at": iso(retry_at), "retryable": outcome.retryable, "channel_failing": failing,
-                    "summary": f"{row.kind} to {row.target} via {where} failed (attempt {attempt}): "
-                               f"{outcome.detail}; retrying at {iso(retry_at)}"
-                               + (f" — channel {row.channel} is FAILING" if failing else "")})
-                report.failed.append({**base, "attempt": attempt, "error": outcome.detail,
-                                      "retry_at": iso(retry_at), "channel_failing": failing})
-                self.log(f"{row.incident_id}: {row.kind} to {row.target} via {where} failed "
-                         f"(attempt {attempt}): {outcome.detail}; retry at {iso(retry_at)}")
-            outbox.take_lease(conn, row.incident_id, row.lease_step, self.holder, time.time(), self.lease_seconds)
+                self.service.record(
+                    row.incident_id,
+                    "page_failed",
+                    {
+                        **base,
+                        "attempt": attempt,
+                        "status": outcome.status,
+                        "error": outcome.detail,
+                        "retry_at": iso(retry_at),
+                        "retryable": outcome.retryable,
+                        "channel_failing": failing,
+                        "summary": f"{row.kind} to {row.target} via {where} failed (attempt {attempt}): "
+                        f"{outcome.detail}; retrying at {iso(retry_at)}"
+                        + (f" — channel {row.channel} is FAILING" if failing else ""),
+                    },
+                )
+                report.failed.append(
+                    {
+                        **base,
+                        "attempt": attempt,
+                        "error": outcome.detail,
+                        "retry_at": iso(retry_at),
+                        "channel_failing": failing,
+                    }
+                )
+                self.log(
+                    f"{row.incident_id}: {row.kind} to {row.target} via {where} failed "
+                    f"(attempt {attempt}): {outcome.detail}; retry at {iso(retry_at)}"
+                )
+            outbox.take_lease(
+                conn, row.incident_id, row.lease_step, self.holder, time.time(), self.lease_seconds
+            )
 
     def _tick_notified(self, row: outbox.Row, now: datetime) -> None:
         """Automated escalation ticks the checklist: the step is notified (by escalation-bot)."""
@@ -324,8 +464,13 @@ class EscalationRunner:
             self.service.tick(row.incident_id, row.step)
 
     # ---------------------------------------------------------------- loops
-    def watch(self, stop: threading.Event, interval: float = 5.0, wake: threading.Event | None = None,
-              on_pass: Callable[[PassReport], None] | None = None) -> None:
+    def watch(
+        self,
+        stop: threading.Event,
+        interval: float = 5.0,
+        wake: threading.Event | None = None,
+        on_pass: Callable[[PassReport], None] | None = None,
+    ) -> None:
         """Run passes until `stop` is set; a pass that fails is logged, never fatal."""
         wake = wake or threading.Event()
         while not stop.is_set():
@@ -341,19 +486,36 @@ class EscalationRunner:
 
 
 def _intent_dict(intent: Intent, now: datetime) -> dict:
-    return {"key": intent.key, "kind": intent.kind, "incident": intent.incident_id, "step": intent.step,
-            "target": intent.target, "round": intent.round, "reason": intent.reason,
-            "channels": list(intent.channels), "scheduled_at": iso(intent.scheduled_at),
-            "late_by_seconds": max(0, round(intent.late_by(now)))}
+    return {
+        "key": intent.key,
+        "kind": intent.kind,
+        "incident": intent.incident_id,
+        "step": intent.step,
+        "target": intent.target,
+        "round": intent.round,
+        "reason": intent.reason,
+        "channels": list(intent.channels),
+        "scheduled_at": iso(intent.scheduled_at),
+        "late_by_seconds": max(0, round(intent.late_by(now))),
+    }
 
 
 class BackgroundRunner:
     """For the TUI (a thread worker) and `serve`: owns its own Store, opened in the
     thread that runs it (a sqlite connection must not cross threads)."""
 
-    def __init__(self, db_path: str | Path, org: Org, clock: Clock | None = None, *, interval: float = 5.0,
-                 sink: ChannelFactory | None = None, drill_sink: ChannelFactory | None = None,
-                 log: Log | None = None, on_pass: Callable[[PassReport], None] | None = None):
+    def __init__(
+        self,
+        db_path: str | Path,
+        org: Org,
+        clock: Clock | None = None,
+        *,
+        interval: float = 5.0,
+        sink: ChannelFactory | None = None,
+        drill_sink: ChannelFactory | None = None,
+        log: Log | None = None,
+        on_pass: Callable[[PassReport], None] | None = None,
+    ):
         self.db_path = Path(db_path)
         self.org = org
         self.clock = clock or SystemClock()
@@ -374,7 +536,9 @@ class BackgroundRunner:
             try:
                 return Store(self.db_path)
             except ConsoleError as exc:
-                (self.log or (lambda line: None))(f"escalation runner: cannot open {self.db_path}: {exc}; retrying")
+                (self.log or (lambda line: None))(
+                    f"escalation runner: cannot open {self.db_path}: {exc}; retrying"
+                )
                 self._stop.wait(self.interval)
         return None
 
@@ -384,13 +548,21 @@ class BackgroundRunner:
         if store is None:
             return
         try:
-            runner = EscalationRunner(store, self.org, self.clock, sink=self.sink, drill_sink=self.drill_sink,
-                                      log=self.log, config=self.config)
+            runner = EscalationRunner(
+                store,
+                self.org,
+                self.clock,
+                sink=self.sink,
+                drill_sink=self.drill_sink,
+                log=self.log,
+                config=self.config,
+            )
 
             def keep(report: PassReport) -> None:
                 self.last_report = report
                 if self.on_pass:
                     self.on_pass(report)
+
             try:
                 runner.watch(self._stop, self.interval, self._wake, keep)
             finally:
@@ -425,6 +597,8 @@ def local_runner_wanted(store: Store) -> bool:
     return not store.setting("sync.remote")
 
 
-def start_background(db_path: str | Path, org: Org, clock: Clock | None = None, **kwargs) -> BackgroundRunner:
+def start_background(
+    db_path: str | Path, org: Org, clock: Clock | None = None, **kwargs
+) -> BackgroundRunner:
     """For `incident-console serve` (or any host process): escalate in a daemon thread."""
     return BackgroundRunner(db_path, org, clock, **kwargs).start()

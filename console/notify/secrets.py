@@ -15,9 +15,11 @@ from console.model.errors import ConsoleError, InputError
 SERVICE = "incident-console-secrets"
 ENV_PREFIX = "INCIDENT_CONSOLE_SECRET_"
 
-WHAT_TO_DO = ("install and unlock an OS keyring (Secret Service such as gnome-keyring or KWallet on "
-              "Linux, Keychain on macOS, Credential Locker on Windows), or set "
-              f"{ENV_PREFIX}<NAME> in the environment of the runner; secrets are never written to a plain file")
+WHAT_TO_DO = (
+    "install and unlock an OS keyring (Secret Service such as gnome-keyring or KWallet on "
+    "Linux, Keychain on macOS, Credential Locker on Windows), or set "
+    f"{ENV_PREFIX}<NAME> in the environment of the runner; secrets are never written to a plain file"
+)
 
 
 class SecretError(ConsoleError):
@@ -52,16 +54,19 @@ def get(name: str) -> str | None:
     try:
         value = keyring.get_password(SERVICE, name)
     except _errors() as exc:
-        raise SecretError(f"cannot read secret {name!r} from the keyring ({type(exc).__name__}); "
-                          f"{WHAT_TO_DO}") from None
+        raise SecretError(
+            f"cannot read secret {name!r} from the keyring ({type(exc).__name__}); {WHAT_TO_DO}"
+        ) from None
     return value or None
 
 
 def require(name: str) -> str:
     value = get(name)
     if not value:
-        raise SecretError(f"secret {name!r} is not set; run `incident-console secret set {name}` "
-                          f"(reads stdin) or set {env_name(name)}")
+        raise SecretError(
+            f"secret {name!r} is not set; run `incident-console secret set {name}` "
+            f"(reads stdin) or set {env_name(name)}"
+        )
     return value
 
 
@@ -74,8 +79,9 @@ def put(name: str, value: str) -> None:
     try:
         keyring.set_password(SERVICE, name, value)
     except _errors() as exc:
-        raise SecretError(f"cannot store secret {name!r} in the keyring ({type(exc).__name__}); "
-                          f"{WHAT_TO_DO}") from None
+        raise SecretError(
+            f"cannot store secret {name!r} in the keyring ({type(exc).__name__}); {WHAT_TO_DO}"
+        ) from None
 
 
 def delete(name: str) -> bool:

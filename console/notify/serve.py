@@ -26,22 +26,57 @@ def mirror_path(server_db: str | Path) -> Path:
 class ServerEscalation:
     """A sync worker and an escalation runner on one mirror database; start() / stop()."""
 
-    def __init__(self, mirror_db: str | Path, org: Org, remote: str, token: str, *,
-                 clock: Clock | None = None, interval: float = 5.0, transport=None, log=None,
-                 sink=None, drill_sink=None):
+    def __init__(
+        self,
+        mirror_db: str | Path,
+        org: Org,
+        remote: str,
+        token: str,
+        *,
+        clock: Clock | None = None,
+        interval: float = 5.0,
+        transport=None,
+        log=None,
+        sink=None,
+        drill_sink=None,
+    ):
         from console.sync.worker import SyncWorker
+
         self.mirror_db = Path(mirror_db)
-        self.sync = SyncWorker(self.mirror_db, org, clock=clock, actor="escalation-bot", remote=remote,
-                               token=token, transport=transport, wait=min(20.0, max(1.0, interval)))
-        self.runner = BackgroundRunner(self.mirror_db, org, clock, interval=interval, log=log,
-                                       sink=sink, drill_sink=drill_sink, on_pass=self._after_pass)
+        self.sync = SyncWorker(
+            self.mirror_db,
+            org,
+            clock=clock,
+            actor="escalation-bot",
+            remote=remote,
+            token=token,
+            transport=transport,
+            wait=min(20.0, max(1.0, interval)),
+        )
+        self.runner = BackgroundRunner(
+            self.mirror_db,
+            org,
+            clock,
+            interval=interval,
+            log=log,
+            sink=sink,
+            drill_sink=drill_sink,
+            on_pass=self._after_pass,
+        )
 
     def _after_pass(self, report: PassReport) -> None:
-        if report.queued or report.delivered or report.failed or report.abandoned or report.caught_up:
+        if (
+            report.queued
+            or report.delivered
+            or report.failed
+            or report.abandoned
+            or report.caught_up
+        ):
             self.sync.nudge()  # push the runner's events now
 
     def start(self) -> ServerEscalation:
         from console.store import Store
+
         Store(self.mirror_db).close()  # create and migrate once, before two threads race to
         self.sync.start()
         self.runner.start()
@@ -52,7 +87,9 @@ class ServerEscalation:
         self.sync.stop()
 
 
-def start_in_serve(server_db: str | Path, org: Org, url: str, token: str, **kwargs) -> ServerEscalation:
+def start_in_serve(
+    server_db: str | Path, org: Org, url: str, token: str, **kwargs
+) -> ServerEscalation:
     """For console/sync's `serve`: call once the server listens on `url` (e.g.
     http://127.0.0.1:8765) with one of its tokens; call .stop() on shutdown."""
     return ServerEscalation(mirror_path(server_db), org, url, token, **kwargs).start()

@@ -32,17 +32,22 @@ class Store:
         existed = self.path.exists() and self.path.stat().st_size > 0
         conn = None
         try:
-            conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10,
-                                   check_same_thread=True)
+            conn = sqlite3.connect(
+                str(self.path), isolation_level=None, timeout=10, check_same_thread=True
+            )
             # Read before anything writes: a file that is not a database stays untouched.
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
         except sqlite3.DatabaseError as exc:
             if conn is not None:
                 conn.close()
             raise InputError(f"{self.path}: not an Incident Console database ({exc})") from None
         if existed and tables and "_sqlite_migrations" not in tables:
             conn.close()
-            raise InputError(f"{self.path}: a SQLite database, but not an Incident Console one (tables: {', '.join(sorted(tables)[:5])})")
+            raise InputError(
+                f"{self.path}: a SQLite database, but not an Incident Console one (tables: {', '.join(sorted(tables)[:5])})"
+            )
         self.db = Database(conn)
         self._check_schema(tables)
         try:
@@ -68,8 +73,12 @@ class Store:
             return
         known = {m.name for m in MIGRATIONS._migrations}  # noqa: SLF001 - the set's own list
         try:
-            applied = {r[0] for r in self.db.conn.execute(
-                "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name])}
+            applied = {
+                r[0]
+                for r in self.db.conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name]
+                )
+            }
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: unreadable schema record ({exc})") from None
         newer = sorted(applied - known)
@@ -115,7 +124,9 @@ class Store:
     def set_setting(self, key: str, value: str) -> None:
         self.conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
 
     def device_id(self) -> str:
         # Set once per database and never changed: read it once per Store (hot path of

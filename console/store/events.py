@@ -52,8 +52,11 @@ def _load_hlc(conn) -> HLC:
 
 
 def _save_hlc(conn, stamp: HLC) -> None:
-    conn.execute("INSERT INTO settings(key, value) VALUES ('hlc', ?) "
-                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [str(stamp)])
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES ('hlc', ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [str(stamp)],
+    )
 
 
 def insert(conn: sqlite3.Connection, ev: Event, body_text: str | None = None) -> bool:
@@ -61,15 +64,25 @@ def insert(conn: sqlite3.Connection, ev: Event, body_text: str | None = None) ->
     `body_text`: the body already serialised as json.dumps(body, sort_keys=True)."""
     cur = conn.execute(
         f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(event_id) DO NOTHING",
-        [ev.event_id, ev.incident_id, ev.kind, body_text or json.dumps(ev.body, sort_keys=True), ev.actor,
-         ev.origin, ev.hlc, ev.at, ev.server_seq],
+        [
+            ev.event_id,
+            ev.incident_id,
+            ev.kind,
+            body_text or json.dumps(ev.body, sort_keys=True),
+            ev.actor,
+            ev.origin,
+            ev.hlc,
+            ev.at,
+            ev.server_seq,
+        ],
     )
     return cur.rowcount == 1
 
 
 def for_incident(conn: sqlite3.Connection, incident_id: str) -> list[Event]:
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? ORDER BY hlc", [incident_id])
+        f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? ORDER BY hlc", [incident_id]
+    )
     return [row_to_event(r) for r in rows]
 
 
@@ -80,7 +93,8 @@ def get(conn: sqlite3.Connection, event_id: str) -> Event | None:
 
 def outbox(conn: sqlite3.Connection, limit: int = 500) -> list[Event]:
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM events WHERE server_seq IS NULL ORDER BY seq LIMIT ?", [limit])
+        f"SELECT {_COLUMNS} FROM events WHERE server_seq IS NULL ORDER BY seq LIMIT ?", [limit]
+    )
     return [row_to_event(r) for r in rows]
 
 
@@ -127,8 +141,11 @@ class EventCache:
 
 
 def _tail(conn: sqlite3.Connection, incident_id: str) -> tuple | None:
-    row = conn.execute("SELECT seq, event_id FROM events WHERE seq = "
-                       "(SELECT max(seq) FROM events WHERE incident_id = ?)", [incident_id]).fetchone()
+    row = conn.execute(
+        "SELECT seq, event_id FROM events WHERE seq = "
+        "(SELECT max(seq) FROM events WHERE incident_id = ?)",
+        [incident_id],
+    ).fetchone()
     return tuple(row) if row else None
 
 

@@ -24,7 +24,9 @@ def m001_events(db):
     db.execute("CREATE INDEX events_incident_hlc ON events(incident_id, hlc)")
     # The outbox is simply the events the server has not accepted yet.
     db.execute("CREATE INDEX events_outbox ON events(seq) WHERE server_seq IS NULL")
-    db.execute("CREATE UNIQUE INDEX events_server_seq ON events(server_seq) WHERE server_seq IS NOT NULL")
+    db.execute(
+        "CREATE UNIQUE INDEX events_server_seq ON events(server_seq) WHERE server_seq IS NOT NULL"
+    )
     db.execute("CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
@@ -79,7 +81,9 @@ def m003_sync_dead_letters(db):
             at TEXT NOT NULL
         )"""
     )
-    db.execute("CREATE UNIQUE INDEX sync_dead_letters_event ON sync_dead_letters(event_id, direction)")
+    db.execute(
+        "CREATE UNIQUE INDEX sync_dead_letters_event ON sync_dead_letters(event_id, direction)"
+    )
 
 
 @MIGRATIONS()
@@ -118,9 +122,12 @@ def m004_metrics_facts(db):
             PRIMARY KEY (incident_id, team, severity)
         ) WITHOUT ROWID"""
     )
-    db.execute("CREATE INDEX incident_facts_declared ON incident_facts(declared_service, declared_layer)")
+    db.execute(
+        "CREATE INDEX incident_facts_declared ON incident_facts(declared_service, declared_layer)"
+    )
     # Backfill from the log (facts only: the incidents table is not touched here).
     from console.store import projections
+
     projections.rebuild_facts(db.conn)
 
 
@@ -181,6 +188,8 @@ def m006_board_order_index(db):
     `next_due_at IS NULL` in the index, a page is the first rows of one index scan
     (< 1 ms). It covers every use of incidents_board (same leading columns), which
     goes so each command maintains one index fewer."""
-    db.execute("CREATE INDEX incidents_board_order ON incidents "
-               "(is_open DESC, sev_rank, next_due_at IS NULL, next_due_at, number DESC)")
+    db.execute(
+        "CREATE INDEX incidents_board_order ON incidents "
+        "(is_open DESC, sev_rank, next_due_at IS NULL, next_due_at, number DESC)"
+    )
     db.execute("DROP INDEX IF EXISTS incidents_board")

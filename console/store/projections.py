@@ -12,10 +12,29 @@ from console.model.org import severity_rank
 from console.store import events
 
 COLUMNS = (
-    "id", "number", "title", "severity", "sev_rank", "status", "is_open", "drill", "prevented",
-    "commander", "layers", "services", "responsible_team", "declared_at", "detected_at",
-    "acknowledged_at", "mitigated_at", "resolved_at", "next_step", "next_targets", "next_due_at",
-    "event_count", "last_hlc",
+    "id",
+    "number",
+    "title",
+    "severity",
+    "sev_rank",
+    "status",
+    "is_open",
+    "drill",
+    "prevented",
+    "commander",
+    "layers",
+    "services",
+    "responsible_team",
+    "declared_at",
+    "detected_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "next_step",
+    "next_targets",
+    "next_due_at",
+    "event_count",
+    "last_hlc",
 )
 
 
@@ -54,8 +73,10 @@ def row_for(inc: Incident) -> dict:
     }
 
 
-_UPSERT = (f"INSERT INTO incidents ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
-           f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS if c != 'id')}")
+_UPSERT = (
+    f"INSERT INTO incidents ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
+    f"ON CONFLICT(id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in COLUMNS if c != 'id')}"
+)
 
 
 def upsert(conn: sqlite3.Connection, inc: Incident) -> None:
@@ -85,7 +106,8 @@ def rebuild(conn: sqlite3.Connection) -> int:
     last_id = None
     rows = conn.execute(
         "SELECT event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq "
-        "FROM events ORDER BY incident_id, hlc")
+        "FROM events ORDER BY incident_id, hlc"
+    )
     for row in rows:
         ev = events.row_to_event(row)
         if ev.incident_id != last_id and current:
@@ -110,22 +132,40 @@ def _store(conn, evs) -> int:
 # ---- metrics facts (issue 7, metrics helper): incident_facts + incident_pages, derived
 # from the same events in the same transaction; see console/model/metrics.py.
 FACT_COLUMNS = (
-    "id", "declared_service", "declared_layer", "cause_service", "cause_layer", "first_team",
-    "resolved_by_team", "peak_severity", "tta_s", "ttm_s", "ttr_s", "coord_s", "teams_paged",
-    "teams_acked", "severity_raises", "team_changes", "reescalations",
+    "id",
+    "declared_service",
+    "declared_layer",
+    "cause_service",
+    "cause_layer",
+    "first_team",
+    "resolved_by_team",
+    "peak_severity",
+    "tta_s",
+    "ttm_s",
+    "ttr_s",
+    "coord_s",
+    "teams_paged",
+    "teams_acked",
+    "severity_raises",
+    "team_changes",
+    "reescalations",
 )
 
 
 # An upsert, not INSERT OR REPLACE: updating in place leaves the primary-key and
 # declared-service index entries alone, so a command dirties fewer pages.
-_FACTS_REPLACE = (f"INSERT INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)}) ON CONFLICT(id) DO UPDATE SET "
-                  + ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "id"))
+_FACTS_REPLACE = (
+    f"INSERT INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)}) ON CONFLICT(id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in FACT_COLUMNS if c != "id")
+)
 
 
 _FACTS_ROW = f"SELECT {', '.join(FACT_COLUMNS)} FROM incident_facts WHERE id = ?"
-_PAGES_ROWS = ("SELECT incident_id, team, severity, paged_at, acked_at FROM incident_pages "
-               "WHERE incident_id = ? ORDER BY team, severity")
+_PAGES_ROWS = (
+    "SELECT incident_id, team, severity, paged_at, acked_at FROM incident_pages "
+    "WHERE incident_id = ? ORDER BY team, severity"
+)
 
 
 def store_facts(conn: sqlite3.Connection, inc: Incident, evs) -> None:
@@ -136,15 +176,22 @@ def store_facts(conn: sqlite3.Connection, inc: Incident, evs) -> None:
     row = tuple(getattr(facts, c) for c in FACT_COLUMNS)
     if conn.execute(_FACTS_ROW, [inc.id]).fetchone() != row:
         conn.execute(_FACTS_REPLACE, row)
-    new_pages = {(p.team, p.severity): (inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages}
+    new_pages = {
+        (p.team, p.severity): (inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages
+    }
     old_pages = {(r[1], r[2]): r for r in conn.execute(_PAGES_ROWS, [inc.id])}
     gone = [(inc.id, *key) for key in old_pages.keys() - new_pages.keys()]
     if gone:
-        conn.executemany("DELETE FROM incident_pages WHERE incident_id = ? AND team = ? AND severity = ?", gone)
+        conn.executemany(
+            "DELETE FROM incident_pages WHERE incident_id = ? AND team = ? AND severity = ?", gone
+        )
     changed = [row for key, row in new_pages.items() if old_pages.get(key) != row]
     if changed:
-        conn.executemany("INSERT OR REPLACE INTO incident_pages (incident_id, team, severity, paged_at, acked_at) "
-                         "VALUES (?, ?, ?, ?, ?)", changed)
+        conn.executemany(
+            "INSERT OR REPLACE INTO incident_pages (incident_id, team, severity, paged_at, acked_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            changed,
+        )
 
 
 def rebuild_facts(conn: sqlite3.Connection) -> int:
@@ -162,8 +209,12 @@ def rebuild_facts(conn: sqlite3.Connection) -> int:
 
 
 def facts_snapshot(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
-    facts = conn.execute(f"SELECT {', '.join(FACT_COLUMNS)} FROM incident_facts ORDER BY id").fetchall()
-    pages = conn.execute("SELECT * FROM incident_pages ORDER BY incident_id, team, severity").fetchall()
+    facts = conn.execute(
+        f"SELECT {', '.join(FACT_COLUMNS)} FROM incident_facts ORDER BY id"
+    ).fetchall()
+    pages = conn.execute(
+        "SELECT * FROM incident_pages ORDER BY incident_id, team, severity"
+    ).fetchall()
     return facts, pages
 
 
@@ -173,7 +224,9 @@ def snapshot(conn: sqlite3.Connection) -> list[tuple]:
 
 
 def exists(conn: sqlite3.Connection, incident_id: str) -> bool:
-    return conn.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchone() is not None
+    return (
+        conn.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchone() is not None
+    )
 
 
 def get(conn: sqlite3.Connection, incident_id: str) -> dict | None:
@@ -182,18 +235,32 @@ def get(conn: sqlite3.Connection, incident_id: str) -> dict | None:
     return dict(zip(COLUMNS, row, strict=True)) if row else None
 
 
-def board(conn: sqlite3.Connection, *, include_resolved: bool = False, include_drills: bool = True,
-          text: str = "", limit: int = 200, offset: int = 0) -> list[dict]:
+def board(
+    conn: sqlite3.Connection,
+    *,
+    include_resolved: bool = False,
+    include_drills: bool = True,
+    text: str = "",
+    limit: int = 200,
+    offset: int = 0,
+) -> list[dict]:
     """One page of the board: open first, most severe, then the most overdue next step."""
     where, params = _filter(include_resolved, include_drills, text)
-    sql = (f"SELECT {', '.join(COLUMNS)} FROM incidents {where} "
-           "ORDER BY is_open DESC, sev_rank ASC, next_due_at IS NULL, next_due_at ASC, number DESC "
-           "LIMIT ? OFFSET ?")
+    sql = (
+        f"SELECT {', '.join(COLUMNS)} FROM incidents {where} "
+        "ORDER BY is_open DESC, sev_rank ASC, next_due_at IS NULL, next_due_at ASC, number DESC "
+        "LIMIT ? OFFSET ?"
+    )
     return [dict(zip(COLUMNS, r, strict=True)) for r in conn.execute(sql, [*params, limit, offset])]
 
 
-def count(conn: sqlite3.Connection, *, include_resolved: bool = False, include_drills: bool = True,
-          text: str = "") -> int:
+def count(
+    conn: sqlite3.Connection,
+    *,
+    include_resolved: bool = False,
+    include_drills: bool = True,
+    text: str = "",
+) -> int:
     where, params = _filter(include_resolved, include_drills, text)
     return conn.execute(f"SELECT count(*) FROM incidents {where}", params).fetchone()[0]
 
@@ -206,8 +273,10 @@ def _filter(include_resolved: bool, include_drills: bool, text: str) -> tuple[st
         clauses.append("drill IS NULL")
     if text:
         like = f"%{text}%"
-        clauses.append("(id LIKE ? OR title LIKE ? OR severity LIKE ? OR status LIKE ? "
-                       "OR layers LIKE ? OR services LIKE ? OR commander LIKE ?)")
+        clauses.append(
+            "(id LIKE ? OR title LIKE ? OR severity LIKE ? OR status LIKE ? "
+            "OR layers LIKE ? OR services LIKE ? OR commander LIKE ?)"
+        )
         params.extend([like] * 7)
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 

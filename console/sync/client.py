@@ -81,12 +81,16 @@ def normalize_remote(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError(f"not a remote URL: {url!r} (expected e.g. https://warroom.example.com)")
     if parts.username or parts.password:
-        raise InputError("put no credentials in the URL; run `incident-console login` to store the token")
+        raise InputError(
+            "put no credentials in the URL; run `incident-console login` to store the token"
+        )
     if parts.query or parts.fragment:
         raise InputError(f"the remote URL must not have a query or fragment: {url!r}")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise InputError(f"{url}: https is required for a remote that is not on this machine "
-                         "(plain http is only allowed for 127.0.0.1, ::1 and localhost)")
+        raise InputError(
+            f"{url}: https is required for a remote that is not on this machine "
+            "(plain http is only allowed for 127.0.0.1, ::1 and localhost)"
+        )
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
@@ -103,7 +107,7 @@ class Backoff:
     random: Callable[[], float] = _random.random
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        jittered = self.random() * min(self.cap, self.base * (2 ** attempt))
+        jittered = self.random() * min(self.cap, self.base * (2**attempt))
         if retry_after is not None:
             return min(self.max_retry_after, retry_after) + jittered * 0.1
         return jittered
@@ -163,12 +167,22 @@ class SyncClient:
     """One console's conversation with one remote. Not thread-safe: one per thread,
     each with its own Store (SQLite connections must not cross threads)."""
 
-    def __init__(self, service: IncidentService, remote: str, token: str, *,
-                 transport: httpx.BaseTransport | None = None, timeout: float = 10.0,
-                 max_attempts: int = 5, batch_size: int = wire.MAX_BATCH,
-                 page_size: int = wire.MAX_BATCH, sleep: Callable[[float], Any] = time.sleep,
-                 random: Callable[[], float] = _random.random, clock: Clock | None = None,
-                 catch_up_pages: int = 10):
+    def __init__(
+        self,
+        service: IncidentService,
+        remote: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 10.0,
+        max_attempts: int = 5,
+        batch_size: int = wire.MAX_BATCH,
+        page_size: int = wire.MAX_BATCH,
+        sleep: Callable[[float], Any] = time.sleep,
+        random: Callable[[], float] = _random.random,
+        clock: Clock | None = None,
+        catch_up_pages: int = 10,
+    ):
         self.service = service
         self.store = service.store
         self.remote = remote
@@ -182,9 +196,14 @@ class SyncClient:
         self.clock = clock or SystemClock()
         self.client_id = self.store.device_id()
         self.http = httpx.Client(
-            base_url=remote, transport=transport, timeout=httpx.Timeout(timeout),
-            headers={"Authorization": f"Bearer {token}", "User-Agent": f"incident-console/{__version__}",
-                     "Accept": "application/json"},
+            base_url=remote,
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "User-Agent": f"incident-console/{__version__}",
+                "Accept": "application/json",
+            },
         )
 
     def close(self) -> None:
@@ -201,14 +220,27 @@ class SyncClient:
 
     # -------------------------------------------------------------- HTTP
 
-    def _request(self, method: str, path: str, *, content: bytes | None = None,
-                 params: dict | None = None, timeout: float | None = None) -> Any:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: dict | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         """One request; a JSON reply or a SyncError saying plainly what happened."""
         where = f"{self.remote}{path}"
         headers = {"Content-Type": "application/json"} if content is not None else None
         try:
-            resp = self.http.request(method, path, content=content, params=params, headers=headers,
-                                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT)
+            resp = self.http.request(
+                method,
+                path,
+                content=content,
+                params=params,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
         except httpx.TimeoutException:
             raise Unreachable(f"{where}: timed out") from None
         except httpx.TransportError as exc:
@@ -216,16 +248,24 @@ class SyncClient:
             raise Unreachable(f"cannot reach {self.remote}: {reason}") from None
         status = resp.status_code
         if status == 429 or status >= 500:
-            raise Unreachable(f"{where}: server answered {status} {resp.reason_phrase}",
-                              parse_retry_after(resp.headers.get("retry-after")))
+            raise Unreachable(
+                f"{where}: server answered {status} {resp.reason_phrase}",
+                parse_retry_after(resp.headers.get("retry-after")),
+            )
         if status in (401, 403):
-            raise Refused(f"{self.remote} refused the token ({status}); run `incident-console login` "
-                          "or check INCIDENT_CONSOLE_TOKEN")
+            raise Refused(
+                f"{self.remote} refused the token ({status}); run `incident-console login` "
+                "or check INCIDENT_CONSOLE_TOKEN"
+            )
         if status == 413:
             raise TooLarge(f"{where}: request too large (413)")
         data = self._json(resp, where)
-        if status == 409 and path == "/v1/pull" and isinstance(data, dict) \
-                and isinstance(data.get("log_id"), str):
+        if (
+            status == 409
+            and path == "/v1/pull"
+            and isinstance(data, dict)
+            and isinstance(data.get("log_id"), str)
+        ):
             raise CursorMismatch(f"{where}: {data.get('error')}", data["log_id"])
         if status >= 400 and not (status == 422 and path == "/v1/push"):
             detail = data.get("error") if isinstance(data, dict) else None
@@ -241,9 +281,11 @@ class SyncClient:
             return json.loads(resp.content)
         except (ValueError, RecursionError):
             head = resp.text[:60].replace("\n", " ").strip()
-            raise SyncError(f"{where}: the server answered {resp.status_code} with "
-                            f"{ctype or 'unknown content'} instead of JSON ({head!r}…); is the remote "
-                            "URL right, or is a proxy or captive portal in the way?") from None
+            raise SyncError(
+                f"{where}: the server answered {resp.status_code} with "
+                f"{ctype or 'unknown content'} instead of JSON ({head!r}…); is the remote "
+                "URL right, or is a proxy or captive portal in the way?"
+            ) from None
 
     def _call(self, method: str, path: str, **kw) -> Any:
         """_request with retries for what waiting can fix."""
@@ -315,8 +357,13 @@ class SyncClient:
                     limit = self.batch_size = max(1, len(batch) // 2)
                     continue
                 with self.store.transaction() as c:
-                    state.add_dead_letter(c, batch[0].to_dict(), "push",
-                                          "the server refused this event as too large (413)", self._now())
+                    state.add_dead_letter(
+                        c,
+                        batch[0].to_dict(),
+                        "push",
+                        "the server refused this event as too large (413)",
+                        self._now(),
+                    )
                 report.rejected += 1
                 return report
         sent = {ev.event_id: ev for ev in batch}
@@ -364,10 +411,18 @@ class SyncClient:
         if before.after and before.after_id:
             params["after_id"] = before.after_id
         try:
-            return wire.check_pull_reply(self._call("GET", "/v1/pull", params=params, timeout=timeout))
+            return wire.check_pull_reply(
+                self._call("GET", "/v1/pull", params=params, timeout=timeout)
+            )
         except CursorMismatch as exc:
-            return {"mismatch": True, "log_id": exc.log_id, "events": [], "next": 0, "head": 0,
-                    "has_more": True}
+            return {
+                "mismatch": True,
+                "log_id": exc.log_id,
+                "events": [],
+                "next": 0,
+                "head": 0,
+                "has_more": True,
+            }
         except wire.ProtocolError as exc:
             raise SyncError(f"{self.remote}/v1/pull: {exc}") from None
 
@@ -376,8 +431,12 @@ class SyncClient:
         applied (and the touched incidents re-folded) in one transaction, not one each."""
         data = self.fetch_page(before)
         pages = 1
-        if data.get("mismatch") or data["log_id"] != before.log_id and before.after != 0 \
-                or data["head"] < before.after:
+        if (
+            data.get("mismatch")
+            or data["log_id"] != before.log_id
+            and before.after != 0
+            or data["head"] < before.after
+        ):
             return data, pages  # a reset: apply_page starts over
         while data["has_more"] and pages < max_pages:
             last = data["events"][-1].get("event_id") if data["events"] else None
@@ -418,7 +477,9 @@ class SyncClient:
                 state.add_dead_letter(conn, raw, "pull", f"received invalid: {problem}", now)
             last = data["events"][-1].get("event_id") if data["events"] else before.after_id
             nxt = max(before.after, data["next"])
-            state.set_cursor(conn, state.Cursor(log_id, nxt, last if isinstance(last, str) else None))
+            state.set_cursor(
+                conn, state.Cursor(log_id, nxt, last if isinstance(last, str) else None)
+            )
             if not has_more:
                 state.note_success(conn, now)
 
@@ -447,7 +508,9 @@ class SyncClient:
             if not page.has_more:
                 return report
             if report.resets > 3:
-                raise SyncError(f"{self.remote}: the server log keeps changing under us; try again later")
+                raise SyncError(
+                    f"{self.remote}: the server log keeps changing under us; try again later"
+                )
 
     # -------------------------------------------------------------- both
 
@@ -468,9 +531,17 @@ class SyncClient:
             state.note_error(self.store, str(exc), self._now())
             raise
         return {
-            "pushed": {"batches": pushed.batches, "accepted": pushed.accepted,
-                       "duplicate": pushed.duplicate, "rejected": pushed.rejected},
-            "pulled": {"pages": pulled.pages, "events": pulled.received, "incidents": pulled.touched},
+            "pushed": {
+                "batches": pushed.batches,
+                "accepted": pushed.accepted,
+                "duplicate": pushed.duplicate,
+                "rejected": pushed.rejected,
+            },
+            "pulled": {
+                "pages": pulled.pages,
+                "events": pulled.received,
+                "incidents": pulled.touched,
+            },
             "outbox": self.outbox_depth(),
             "at": self._now(),
         }

@@ -15,37 +15,80 @@ from console.model.errors import ConsoleError, InputError
 
 
 def add_commands(sub, verb, parser) -> None:
-    sp = verb("remote", cmd_remote, "the shared war-room server: `remote add URL`, `remote show`, `remote remove`")
+    sp = verb(
+        "remote",
+        cmd_remote,
+        "the shared war-room server: `remote add URL`, `remote show`, `remote remove`",
+    )
     sp.add_argument("action", choices=["add", "show", "remove"])
     sp.add_argument("url", nargs="?", help="https://host[:port] (http only on 127.0.0.1/localhost)")
 
-    sp = verb("login", cmd_login, "store the remote's token in the OS keyring (read from stdin, a prompt or --token-file)")
+    sp = verb(
+        "login",
+        cmd_login,
+        "store the remote's token in the OS keyring (read from stdin, a prompt or --token-file)",
+    )
     sp.add_argument("--token-file", metavar="FILE", help="read the token from this file")
-    sp.add_argument("--no-verify", action="store_true", help="store without asking the server first")
+    sp.add_argument(
+        "--no-verify", action="store_true", help="store without asking the server first"
+    )
 
     verb("logout", cmd_logout, "forget the remote's token in the OS keyring")
 
-    sp = verb("sync", cmd_sync, "sync with the remote (continuous; --once for scripts); `sync status` shows the state")
-    sp.add_argument("action", nargs="?", choices=["status", "retry"],
-                    help="status: remote, connection, outbox, last sync, dead letters; "
-                         "retry: put dead-lettered events back into the outbox")
+    sp = verb(
+        "sync",
+        cmd_sync,
+        "sync with the remote (continuous; --once for scripts); `sync status` shows the state",
+    )
+    sp.add_argument(
+        "action",
+        nargs="?",
+        choices=["status", "retry"],
+        help="status: remote, connection, outbox, last sync, dead letters; "
+        "retry: put dead-lettered events back into the outbox",
+    )
     sp.add_argument("--once", action="store_true", help="push and pull until caught up, then exit")
-    sp.add_argument("--retries", type=int, default=4, metavar="N",
-                    help="--once: retries (with backoff) when the server is unreachable or busy (default 4)")
+    sp.add_argument(
+        "--retries",
+        type=int,
+        default=4,
+        metavar="N",
+        help="--once: retries (with backoff) when the server is unreachable or busy (default 4)",
+    )
     sp.add_argument("--no-probe", action="store_true", help="status: do not contact the server")
 
-    sp = verb("serve", cmd_serve, "run the reference remote API (needs the `server` extra)", json_flag=False)
+    sp = verb(
+        "serve",
+        cmd_serve,
+        "run the reference remote API (needs the `server` extra)",
+        json_flag=False,
+    )
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=8765)
-    sp.add_argument("--db", dest="server_db", default="server.db", metavar="PATH",
-                    help="the server's event log (default: server.db)")
-    sp.add_argument("--token-file", required=True, metavar="FILE",
-                    help="bearer tokens the server accepts, one per line")
-    sp.add_argument("--new-log-id", action="store_true",
-                    help="give the log a new id first (after restoring it from a backup: every console "
-                         "then re-pushes what it has and pulls everything again)")
-    sp.add_argument("--no-escalation", action="store_true",
-                    help="do not run the escalation runner beside the server (it pages when due)")
+    sp.add_argument(
+        "--db",
+        dest="server_db",
+        default="server.db",
+        metavar="PATH",
+        help="the server's event log (default: server.db)",
+    )
+    sp.add_argument(
+        "--token-file",
+        required=True,
+        metavar="FILE",
+        help="bearer tokens the server accepts, one per line",
+    )
+    sp.add_argument(
+        "--new-log-id",
+        action="store_true",
+        help="give the log a new id first (after restoring it from a backup: every console "
+        "then re-pushes what it has and pulls everything again)",
+    )
+    sp.add_argument(
+        "--no-escalation",
+        action="store_true",
+        help="do not run the escalation runner beside the server (it pages when due)",
+    )
     sp.add_argument("--certfile", help="TLS certificate (serve https)")
     sp.add_argument("--keyfile", help="TLS private key")
 
@@ -55,6 +98,7 @@ def add_commands(sub, verb, parser) -> None:
 
 def _configured_remote(ctx) -> str:
     from console.sync import state
+
     remote = state.remote(ctx.store.conn)
     if not remote:
         raise InputError("no remote configured; run `incident-console remote add URL` first")
@@ -64,6 +108,7 @@ def _configured_remote(ctx) -> str:
 def cmd_remote(ctx) -> int:
     from console.sync import state
     from console.sync.client import normalize_remote
+
     action = ctx.args.action
     if action == "add":
         if not ctx.args.url:
@@ -106,6 +151,7 @@ def _read_token(ctx) -> str:
 def cmd_login(ctx) -> int:
     from console.sync import credentials
     from console.sync.client import SyncClient, SyncError
+
     remote = _configured_remote(ctx)
     token = _read_token(ctx)
     verified = None
@@ -118,25 +164,34 @@ def cmd_login(ctx) -> int:
             if not exc.retryable and "refused the token" in str(exc):
                 raise InputError(f"{remote} refused this token; nothing stored") from None
             verified = False
-            print(f"incident-console: warning: could not verify the token ({exc}); storing it anyway",
-                  file=sys.stderr)
+            print(
+                f"incident-console: warning: could not verify the token ({exc}); storing it anyway",
+                file=sys.stderr,
+            )
         finally:
             client.close()
     credentials.store_token(remote, token)
     note = ""
     if os.environ.get(credentials.ENV):
         note = f" ({credentials.ENV} is set and overrides it)"
-    ctx.emit({"remote": remote, "stored": "keyring", "verified": verified},
-             f"token for {remote} stored in the OS keyring{note}")
+    ctx.emit(
+        {"remote": remote, "stored": "keyring", "verified": verified},
+        f"token for {remote} stored in the OS keyring{note}",
+    )
     return 0
 
 
 def cmd_logout(ctx) -> int:
     from console.sync import credentials
+
     remote = _configured_remote(ctx)
     removed = credentials.forget_token(remote)
-    ctx.emit({"remote": remote, "removed": removed},
-             f"token for {remote} removed from the keyring" if removed else f"no token stored for {remote}")
+    ctx.emit(
+        {"remote": remote, "removed": removed},
+        f"token for {remote} removed from the keyring"
+        if removed
+        else f"no token stored for {remote}",
+    )
     return 0
 
 
@@ -146,6 +201,7 @@ def cmd_logout(ctx) -> int:
 def _client(ctx, **kw):
     from console.sync import credentials
     from console.sync.client import SyncClient
+
     remote = _configured_remote(ctx)
     return SyncClient(ctx.service, remote, credentials.require_token(remote), **kw)
 
@@ -155,24 +211,33 @@ def cmd_sync(ctx) -> int:
         return cmd_sync_status(ctx)
     if ctx.args.action == "retry":
         from console.sync import state
+
         count = state.retry_dead_letters(ctx.store)
-        ctx.emit({"requeued": count}, f"{count} dead-lettered event(s) back in the outbox; run `incident-console sync`")
+        ctx.emit(
+            {"requeued": count},
+            f"{count} dead-lettered event(s) back in the outbox; run `incident-console sync`",
+        )
         return 0
     if ctx.args.once:
         if ctx.args.retries < 0:
             raise InputError("--retries must be 0 or more")
         from console.sync import state
+
         dead_before = state.dead_letter_count(ctx.store.conn)
         with _client(ctx, max_attempts=ctx.args.retries + 1) as client:
             report = client.sync_once()
         report["new_dead_letters"] = state.dead_letter_count(ctx.store.conn) - dead_before
         p, q = report["pushed"], report["pulled"]
-        text = (f"pushed {p['accepted']} new, {p['duplicate']} already there, {p['rejected']} rejected; "
-                f"pulled {q['events']} event(s) touching {len(q['incidents'])} incident(s); "
-                f"outbox {report['outbox']}")
+        text = (
+            f"pushed {p['accepted']} new, {p['duplicate']} already there, {p['rejected']} rejected; "
+            f"pulled {q['events']} event(s) touching {len(q['incidents'])} incident(s); "
+            f"outbox {report['outbox']}"
+        )
         if report["new_dead_letters"]:
-            text += (f"\n{report['new_dead_letters']} event(s) set aside as dead letters; "
-                     "see `incident-console sync status`")
+            text += (
+                f"\n{report['new_dead_letters']} event(s) set aside as dead letters; "
+                "see `incident-console sync status`"
+            )
         ctx.emit(report, text)
         return 1 if report["new_dead_letters"] else 0
     return _sync_forever(ctx)
@@ -181,12 +246,14 @@ def cmd_sync(ctx) -> int:
 def _sync_forever(ctx) -> int:
     from console.sync import credentials
     from console.sync.worker import SyncWorker
+
     remote = _configured_remote(ctx)
     credentials.require_token(remote)  # fail now, in one line, not in a thread
 
     def show(status) -> None:
         if ctx.args.json:
             import json
+
             print(json.dumps(status.to_dict(), sort_keys=True), flush=True)
         else:
             extra = f" — {status.error}" if status.error and status.state != "connected" else ""
@@ -203,6 +270,7 @@ def _sync_forever(ctx) -> int:
 def cmd_sync_status(ctx) -> int:
     from console.sync import credentials, state
     from console.sync.client import Refused, SyncError
+
     data = state.summary(ctx.store.conn)
     remote = data["remote"]
     data["token"] = credentials.token_source(remote) if remote else None
@@ -210,6 +278,7 @@ def cmd_sync_status(ctx) -> int:
     connection, detail = ("not configured", None) if not remote else ("not checked", None)
     if remote and not ctx.args.no_probe:
         from console.sync.client import SyncClient
+
         token = None
         try:
             token = credentials.token_for(remote)
@@ -226,7 +295,9 @@ def cmd_sync_status(ctx) -> int:
                 if isinstance(reply, dict) and isinstance(reply.get("head"), int):
                     data["server_head"] = reply["head"]
                     same = reply.get("log_id") == data["log_id"]
-                    data["behind"] = max(0, reply["head"] - data["cursor"]) if same else reply["head"]
+                    data["behind"] = (
+                        max(0, reply["head"] - data["cursor"]) if same else reply["head"]
+                    )
         except Refused as exc:
             connection, detail = "unauthorized", str(exc)
         except SyncError as exc:
@@ -244,14 +315,20 @@ def cmd_sync_status(ctx) -> int:
         f"token         {data['token'] or '—'}",
         f"outbox        {data['outbox']} event(s) waiting to be pushed",
         f"last sync     {data['last_sync'] or 'never'}"
-        + (f"   (server has {data['behind']} event(s) not pulled yet)" if data.get("behind") else ""),
+        + (
+            f"   (server has {data['behind']} event(s) not pulled yet)"
+            if data.get("behind")
+            else ""
+        ),
     ]
     if err:
         lines.append(f"last error    {err['at']}: {err['error']}")
     lines.append(f"dead letters  {data['dead_letters']}")
     for d in data["dead_letter_list"]:
-        lines.append(f"  {d['at']}  {d['incident_id'] or '?'}  {d['kind'] or '?'}  {d['event_id'] or '?'}  "
-                     f"{d['direction']}: {d['reason']}")
+        lines.append(
+            f"  {d['at']}  {d['incident_id'] or '?'}  {d['kind'] or '?'}  {d['event_id'] or '?'}  "
+            f"{d['direction']}: {d['reason']}"
+        )
     if data["dead_letters"]:
         lines.append("  (`incident-console sync retry` puts refused events back in the outbox)")
     print("\n".join(lines))
@@ -265,8 +342,10 @@ def cmd_serve(ctx) -> int:
     try:
         from console.sync import server
     except ImportError as exc:
-        raise ConsoleError(f"the server needs the `server` extra ({exc.name} is missing): "
-                           "pip install 'incident-console[server]'") from None
+        raise ConsoleError(
+            f"the server needs the `server` extra ({exc.name} is missing): "
+            "pip install 'incident-console[server]'"
+        ) from None
     if not 0 <= ctx.args.port <= 65535:
         raise InputError(f"--port {ctx.args.port}: not a port number")
     companion = None
@@ -276,8 +355,17 @@ def cmd_serve(ctx) -> int:
         def companion(url, token):
             # Escalation must happen when no commander has a console open (issue 5).
             from console.notify.serve import start_in_serve
+
             return start_in_serve(ctx.args.server_db, org, url, token)
-    server.serve(ctx.args.host, ctx.args.port, ctx.args.server_db, ctx.args.token_file,
-                 ctx.args.certfile, ctx.args.keyfile, new_log_id=ctx.args.new_log_id,
-                 companion=companion)
+
+    server.serve(
+        ctx.args.host,
+        ctx.args.port,
+        ctx.args.server_db,
+        ctx.args.token_file,
+        ctx.args.certfile,
+        ctx.args.keyfile,
+        new_log_id=ctx.args.new_log_id,
+        companion=companion,
+    )
     return 0

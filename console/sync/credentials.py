@@ -15,9 +15,11 @@ from console.model.errors import ConsoleError
 SERVICE = "incident-console"
 ENV = "INCIDENT_CONSOLE_TOKEN"
 
-WHAT_TO_DO = (f"set {ENV} in the environment for this session, or install and unlock an OS keyring "
-              "(Secret Service such as gnome-keyring or KWallet on Linux, Keychain on macOS, "
-              "Credential Locker on Windows); the token is never written to a plain file")
+WHAT_TO_DO = (
+    f"set {ENV} in the environment for this session, or install and unlock an OS keyring "
+    "(Secret Service such as gnome-keyring or KWallet on Linux, Keychain on macOS, "
+    "Credential Locker on Windows); the token is never written to a plain file"
+)
 
 
 class CredentialError(ConsoleError):
@@ -41,8 +43,9 @@ def token_for(remote: str) -> str | None:
     try:
         return keyring.get_password(SERVICE, remote)
     except _errors() as exc:
-        raise CredentialError(f"cannot read the token from the keyring ({type(exc).__name__}); "
-                              f"{WHAT_TO_DO}") from None
+        raise CredentialError(
+            f"cannot read the token from the keyring ({type(exc).__name__}); {WHAT_TO_DO}"
+        ) from None
 
 
 def require_token(remote: str) -> str:
@@ -57,8 +60,9 @@ def store_token(remote: str, token: str) -> None:
     try:
         keyring.set_password(SERVICE, remote, token)
     except _errors() as exc:
-        raise CredentialError(f"cannot store the token in the keyring ({type(exc).__name__}); "
-                              f"{WHAT_TO_DO}") from None
+        raise CredentialError(
+            f"cannot store the token in the keyring ({type(exc).__name__}); {WHAT_TO_DO}"
+        ) from None
 
 
 def forget_token(remote: str) -> bool:

@@ -25,10 +25,10 @@ from console.model.clock import parse_iso
 from console.model.incident import Event
 
 PROTOCOL = 1
-MAX_BATCH = 500                 # events per push, and per pulled page
-MAX_BODY_BYTES = 1_000_000      # one request body
-MAX_EVENT_BYTES = 128 * 1024    # one encoded event
-MAX_WAIT_SECONDS = 60.0         # long-poll ceiling
+MAX_BATCH = 500  # events per push, and per pulled page
+MAX_BODY_BYTES = 1_000_000  # one request body
+MAX_EVENT_BYTES = 128 * 1024  # one encoded event
+MAX_WAIT_SECONDS = 60.0  # long-poll ceiling
 
 EVENT_FIELDS = ("event_id", "incident_id", "kind", "body", "actor", "origin", "hlc", "at")
 
@@ -45,8 +45,12 @@ class ProtocolError(Exception):
 
 def canonical(event: dict[str, Any]) -> str:
     """The one text form of an event: what idempotency compares and the log stores."""
-    return json.dumps({k: event[k] for k in EVENT_FIELDS}, sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        {k: event[k] for k in EVENT_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
 
 
 def _text(value: Any, name: str, limit: int) -> str | None:
@@ -121,8 +125,17 @@ def to_wire(ev: Event) -> dict[str, Any]:
 
 
 def from_wire(raw: dict[str, Any]) -> Event:
-    return Event(raw["event_id"], raw["incident_id"], raw["kind"], raw["body"], raw["actor"],
-                 raw["origin"], raw["hlc"], raw["at"], raw.get("server_seq"))
+    return Event(
+        raw["event_id"],
+        raw["incident_id"],
+        raw["kind"],
+        raw["body"],
+        raw["actor"],
+        raw["origin"],
+        raw["hlc"],
+        raw["at"],
+        raw.get("server_seq"),
+    )
 
 
 # ------------------------------------------------------------------ requests
@@ -137,7 +150,9 @@ def push_problem(data: Any) -> str | None:
     if not isinstance(data, dict):
         return "the request body must be a JSON object"
     if data.get("protocol") != PROTOCOL:
-        return f"unsupported protocol {data.get('protocol')!r}; this server speaks protocol {PROTOCOL}"
+        return (
+            f"unsupported protocol {data.get('protocol')!r}; this server speaks protocol {PROTOCOL}"
+        )
     unknown = sorted(set(data) - {"protocol", "client_id", "events"})
     if unknown:
         return f"unknown field {unknown[0]!r}"
@@ -156,6 +171,7 @@ def pull_params(query: dict[str, str]) -> tuple[int, int, float, str | None]:
     """after, limit, wait, after_id from a query string; ProtocolError says which is wrong.
     after_id (optional) names the event the client saw at `after`: a server whose log
     differs there answers 409 with its log_id, and the client starts over."""
+
     def number(name, default, cast, low, high):
         raw = query.get(name)
         if raw is None or raw == "":
@@ -167,11 +183,16 @@ def pull_params(query: dict[str, str]) -> tuple[int, int, float, str | None]:
         if not (low <= value <= high):
             raise ProtocolError(f"{name} must be between {low} and {high}")
         return value
+
     after_id = query.get("after_id") or None
     if after_id is not None and not _UUID.match(after_id):
         raise ProtocolError("after_id must be an event id (a lowercase UUID)")
-    return (number("after", 0, int, 0, 2**62), number("limit", MAX_BATCH, int, 1, MAX_BATCH),
-            number("wait", 0.0, float, 0.0, MAX_WAIT_SECONDS), after_id)
+    return (
+        number("after", 0, int, 0, 2**62),
+        number("limit", MAX_BATCH, int, 1, MAX_BATCH),
+        number("wait", 0.0, float, 0.0, MAX_WAIT_SECONDS),
+        after_id,
+    )
 
 
 # ------------------------------------------------------------------ replies
@@ -195,7 +216,9 @@ def check_push_reply(data: Any, sent: list[str]) -> list[dict[str, Any]]:
         if res.get("status") not in RESULT_STATUSES:
             raise ProtocolError(f"unknown result status {res.get('status')!r}")
         seq = res.get("server_seq")
-        if res["status"] != "rejected" and (not isinstance(seq, int) or isinstance(seq, bool) or seq < 1):
+        if res["status"] != "rejected" and (
+            not isinstance(seq, int) or isinstance(seq, bool) or seq < 1
+        ):
             raise ProtocolError("an accepted event has no server_seq")
     return results
 

@@ -63,15 +63,20 @@ class ServerLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # Used only from the event-loop thread (or a test before serving starts).
-            conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10,
-                                   check_same_thread=False)
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            conn = sqlite3.connect(
+                str(self.path), isolation_level=None, timeout=10, check_same_thread=False
+            )
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: not a server log database ({exc})") from None
         if tables and "log" not in tables:
             conn.close()
-            raise InputError(f"{self.path}: a SQLite database, but not a server log "
-                             f"(tables: {', '.join(sorted(tables)[:5])})")
+            raise InputError(
+                f"{self.path}: a SQLite database, but not a server log "
+                f"(tables: {', '.join(sorted(tables)[:5])})"
+            )
         self.db = Database(conn)
         conn.execute("PRAGMA busy_timeout = 10000")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -105,15 +110,22 @@ class ServerLog:
             if ids:
                 marks = ",".join("?" for _ in ids)
                 for seq, event_id, payload in conn.execute(
-                        f"SELECT server_seq, event_id, payload FROM log WHERE event_id IN ({marks})", ids):
+                    f"SELECT server_seq, event_id, payload FROM log WHERE event_id IN ({marks})",
+                    ids,
+                ):
                     known[event_id] = (seq, payload)
             head = self.head()
             rows = []
             for raw, problem, text in checked:
                 if problem is not None:
                     eid = raw.get("event_id") if isinstance(raw, dict) else None
-                    results.append({"event_id": eid if isinstance(eid, str) else None,
-                                    "status": "rejected", "error": problem})
+                    results.append(
+                        {
+                            "event_id": eid if isinstance(eid, str) else None,
+                            "status": "rejected",
+                            "error": problem,
+                        }
+                    )
                     continue
                 eid = raw["event_id"]
                 if eid in known:
@@ -121,9 +133,15 @@ class ServerLog:
                     if payload == text:
                         results.append({"event_id": eid, "status": "duplicate", "server_seq": seq})
                     else:
-                        results.append({"event_id": eid, "status": "rejected", "server_seq": None,
-                                        "error": f"idempotency mismatch: event {eid} is already stored "
-                                                 f"(server_seq {seq}) with a different body"})
+                        results.append(
+                            {
+                                "event_id": eid,
+                                "status": "rejected",
+                                "server_seq": None,
+                                "error": f"idempotency mismatch: event {eid} is already stored "
+                                f"(server_seq {seq}) with a different body",
+                            }
+                        )
                     continue
                 head += 1
                 known[eid] = (head, text)
@@ -132,7 +150,9 @@ class ServerLog:
             if rows:
                 conn.executemany(
                     "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
-                    "received_at) VALUES (?,?,?,?,?,?,?)", rows)
+                    "received_at) VALUES (?,?,?,?,?,?,?)",
+                    rows,
+                )
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -153,7 +173,8 @@ class ServerLog:
     def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
         rows = self.conn.execute(
             "SELECT server_seq, payload FROM log WHERE server_seq > ? ORDER BY server_seq LIMIT ?",
-            [after, limit + 1]).fetchall()
+            [after, limit + 1],
+        ).fetchall()
         return rows, self.head()
 
     def pull_body(self, after: int, limit: int) -> tuple[bytes, int]:
@@ -163,8 +184,10 @@ class ServerLog:
         rows = rows[:limit]
         nxt = rows[-1][0] if rows else after
         events = ",".join(f'{{"server_seq":{seq},{payload[1:]}' for seq, payload in rows)
-        text = (f'{{"protocol":{wire.PROTOCOL},"log_id":{json.dumps(self.log_id)},"events":[{events}],'
-                f'"next":{nxt},"head":{head},"has_more":{"true" if more else "false"}}}')
+        text = (
+            f'{{"protocol":{wire.PROTOCOL},"log_id":{json.dumps(self.log_id)},"events":[{events}],'
+            f'"next":{nxt},"head":{head},"has_more":{"true" if more else "false"}}}'
+        )
         return text.encode("utf-8"), len(rows)
 
 
@@ -216,8 +239,10 @@ def load_tokens(path: str | Path) -> list[str]:
         if any(ch.isspace() for ch in token):
             raise InputError(f"{path}:{number}: a token must not contain spaces")
         if len(token) < MIN_TOKEN_CHARS:
-            raise InputError(f"{path}:{number}: token shorter than {MIN_TOKEN_CHARS} characters; make one "
-                             "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+            raise InputError(
+                f"{path}:{number}: token shorter than {MIN_TOKEN_CHARS} characters; make one "
+                "with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
         tokens.append(token)
     if not tokens:
         raise InputError(f"{path}: no token in the token file (one per line)")
@@ -243,7 +268,9 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > wire.MAX_BODY_BYTES):
             raise Problem(413, f"request body over {wire.MAX_BODY_BYTES} bytes")
-        ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        ctype = (
+            request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+        )
         if ctype != "application/json":
             raise Problem(415, f"expected application/json, got {ctype}")
         chunks, size = [], 0
@@ -264,8 +291,11 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
         data = await read_json(request)
         problem = wire.push_problem(data)
         if problem:
-            too_many = isinstance(data, dict) and isinstance(data.get("events"), list) \
+            too_many = (
+                isinstance(data, dict)
+                and isinstance(data.get("events"), list)
                 and len(data["events"]) > wire.MAX_BATCH
+            )
             raise Problem(413 if too_many else 400, problem)
         log: ServerLog = request.app.state.log
         results = log.push(data["events"], data["client_id"])
@@ -273,8 +303,10 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
             signal.fire()
         stored = any(r["status"] != "rejected" for r in results)
         status = 422 if results and not stored else 200
-        return JSONResponse({"protocol": wire.PROTOCOL, "log_id": log.log_id, "results": results},
-                            status_code=status)
+        return JSONResponse(
+            {"protocol": wire.PROTOCOL, "log_id": log.log_id, "results": results},
+            status_code=status,
+        )
 
     async def pull(request: Request) -> Response:
         authorize(request)
@@ -284,9 +316,14 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
             raise Problem(400, str(exc)) from None
         log: ServerLog = request.app.state.log
         if after and after_id and log.event_at(after) != after_id:
-            return JSONResponse({"error": f"this log does not hold event {after_id} at {after} "
-                                          "(restored or rewritten); pull from 0",
-                                 "log_id": log.log_id}, status_code=409)
+            return JSONResponse(
+                {
+                    "error": f"this log does not hold event {after_id} at {after} "
+                    "(restored or rewritten); pull from 0",
+                    "log_id": log.log_id,
+                },
+                status_code=409,
+            )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         gone: asyncio.Task | None = None
@@ -300,7 +337,9 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
                 if gone is None:
                     gone = asyncio.ensure_future(_disconnected(request))
                 woken = asyncio.ensure_future(waiter.wait())
-                await asyncio.wait({woken, gone}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    {woken, gone}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED
+                )
                 woken.cancel()
                 if gone.done():  # the client went away: nobody to answer
                     return Response(status_code=204)
@@ -381,8 +420,15 @@ class RunningServer:
 def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     import uvicorn
 
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="off", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
     server = _server(config)
     thread = threading.Thread(target=server.run, name="incident-console-serve", daemon=True)
     thread.start()
@@ -396,8 +442,16 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServe
     return RunningServer(server, thread, f"http://{host}:{bound_port}")
 
 
-def serve(host: str, port: int, db: str, token_file: str, certfile: str | None = None,
-          keyfile: str | None = None, new_log_id: bool = False, companion=None) -> None:
+def serve(
+    host: str,
+    port: int,
+    db: str,
+    token_file: str,
+    certfile: str | None = None,
+    keyfile: str | None = None,
+    new_log_id: bool = False,
+    companion=None,
+) -> None:
     """`companion(url, token)` starts something beside the server (the escalation runner)
     and returns a handle with .stop(); it talks to the server over its own API."""
     import uvicorn
@@ -407,13 +461,26 @@ def serve(host: str, port: int, db: str, token_file: str, certfile: str | None =
     if new_log_id:
         log.rotate_log_id()
     scheme = "https" if certfile else "http"
-    print(f"incident-console serve: {scheme}://{host}:{port}  log {log.path} ({log.count()} events, "
-          f"log id {log.log_id[:8]}), {len(tokens)} token(s)", file=sys.stderr)
+    print(
+        f"incident-console serve: {scheme}://{host}:{port}  log {log.path} ({log.count()} events, "
+        f"log id {log.log_id[:8]}), {len(tokens)} token(s)",
+        file=sys.stderr,
+    )
     if not certfile and host not in ("127.0.0.1", "localhost", "::1"):
-        print("incident-console serve: warning: plain http on a non-loopback address; clients require "
-              "https there (use --certfile/--keyfile or a TLS proxy)", file=sys.stderr)
-    config = uvicorn.Config(create_app(log, tokens), host=host, port=port, log_level="info",
-                            timeout_graceful_shutdown=3, ssl_certfile=certfile, ssl_keyfile=keyfile)
+        print(
+            "incident-console serve: warning: plain http on a non-loopback address; clients require "
+            "https there (use --certfile/--keyfile or a TLS proxy)",
+            file=sys.stderr,
+        )
+    config = uvicorn.Config(
+        create_app(log, tokens),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=3,
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
+    )
     handle = None
     if companion is not None:
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host

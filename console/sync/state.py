@@ -20,7 +20,9 @@ CURSOR = "sync.cursor"
 LAST_SYNC = "sync.last_sync"
 LAST_ERROR = "sync.last_error"
 
-_EVENT_COLUMNS = "e.event_id, e.incident_id, e.kind, e.body, e.actor, e.origin, e.hlc, e.at, e.server_seq"
+_EVENT_COLUMNS = (
+    "e.event_id, e.incident_id, e.kind, e.body, e.actor, e.origin, e.hlc, e.at, e.server_seq"
+)
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,11 @@ def _set(conn: sqlite3.Connection, key: str, value: str | None) -> None:
     if value is None:
         conn.execute("DELETE FROM settings WHERE key = ?", [key])
     else:
-        conn.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
-                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, value])
+        conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
 
 
 def remote(conn: sqlite3.Connection) -> str | None:
@@ -67,8 +72,13 @@ def cursor(conn: sqlite3.Connection) -> Cursor:
 
 
 def set_cursor(conn: sqlite3.Connection, cur: Cursor) -> None:
-    _set(conn, CURSOR, json.dumps({"log_id": cur.log_id, "after": cur.after, "after_id": cur.after_id},
-                                  sort_keys=True))
+    _set(
+        conn,
+        CURSOR,
+        json.dumps(
+            {"log_id": cur.log_id, "after": cur.after, "after_id": cur.after_id}, sort_keys=True
+        ),
+    )
 
 
 def adopt_log(conn: sqlite3.Connection, log_id: str, *, force: bool = False) -> bool:
@@ -85,8 +95,10 @@ def adopt_log(conn: sqlite3.Connection, log_id: str, *, force: bool = False) -> 
 # ------------------------------------------------------------------ outbox
 
 
-_PENDING = ("FROM events e WHERE e.server_seq IS NULL AND NOT EXISTS "
-            "(SELECT 1 FROM sync_dead_letters d WHERE d.event_id = e.event_id AND d.direction = 'push')")
+_PENDING = (
+    "FROM events e WHERE e.server_seq IS NULL AND NOT EXISTS "
+    "(SELECT 1 FROM sync_dead_letters d WHERE d.event_id = e.event_id AND d.direction = 'push')"
+)
 
 
 def outbox(conn: sqlite3.Connection, limit: int) -> list[Event]:
@@ -108,18 +120,24 @@ def seq_conflict(conn: sqlite3.Connection, results: list[dict[str, Any]]) -> boo
     marks = ",".join("?" for _ in pairs)
     row = conn.execute(
         f"SELECT 1 FROM events WHERE server_seq IN ({marks}) AND event_id NOT IN ({marks}) LIMIT 1",
-        [p[0] for p in pairs] + [p[1] for p in pairs]).fetchone()
+        [p[0] for p in pairs] + [p[1] for p in pairs],
+    ).fetchone()
     return row is not None
 
 
-def record_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent: dict[str, Event],
-                   at: str) -> tuple[int, int, int]:
+def record_results(
+    conn: sqlite3.Connection, results: list[dict[str, Any]], sent: dict[str, Event], at: str
+) -> tuple[int, int, int]:
     """Store what the server said about a pushed batch: (accepted, duplicate, rejected)."""
     seqs = [(r["server_seq"], r["event_id"]) for r in results if r["status"] != "rejected"]
-    conn.executemany("UPDATE events SET server_seq = ? WHERE event_id = ? AND server_seq IS NULL", seqs)
+    conn.executemany(
+        "UPDATE events SET server_seq = ? WHERE event_id = ? AND server_seq IS NULL", seqs
+    )
     rejected = [r for r in results if r["status"] == "rejected"]
     for r in rejected:
-        add_dead_letter(conn, sent[r["event_id"]].to_dict(), "push", r.get("error") or "rejected", at)
+        add_dead_letter(
+            conn, sent[r["event_id"]].to_dict(), "push", r.get("error") or "rejected", at
+        )
     accepted = sum(r["status"] == "accepted" for r in results)
     return accepted, len(seqs) - accepted, len(rejected)
 
@@ -127,22 +145,34 @@ def record_results(conn: sqlite3.Connection, results: list[dict[str, Any]], sent
 # ------------------------------------------------------------------ dead letters
 
 
-def add_dead_letter(conn: sqlite3.Connection, raw: Any, direction: str, reason: str, at: str) -> None:
+def add_dead_letter(
+    conn: sqlite3.Connection, raw: Any, direction: str, reason: str, at: str
+) -> None:
     get = raw.get if isinstance(raw, dict) else (lambda _k: None)
     text = lambda v: v if isinstance(v, str) else None  # noqa: E731
     conn.execute(
         "INSERT INTO sync_dead_letters (event_id, incident_id, kind, direction, reason, payload, at) "
         "VALUES (?,?,?,?,?,?,?) ON CONFLICT(event_id, direction) DO UPDATE SET "
         "reason = excluded.reason, payload = excluded.payload, at = excluded.at",
-        [text(get("event_id")), text(get("incident_id")), text(get("kind")), direction, reason,
-         json.dumps(raw, sort_keys=True, default=str)[:200_000], at])
+        [
+            text(get("event_id")),
+            text(get("incident_id")),
+            text(get("kind")),
+            direction,
+            reason,
+            json.dumps(raw, sort_keys=True, default=str)[:200_000],
+            at,
+        ],
+    )
 
 
 def dead_letters(conn: sqlite3.Connection, limit: int = 200) -> list[dict[str, Any]]:
     """For `sync status` and the TUI: what the server refused (push) or sent broken (pull)."""
     rows = conn.execute(
         "SELECT id, event_id, incident_id, kind, direction, reason, at FROM sync_dead_letters "
-        "ORDER BY id DESC LIMIT ?", [limit])
+        "ORDER BY id DESC LIMIT ?",
+        [limit],
+    )
     keys = ("id", "event_id", "incident_id", "kind", "direction", "reason", "at")
     return [dict(zip(keys, r, strict=True)) for r in rows]
 

@@ -42,9 +42,18 @@ class SyncStatus:
         """A short header text, e.g. '⇅ synced 14:03:07 · outbox 2 · 1 dead'."""
         if self.state == "off":
             return "local only"
-        when = parse_iso(self.last_sync).astimezone().strftime("%H:%M:%S") if self.last_sync else "never"
-        label = {"connected": f"⇅ synced {when}", "offline": f"⇣ offline (last sync {when})",
-                 "error": "⚠ sync error", "starting": "⇅ connecting…", "stopped": "sync stopped"}
+        when = (
+            parse_iso(self.last_sync).astimezone().strftime("%H:%M:%S")
+            if self.last_sync
+            else "never"
+        )
+        label = {
+            "connected": f"⇅ synced {when}",
+            "offline": f"⇣ offline (last sync {when})",
+            "error": "⚠ sync error",
+            "starting": "⇅ connecting…",
+            "stopped": "sync stopped",
+        }
         parts = [label.get(self.state, self.state)]
         if self.outbox:
             parts.append(f"outbox {self.outbox}")
@@ -53,20 +62,37 @@ class SyncStatus:
         return " · ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state, "remote": self.remote, "outbox": self.outbox,
-                "dead_letters": self.dead_letters, "last_sync": self.last_sync, "error": self.error}
+        return {
+            "state": self.state,
+            "remote": self.remote,
+            "outbox": self.outbox,
+            "dead_letters": self.dead_letters,
+            "last_sync": self.last_sync,
+            "error": self.error,
+        }
 
 
 class SyncWorker:
     """Call start() (daemon threads) or run() (blocks; for a thread worker or the CLI);
     stop() ends both loops promptly, even in the middle of a long-poll."""
 
-    def __init__(self, db_path: str | Path, org: Org, *, clock: Clock | None = None,
-                 actor: str = "sync", remote: str | None = None, token: str | None = None,
-                 on_status: Callable[[SyncStatus], None] | None = None,
-                 on_change: Callable[[list[str]], None] | None = None,
-                 transport: Any = None, wait: float = 20.0, poll_interval: float = 1.0,
-                 timeout: float = 10.0, random: Callable[[], float] = _random.random):
+    def __init__(
+        self,
+        db_path: str | Path,
+        org: Org,
+        *,
+        clock: Clock | None = None,
+        actor: str = "sync",
+        remote: str | None = None,
+        token: str | None = None,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        on_change: Callable[[list[str]], None] | None = None,
+        transport: Any = None,
+        wait: float = 20.0,
+        poll_interval: float = 1.0,
+        timeout: float = 10.0,
+        random: Callable[[], float] = _random.random,
+    ):
         self.db_path = Path(db_path)
         self.org = org
         self.clock = clock or SystemClock()
@@ -103,12 +129,16 @@ class SyncWorker:
 
     def start(self) -> None:
         for name, target in (("pull", self._pull_loop), ("push", self._push_loop)):
-            thread = threading.Thread(target=target, name=f"incident-console-sync-{name}", daemon=True)
+            thread = threading.Thread(
+                target=target, name=f"incident-console-sync-{name}", daemon=True
+            )
             self._threads.append(thread)
             thread.start()
 
     def run(self) -> None:
-        pusher = threading.Thread(target=self._push_loop, name="incident-console-sync-push", daemon=True)
+        pusher = threading.Thread(
+            target=self._push_loop, name="incident-console-sync-push", daemon=True
+        )
         self._threads.append(pusher)
         pusher.start()
         try:
@@ -140,8 +170,15 @@ class SyncWorker:
             return store, None
         token = self.token or credentials.require_token(remote)
         service = IncidentService(store, self.org, self.clock, self.actor)
-        client = SyncClient(service, remote, token, transport=self.transport, timeout=self.timeout,
-                            max_attempts=1, clock=self.clock)
+        client = SyncClient(
+            service,
+            remote,
+            token,
+            transport=self.transport,
+            timeout=self.timeout,
+            max_attempts=1,
+            clock=self.clock,
+        )
         with self._lock:
             self._clients.append(client)
         return store, client
@@ -172,12 +209,18 @@ class SyncWorker:
                     self._set_loop(name, "offline" if exc.retryable else "error", str(exc))
                     self._refresh(store)
                     # Errors a person must fix are retried slowly; the network, sooner.
-                    delay = self.backoff.delay(failures + (0 if exc.retryable else 4), exc.retry_after)
+                    delay = self.backoff.delay(
+                        failures + (0 if exc.retryable else 4), exc.retry_after
+                    )
                     failures += 1
                     self._stop.wait(delay)
                 except Exception as exc:  # noqa: BLE001 - a background loop must not die silently
                     # e.g. the database is busy for too long, or a bug: say so, retry slowly.
-                    message = str(exc) if isinstance(exc, ConsoleError) else f"{type(exc).__name__}: {exc}"
+                    message = (
+                        str(exc)
+                        if isinstance(exc, ConsoleError)
+                        else f"{type(exc).__name__}: {exc}"
+                    )
                     self._set_loop(name, "error", message)
                     self._publish()
                     self._stop.wait(self.backoff.delay(failures + 2))
@@ -268,23 +311,39 @@ class SyncWorker:
             error = next((e for s, e in states if e and s == overall), None)
             new = replace(self._status, state=state_override or overall, error=error)
             if summary is not None:
-                new = replace(new, remote=summary["remote"], outbox=summary["outbox"],
-                              dead_letters=summary["dead_letters"], last_sync=summary["last_sync"])
+                new = replace(
+                    new,
+                    remote=summary["remote"],
+                    outbox=summary["outbox"],
+                    dead_letters=summary["dead_letters"],
+                    last_sync=summary["last_sync"],
+                )
             changed = new != self._status
             self._status = new
         if changed and self.on_status:
             self.on_status(new)
 
 
-def start_for(service: IncidentService, *, on_status: Callable[[SyncStatus], None] | None = None,
-              on_change: Callable[[list[str]], None] | None = None, **kw: Any) -> SyncWorker | None:
+def start_for(
+    service: IncidentService,
+    *,
+    on_status: Callable[[SyncStatus], None] | None = None,
+    on_change: Callable[[list[str]], None] | None = None,
+    **kw: Any,
+) -> SyncWorker | None:
     """For a face that owns `service` (the TUI): start background sync if a remote is
     configured, with its own Store on the worker threads; local commits on `service`
     nudge the pusher. None when this console is local only."""
     if not state.remote(service.store.conn):
         return None
-    worker = SyncWorker(service.store.path, service.org, actor=service.actor,
-                        on_status=on_status, on_change=on_change, **kw)
+    worker = SyncWorker(
+        service.store.path,
+        service.org,
+        actor=service.actor,
+        on_status=on_status,
+        on_change=on_change,
+        **kw,
+    )
     worker.cleanups.append(service.subscribe(lambda _incident_id: worker.nudge()))
     worker.start()
     return worker

@@ -56,16 +56,32 @@ class ConsoleApp(App):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="quit the console from anywhere"),
         Binding("question_mark", "help", "Help", tooltip="this list of every key"),
-        Binding("ctrl+t", "cycle_theme", "Theme", tooltip="next theme (war room, projector, high contrast); remembered"),
+        Binding(
+            "ctrl+t",
+            "cycle_theme",
+            "Theme",
+            tooltip="next theme (war room, projector, high contrast); remembered",
+        ),
         # metrics hook (issue 7, metrics helper): the metrics & maturity screen
-        Binding("M", "metrics", "Metrics", tooltip="metrics & maturity: what the incident history says"),
+        Binding(
+            "M", "metrics", "Metrics", tooltip="metrics & maturity: what the incident history says"
+        ),
     ]
 
     COMMANDS = App.COMMANDS | {ConsoleCommands}
 
-    def __init__(self, service, clock=None, *, theme: str | None = None, persist_theme: bool = True,
-                 banner: str = "", board_source: BoardSource | None = None, escalation: bool = False,
-                 runner_factory=None):
+    def __init__(
+        self,
+        service,
+        clock=None,
+        *,
+        theme: str | None = None,
+        persist_theme: bool = True,
+        banner: str = "",
+        board_source: BoardSource | None = None,
+        escalation: bool = False,
+        runner_factory=None,
+    ):
         super().__init__()
         self.escalation = escalation  # run the paging runner here (the CLI asks; tests opt in)
         # (db_path, org, clock, on_pass) -> an unstarted BackgroundRunner; tests inject one
@@ -80,12 +96,19 @@ class ConsoleApp(App):
         self.console_themes, self.theme_problems = load_themes(config.config_dir() / "themes")
         for ct in self.console_themes.values():
             self.register_theme(ct.theme)
-        wanted = theme or config.user_settings().get("theme") or (
-            NO_COLOR_THEME if self.no_color else DEFAULT_THEME)
+        wanted = (
+            theme
+            or config.user_settings().get("theme")
+            or (NO_COLOR_THEME if self.no_color else DEFAULT_THEME)
+        )
         if wanted not in self.console_themes:
             if theme:
                 self.theme_problems.append(f"unknown theme {wanted!r}; using {DEFAULT_THEME}")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.console_themes else next(iter(self.console_themes))
+            wanted = (
+                DEFAULT_THEME
+                if DEFAULT_THEME in self.console_themes
+                else next(iter(self.console_themes))
+            )
         self.theme = wanted
         self._unsubscribe = None
 
@@ -158,11 +181,15 @@ class ConsoleApp(App):
     async def _start_sync_worker(self) -> None:
         import asyncio
         import importlib
-        await asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "console.sync.worker")
+
+        await asyncio.get_running_loop().run_in_executor(
+            None, importlib.import_module, "console.sync.worker"
+        )
         self._start_sync_now()
 
     def _start_sync_now(self) -> None:
         from console.sync.worker import start_for
+
         if self._sync_stopped:
             return
         self.sync = start_for(
@@ -180,6 +207,7 @@ class ConsoleApp(App):
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.banner = " · ".join(x for x in (self._base_banner, message.status.text()) if x)
         from console.tui.widgets.topbar import TopBar
+
         for stack_screen in self.screen_stack:
             for bar in stack_screen.query(TopBar):
                 bar.refresh()
@@ -191,34 +219,54 @@ class ConsoleApp(App):
     _escalation_stopped = False
 
     def _start_escalation(self) -> None:
-        self.run_worker(self._start_escalation_worker(), group="escalation-start", exit_on_error=False)
+        self.run_worker(
+            self._start_escalation_worker(), group="escalation-start", exit_on_error=False
+        )
 
     async def _start_escalation_worker(self) -> None:
         import asyncio
         import importlib
+
         runner_module = await asyncio.get_running_loop().run_in_executor(
-            None, importlib.import_module, "console.notify.runner")
+            None, importlib.import_module, "console.notify.runner"
+        )
         if self._escalation_stopped:
             return
         store = self.service.store
-        if not runner_module.local_runner_wanted(store):  # a synced console leaves paging to `serve`
-            self._set_paging_mode("automated by the sync server" if store.setting("sync.remote")
-                                  else "off (notify.local_runner = off)")
+        if not runner_module.local_runner_wanted(
+            store
+        ):  # a synced console leaves paging to `serve`
+            self._set_paging_mode(
+                "automated by the sync server"
+                if store.setting("sync.remote")
+                else "off (notify.local_runner = off)"
+            )
             return
         factory = self.runner_factory or runner_module.BackgroundRunner
         try:
-            runner = factory(store.path, self.service.org, self.clock, on_pass=self._escalation_pass)
+            runner = factory(
+                store.path, self.service.org, self.clock, on_pass=self._escalation_pass
+            )
         except Exception as exc:  # noqa: BLE001 - a broken [[channels]] must not stop the console
             self._set_paging_mode(f"OFF: {exc}")
-            self.notify(f"automated escalation is off: {exc}", title="Escalation", severity="error", timeout=15)
+            self.notify(
+                f"automated escalation is off: {exc}",
+                title="Escalation",
+                severity="error",
+                timeout=15,
+            )
             return
         channels = sorted(runner.config.channels) if getattr(runner, "config", None) else []
-        self._set_paging_mode(f"automated via {', '.join(channels)}" if channels
-                              else "off: no [[channels]] in the org")
+        self._set_paging_mode(
+            f"automated via {', '.join(channels)}"
+            if channels
+            else "off: no [[channels]] in the org"
+        )
         self.escalation_runner = runner.start()
 
     def _set_paging_mode(self, mode: str) -> None:
         from console.tui.widgets.paging import PagingLine
+
         self.paging_mode = mode
         for stack_screen in self.screen_stack:
             for line in stack_screen.query(PagingLine):
@@ -279,6 +327,7 @@ class ConsoleApp(App):
     # pays for the board.
     def open_incident(self, incident_id: str) -> None:
         from console.tui.screens.room import RoomScreen
+
         screen = self.screen
         if isinstance(screen, RoomScreen) and screen.incident_id == incident_id:
             return
@@ -299,17 +348,19 @@ class ConsoleApp(App):
 
     def action_matrix(self) -> None:
         from console.tui.screens.matrix import MatrixScreen
+
         if not isinstance(self.screen, MatrixScreen):
             self.push_screen(MatrixScreen())
 
     def action_metrics(self) -> None:
         # metrics hook (issue 7, metrics helper): console/metrics/tui.py owns the screen
         from console.metrics.tui import MetricsScreen
+
         if not isinstance(self.screen, MetricsScreen):
             self.push_screen(MetricsScreen())
 
     def action_help(self) -> None:
         from console.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-

@@ -39,14 +39,21 @@ class BoardSource:
         if self._reader is None:
             from console.service import IncidentService
             from console.store import Store
+
             store = Store(self._path)
-            self._reader = IncidentService(store, self.service.org, self.service.clock, self.service.actor)
+            self._reader = IncidentService(
+                store, self.service.org, self.service.clock, self.service.actor
+            )
         return self._reader
 
-    def _read(self, query: BoardQuery, offset: int, limit: int, wanted=None) -> tuple[int, list[dict]] | None:
+    def _read(
+        self, query: BoardQuery, offset: int, limit: int, wanted=None
+    ) -> tuple[int, list[dict]] | None:
         if wanted is not None and not wanted():
             return None  # superseded while queued (typing a filter queues one read per key)
-        return self._read_with(self._reader_service() if self.threaded else self.service, query, offset, limit)
+        return self._read_with(
+            self._reader_service() if self.threaded else self.service, query, offset, limit
+        )
 
     @staticmethod
     def _read_with(svc, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
@@ -81,11 +88,14 @@ class BoardSource:
     def _ensure_executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="board-reader")
+                self._executor = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="board-reader"
+                )
             return self._executor
 
-    async def fetch(self, query: BoardQuery, offset: int, limit: int,
-                    wanted=None) -> tuple[int, list[dict]] | None:
+    async def fetch(
+        self, query: BoardQuery, offset: int, limit: int, wanted=None
+    ) -> tuple[int, list[dict]] | None:
         """count and one page; None if `wanted()` turned false before the read ran."""
         if not self.threaded:
             return self._read(query, offset, limit, wanted)

@@ -11,14 +11,23 @@ from console.model.errors import InputError
 
 
 def add_commands(sub, verb, parser) -> None:
-    parser.add_argument("--demo", action="store_true",
-                        help="start the console on a throwaway copy of the demo database")
-    parser.add_argument("--theme", help="theme for this run (war-room, projector, high-contrast, …)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start the console on a throwaway copy of the demo database",
+    )
+    parser.add_argument(
+        "--theme", help="theme for this run (war-room, projector, high-contrast, …)"
+    )
     parser.set_defaults(tui_func=run_tui)
     sp = verb("tui", run_tui, "start the console UI (also what no verb does)", json_flag=False)
     # SUPPRESS: `incident-console --demo tui` keeps the top-level value.
-    sp.add_argument("--demo", action="store_true", default=argparse.SUPPRESS,
-                    help="a throwaway copy of the demo database")
+    sp.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="a throwaway copy of the demo database",
+    )
     sp.add_argument("--theme", default=argparse.SUPPRESS, help="theme for this run")
 
 
@@ -32,12 +41,15 @@ def _exit_cleanly_on_signals() -> None:
 
 def run_tui(ctx) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise InputError("the console UI needs a terminal; for scripts use the verbs (`incident-console --help`)")
+        raise InputError(
+            "the console UI needs a terminal; for scripts use the verbs (`incident-console --help`)"
+        )
     demo = None
     if getattr(ctx.args, "demo", False):
         from console.service import IncidentService
         from console.store import Store
         from console.tui.demo import prepare_demo
+
         demo = prepare_demo(ctx.org)
         _exit_cleanly_on_signals()  # the throwaway copy goes even if the terminal is closed
         clock = ctx.clock if ctx.args.now else demo.clock()
@@ -47,8 +59,14 @@ def run_tui(ctx) -> int:
         service, clock, banner = ctx.service, ctx.clock, ""
     try:
         from console.tui.app import ConsoleApp
-        app = ConsoleApp(service, clock, theme=getattr(ctx.args, "theme", None), banner=banner,
-                         escalation=demo is None)  # the throwaway demo never pages anyone
+
+        app = ConsoleApp(
+            service,
+            clock,
+            theme=getattr(ctx.args, "theme", None),
+            banner=banner,
+            escalation=demo is None,
+        )  # the throwaway demo never pages anyone
         app.run()
     finally:
         if demo is not None:

@@ -56,7 +56,9 @@ def step_when(state: str, seconds_to_due: float) -> str:
     return ""
 
 
-def next_step_text(step: str | None, due_at: str | None, now: datetime, grace_seconds: int = 60) -> tuple[str, str]:
+def next_step_text(
+    step: str | None, due_at: str | None, now: datetime, grace_seconds: int = 60
+) -> tuple[str, str]:
     """Board column: (text, kind) where kind is pending|due|overdue|none."""
     if not step or not due_at:
         return "—", "none"

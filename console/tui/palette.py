@@ -23,11 +23,21 @@ class ConsoleCommands(Provider):
             ("Theme: next", app.action_cycle_theme, "cycle through the themes (ctrl+t)"),
         ]
         for ct in app.console_themes.values():
-            out.append((f"Theme: {ct.label}", partial(app.set_console_theme, ct.name), f"switch to {ct.name}"))
+            out.append(
+                (
+                    f"Theme: {ct.label}",
+                    partial(app.set_console_theme, ct.name),
+                    f"switch to {ct.name}",
+                )
+            )
         screen_name = getattr(screen, "TITLE", "Screen")
         for binding in type(screen).BINDINGS:
             action = binding.action
-            if action.startswith(("pick(", "scroll(", "app.")) or action in ("back", "top", "bottom"):
+            if action.startswith(("pick(", "scroll(", "app.")) or action in (
+                "back",
+                "top",
+                "bottom",
+            ):
                 continue
             label = f"{screen_name}: {binding.description or action}"
             if label not in (c[0] for c in out):
@@ -45,8 +55,13 @@ class ConsoleCommands(Provider):
         seen = set()
         for row in rows:
             seen.add(row["id"])
-            out.append((f"open {row['id']} · {row['severity']} · {row['title']}",
-                        partial(app.open_incident, row["id"]), f"{row['status']} · {row['layers'] or '—'}"))
+            out.append(
+                (
+                    f"open {row['id']} · {row['severity']} · {row['title']}",
+                    partial(app.open_incident, row["id"]),
+                    f"{row['status']} · {row['layers'] or '—'}",
+                )
+            )
         number = re.search(r"\d+", query or "")
         if number:
             try:
@@ -55,8 +70,14 @@ class ConsoleCommands(Provider):
                 incident_id = None
             if incident_id and incident_id not in seen:
                 inc = app.service.get(incident_id)  # one incident's events: a key lookup
-                out.insert(0, (f"open {inc.id} · {inc.severity} · {inc.title}",
-                               partial(app.open_incident, inc.id), inc.status))
+                out.insert(
+                    0,
+                    (
+                        f"open {inc.id} · {inc.severity} · {inc.title}",
+                        partial(app.open_incident, inc.id),
+                        inc.status,
+                    ),
+                )
         return out
 
     async def discover(self) -> Hits:

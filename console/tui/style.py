@@ -50,8 +50,11 @@ def palette(app) -> Palette:
         due=Style(color=_colour(v, "due"), bold=True),
         done=Style(color=_colour(v, "done")),
         muted=Style(color=_colour(v, "muted")),
-        responsible=Style(color=_colour(v, "responsible-foreground"),
-                          bgcolor=_colour(v, "responsible-background"), bold=True),
+        responsible=Style(
+            color=_colour(v, "responsible-foreground"),
+            bgcolor=_colour(v, "responsible-background"),
+            bold=True,
+        ),
         cursor=Style(bgcolor=_colour(v, "cursor-background"), bold=True),
         bold=Style(bold=True),
         markers=markers,

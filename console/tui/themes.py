@@ -19,16 +19,35 @@ DEFAULT_THEME = "war-room"
 NO_COLOR_THEME = "high-contrast"
 
 # Colour fields of textual.theme.Theme a theme file may set.
-COLOUR_FIELDS = ("primary", "secondary", "accent", "warning", "error", "success", "foreground",
-                 "background", "surface", "panel", "boost")
+COLOUR_FIELDS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 THEME_KEYS = {"name", "label", "dark", *COLOUR_FIELDS}
 
 # The console's own CSS variables: every theme gets these defaults, so switching to
 # a theme that leaves one out never breaks the CSS (App.get_theme_variable_defaults).
 VARIABLE_DEFAULTS = {
-    "sev1": "#E5484D", "sev2": "#F76B15", "sev3": "#FFC53D", "sev4": "#3E63DD", "sev5": "#8B8D98",
-    "overdue": "#E5484D", "due": "#FFC53D", "done": "#46A758", "muted": "#8B8D98",
-    "responsible-foreground": "#000000", "responsible-background": "#FFC53D",
+    "sev1": "#E5484D",
+    "sev2": "#F76B15",
+    "sev3": "#FFC53D",
+    "sev4": "#3E63DD",
+    "sev5": "#8B8D98",
+    "overdue": "#E5484D",
+    "due": "#FFC53D",
+    "done": "#46A758",
+    "muted": "#8B8D98",
+    "responsible-foreground": "#000000",
+    "responsible-background": "#FFC53D",
     "cursor-background": "#3A3A3A",
 }
 
@@ -61,7 +80,9 @@ def parse_theme(text: str, filename: str) -> ConsoleTheme:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None) or 1
-        raise ThemeFileError([f"{filename}:{line}: not valid TOML: {getattr(exc, 'msg', exc)}"]) from None
+        raise ThemeFileError(
+            [f"{filename}:{line}: not valid TOML: {getattr(exc, 'msg', exc)}"]
+        ) from None
     lines = LineIndex(text)
     problems: list[str] = []
 
@@ -75,7 +96,11 @@ def parse_theme(text: str, filename: str) -> ConsoleTheme:
         bad("a theme file needs a [theme] table with at least name and primary", "theme")
         raise ThemeFileError(problems)
     for key in sorted(set(head) - THEME_KEYS):
-        bad(f"unknown key {key!r} in [theme] (expected one of {', '.join(sorted(THEME_KEYS))})", "theme", key)
+        bad(
+            f"unknown key {key!r} in [theme] (expected one of {', '.join(sorted(THEME_KEYS))})",
+            "theme",
+            key,
+        )
     name = head.get("name")
     if not isinstance(name, str) or not name.strip():
         bad("[theme] needs a name", "theme")
@@ -105,23 +130,28 @@ def parse_theme(text: str, filename: str) -> ConsoleTheme:
             clean_vars[key] = value
     markers = data.get("markers", {})
     if not isinstance(markers, dict):
-        bad("[markers] must be a table like SEV1 = \"▮▮▮▮\"", "markers")
+        bad('[markers] must be a table like SEV1 = "▮▮▮▮"', "markers")
         markers = {}
     for key, value in markers.items():
         if key not in SEVERITIES:
-            bad(f"unknown severity {key!r} in [markers] (expected one of {', '.join(SEVERITIES)})", "markers", key)
+            bad(
+                f"unknown severity {key!r} in [markers] (expected one of {', '.join(SEVERITIES)})",
+                "markers",
+                key,
+            )
         elif not isinstance(value, str) or len(value) > 6:
             bad(f"marker for {key} must be a string of at most 6 characters", "markers", key)
     if problems:
         raise ThemeFileError(problems)
     theme = Theme(name=name.strip(), dark=dark, variables=clean_vars, **colours)
-    return ConsoleTheme(theme, str(head.get("label") or name), {k: str(v) for k, v in markers.items()},
-                        filename)
+    return ConsoleTheme(
+        theme, str(head.get("label") or name), {k: str(v) for k, v in markers.items()}, filename
+    )
 
 
 def _colour_problem(value) -> str | None:
     if not isinstance(value, str):
-        return f"expected a colour string like \"#FF5C5C\", got {value!r}"
+        return f'expected a colour string like "#FF5C5C", got {value!r}'
     try:
         Color.parse(value)
     except ColorParseError:

@@ -13,8 +13,14 @@ from console.drills import library
 from console.drills.session import DrillSession
 from console.store import Store
 
-BUNDLED = ["auth-outage", "cascading-sev1", "cdn-outage", "database-failover", "payment-logic-bug",
-           "sev3-temptation"]
+BUNDLED = [
+    "auth-outage",
+    "cascading-sev1",
+    "cdn-outage",
+    "database-failover",
+    "payment-logic-bug",
+    "sev3-temptation",
+]
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:

@@ -23,15 +23,24 @@ def _card(session: DrillSession) -> dict:
 
 def reference(tmp_path_factory) -> dict:
     if not _reference:
-        s = DrillSession(SCN, ORG, Store(tmp_path_factory.mktemp("ref") / "d.db"), autopilot="ideal")
+        s = DrillSession(
+            SCN, ORG, Store(tmp_path_factory.mktemp("ref") / "d.db"), autopilot="ideal"
+        )
         s.run_to_end()
         _reference["card"] = _card(s)
     return _reference["card"]
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ticks=st.lists(st.tuples(st.floats(0.01, 3.0), st.sampled_from([1, 5, 30, 60]), st.booleans()),
-                      min_size=1, max_size=40))
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ticks=st.lists(
+        st.tuples(st.floats(0.01, 3.0), st.sampled_from([1, 5, 30, 60]), st.booleans()),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_scorecard_does_not_depend_on_how_time_is_chopped(tmp_path_factory, ticks):
     s = DrillSession(SCN, ORG, Store(tmp_path_factory.mktemp("chop") / "d.db"), autopilot="ideal")
     s.start()

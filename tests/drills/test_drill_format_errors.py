@@ -54,19 +54,47 @@ def test_the_base_file_is_good():
 
 BROKEN = [
     # (replace this, with that, the line holding this text, message fragment)
-    ('at = "T+02:00"', 'at = "2:00"', 'at = "2:00"', "at must be a time like \"T+05:00\""),
+    ('at = "T+02:00"', 'at = "2:00"', 'at = "2:00"', 'at must be a time like "T+05:00"'),
     ('kind = "stakeholder"', 'kind = "rumour"', 'kind = "rumour"', "unknown inject kind 'rumour'"),
-    ('unit = "%"', 'unit = "%"\ncolour = "red"', 'colour = "red"', "unknown key 'colour' in [[injects]]"),
+    (
+        'unit = "%"',
+        'unit = "%"\ncolour = "red"',
+        'colour = "red"',
+        "unknown key 'colour' in [[injects]]",
+    ),
     ('severity = "SEV2"', 'severity = "SEV9"', 'severity = "SEV9"', "severity must be one of SEV1"),
-    ('services = ["cdn"]\nmitigate', 'services = ["cnd"]\nmitigate', 'services = ["cnd"]', "unknown service 'cnd'"),
-    ('mitigate_from = "T+05:00"', 'mitigate_from = "T+25:00"', 'mitigate_from', "mitigate_from (T+25:00) is after mitigate_by"),
-    ('from = "Support"\n', '', ('[[injects]]', 2), "needs 'from'"),
+    (
+        'services = ["cdn"]\nmitigate',
+        'services = ["cnd"]\nmitigate',
+        'services = ["cnd"]',
+        "unknown service 'cnd'",
+    ),
+    (
+        'mitigate_from = "T+05:00"',
+        'mitigate_from = "T+25:00"',
+        "mitigate_from",
+        "mitigate_from (T+25:00) is after mitigate_by",
+    ),
+    ('from = "Support"\n', "", ("[[injects]]", 2), "needs 'from'"),
     ('title = "Test drill"', 'title = "Test drill', 'title = "Test drill', "not valid TOML"),
-    ('mitigate_by = "T+20:00"\n', 'mitigate_by = "T+20:00"\n\n[[expected.teams]]\nteam = "leadership"\nby = "T+05:00"\n',
-     '[[expected.teams]]', "the model does not make 'leadership' responsible"),
-    ('[expected]', '[[injects]]\nat = "T+04:00"\nkind = "false_lead"\ntext = "cdn?"\nservices = ["cdn"]\n\n[expected]',
-     ('[[injects]]', 3), "this false lead points at cdn"),
-    ('[[injects]]\nat = "T+02:00"', '[[injects]]\nat = "T+99:00"', 'at = "T+99:00"', "arrives after the drill ends"),
+    (
+        'mitigate_by = "T+20:00"\n',
+        'mitigate_by = "T+20:00"\n\n[[expected.teams]]\nteam = "leadership"\nby = "T+05:00"\n',
+        "[[expected.teams]]",
+        "the model does not make 'leadership' responsible",
+    ),
+    (
+        "[expected]",
+        '[[injects]]\nat = "T+04:00"\nkind = "false_lead"\ntext = "cdn?"\nservices = ["cdn"]\n\n[expected]',
+        ("[[injects]]", 3),
+        "this false lead points at cdn",
+    ),
+    (
+        '[[injects]]\nat = "T+02:00"',
+        '[[injects]]\nat = "T+99:00"',
+        'at = "T+99:00"',
+        "arrives after the drill ends",
+    ),
 ]
 
 
@@ -91,7 +119,9 @@ def test_each_problem_names_its_line(tmp_path, old, new, message, needle):
 
 
 def test_every_problem_is_reported():
-    text = GOOD.replace('at = "T+02:00"', 'at = "soon"').replace('kind = "stakeholder"', 'kind = "gossip"')
+    text = GOOD.replace('at = "T+02:00"', 'at = "soon"').replace(
+        'kind = "stakeholder"', 'kind = "gossip"'
+    )
     with pytest.raises(ScenarioError) as err:
         parse_scenario(text, "two.toml")
     assert len(err.value.problems) == 2
@@ -112,8 +142,12 @@ def test_org_file_relative_to_the_scenario(tmp_path):
     path = tmp_path / "withorg.toml"
     path.write_text(text)
     code, _, err = run_cli("drill", "check", str(path))
-    assert code == 2 and err.startswith(f"incident-console: error: {path}:1: org file 'missing-org.toml' not found")
-    (tmp_path / "missing-org.toml").write_text('[[services]]\nid = "cdn2"\nlayer = "edge"\ndomain = "edge-cdn"\nowner = "nobody"\n')
+    assert code == 2 and err.startswith(
+        f"incident-console: error: {path}:1: org file 'missing-org.toml' not found"
+    )
+    (tmp_path / "missing-org.toml").write_text(
+        '[[services]]\nid = "cdn2"\nlayer = "edge"\ndomain = "edge-cdn"\nowner = "nobody"\n'
+    )
     code, _, err = run_cli("drill", "check", str(path))
     assert code == 2 and "missing-org.toml:" in err and "unknown owner team 'nobody'" in err
 

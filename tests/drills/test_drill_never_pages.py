@@ -39,7 +39,9 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
 
     def stop(self):
         self.server.shutdown()
@@ -61,7 +63,8 @@ def world(tmp_path, receiver):
     roles = ", ".join(f'"{r}"' for r in org.roles)
     (tmp_path / "org-channels.toml").write_text(
         f'[[channels]]\nid = "everyone"\ntype = "webhook"\nurl = "{receiver.url}"\n'
-        f"teams = [{teams}]\nroles = [{roles}]\nnudges = true\n")
+        f"teams = [{teams}]\nroles = [{roles}]\nnudges = true\n"
+    )
     bundled = library.locate("cdn-outage").read_text()
     scenario = tmp_path / "cdn-real-channels.toml"
     scenario.write_text('org = "org-channels.toml"\n' + bundled)
@@ -94,8 +97,16 @@ def test_a_kept_drill_database_stays_off_real_channels(world, receiver):
     db = tmp_path / "drills.db"
     run_json("--db", str(db), "drill", "run", str(scenario), "--autopilot=naive", "--json")
     # a real escalation runner pointed at the drill database, with the real channels
-    code, _, err = run_cli("--db", str(db), "--org", str(tmp_path / "org-channels.toml"),
-                           "escalate", "--once", "--at", "2026-03-14T04:00:00Z")
+    code, _, err = run_cli(
+        "--db",
+        str(db),
+        "--org",
+        str(tmp_path / "org-channels.toml"),
+        "escalate",
+        "--once",
+        "--at",
+        "2026-03-14T04:00:00Z",
+    )
     assert code == 0, err
     assert receiver.requests == []
 
@@ -104,6 +115,7 @@ def test_a_commander_run_pages_only_the_drill_sink(world, receiver):
     _, scenario = world
     scn, org = library.load(str(scenario))
     from console.drills.session import DrillSession
+
     s = DrillSession(scn, org, Store(world[0] / "cmd.db"), actor="ic.tester")
     s.start()
     inc = s.service.declare("CDN 503", "SEV1", services=["cdn"])  # over-escalated: more pages

@@ -40,6 +40,7 @@ def test_one_scenario_per_layer_plus_cascade_and_sev3():
 def test_bundled_files_are_package_data():
     import tomllib
     from pathlib import Path
+
     pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
     assert "drills/scenarios/*.toml" in pyproject["tool"]["setuptools"]["package-data"]["console"]
 
@@ -66,8 +67,11 @@ def test_ideal_autopilot_wins_and_naive_scores_worse(name):
     assert naive["mis_escalation"]["rate"] > ideal["mis_escalation"]["rate"]
     assert naive["mis_escalation"]["count"] > ideal["mis_escalation"]["count"]
     for measure in ("engagement", "coordination", "mitigation"):
-        broken = (not all(e["ok"] for e in naive["engagement"])) if measure == "engagement" \
+        broken = (
+            (not all(e["ok"] for e in naive["engagement"]))
+            if measure == "engagement"
             else not naive[measure]["ok"]
+        )
         assert not broken, f"naive unexpectedly breaks {measure}"  # it pages everyone at once
     ind_i, ind_n = ideal["maturity"]["indicators"], naive["maturity"]["indicators"]
     assert ind_n["mis_escalation"]["level"] < ind_i["mis_escalation"]["level"]

@@ -58,12 +58,23 @@ def test_database_failover_played_by_a_hurried_commander(tmp_path):
     #   sre-core at 390+900 = 1290 (SEV2+15, counted from reaching SEV2): 90 s late.
     eng = {e["team"]: e for e in card["engagement"]}
     assert list(eng) == ["platform-data", "sre-core"]
-    assert (eng["platform-data"]["required_by_seconds"], eng["platform-data"]["paged_seconds"],
-            eng["platform-data"]["late_seconds"], eng["platform-data"]["ok"]) == (300, 420, 120, False)
-    assert (eng["sre-core"]["required_by_seconds"], eng["sre-core"]["paged_seconds"],
-            eng["sre-core"]["late_seconds"], eng["sre-core"]["via"]) == (1200, 1290, 90, "SEV2+15")
+    assert (
+        eng["platform-data"]["required_by_seconds"],
+        eng["platform-data"]["paged_seconds"],
+        eng["platform-data"]["late_seconds"],
+        eng["platform-data"]["ok"],
+    ) == (300, 420, 120, False)
+    assert (
+        eng["sre-core"]["required_by_seconds"],
+        eng["sre-core"]["paged_seconds"],
+        eng["sre-core"]["late_seconds"],
+        eng["sre-core"]["via"],
+    ) == (1200, 1290, 90, "SEV2+15")
     # Acks 2:00 after the first page: platform-data 540, sre-core 1410.
-    assert (eng["platform-data"]["acknowledged_seconds"], eng["sre-core"]["acknowledged_seconds"]) == (540, 1410)
+    assert (
+        eng["platform-data"]["acknowledged_seconds"],
+        eng["sre-core"]["acknowledged_seconds"],
+    ) == (540, 1410)
 
     # Responsible for orders-db (matrix: Database first/final platform → platform-data,
     # second product → payments, checkout; rules: platform-data, sre-core).
@@ -78,7 +89,11 @@ def test_database_failover_played_by_a_hurried_commander(tmp_path):
 
     # Maturity: MTTR 18 → L3 (<30, ≥15); rate 0.25 → L1 (≥0.20); coordination 20.5 → L2 (<30, ≥10).
     m = card["maturity"]
-    assert {k: v["level"] for k, v in m["indicators"].items()} == {"mttr": 3, "mis_escalation": 1, "coordination": 2}
+    assert {k: v["level"] for k, v in m["indicators"].items()} == {
+        "mttr": 3,
+        "mis_escalation": 1,
+        "coordination": 2,
+    }
     assert (m["level"], m["name"]) == (1, "Basic Distribution")
     assert m["next"] == ["level 2 needs mis-escalation rate < 20% (this run: 25%)"]
     assert card["won"] is False
@@ -96,12 +111,17 @@ def test_cascading_sev1_ideal_autopilot(tmp_path):
     #   +15 vp_engineering taro.yamamoto → leadership;  +30 cto, business_leads → leadership
     # Mitigation at mitigate_from = T+20:00 (1200 s) → +0 and +15 required (900 < 1200), +30 not.
     # Deadlines: +0 → 300; +15 → 1200; [[expected.teams]]: platform-gateway 480, platform-data 600.
-    eng = {e["team"]: (e["required_by_seconds"], e["paged_seconds"], e["acknowledged_seconds"])
-           for e in card["engagement"]}
+    eng = {
+        e["team"]: (e["required_by_seconds"], e["paged_seconds"], e["acknowledged_seconds"])
+        for e in card["engagement"]
+    }
     assert eng == {
-        "checkout": (300, 0, 120), "payments": (300, 0, 120), "platform-infra": (300, 0, 120),
+        "checkout": (300, 0, 120),
+        "payments": (300, 0, 120),
+        "platform-infra": (300, 0, 120),
         "sre-core": (300, 0, 120),
-        "platform-gateway": (480, 0, 120), "platform-data": (600, 0, 120),  # paged directly at declare
+        "platform-gateway": (480, 0, 120),
+        "platform-data": (600, 0, 120),  # paged directly at declare
         "leadership": (1200, 900, 1020),  # SEV1+15 falls due at 900, ack 2:00 later
     }
     # coordination: declared 0 → last ack 1020 s = 17 min (L2: <30, ≥10)
@@ -122,10 +142,23 @@ def test_sev3_naive_autopilot(tmp_path):
     mis = card["mis_escalation"]
     assert (mis["count"], mis["teams_involved"], mis["rate"]) == (11, 13, 0.8462)
     assert {w["team"] for w in mis["wrong"]} == {
-        "accounts", "catalog", "checkout", "leadership", "payments", "platform-data", "platform-edge",
-        "platform-gateway", "platform-infra", "search", "security-iam"}
+        "accounts",
+        "catalog",
+        "checkout",
+        "leadership",
+        "payments",
+        "platform-data",
+        "platform-edge",
+        "platform-gateway",
+        "platform-infra",
+        "search",
+        "security-iam",
+    }
     # messaging acks 2:00 after T+0 → coordination 2 min; mitigation 12 min.
     assert card["coordination"]["minutes"] == 2 and card["mitigation"]["minutes"] == 12
     assert {k: v["level"] for k, v in card["maturity"]["indicators"].items()} == {
-        "mttr": 4, "mis_escalation": 1, "coordination": 4}
+        "mttr": 4,
+        "mis_escalation": 1,
+        "coordination": 4,
+    }
     assert card["maturity"]["level"] == 1

@@ -33,14 +33,22 @@ def test_simulated_clock_speed_and_pause(tmp_path):
 def test_injects_wait_for_the_declaration_then_join_the_timeline(tmp_path):
     s = session(tmp_path, "cdn-outage")
     at(s, 4, 30)
-    assert len(s.feed) == 3 and s.incident_id is None  # T+0, T+2, T+4 arrived before anyone declared
+    assert (
+        len(s.feed) == 3 and s.incident_id is None
+    )  # T+0, T+2, T+4 arrived before anyone declared
     with pytest.raises(InputError, match="declare the incident first"):
         s.page_team("platform-edge")
     inc = s.service.declare("CDN down in Japan", "SEV2", services=["cdn"])
     view = s.service.view(inc.id)
     assert view["drill"] == "cdn-outage"
     kinds = [t["kind"] for t in view["timeline"]]
-    assert kinds[:5] == ["declared", "drill_started", "drill_inject", "drill_inject", "drill_inject"]
+    assert kinds[:5] == [
+        "declared",
+        "drill_started",
+        "drill_inject",
+        "drill_inject",
+        "drill_inject",
+    ]
     assert "[DRILL T+02:00] symptom: Real-user monitoring" in view["timeline"][3]["text"]
     at(s, 6)
     texts = [t["text"] for t in s.service.view(inc.id)["timeline"]]
@@ -49,7 +57,9 @@ def test_injects_wait_for_the_declaration_then_join_the_timeline(tmp_path):
     assert lead.startswith("[DRILL T+06:00] alert (deploy bot):") and "false" not in lead
     # the escalation engine paged the responsible team at the declaration, into the drill sink
     assert [(p.team, p.step) for p in s.sink.pages] == [("platform-edge", "SEV2+0")]
-    assert any(t.startswith("page (drill sink) → Edge Platform: Daichi Hayashi [SEV2+0]") for t in texts)
+    assert any(
+        t.startswith("page (drill sink) → Edge Platform: Daichi Hayashi [SEV2+0]") for t in texts
+    )
     at(s, 6, 30)  # the on-call answers 2:00 after the page at T+04:30
     texts = [t["text"] for t in s.service.view(inc.id)["timeline"]]
     assert any("acknowledged (simulated): Daichi Hayashi (Edge Platform)" in t for t in texts)
@@ -75,7 +85,10 @@ def test_manual_escalation_pages_only_what_the_commander_ticks(tmp_path):
     assert [(p.team, p.step) for p in s.sink.pages] == [("payments", "SEV2+0")]
     card = s.finish()
     assert card["drill_sink"]["engine"] == "off (manual escalation)"
-    assert card["engagement"][0]["paged_seconds"] == 180 and card["end_reason"] == "ended by the commander"
+    assert (
+        card["engagement"][0]["paged_seconds"] == 180
+        and card["end_reason"] == "ended by the commander"
+    )
 
 
 def test_time_up_ends_the_drill(tmp_path):
@@ -105,13 +118,29 @@ def test_db_option_keeps_drills_and_refuses_real_history(tmp_path):
     run_json("--db", str(db), "drill", "run", "cdn-outage", "--autopilot", "--json")
     run_json("--db", str(db), "drill", "run", "sev3-temptation", "--autopilot=naive", "--json")
     listed = run_json("--db", str(db), "list", "--all", "--json")
-    assert [(i["id"], i["drill"]) for i in listed] == [("INC-2", "sev3-temptation"), ("INC-1", "cdn-outage")] \
-        or {(i["id"], i["drill"]) for i in listed} == {("INC-1", "cdn-outage"), ("INC-2", "sev3-temptation")}
+    assert [(i["id"], i["drill"]) for i in listed] == [
+        ("INC-2", "sev3-temptation"),
+        ("INC-1", "cdn-outage"),
+    ] or {(i["id"], i["drill"]) for i in listed} == {
+        ("INC-1", "cdn-outage"),
+        ("INC-2", "sev3-temptation"),
+    }
     period = run_json("--db", str(db), "metrics", "--json")["period"]
     assert (period["incidents"], period["drills_excluded"]) == (0, 2)  # left out of real metrics
 
     real = tmp_path / "real.db"
-    run_json("--db", str(real), "declare", "--title", "Real one", "--severity", "SEV3", "--service", "cart", "--json")
+    run_json(
+        "--db",
+        str(real),
+        "declare",
+        "--title",
+        "Real one",
+        "--severity",
+        "SEV3",
+        "--service",
+        "cart",
+        "--json",
+    )
     before = sqlite3.connect(real).execute("SELECT count(*) FROM events").fetchone()[0]
     code, out, err = run_cli("--db", str(real), "drill", "run", "cdn-outage", "--autopilot")
     assert code == 2 and out == "" and err.count("\n") == 1
@@ -122,6 +151,7 @@ def test_db_option_keeps_drills_and_refuses_real_history(tmp_path):
 def test_drills_never_sync(tmp_path):
     from console.store import Store
     from console.sync import state
+
     db = tmp_path / "shared.db"
     store = Store(db)
     state.set_remote(store, "http://127.0.0.1:9/war-room")
@@ -132,5 +162,6 @@ def test_drills_never_sync(tmp_path):
 
 def test_the_drill_database_hosts_no_other_runner(tmp_path):
     from console.notify.runner import local_runner_wanted
+
     s = session(tmp_path, "cdn-outage")
     assert local_runner_wanted(s.store) is False

@@ -20,6 +20,7 @@ def screen_text(app) -> str:
 async def paste(pilot, text: str) -> None:
     """Type a field's text as one bracketed paste (Pilot's per-key wait is slow)."""
     from textual import events
+
     pilot.app.focused.post_message(events.Paste(text))
     await pilot.pause()
 
@@ -37,7 +38,9 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
     app = DrillApp(s, tick_seconds=0.05, persist_theme=False)
     async with app.run_test(size=(130, 42)) as pilot:
         await pilot.pause()
-        assert isinstance(app.screen, BriefingScreen) and s.paused  # the clock waits for the briefing
+        assert (
+            isinstance(app.screen, BriefingScreen) and s.paused
+        )  # the clock waits for the briefing
         assert "Orders database failover stalls" in screen_text(app)
         await pilot.press("enter")
 
@@ -77,7 +80,9 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
         app.advance(2.0)
         await pilot.pause()
         assert s.elapsed == declared_at + 120
-        await until(pilot, lambda: "ACKNOWLEDGED" in screen_text(app))  # the room redraws on its next refresh
+        await until(
+            pilot, lambda: "ACKNOWLEDGED" in screen_text(app)
+        )  # the room redraws on its next refresh
 
         # A direct page to SRE through the picker (11th team in the demo org).
         await pilot.press("p")
@@ -115,6 +120,7 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
 
 async def test_drill_app_never_starts_sync(tmp_path):
     from console.sync import state
+
     s = session(tmp_path, "cdn-outage")
     state.set_remote(s.store, "http://127.0.0.1:9/war-room")  # even if the file had a remote
     app = DrillApp(s, tick_seconds=None, briefing=False, persist_theme=False)

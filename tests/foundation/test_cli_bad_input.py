@@ -27,45 +27,70 @@ def one_line(r, code: int = 2) -> str:
 
 @pytest.fixture
 def inc(run):
-    assert run("declare", "--title", "Cart slow", "--severity", "SEV2", "--service", "cart").code == 0
+    assert (
+        run("declare", "--title", "Cart slow", "--severity", "SEV2", "--service", "cart").code == 0
+    )
     return "INC-1"
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["list", "--bogus"], "unrecognized arguments: --bogus"),
-    (["--bogus", "list"], "unrecognized arguments"),
-    (["declare", "--titel", "x", "--severity", "SEV1"], "--title"),
-    (["declare", "--severity", "SEV1"], "required: --title"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-    (["show"], "required: id"),
-    (["export", "1", "--format", "pdf"], "invalid choice: 'pdf'"),
-    (["list", "--limit", "many"], "invalid int value"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["list", "--bogus"], "unrecognized arguments: --bogus"),
+        (["--bogus", "list"], "unrecognized arguments"),
+        (["declare", "--titel", "x", "--severity", "SEV1"], "--title"),
+        (["declare", "--severity", "SEV1"], "required: --title"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["show"], "required: id"),
+        (["export", "1", "--format", "pdf"], "invalid choice: 'pdf'"),
+        (["list", "--limit", "many"], "invalid int value"),
+    ],
+)
 def test_wrong_flags_are_one_line_exit_2(run, argv, expected):
     assert expected in one_line(run(*argv))
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["show", "INC-42"], "no incident 'INC-42'"),
-    (["note", "99", "hello"], "no incident '99'"),
-    (["severity", "INC-1", "SEV9"], "unknown severity 'SEV9' (expected one of SEV1, SEV2, SEV3, SEV4, SEV5)"),
-    (["severity", "INC-1", "SEV2"], "INC-1 is already SEV2"),
-    (["status", "INC-1", "fixed"], "invalid choice: 'fixed'"),
-    (["declare", "--title", "x", "--severity", "SEV0", "--layer", "edge"], "unknown severity 'SEV0'"),
-    (["declare", "--title", "x", "--severity", "SEV1", "--layer", "moon"], "invalid choice: 'moon'"),
-    (["declare", "--title", "x", "--severity", "SEV1", "--service", "carts"],
-     "unknown service 'carts'; did you mean cart"),
-    (["declare", "--title", "  ", "--severity", "SEV1"], "a title is required"),
-    (["add-service", "INC-1", "nope"], "unknown service 'nope'"),
-    (["tick", "INC-1", "SEV1+15"], "INC-1 has no step 'SEV1+15' (steps: SEV2+0, SEV2+15, SEV2+60"),
-    (["tick", "INC-1", "7"], "has no step '7'"),
-    (["untick", "INC-1", "SEV2+0"], "step SEV2+0 is not ticked"),
-    (["assign", "INC-1", "janitor", "bob"], "unknown role 'janitor' (expected one of commander"),
-    (["accept", "INC-1", "scribe"], "no pending scribe handoff"),
-    (["note", "INC-1", " "], "a note needs some text"),
-    (["reopen", "INC-1"], "INC-1 is not resolved"),
-    (["--now", "yesterday", "list"], "--now: not an ISO time"),
-])
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["show", "INC-42"], "no incident 'INC-42'"),
+        (["note", "99", "hello"], "no incident '99'"),
+        (
+            ["severity", "INC-1", "SEV9"],
+            "unknown severity 'SEV9' (expected one of SEV1, SEV2, SEV3, SEV4, SEV5)",
+        ),
+        (["severity", "INC-1", "SEV2"], "INC-1 is already SEV2"),
+        (["status", "INC-1", "fixed"], "invalid choice: 'fixed'"),
+        (
+            ["declare", "--title", "x", "--severity", "SEV0", "--layer", "edge"],
+            "unknown severity 'SEV0'",
+        ),
+        (
+            ["declare", "--title", "x", "--severity", "SEV1", "--layer", "moon"],
+            "invalid choice: 'moon'",
+        ),
+        (
+            ["declare", "--title", "x", "--severity", "SEV1", "--service", "carts"],
+            "unknown service 'carts'; did you mean cart",
+        ),
+        (["declare", "--title", "  ", "--severity", "SEV1"], "a title is required"),
+        (["add-service", "INC-1", "nope"], "unknown service 'nope'"),
+        (
+            ["tick", "INC-1", "SEV1+15"],
+            "INC-1 has no step 'SEV1+15' (steps: SEV2+0, SEV2+15, SEV2+60",
+        ),
+        (["tick", "INC-1", "7"], "has no step '7'"),
+        (["untick", "INC-1", "SEV2+0"], "step SEV2+0 is not ticked"),
+        (
+            ["assign", "INC-1", "janitor", "bob"],
+            "unknown role 'janitor' (expected one of commander",
+        ),
+        (["accept", "INC-1", "scribe"], "no pending scribe handoff"),
+        (["note", "INC-1", " "], "a note needs some text"),
+        (["reopen", "INC-1"], "INC-1 is not resolved"),
+        (["--now", "yesterday", "list"], "--now: not an ISO time"),
+    ],
+)
 def test_bad_values_are_one_line_exit_2_and_record_nothing(run, inc, db_path, argv, expected):
     before = _events(db_path)
     assert expected in one_line(run(*argv))
@@ -100,7 +125,11 @@ def test_a_file_that_is_not_a_database(run, tmp_path):
     path = tmp_path / "garbage.db"
     path.write_bytes(os.urandom(8192) + b"not sqlite at all\n")
     before = _state(path)
-    for argv in (["list"], ["declare", "--title", "x", "--severity", "SEV1", "--layer", "edge"], ["rebuild"]):
+    for argv in (
+        ["list"],
+        ["declare", "--title", "x", "--severity", "SEV1", "--layer", "edge"],
+        ["rebuild"],
+    ):
         line = one_line(run("--db", str(path), *argv))
         assert str(path) in line and "not an Incident Console database" in line
     assert _state(path) == before
@@ -115,7 +144,12 @@ def test_a_text_file_is_not_a_database(run, tmp_path):
 
 
 def _console_db(path: Path, run) -> None:
-    assert run("--db", str(path), "declare", "--title", "x", "--severity", "SEV3", "--layer", "edge").code == 0
+    assert (
+        run(
+            "--db", str(path), "declare", "--title", "x", "--severity", "SEV3", "--layer", "edge"
+        ).code
+        == 0
+    )
     # Checkpoint and leave the file in its at-rest form (no -wal/-shm beside it).
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -127,8 +161,10 @@ def test_a_database_with_a_newer_schema(run, tmp_path):
     path = tmp_path / "future.db"
     _console_db(path, run)
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('incident_console', 'm999_from_the_future', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('incident_console', 'm999_from_the_future', '2030-01-01')"
+    )
     conn.commit()
     conn.close()
     before = _state(path)
@@ -144,8 +180,10 @@ def test_a_newer_schema_is_refused_by_the_store_too(tmp_path, run):
     path = tmp_path / "future.db"
     _console_db(path, run)
     conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('incident_console', 'm999_x', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('incident_console', 'm999_x', '2030-01-01')"
+    )
     conn.commit()
     conn.close()
     with pytest.raises(InputError, match="newer"):
@@ -186,16 +224,23 @@ def test_an_older_console_database_is_migrated_forward(tmp_path, org):
     svc.tick(inc.id, "1", ack=True)
     svc.note(inc.id, "failing over")
     events_rows = source.conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
-    incident_rows = source.conn.execute(f"SELECT {', '.join(projections.COLUMNS)} FROM incidents").fetchall()
+    incident_rows = source.conn.execute(
+        f"SELECT {', '.join(projections.COLUMNS)} FROM incidents"
+    ).fetchall()
     expected = projections.snapshot(source.conn), projections.facts_snapshot(source.conn)
     source.close()
 
     path = tmp_path / "old.db"
     old = Database(path)
     MIGRATIONS.apply(old, stop_before="m003_sync_dead_letters")
-    old.conn.executemany(f"INSERT INTO events VALUES ({', '.join('?' for _ in events_rows[0])})", events_rows)
-    old.conn.executemany(f"INSERT INTO incidents ({', '.join(projections.COLUMNS)}) VALUES "
-                         f"({', '.join('?' for _ in projections.COLUMNS)})", incident_rows)
+    old.conn.executemany(
+        f"INSERT INTO events VALUES ({', '.join('?' for _ in events_rows[0])})", events_rows
+    )
+    old.conn.executemany(
+        f"INSERT INTO incidents ({', '.join(projections.COLUMNS)}) VALUES "
+        f"({', '.join('?' for _ in projections.COLUMNS)})",
+        incident_rows,
+    )
     old.conn.commit()
     old.close()
 
@@ -218,8 +263,14 @@ def _cli(tmp_path, *argv, env_db=None):
     env["INCIDENT_CONSOLE_CONFIG_DIR"] = str(tmp_path / "cfg")
     env["INCIDENT_CONSOLE_DATA_DIR"] = str(tmp_path / "data")
     env["INCIDENT_CONSOLE_ACTOR"] = "proc"
-    return subprocess.run([sys.executable, "-m", "console", *argv], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "console", *argv],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_subprocess_happy_path_exit_0(tmp_path):
@@ -229,11 +280,14 @@ def test_subprocess_happy_path_exit_0(tmp_path):
     assert r.returncode == 0 and '"id": "INC-1"' in r.stdout
 
 
-@pytest.mark.parametrize("argv, code, expected", [
-    (["list", "--bogus"], 2, "unrecognized arguments"),
-    (["show", "INC-9"], 2, "no incident"),
-    (["severity", "INC-1", "SEV7"], 2, "unknown severity"),
-])
+@pytest.mark.parametrize(
+    "argv, code, expected",
+    [
+        (["list", "--bogus"], 2, "unrecognized arguments"),
+        (["show", "INC-9"], 2, "no incident"),
+        (["severity", "INC-1", "SEV7"], 2, "unknown severity"),
+    ],
+)
 def test_subprocess_bad_input_exit_2_without_traceback(tmp_path, argv, code, expected):
     _cli(tmp_path, "declare", "--title", "Edge 503", "--severity", "SEV1", "--layer", "edge")
     r = _cli(tmp_path, *argv)

@@ -11,22 +11,88 @@ from console.store import Store, projections
 
 LATER = "2026-03-01T09:16:00Z"
 DONE_SHAPE = {"id", "severity", "status"}
-LIST_SHAPE = {"id", "title", "severity", "status", "commander", "declared_at", "resolved_at", "next_step",
-              "next_due_at", "drill", "layers", "services"}
-VIEW_SHAPE = {"id", "title", "severity", "severity_meaning", "status", "open", "drill", "prevented", "layers",
-              "services", "detection", "pattern", "responsible_team", "declared_at", "declared_by",
-              "detected_at", "acknowledged_at", "mitigated_at", "resolved_at", "roles", "handoffs",
-              "severity_history", "responsibility", "escalation", "timeline", "as_of"}
-STEP_SHAPE = {"key", "severity", "offset_minutes", "targets", "due_at", "state", "seconds_to_due", "derived",
-              "notified_at", "notified_by", "acknowledged_at", "acknowledged_by"}
-RESPONSIBILITY_SHAPE = {"severity", "severity_meaning", "team_type_roles", "layers", "domains", "pattern",
-                        "coordinator", "responsible_team"}
+LIST_SHAPE = {
+    "id",
+    "title",
+    "severity",
+    "status",
+    "commander",
+    "declared_at",
+    "resolved_at",
+    "next_step",
+    "next_due_at",
+    "drill",
+    "layers",
+    "services",
+}
+VIEW_SHAPE = {
+    "id",
+    "title",
+    "severity",
+    "severity_meaning",
+    "status",
+    "open",
+    "drill",
+    "prevented",
+    "layers",
+    "services",
+    "detection",
+    "pattern",
+    "responsible_team",
+    "declared_at",
+    "declared_by",
+    "detected_at",
+    "acknowledged_at",
+    "mitigated_at",
+    "resolved_at",
+    "roles",
+    "handoffs",
+    "severity_history",
+    "responsibility",
+    "escalation",
+    "timeline",
+    "as_of",
+}
+STEP_SHAPE = {
+    "key",
+    "severity",
+    "offset_minutes",
+    "targets",
+    "due_at",
+    "state",
+    "seconds_to_due",
+    "derived",
+    "notified_at",
+    "notified_by",
+    "acknowledged_at",
+    "acknowledged_by",
+}
+RESPONSIBILITY_SHAPE = {
+    "severity",
+    "severity_meaning",
+    "team_type_roles",
+    "layers",
+    "domains",
+    "pattern",
+    "coordinator",
+    "responsible_team",
+}
 
 
 @pytest.fixture
 def declared(run):
-    r = run("declare", "--title", "Orders DB failover", "--severity", "SEV1", "--service", "orders-db",
-            "--detection", "replication lag alert", actor="hana")
+    r = run(
+        "declare",
+        "--title",
+        "Orders DB failover",
+        "--severity",
+        "SEV1",
+        "--service",
+        "orders-db",
+        "--detection",
+        "replication lag alert",
+        actor="hana",
+    )
     assert r.code == 0, r.err
     assert r.out.strip() == "INC-1"
     return "INC-1"
@@ -36,8 +102,21 @@ def test_declare_json_and_layers_only(run):
     r = run("declare", "--title", "Edge 503s", "--severity", "2", "--layer", "edge", "--json")
     assert r.code == 0
     assert r.json == {"id": "INC-1", "severity": "SEV2", "title": "Edge 503s"}
-    r = run("declare", "--title", "Second", "--severity", "sev4", "--layer", "data", "--layer", "gateway",
-            "--commander", "emi", "--impact-started", "2026-03-01T08:50:00Z")
+    r = run(
+        "declare",
+        "--title",
+        "Second",
+        "--severity",
+        "sev4",
+        "--layer",
+        "data",
+        "--layer",
+        "gateway",
+        "--commander",
+        "emi",
+        "--impact-started",
+        "2026-03-01T08:50:00Z",
+    )
     assert r.out.strip() == "INC-2"
     view = run("show", "INC-2", "--json").json
     assert view["layers"] == ["data", "gateway"]
@@ -79,9 +158,16 @@ def test_list_on_an_empty_database(run):
 def test_show_human_and_json(run, declared):
     r = run("show", declared, now=LATER)
     assert r.code == 0
-    for expected in ("INC-1  SEV1  INVESTIGATING  Orders DB failover", "responsible team: Data Platform",
-                     "Responsibility (first / second / final):", "Database", "Escalation:",
-                     "SEV1+15   overdue", "Timeline:", "declared SEV1"):
+    for expected in (
+        "INC-1  SEV1  INVESTIGATING  Orders DB failover",
+        "responsible team: Data Platform",
+        "Responsibility (first / second / final):",
+        "Database",
+        "Escalation:",
+        "SEV1+15   overdue",
+        "Timeline:",
+        "declared SEV1",
+    ):
         assert expected in r.out, expected
     view = run("show", "1", "--json", now=LATER).json  # a bare number works too
     assert set(view) == VIEW_SHAPE
@@ -146,7 +232,10 @@ def test_add_service_changes_scope(run, declared):
     view = run("show", declared, "--json").json
     assert view["services"] == ["orders-db", "payment-api"]
     assert view["layers"] == ["data", "service"]
-    assert {d["domain"] for d in view["responsibility"]["domains"]} == {"database", "business-logic"}
+    assert {d["domain"] for d in view["responsibility"]["domains"]} == {
+        "database",
+        "business-logic",
+    }
     r = run("add-service", declared, "payment-api")
     assert r.code == 2 and "already lists" in r.err
 
@@ -218,7 +307,12 @@ def test_example_db_verb(run, tmp_path):
 
 def test_db_option_and_env_select_the_database(run, tmp_path, monkeypatch):
     other = tmp_path / "other.db"
-    assert run("--db", str(other), "declare", "--title", "x", "--severity", "SEV5", "--layer", "edge").code == 0
+    assert (
+        run(
+            "--db", str(other), "declare", "--title", "x", "--severity", "SEV5", "--layer", "edge"
+        ).code
+        == 0
+    )
     assert other.exists()
     assert run("list", "--json").json == []  # the env database is untouched
     monkeypatch.setenv("INCIDENT_CONSOLE_DB", str(other))
@@ -239,8 +333,13 @@ def test_model_verbs_never_open_a_database(run, db_path):
 
 
 def test_json_is_valid_for_every_verb_that_has_it(run, declared):
-    for argv in (["list", "--json"], ["show", declared, "--json"], ["model", "--json"],
-                 ["model", "check", "--json"], ["rebuild", "--json"]):
+    for argv in (
+        ["list", "--json"],
+        ["show", declared, "--json"],
+        ["model", "--json"],
+        ["model", "check", "--json"],
+        ["rebuild", "--json"],
+    ):
         r = run(*argv)
         assert r.code == 0
         json.loads(r.out)

@@ -32,11 +32,16 @@ def test_sev1_declared_plans_0_15_30_with_targets_resolved_to_people(service, cl
     assert [s["seconds_to_due"] for s in steps] == [0, 900, 1800]
     # Demo people: orders-db is owned by Data Platform; product teams covering the
     # database domain are Payments and Checkout.
-    assert people(steps[0]) == {"platform_lead": ["kenji.sato"],
-                                "product_leads": ["aoi.matsumoto", "yui.kimura"],
-                                "sre_lead": ["hana.kobayashi"]}
+    assert people(steps[0]) == {
+        "platform_lead": ["kenji.sato"],
+        "product_leads": ["aoi.matsumoto", "yui.kimura"],
+        "sre_lead": ["hana.kobayashi"],
+    }
     assert people(steps[1]) == {"vp_engineering": ["taro.yamamoto"]}
-    assert people(steps[2]) == {"cto": ["yuki.nakamura"], "business_leads": ["sora.ito", "ren.kato"]}
+    assert people(steps[2]) == {
+        "cto": ["yuki.nakamura"],
+        "business_leads": ["sora.ito", "ren.kato"],
+    }
     assert all(s["derived"] is None for s in steps)
 
 
@@ -183,7 +188,12 @@ def test_tick_by_number_role_and_key_and_refusals(service, clock):
 
 
 def test_acknowledged_timestamp_for_metrics(service, clock):
-    inc = service.declare("Orders DB down", "SEV1", services=["orders-db"], impact_started_at=T0 - timedelta(minutes=7))
+    inc = service.declare(
+        "Orders DB down",
+        "SEV1",
+        services=["orders-db"],
+        impact_started_at=T0 - timedelta(minutes=7),
+    )
     clock.advance(minutes=2)
     service.tick(inc.id, "1", ack=True)
     clock.advance(minutes=10)

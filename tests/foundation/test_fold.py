@@ -24,14 +24,25 @@ PEOPLE = ["ann", "bob", "cy"]
 
 OPS = st.one_of(
     st.tuples(st.just("severity"), st.sampled_from(["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"])),
-    st.tuples(st.just("status"), st.sampled_from(["investigating", "identified", "mitigating", "monitoring"])),
+    st.tuples(
+        st.just("status"),
+        st.sampled_from(["investigating", "identified", "mitigating", "monitoring"]),
+    ),
     st.tuples(st.just("note"), st.sampled_from(["rolled back", "traffic shifted", "watching"])),
     st.tuples(st.just("tick"), st.integers(1, 6), st.booleans()),
     st.tuples(st.just("untick"), st.integers(1, 6)),
-    st.tuples(st.just("assign"), st.sampled_from(["scribe", "communications", "operations"]), st.sampled_from(PEOPLE)),
-    st.tuples(st.just("handoff"), st.sampled_from(["commander", "scribe"]), st.sampled_from(PEOPLE)),
+    st.tuples(
+        st.just("assign"),
+        st.sampled_from(["scribe", "communications", "operations"]),
+        st.sampled_from(PEOPLE),
+    ),
+    st.tuples(
+        st.just("handoff"), st.sampled_from(["commander", "scribe"]), st.sampled_from(PEOPLE)
+    ),
     st.tuples(st.just("accept"), st.sampled_from(["commander", "scribe"]), st.sampled_from(PEOPLE)),
-    st.tuples(st.just("add_service"), st.sampled_from(["orders-db", "cdn", "auth-service", "cart"])),
+    st.tuples(
+        st.just("add_service"), st.sampled_from(["orders-db", "cdn", "auth-service", "cart"])
+    ),
     st.tuples(st.just("resolve")),
     st.tuples(st.just("reopen")),
     st.tuples(st.just("advance"), st.integers(1, 40)),
@@ -87,8 +98,11 @@ def test_fold_does_not_depend_on_event_order(ops, data):
         store = Store(Path(tmp) / "one.db")
         clock = ManualClock(T0)
         svc = IncidentService(store, ORG, clock, actor="ic")
-        inc = svc.declare("Orders failing", data.draw(st.sampled_from(["SEV1", "SEV2", "SEV3"])),
-                          services=["order-service"])
+        inc = svc.declare(
+            "Orders failing",
+            data.draw(st.sampled_from(["SEV1", "SEV2", "SEV3"])),
+            services=["order-service"],
+        )
         for op in ops:
             apply_op(svc, clock, inc.id, op)
         evs = event_log.for_incident(store.conn, inc.id)
@@ -144,8 +158,19 @@ def ev(kind, body, hlc, origin="dev-a", actor="ann", at=T0, event_id=None):
 
 def declared(hlc="0000000000001-00000", severity="SEV1"):
     policy = {"steps": ORG.policy(), "overdue_after_seconds": 60}
-    return ev("declared", {"title": "DB down", "severity": severity, "layers": ["data"], "services": [],
-                           "policy": policy, "pattern": "sre-mediated", "commander": "ann"}, hlc)
+    return ev(
+        "declared",
+        {
+            "title": "DB down",
+            "severity": severity,
+            "layers": ["data"],
+            "services": [],
+            "policy": policy,
+            "pattern": "sre-mediated",
+            "commander": "ann",
+        },
+        hlc,
+    )
 
 
 def steps(inc, now=T0 + timedelta(minutes=1)):
@@ -168,9 +193,17 @@ def test_concurrent_tick_and_untick_add_wins():
     """A ticked and B unticked what B had seen; A's concurrent ack was not seen by B,
     so it survives the merge in either order."""
     d = declared()
-    t1 = ev("step_ticked", {"step": "SEV1+0", "mark": "notified"}, "0000000000002-00000", event_id="t1")
-    untick = ev("step_unticked", {"step": "SEV1+0", "removes": ["t1"]}, "0000000000004-00000",
-                origin="dev-b", actor="bob", event_id="u1")
+    t1 = ev(
+        "step_ticked", {"step": "SEV1+0", "mark": "notified"}, "0000000000002-00000", event_id="t1"
+    )
+    untick = ev(
+        "step_unticked",
+        {"step": "SEV1+0", "removes": ["t1"]},
+        "0000000000004-00000",
+        origin="dev-b",
+        actor="bob",
+        event_id="u1",
+    )
     for ack_hlc in ("0000000000003-00000", "0000000000005-00000"):  # before or after the untick
         t2 = ev("step_ticked", {"step": "SEV1+0", "mark": "acknowledged"}, ack_hlc, event_id="t2")
         for order in ([d, t1, untick, t2], [t2, untick, t1, d], [untick, d, t2, t1]):
@@ -186,10 +219,20 @@ def test_untick_removes_what_it_saw_even_when_its_stamp_sorts_first():
     console that unticked it has a smaller stamp. The untick must still win over the
     tick it observed: the set is add-wins, not order-dependent."""
     d = declared()
-    ahead = ev("step_ticked", {"step": "SEV1+0", "mark": "notified"}, "0000000900000-00000",
-               origin="dev-fast", event_id="t-ahead")
-    untick = ev("step_unticked", {"step": "SEV1+0", "removes": ["t-ahead"]}, "0000000300000-00000",
-                origin="dev-b", event_id="u-behind")
+    ahead = ev(
+        "step_ticked",
+        {"step": "SEV1+0", "mark": "notified"},
+        "0000000900000-00000",
+        origin="dev-fast",
+        event_id="t-ahead",
+    )
+    untick = ev(
+        "step_unticked",
+        {"step": "SEV1+0", "removes": ["t-ahead"]},
+        "0000000300000-00000",
+        origin="dev-b",
+        event_id="u-behind",
+    )
     for order in ([d, ahead, untick], [d, untick, ahead], [untick, ahead, d]):
         inc = fold(order)
         assert inc.tick_marks == {}
@@ -216,8 +259,16 @@ def test_duplicate_events_are_stored_once(service):
 
 def test_second_declaration_of_the_same_id_merges_scope():
     first = declared("0000000000001-00000")
-    other = Event("x2", "INC-1", "declared", {**first.body, "title": "other", "layers": ["edge"]},
-                  "bob", "dev-b", "0000000000002-00000", iso(T0))
+    other = Event(
+        "x2",
+        "INC-1",
+        "declared",
+        {**first.body, "title": "other", "layers": ["edge"]},
+        "bob",
+        "dev-b",
+        "0000000000002-00000",
+        iso(T0),
+    )
     for order in ([first, other], [other, first]):
         inc = fold(order)
         assert inc.title == "DB down" and inc.layers == ["data", "edge"]

@@ -28,7 +28,11 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
             elif node.module:
                 found.append((node.lineno, node.module))
                 found += [(node.lineno, f"{node.module}.{a.name}") for a in node.names]
-        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__" and node.args:
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "id", None) == "__import__"
+            and node.args
+        ):
             arg = node.args[0]
             if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 found.append((node.lineno, arg.value))
@@ -64,11 +68,19 @@ def test_importing_the_model_loads_no_io_library():
     import sys
 
     modules = sorted(p.stem for p in MODEL_DIR.glob("*.py") if p.stem != "__init__")
-    code = ("import sys\n" + "".join(f"import console.model.{m}\n" for m in modules)
-            + f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {sorted(FORBIDDEN_EXTERNAL)!r}"
-            " or (m.startswith('console.') and not m.startswith('console.model')))\n"
-            "print(','.join(bad))\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                       cwd=Path(console.model.__file__).parents[2])
+    code = (
+        "import sys\n"
+        + "".join(f"import console.model.{m}\n" for m in modules)
+        + f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {sorted(FORBIDDEN_EXTERNAL)!r}"
+        " or (m.startswith('console.') and not m.startswith('console.model')))\n"
+        "print(','.join(bad))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(console.model.__file__).parents[2],
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ""

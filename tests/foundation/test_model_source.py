@@ -16,38 +16,59 @@ SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "000_410ce9b7a8
 
 # ---- 技術アーキテクチャ層: (id, name, 影響範囲 blast radius, 検知方法 detection, 復旧戦略 recovery)
 SOURCE_LAYERS = [
-    ("edge", "Edge & Distribution",
-     ("全サービス横断", "all services"),
-     ("地理的分散監視", "geographically distributed monitoring"),
-     ("トラフィック迂回・フェイルオーバー", "reroute traffic, fail over")),
-    ("gateway", "Gateway & Integration",
-     ("複数サービス群", "groups of services"),
-     ("API成功率・レイテンシ監視", "API success rate & latency monitoring"),
-     ("サーキットブレーカー・グレースフルデグラデーション", "circuit breaker, graceful degradation")),
-    ("service", "Business Service",
-     ("特定ビジネス機能", "a specific business function"),
-     ("ビジネスメトリクス監視", "business-metric monitoring"),
-     ("ドメイン知識に基づく対応", "domain-knowledge response")),
-    ("data", "Data & Persistence",
-     ("データ依存全サービス", "every service that depends on the data"),
-     ("データ整合性・パフォーマンス監視", "data integrity & performance monitoring"),
-     ("レプリケーション切替・データリストア", "replica switch-over, data restore")),
+    (
+        "edge",
+        "Edge & Distribution",
+        ("全サービス横断", "all services"),
+        ("地理的分散監視", "geographically distributed monitoring"),
+        ("トラフィック迂回・フェイルオーバー", "reroute traffic, fail over"),
+    ),
+    (
+        "gateway",
+        "Gateway & Integration",
+        ("複数サービス群", "groups of services"),
+        ("API成功率・レイテンシ監視", "API success rate & latency monitoring"),
+        (
+            "サーキットブレーカー・グレースフルデグラデーション",
+            "circuit breaker, graceful degradation",
+        ),
+    ),
+    (
+        "service",
+        "Business Service",
+        ("特定ビジネス機能", "a specific business function"),
+        ("ビジネスメトリクス監視", "business-metric monitoring"),
+        ("ドメイン知識に基づく対応", "domain-knowledge response"),
+    ),
+    (
+        "data",
+        "Data & Persistence",
+        ("データ依存全サービス", "every service that depends on the data"),
+        ("データ整合性・パフォーマンス監視", "data integrity & performance monitoring"),
+        ("レプリケーション切替・データリストア", "replica switch-over, data restore"),
+    ),
 ]
 # 各層の責任範囲: four responsibilities per layer.
 SOURCE_LAYER_RESPONSIBILITIES = {"edge": 4, "gateway": 4, "service": 4, "data": 4}
 
 # ---- インシデント重要度別責任分散: severity -> {team type: role}; "-" cells are absent.
 SOURCE_SEVERITY_MATRIX = {
-    "SEV1": {"platform": ("インフラ支援", "infrastructure support"),
-             "product": ("ドメイン対応", "domain response"),
-             "sre": ("全体調整", "overall coordination"),
-             "leadership": ("意思決定", "decision making")},
-    "SEV2": {"platform": ("必要時支援", "support when needed"),
-             "product": ("主体的対応", "leads the response"),
-             "sre": ("技術支援", "technical support"),
-             "leadership": ("状況監視", "watches the situation")},
-    "SEV3": {"product": ("独立対応", "responds independently"),
-             "sre": ("後方支援", "back-up support")},
+    "SEV1": {
+        "platform": ("インフラ支援", "infrastructure support"),
+        "product": ("ドメイン対応", "domain response"),
+        "sre": ("全体調整", "overall coordination"),
+        "leadership": ("意思決定", "decision making"),
+    },
+    "SEV2": {
+        "platform": ("必要時支援", "support when needed"),
+        "product": ("主体的対応", "leads the response"),
+        "sre": ("技術支援", "technical support"),
+        "leadership": ("状況監視", "watches the situation"),
+    },
+    "SEV3": {
+        "product": ("独立対応", "responds independently"),
+        "sre": ("後方支援", "back-up support"),
+    },
     # The source has one row "SEV4-5" for both levels.
     "SEV4": {"product": ("独立判断", "decides independently")},
     "SEV5": {"product": ("独立判断", "decides independently")},
@@ -65,12 +86,16 @@ SOURCE_DOMAIN_MATRIX = [
 
 # ---- 原則4 escalation_rules, exactly as the source's python block.
 SOURCE_ESCALATION = {
-    "SEV1": [(0, ["platform_lead", "product_leads", "sre_lead"]),
-             (15, ["vp_engineering"]),
-             (30, ["cto", "business_leads"])],
-    "SEV2": [(0, ["responsible_team"]),
-             (15, ["platform_support", "sre_support"]),
-             (60, ["engineering_manager"])],
+    "SEV1": [
+        (0, ["platform_lead", "product_leads", "sre_lead"]),
+        (15, ["vp_engineering"]),
+        (30, ["cto", "business_leads"]),
+    ],
+    "SEV2": [
+        (0, ["responsible_team"]),
+        (15, ["platform_support", "sre_support"]),
+        (60, ["engineering_manager"]),
+    ],
 }
 
 # ---- アーキテクチャパターン
@@ -128,10 +153,14 @@ def test_transcription_matches_the_seed_text():
     cells += [m[1] for m in SOURCE_MATURITY]
     missing = [c for c in cells if c not in text]
     assert not missing
-    for targets in ('"immediate": ["platform_lead", "product_leads", "sre_lead"]',
-                    '"15min": ["vp_engineering"]', '"30min": ["cto", "business_leads"]',
-                    '"immediate": ["responsible_team"]', '"15min": ["platform_support", "sre_support"]',
-                    '"60min": ["engineering_manager"]'):
+    for targets in (
+        '"immediate": ["platform_lead", "product_leads", "sre_lead"]',
+        '"15min": ["vp_engineering"]',
+        '"30min": ["cto", "business_leads"]',
+        '"immediate": ["responsible_team"]',
+        '"15min": ["platform_support", "sre_support"]',
+        '"60min": ["engineering_manager"]',
+    ):
         assert targets in text
 
 
@@ -174,10 +203,20 @@ def test_domain_matrix(model_json):
     assert len(domains) == 6
     got = by_id(domains)
     for _, did, first, second, final in SOURCE_DOMAIN_MATRIX:
-        assert (got[did]["first"], got[did]["second"], got[did]["final"]) == (first, second, final), did
+        assert (got[did]["first"], got[did]["second"], got[did]["final"]) == (
+            first,
+            second,
+            final,
+        ), did
     layers = {d["id"]: d["layer"] for d in domains}
-    assert layers == {"edge-cdn": "edge", "api-gateway": "gateway", "authn-authz": "gateway",
-                      "business-logic": "service", "database": "data", "monitoring": ""}
+    assert layers == {
+        "edge-cdn": "edge",
+        "api-gateway": "gateway",
+        "authn-authz": "gateway",
+        "business-logic": "service",
+        "database": "data",
+        "monitoring": "",
+    }
 
 
 def test_escalation_sev1_sev2_exactly_as_source(model_json):
@@ -220,7 +259,9 @@ def test_three_patterns(model_json):
 def test_four_maturity_levels_with_thresholds(model_json):
     levels = model_json["maturity_levels"]
     assert [m["level"] for m in levels] == [1, 2, 3, 4]
-    for got, (_level, name, mttr, mis, coord, prevention) in zip(levels, SOURCE_MATURITY, strict=True):
+    for got, (_level, name, mttr, mis, coord, prevention) in zip(
+        levels, SOURCE_MATURITY, strict=True
+    ):
         assert got["name"].replace("Optimised", "Optimized") == name
         assert len(got["traits"]) == 3
         # Thresholds as numbers: the upper bound of each band (the lower bound of prevention).
@@ -246,7 +287,9 @@ def test_four_maturity_levels_with_thresholds(model_json):
 
 def test_four_principles(model_json):
     principles = model_json["principles"]
-    assert [(p["id"], p["name"]) for p in principles] == [(i, en) for i, _, en, _ in SOURCE_PRINCIPLES]
+    assert [(p["id"], p["name"]) for p in principles] == [
+        (i, en) for i, _, en, _ in SOURCE_PRINCIPLES
+    ]
     for got, (_, _, _, practices) in zip(principles, SOURCE_PRINCIPLES, strict=True):
         assert got["statement"]
         if practices is not None:
@@ -270,8 +313,15 @@ def test_demo_org_resolves_every_role_of_the_rules(model_json):
 def test_human_model_output_names_every_construct(run):
     r = run("model")
     assert r.code == 0
-    for heading in ("Layers:", "Severity matrix:", "Domain matrix", "Escalation", "Patterns:",
-                    "Maturity:", "Principles:"):
+    for heading in (
+        "Layers:",
+        "Severity matrix:",
+        "Domain matrix",
+        "Escalation",
+        "Patterns:",
+        "Maturity:",
+        "Principles:",
+    ):
         assert heading in r.out
     assert "[derived:" in r.out
     assert r.out.count("SEV1 +") == 3

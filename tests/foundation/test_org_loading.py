@@ -31,14 +31,17 @@ def problems_of(text: str, name: str = "my-org.toml") -> list[str]:
 
 
 def test_override_changes_a_field_and_keeps_the_rest(tmp_path, run):
-    path = write_org(tmp_path, """
+    path = write_org(
+        tmp_path,
+        """
         [meta]
         name = "Acme"
 
         [[teams]]
         id = "payments"
         on_call = "aoi.matsumoto"
-    """)
+    """,
+    )
     r = run("--org", str(path), "model", "--json")
     assert r.code == 0, r.err
     data = r.json
@@ -50,7 +53,9 @@ def test_override_changes_a_field_and_keeps_the_rest(tmp_path, run):
 
 
 def test_extension_adds_team_person_service_and_declare_uses_them(tmp_path, run):
-    path = write_org(tmp_path, """
+    path = write_org(
+        tmp_path,
+        """
         [[teams]]
         id = "ledger"
         name = "Ledger"
@@ -77,10 +82,20 @@ def test_extension_adds_team_person_service_and_declare_uses_them(tmp_path, run)
         layer = "service"
         domain = "business-logic"
         owner = "ledger"
-    """)
+    """,
+    )
     assert run("--org", str(path), "model", "check").code == 0
-    r = run("--org", str(path), "declare", "--title", "GL out", "--severity", "SEV2",
-            "--service", "general-ledger")
+    r = run(
+        "--org",
+        str(path),
+        "declare",
+        "--title",
+        "GL out",
+        "--severity",
+        "SEV2",
+        "--service",
+        "general-ledger",
+    )
     assert r.code == 0, r.err
     view = run("--org", str(path), "show", "INC-1", "--json").json
     assert view["responsible_team"] == "ledger"
@@ -90,14 +105,23 @@ def test_extension_adds_team_person_service_and_declare_uses_them(tmp_path, run)
 
 
 def test_escalation_override_replaces_that_severity_only():
-    org = load_org([(textwrap.dedent("""
+    org = load_org(
+        [
+            (
+                textwrap.dedent("""
         [[escalation]]
         severity = "SEV4"
         offset_minutes = 0
         targets = ["responsible_team", "sre_support"]
         derived = "ours"
-    """), "o.toml")])
-    assert [r.targets for r in org.escalation if r.severity == "SEV4"] == [("responsible_team", "sre_support")]
+    """),
+                "o.toml",
+            )
+        ]
+    )
+    assert [r.targets for r in org.escalation if r.severity == "SEV4"] == [
+        ("responsible_team", "sre_support")
+    ]
     assert [r.offset_minutes for r in org.escalation if r.severity == "SEV1"] == [0, 15, 30]
 
 
@@ -114,118 +138,218 @@ def test_org_file_in_config_dir_is_picked_up(tmp_path, monkeypatch, run):
 LOCATED = re.compile(r"^my-org\.toml:(\d+): ")
 
 BAD = {
-    "unknown team type in the severity matrix": ("""
+    "unknown team type in the severity matrix": (
+        """
         [[severities]]
         id = "SEV2"
         ops = "watches"
-    """, 3, "unknown team type 'ops'", "expected one of platform"),
-    "unknown team type in the domain matrix": ("""
+    """,
+        3,
+        "unknown team type 'ops'",
+        "expected one of platform",
+    ),
+    "unknown team type in the domain matrix": (
+        """
         [[domains]]
         id = "database"
         second = "dba"
-    """, 3, "unknown team type 'dba'", "expected one of platform"),
-    "unknown team type of a team": ("""
+    """,
+        3,
+        "unknown team type 'dba'",
+        "expected one of platform",
+    ),
+    "unknown team type of a team": (
+        """
         [[teams]]
         id = "wizards"
         name = "Wizards"
         type = "magic"
         on_call = "kenji.sato"
-    """, 4, "unknown team type 'magic'", "expected one of"),
-    "unknown team in a role": ("""
+    """,
+        4,
+        "unknown team type 'magic'",
+        "expected one of",
+    ),
+    "unknown team in a role": (
+        """
         [[roles]]
         id = "cto"
         teams = ["no-such-team"]
-    """, 3, "unknown team 'no-such-team'", "role 'cto'"),
-    "unknown owner team of a service": ("""
+    """,
+        3,
+        "unknown team 'no-such-team'",
+        "role 'cto'",
+    ),
+    "unknown owner team of a service": (
+        """
         [[services]]
         id = "gl"
         layer = "service"
         domain = "business-logic"
         owner = "ghosts"
-    """, 5, "unknown owner team 'ghosts'", "service 'gl'"),
-    "a service without an owner": ("""
+    """,
+        5,
+        "unknown owner team 'ghosts'",
+        "service 'gl'",
+    ),
+    "a service without an owner": (
+        """
         [[services]]
         id = "gl"
         layer = "service"
         domain = "business-logic"
-    """, 1, "'gl'", "owner"),
-    "a service with an empty owner": ("""
+    """,
+        1,
+        "'gl'",
+        "owner",
+    ),
+    "a service with an empty owner": (
+        """
         [[services]]
         id = "gl"
         layer = "service"
         domain = "business-logic"
         owner = ""
-    """, 1, "has no owner", "expected the id of a team"),
-    "a role that resolves to nobody": ("""
+    """,
+        1,
+        "has no owner",
+        "expected the id of a team",
+    ),
+    "a role that resolves to nobody": (
+        """
         [[roles]]
         id = "night_owl"
         description = "nobody yet"
-    """, 1, "resolves to nobody", "give it people or teams"),
-    "a role emptied by an override": ("""
+    """,
+        1,
+        "resolves to nobody",
+        "give it people or teams",
+    ),
+    "a role emptied by an override": (
+        """
         [[roles]]
         id = "cto"
         people = []
-    """, 3, "resolves to nobody", "give it people or teams"),
-    "a negative step offset": ("""
+    """,
+        3,
+        "resolves to nobody",
+        "give it people or teams",
+    ),
+    "a negative step offset": (
+        """
         [[escalation]]
         severity = "SEV2"
         offset_minutes = -5
         targets = ["responsible_team"]
-    """, 3, "offset_minutes", ">= 0, got -5"),
-    "a negative pattern move": ("""
+    """,
+        3,
+        "offset_minutes",
+        ">= 0, got -5",
+    ),
+    "a negative pattern move": (
+        """
         [[patterns]]
         id = "product-led"
         moves = [{ severity = "SEV2", role = "sre_support", offset_minutes = -1 }]
-    """, 3, "offset_minutes", ">= 0"),
-    "an unknown severity in a rule": ("""
+    """,
+        3,
+        "offset_minutes",
+        ">= 0",
+    ),
+    "an unknown severity in a rule": (
+        """
         [[escalation]]
         severity = "SEV9"
         offset_minutes = 5
         targets = ["responsible_team"]
-    """, 2, "unknown severity 'SEV9'", "expected one of SEV1, SEV2, SEV3, SEV4, SEV5"),
-    "an unknown severity in the matrix": ("""
+    """,
+        2,
+        "unknown severity 'SEV9'",
+        "expected one of SEV1, SEV2, SEV3, SEV4, SEV5",
+    ),
+    "an unknown severity in the matrix": (
+        """
         [[severities]]
         id = "SEV6"
         meaning = "apocalypse"
-    """, 2, "unknown severity 'SEV6'", "expected one of SEV1"),
-    "an unknown role in a rule": ("""
+    """,
+        2,
+        "unknown severity 'SEV6'",
+        "expected one of SEV1",
+    ),
+    "an unknown role in a rule": (
+        """
         [[escalation]]
         severity = "SEV1"
         offset_minutes = 0
         targets = ["ghost"]
-    """, None, "unknown role 'ghost'", "expected one of"),
-    "invalid TOML syntax": ("""
+    """,
+        None,
+        "unknown role 'ghost'",
+        "expected one of",
+    ),
+    "invalid TOML syntax": (
+        """
         [meta]
         name = "unterminated
-    """, 2, "not valid TOML", ""),
-    "an unknown key": ("""
+    """,
+        2,
+        "not valid TOML",
+        "",
+    ),
+    "an unknown key": (
+        """
         [[teams]]
         id = "payments"
         colour = "red"
-    """, 3, "unknown key 'colour'", "expected one of"),
-    "an unknown key in a rule": ("""
+    """,
+        3,
+        "unknown key 'colour'",
+        "expected one of",
+    ),
+    "an unknown key in a rule": (
+        """
         [[escalation]]
         severity = "SEV4"
         offset_minutes = 0
         targets = ["responsible_team"]
         delay = 3
-    """, 5, "unknown key 'delay'", "expected severity, offset_minutes"),
-    "an unknown pattern": ("""
+    """,
+        5,
+        "unknown key 'delay'",
+        "expected severity, offset_minutes",
+    ),
+    "an unknown pattern": (
+        """
         [meta]
         pattern = "chaos-led"
-    """, 2, "unknown pattern 'chaos-led'", "expected one of platform-led, product-led, sre-mediated"),
-    "an unknown layer of a service": ("""
+    """,
+        2,
+        "unknown pattern 'chaos-led'",
+        "expected one of platform-led, product-led, sre-mediated",
+    ),
+    "an unknown layer of a service": (
+        """
         [[services]]
         id = "gl"
         layer = "mainframe"
         domain = "business-logic"
         owner = "payments"
-    """, 3, "unknown layer 'mainframe'", "expected one of edge"),
-    "an unknown person on call": ("""
+    """,
+        3,
+        "unknown layer 'mainframe'",
+        "expected one of edge",
+    ),
+    "an unknown person on call": (
+        """
         [[teams]]
         id = "payments"
         on_call = "nobody.here"
-    """, 3, "'nobody.here' is not a known person", "team 'payments'"),
+    """,
+        3,
+        "'nobody.here' is not a known person",
+        "team 'payments'",
+    ),
 }
 
 
@@ -243,8 +367,16 @@ def test_bad_org_names_file_line_and_expectation(case):
     assert not [p for p in problems if p.startswith("<defaults>")], problems
 
 
-@pytest.mark.parametrize("case", ["an unknown key", "a service without an owner", "invalid TOML syntax",
-                                  "an unknown pattern", "a negative step offset"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "an unknown key",
+        "a service without an owner",
+        "invalid TOML syntax",
+        "an unknown pattern",
+        "a negative step offset",
+    ],
+)
 def test_bad_org_on_the_cli_is_one_line_exit_2(tmp_path, run, case):
     path = write_org(tmp_path, BAD[case][0], "my-org.toml")
     r = run("--org", str(path), "model")
@@ -256,7 +388,9 @@ def test_bad_org_on_the_cli_is_one_line_exit_2(tmp_path, run, case):
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path, run):
-    path = write_org(tmp_path, BAD["an unknown pattern"][0] + "\n" + BAD["a negative step offset"][0])
+    path = write_org(
+        tmp_path, BAD["an unknown pattern"][0] + "\n" + BAD["a negative step offset"][0]
+    )
     r = run("--org", str(path), "model", "check")
     assert r.code == 2
     errors = r.err.strip().splitlines()
@@ -283,11 +417,14 @@ def test_model_check_passes_on_the_defaults(run):
 
 
 def test_model_check_fails_when_an_owner_has_no_on_call_contact(tmp_path, run):
-    path = write_org(tmp_path, """
+    path = write_org(
+        tmp_path,
+        """
         [[people]]
         id = "rina.fujita"
         contact = ""
-    """)
+    """,
+    )
     r = run("--org", str(path), "model", "check")
     assert r.code == 1
     assert "service 'orders-db': owner 'platform-data' has no on-call contact" in r.out
@@ -297,7 +434,9 @@ def test_model_check_fails_when_an_owner_has_no_on_call_contact(tmp_path, run):
 
 
 def test_model_check_fails_when_a_domain_has_no_owner_with_authority(tmp_path, run):
-    path = write_org(tmp_path, """
+    path = write_org(
+        tmp_path,
+        """
         [[teams]]
         id = "sre-core"
         domains = ["edge-cdn", "business-logic", "database"]
@@ -313,7 +452,8 @@ def test_model_check_fails_when_a_domain_has_no_owner_with_authority(tmp_path, r
         [[services]]
         id = "log-pipeline"
         owner = "platform-infra"
-    """)
+    """,
+    )
     r = run("--org", str(path), "model", "check")
     assert r.code == 1
     assert "domain 'monitoring': no sre team covers it" in r.out
@@ -321,7 +461,9 @@ def test_model_check_fails_when_a_domain_has_no_owner_with_authority(tmp_path, r
 
 def test_model_check_flags_a_role_that_resolves_to_an_empty_on_call(tmp_path, run):
     """A fallback team without an on-call person pages nobody: an error, not a pass."""
-    path = write_org(tmp_path, """
+    path = write_org(
+        tmp_path,
+        """
         [[teams]]
         id = "night-sre"
         name = "Night SRE"
@@ -331,18 +473,22 @@ def test_model_check_flags_a_role_that_resolves_to_an_empty_on_call(tmp_path, ru
         [[roles]]
         id = "sre_support"
         teams = ["night-sre"]
-    """)
+    """,
+    )
     r = run("--org", str(path), "model", "check")
     assert r.code == 1
     assert "role 'sre_support' resolves to nobody" in r.out
 
 
 def test_model_check_warns_on_responsibility_without_authority(tmp_path, run):
-    path = write_org(tmp_path, """
+    path = write_org(
+        tmp_path,
+        """
         [[services]]
         id = "orders-db"
         owner = "checkout"
-    """)
+    """,
+    )
     r = run("--org", str(path), "model", "check", "--json")
     assert r.code == 0
     warnings = [f for f in r.json["findings"] if f["level"] == "warning"]
@@ -362,25 +508,40 @@ def sev2_plan(org):
 
 def test_patterns_change_the_sev2_step_plan_as_documented():
     assert sev2_plan(org_with_pattern("sre-mediated")) == [
-        (0, ["responsible_team"]), (15, ["platform_support", "sre_support"]), (60, ["engineering_manager"])]
+        (0, ["responsible_team"]),
+        (15, ["platform_support", "sre_support"]),
+        (60, ["engineering_manager"]),
+    ]
     assert sev2_plan(org_with_pattern("platform-led")) == [
-        (0, ["responsible_team", "platform_support"]), (15, ["sre_support"]), (60, ["engineering_manager"])]
+        (0, ["responsible_team", "platform_support"]),
+        (15, ["sre_support"]),
+        (60, ["engineering_manager"]),
+    ]
     assert sev2_plan(org_with_pattern("product-led")) == [
-        (0, ["responsible_team"]), (30, ["platform_support", "sre_support"]), (60, ["engineering_manager"])]
+        (0, ["responsible_team"]),
+        (30, ["platform_support", "sre_support"]),
+        (60, ["engineering_manager"]),
+    ]
     for pattern in ("sre-mediated", "platform-led", "product-led"):
         org = org_with_pattern(pattern)
         assert [(r.offset_minutes, list(r.targets)) for r in org.rules_for("SEV1")] == [
-            (0, ["platform_lead", "product_leads", "sre_lead"]), (15, ["vp_engineering"]),
-            (30, ["cto", "business_leads"])]
+            (0, ["platform_lead", "product_leads", "sre_lead"]),
+            (15, ["vp_engineering"]),
+            (30, ["cto", "business_leads"]),
+        ]
 
 
-@pytest.mark.parametrize("pattern, sev1, sev2", [
-    ("platform-led", "platform_lead", "platform_support"),
-    ("product-led", "product_leads", "responsible_team"),
-    ("sre-mediated", "sre_lead", "sre_support"),
-])
+@pytest.mark.parametrize(
+    "pattern, sev1, sev2",
+    [
+        ("platform-led", "platform_lead", "platform_support"),
+        ("product-led", "product_leads", "responsible_team"),
+        ("sre-mediated", "sre_lead", "sre_support"),
+    ],
+)
 def test_pattern_changes_who_coordinates_and_the_sev2_steps_an_incident_gets(
-        tmp_path, pattern, sev1, sev2):
+    tmp_path, pattern, sev1, sev2
+):
     from console.model.clock import ManualClock
     from console.service import IncidentService
     from console.store import Store
@@ -397,12 +558,21 @@ def test_pattern_changes_who_coordinates_and_the_sev2_steps_an_incident_gets(
     assert view["responsibility"]["coordinator"]["contacts"], "the coordinator resolves to people"
     steps = [(s["key"], [t["role"] for t in s["targets"]]) for s in view["escalation"]]
     expected = {
-        "platform-led": [("SEV2+0", ["responsible_team", "platform_support"]), ("SEV2+15", ["sre_support"]),
-                         ("SEV2+60", ["engineering_manager"])],
-        "product-led": [("SEV2+0", ["responsible_team"]), ("SEV2+30", ["platform_support", "sre_support"]),
-                        ("SEV2+60", ["engineering_manager"])],
-        "sre-mediated": [("SEV2+0", ["responsible_team"]), ("SEV2+15", ["platform_support", "sre_support"]),
-                         ("SEV2+60", ["engineering_manager"])],
+        "platform-led": [
+            ("SEV2+0", ["responsible_team", "platform_support"]),
+            ("SEV2+15", ["sre_support"]),
+            ("SEV2+60", ["engineering_manager"]),
+        ],
+        "product-led": [
+            ("SEV2+0", ["responsible_team"]),
+            ("SEV2+30", ["platform_support", "sre_support"]),
+            ("SEV2+60", ["engineering_manager"]),
+        ],
+        "sre-mediated": [
+            ("SEV2+0", ["responsible_team"]),
+            ("SEV2+15", ["platform_support", "sre_support"]),
+            ("SEV2+60", ["engineering_manager"]),
+        ],
     }[pattern]
     assert steps == expected
     store.close()
@@ -427,6 +597,7 @@ def test_default_roles_resolve_for_every_layer(org):
         for role in rule.targets:
             for layer in org.layers:
                 from console.model.responsibility import resolve_role
+
                 contacts = resolve_role(org, role, scope_of(org, [layer], []))
                 assert contacts and all(c.person for c in contacts), (role, layer)
     assert not [f for f in run_checks(org) if f.level == "error"]

@@ -20,9 +20,13 @@ from console.store.migrations import MIGRATIONS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "local.db.example"
 ORG = load_org()
-TITLES = [("Orders DB failover", ["orders-db"], []), ("Edge 503s", [], ["edge"]),
-          ("Login failures", ["auth-service"], []), ("Checkout errors", ["checkout-api"], ["service"]),
-          ("Metrics gap", ["metrics-pipeline"], [])]
+TITLES = [
+    ("Orders DB failover", ["orders-db"], []),
+    ("Edge 503s", [], ["edge"]),
+    ("Login failures", ["auth-service"], []),
+    ("Checkout errors", ["checkout-api"], ["service"]),
+    ("Metrics gap", ["metrics-pipeline"], []),
+]
 
 
 def everything(conn: sqlite3.Connection):
@@ -30,16 +34,37 @@ def everything(conn: sqlite3.Connection):
     return projections.snapshot(conn), projections.facts_snapshot(conn)
 
 
-def random_history(service: IncidentService, clock: ManualClock, seed: int, incidents: int, ops: int) -> None:
+def random_history(
+    service: IncidentService, clock: ManualClock, seed: int, incidents: int, ops: int
+) -> None:
     rng = random.Random(seed)
     ids = []
     for _ in range(incidents):
         title, services, layers = rng.choice(TITLES)
         clock.advance(minutes=rng.randint(0, 30))
-        ids.append(service.declare(title, rng.choice(["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]), layers,
-                                   services, detection="alert").id)
-    kinds = ["severity", "status", "note", "tick", "untick", "assign", "handoff", "accept", "add_service",
-             "resolve", "reopen", "advance"]
+        ids.append(
+            service.declare(
+                title,
+                rng.choice(["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]),
+                layers,
+                services,
+                detection="alert",
+            ).id
+        )
+    kinds = [
+        "severity",
+        "status",
+        "note",
+        "tick",
+        "untick",
+        "assign",
+        "handoff",
+        "accept",
+        "add_service",
+        "resolve",
+        "reopen",
+        "advance",
+    ]
     for _ in range(ops):
         kind = rng.choice(kinds)
         op = {
@@ -51,7 +76,10 @@ def random_history(service: IncidentService, clock: ManualClock, seed: int, inci
             "assign": ("assign", rng.choice(["scribe", "operations"]), rng.choice(["ann", "bob"])),
             "handoff": ("handoff", rng.choice(["commander", "scribe"]), rng.choice(["ann", "bob"])),
             "accept": ("accept", rng.choice(["commander", "scribe"]), rng.choice(["ann", "bob"])),
-            "add_service": ("add_service", rng.choice(["cart", "cdn", "orders-db", "token-service"])),
+            "add_service": (
+                "add_service",
+                rng.choice(["cart", "cdn", "orders-db", "token-service"]),
+            ),
             "resolve": ("resolve",),
             "reopen": ("reopen",),
             "advance": ("advance", rng.randint(1, 20)),
@@ -110,8 +138,13 @@ def test_local_db_example_opens_with_current_schema_and_rebuilds_exactly(tmp_pat
     copy = tmp_path / "local.db"
     shutil.copyfile(EXAMPLE, copy)
     store = Store(copy)
-    applied = [r[0] for r in store.conn.execute(
-        "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY name", [MIGRATIONS.name])]
+    applied = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY name",
+            [MIGRATIONS.name],
+        )
+    ]
     assert applied == sorted(m.name for m in MIGRATIONS._migrations)  # noqa: SLF001
     before = everything(store.conn)
     assert len(before[0]) > 20
@@ -123,7 +156,12 @@ def test_local_db_example_opens_with_current_schema_and_rebuilds_exactly(tmp_pat
     # And it is a believable demo: every severity and layer, some open, most resolved.
     rows = [dict(zip(projections.COLUMNS, r, strict=True)) for r in before[0]]
     assert {r["severity"] for r in rows} == {"SEV1", "SEV2", "SEV3", "SEV4", "SEV5"}
-    assert {x for r in rows for x in r["layers"].split(",")} >= {"edge", "gateway", "service", "data"}
+    assert {x for r in rows for x in r["layers"].split(",")} >= {
+        "edge",
+        "gateway",
+        "service",
+        "data",
+    }
     open_rows = [r for r in rows if r["is_open"]]
     assert 0 < len(open_rows) < len(rows) / 2
     store.close()
@@ -189,7 +227,9 @@ def test_event_cache_sees_remote_events_with_older_stamps(tmp_path):
 
     cached = a.get(inc.id)
     assert sorted(t.text for t in cached.notes) == ["ann 1", "ann 2", "bob offline"]
-    assert cached == fold(event_log.for_incident(a.store.conn, inc.id))  # the cache agrees with the log
+    assert cached == fold(
+        event_log.for_incident(a.store.conn, inc.id)
+    )  # the cache agrees with the log
     before = everything(a.store.conn)
     a.rebuild()
     assert everything(a.store.conn) == before

@@ -30,7 +30,10 @@ def test_a_command_writes_event_and_projection_together(service, store):
 
 def test_a_failed_command_leaves_nothing_behind(service, store, monkeypatch):
     inc = service.declare("Cart slow", "SEV3", services=["cart"])
-    before = (store.conn.execute("SELECT count(*) FROM events").fetchone()[0], projections.snapshot(store.conn))
+    before = (
+        store.conn.execute("SELECT count(*) FROM events").fetchone()[0],
+        projections.snapshot(store.conn),
+    )
 
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
@@ -39,7 +42,10 @@ def test_a_failed_command_leaves_nothing_behind(service, store, monkeypatch):
     with pytest.raises(RuntimeError):
         service.note(inc.id, "lost?")
     monkeypatch.undo()
-    after = (store.conn.execute("SELECT count(*) FROM events").fetchone()[0], projections.snapshot(store.conn))
+    after = (
+        store.conn.execute("SELECT count(*) FROM events").fetchone()[0],
+        projections.snapshot(store.conn),
+    )
     assert after == before
     service.note(inc.id, "kept")  # and the next command works
     assert [n.text for n in service.get(inc.id).notes] == ["kept"]
@@ -69,7 +75,11 @@ def test_board_order_open_first_most_severe_most_overdue(service, clock):
     assert ids == [b, a, c]
     everything = [r["id"] for r in service.board(include_resolved=True)]
     assert everything == [b, a, c, d]  # resolved ones after every open one
-    paged = [r["id"] for off in range(0, 4, 2) for r in service.board(include_resolved=True, limit=2, offset=off)]
+    paged = [
+        r["id"]
+        for off in range(0, 4, 2)
+        for r in service.board(include_resolved=True, limit=2, offset=off)
+    ]
     assert paged == everything
     assert service.board_count() == 3 and service.board_count(include_resolved=True) == 4
     assert [r["id"] for r in service.board(text="sev3")] == [a, c]
@@ -81,14 +91,17 @@ def test_board_query_is_served_by_the_index(store):
         where, params = projections._filter(include_resolved, True, "")  # noqa: SLF001
         plan = conn.execute(
             f"EXPLAIN QUERY PLAN SELECT * FROM incidents {where} ORDER BY is_open DESC, sev_rank ASC, "
-            "next_due_at IS NULL, next_due_at ASC, number DESC LIMIT 200", params).fetchall()
+            "next_due_at IS NULL, next_due_at ASC, number DESC LIMIT 200",
+            params,
+        ).fetchall()
         text = " | ".join(row[-1] for row in plan)
         assert "incidents_board_order" in text and "TEMP B-TREE" not in text, text
 
 
 def test_show_reads_one_incident_through_its_index(store):
-    plan = store.conn.execute("EXPLAIN QUERY PLAN SELECT * FROM events WHERE incident_id = ? ORDER BY hlc",
-                              ["INC-1"]).fetchall()
+    plan = store.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT * FROM events WHERE incident_id = ? ORDER BY hlc", ["INC-1"]
+    ).fetchall()
     assert "events_incident_hlc" in plan[0][-1]
 
 

@@ -58,11 +58,20 @@ def test_by_layer_team_and_severity(fixed):
 def test_weekly_trend_and_period(fixed):
     svc, _, _ = fixed
     m = svc.analysis().metrics()
-    assert m["weekly"] == [{"week": "2026-03-02", "incidents": 5, "mttr": 67.5, "resolved": 4,
-                            "mis_escalated": 1, "mis_escalation_rate": 0.25}]
+    assert m["weekly"] == [
+        {
+            "week": "2026-03-02",
+            "incidents": 5,
+            "mttr": 67.5,
+            "resolved": 4,
+            "mis_escalated": 1,
+            "mis_escalation_rate": 0.25,
+        }
+    ]
     assert m["period"]["drills_excluded"] == 1
     # since 12:00 leaves C, D and F (and the drill E, still excluded)
     from datetime import UTC, datetime
+
     later = svc.analysis(since=datetime(2026, 3, 2, 12, 0, tzinfo=UTC)).metrics()
     assert later["overall"]["incidents"] == 3
     assert later["overall"]["ttr"]["mean"] == pytest.approx((90 + 30) / 2)
@@ -85,15 +94,26 @@ def test_assessment_and_gap(fixed):
 def test_pages_and_facts_per_incident(fixed):
     svc, _, ids = fixed
     conn = svc.store.conn
-    pages = conn.execute("SELECT team, severity FROM incident_pages WHERE incident_id = ? ORDER BY team",
-                         [ids["A"]]).fetchall()
+    pages = conn.execute(
+        "SELECT team, severity FROM incident_pages WHERE incident_id = ? ORDER BY team", [ids["A"]]
+    ).fetchall()
     assert pages == [("payments", "SEV2"), ("platform-infra", "SEV2"), ("sre-core", "SEV2")]
-    facts = dict(zip(projections.FACT_COLUMNS, conn.execute(
-        "SELECT * FROM incident_facts WHERE id = ?", [ids["B"]]).fetchone(), strict=True))
+    facts = dict(
+        zip(
+            projections.FACT_COLUMNS,
+            conn.execute("SELECT * FROM incident_facts WHERE id = ?", [ids["B"]]).fetchone(),
+            strict=True,
+        )
+    )
     assert facts["declared_service"] == "checkout-api"
     assert facts["cause_service"] == "orders-db" and facts["cause_layer"] == "data"
     assert facts["first_team"] == "checkout"
-    assert (facts["tta_s"], facts["ttm_s"], facts["ttr_s"], facts["coord_s"]) == (240, 3000, 4800, 2100)
+    assert (facts["tta_s"], facts["ttm_s"], facts["ttr_s"], facts["coord_s"]) == (
+        240,
+        3000,
+        4800,
+        2100,
+    )
 
 
 def test_resolve_names_the_cause_and_team(make_service):
@@ -105,15 +125,21 @@ def test_resolve_names_the_cause_and_team(make_service):
     o = svc.analysis().metrics()
     assert [g["key"] for g in o["by_layer"]] == ["data"]
     assert [g["key"] for g in o["by_team"]] == ["platform-data"]
-    assert o["overall"]["mis_escalation"]["misrouted"] == 1  # Search responded, Data Platform fixed it
+    assert (
+        o["overall"]["mis_escalation"]["misrouted"] == 1
+    )  # Search responded, Data Platform fixed it
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"resolved_by_team": "nobody"}, "unknown team 'nobody'"),
-    ({"cause_service": "ordersdb"}, "unknown cause service 'ordersdb'; did you mean orders-db"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"resolved_by_team": "nobody"}, "unknown team 'nobody'"),
+        ({"cause_service": "ordersdb"}, "unknown cause service 'ordersdb'; did you mean orders-db"),
+    ],
+)
 def test_resolve_validates_its_new_parameters(make_service, kwargs, message):
     from console.model.errors import InputError
+
     svc, _ = make_service()
     inc = svc.declare("x", "SEV4", services=["cdn"]).id
     with pytest.raises(InputError, match=message):

@@ -31,11 +31,15 @@ def test_round_trip_reproduces_every_figure(fixed, tmp_path, org):
     assert report.problems == [] and len(report.incidents) == 6
     assert report.new_events == svc.store.conn.execute("SELECT count(*) FROM events").fetchone()[0]
     assert projections.snapshot(target.store.conn) == projections.snapshot(svc.store.conn)
-    assert projections.facts_snapshot(target.store.conn) == projections.facts_snapshot(svc.store.conn)
+    assert projections.facts_snapshot(target.store.conn) == projections.facts_snapshot(
+        svc.store.conn
+    )
     assert target.analysis().metrics() == svc.analysis().metrics()
 
     again = import_history(target, path)  # idempotent
-    assert again.new_events == 0 and again.known_events == report.new_events and again.problems == []
+    assert (
+        again.new_events == 0 and again.known_events == report.new_events and again.problems == []
+    )
     assert projections.snapshot(target.store.conn) == projections.snapshot(svc.store.conn)
 
 
@@ -52,20 +56,34 @@ def _corrupt(lines: list[str], number: int, new: str) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("mangle, message", [
-    (lambda raw: raw[:40], "not valid JSON"),
-    (lambda raw: json.dumps({**json.loads(raw), "kind": "Bad Kind"}), "kind must be a lowercase event kind"),
-    (lambda raw: json.dumps({**json.loads(raw), "at": "yesterday"}), "at must be an ISO time"),
-    (lambda raw: json.dumps({**json.loads(raw), "body": {"step": "later"}}), "body.step must look like SEV2+15"),
-    (lambda raw: json.dumps({**json.loads(raw), "extra": 1}), "unknown field 'extra'"),
-    (lambda raw: json.dumps({k: v for k, v in json.loads(raw).items() if k != "hlc"}), "missing field 'hlc'"),
-    (lambda raw: "[1, 2]", "expected a JSON object"),
-])
+@pytest.mark.parametrize(
+    "mangle, message",
+    [
+        (lambda raw: raw[:40], "not valid JSON"),
+        (
+            lambda raw: json.dumps({**json.loads(raw), "kind": "Bad Kind"}),
+            "kind must be a lowercase event kind",
+        ),
+        (lambda raw: json.dumps({**json.loads(raw), "at": "yesterday"}), "at must be an ISO time"),
+        (
+            lambda raw: json.dumps({**json.loads(raw), "body": {"step": "later"}}),
+            "body.step must look like SEV2+15",
+        ),
+        (lambda raw: json.dumps({**json.loads(raw), "extra": 1}), "unknown field 'extra'"),
+        (
+            lambda raw: json.dumps({k: v for k, v in json.loads(raw).items() if k != "hlc"}),
+            "missing field 'hlc'",
+        ),
+        (lambda raw: "[1, 2]", "expected a JSON object"),
+    ],
+)
 def test_a_bad_line_skips_its_incident_whole(fixed, tmp_path, org, mangle, message):
     svc, _, ids = fixed
     lines = _export(svc)
     # the 2nd line of INC-2 (a step_ticked event)
-    number = next(n for n, line in enumerate(lines, 1) if json.loads(line)["incident_id"] == "INC-2") + 1
+    number = (
+        next(n for n, line in enumerate(lines, 1) if json.loads(line)["incident_id"] == "INC-2") + 1
+    )
     assert json.loads(lines[number - 1])["kind"] == "step_ticked"
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(_corrupt(lines, number, mangle(lines[number - 1]))) + "\n", "utf-8")
@@ -88,18 +106,26 @@ def test_an_unreadable_line_between_incidents_taints_both(fixed, tmp_path, org):
     path.write_text("\n".join(lines) + "\n", "utf-8")
     target = _target(tmp_path, org)
     report = import_history(target, path)
-    assert report.problems == [f"{path}:{boundary + 1}: not valid JSON (Expecting property name enclosed "
-                               f"in double quotes at column 2)"]
+    assert report.problems == [
+        f"{path}:{boundary + 1}: not valid JSON (Expecting property name enclosed "
+        f"in double quotes at column 2)"
+    ]
     assert report.skipped == ["INC-2", "INC-3"]
-    assert target.store.conn.execute(
-        "SELECT count(*) FROM events WHERE incident_id IN ('INC-2', 'INC-3')").fetchone()[0] == 0
+    assert (
+        target.store.conn.execute(
+            "SELECT count(*) FROM events WHERE incident_id IN ('INC-2', 'INC-3')"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_conflicts_with_the_store_are_reported(fixed, tmp_path, org):
     svc, _, _ = fixed
     lines = _export(svc)
     target = _target(tmp_path, org)
-    target.declare("A different incident", "SEV4", services=["cdn"])  # INC-1 here is another incident
+    target.declare(
+        "A different incident", "SEV4", services=["cdn"]
+    )  # INC-1 here is another incident
     changed = json.loads(lines[-1])
     path = tmp_path / "h.jsonl"
     path.write_text("\n".join(lines) + "\n", "utf-8")
@@ -108,8 +134,11 @@ def test_conflicts_with_the_store_are_reported(fixed, tmp_path, org):
     assert "INC-1 already exists in this store as a different incident" in report.problems[0]
     assert report.problems[0].startswith(f"{path}:1: ")
     # an event id already stored with other content
-    changed["body"] = {**changed["body"], "severity": "SEV1"} if changed["kind"] == "severity_set" else {
-        **changed["body"], "tampered": True}
+    changed["body"] = (
+        {**changed["body"], "severity": "SEV1"}
+        if changed["kind"] == "severity_set"
+        else {**changed["body"], "tampered": True}
+    )
     path.write_text("\n".join([*lines[:-1], json.dumps(changed)]) + "\n", "utf-8")
     report = import_history(target, path)
     assert any("already in this store with different content" in p for p in report.problems)
@@ -117,8 +146,13 @@ def test_conflicts_with_the_store_are_reported(fixed, tmp_path, org):
 
 def test_an_incident_without_its_declaration_is_not_imported(fixed, tmp_path, org):
     svc, _, _ = fixed
-    lines = [line for line in _export(svc)
-             if not (json.loads(line)["incident_id"] == "INC-4" and json.loads(line)["kind"] == "declared")]
+    lines = [
+        line
+        for line in _export(svc)
+        if not (
+            json.loads(line)["incident_id"] == "INC-4" and json.loads(line)["kind"] == "declared"
+        )
+    ]
     path = tmp_path / "h.jsonl"
     path.write_text("\n".join(lines) + "\n", "utf-8")
     report = import_history(_target(tmp_path, org), path)

@@ -18,7 +18,10 @@ def test_percentile_linear_between_ranks():
     assert M.rank_bounds(4, 0.9) == (2, 3, pytest.approx(0.7))
 
 
-@given(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50), st.sampled_from([0.5, 0.9]))
+@given(
+    st.lists(st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=50),
+    st.sampled_from([0.5, 0.9]),
+)
 def test_percentile_lies_within_the_data_and_ignores_order(values, p):
     value = M.percentile(values, p)
     assert min(values) <= value <= max(values)
@@ -29,40 +32,73 @@ def _levels(org):
     return org.maturity
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({"mttr": 14.9, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.81}, 4),
-    ({"mttr": 14.9, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.80}, 3),  # > 80% is strict
-    ({"mttr": 30.0, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.9}, 2),   # < 30 is strict
-    ({"mttr": 45, "mis_escalation": 0.25, "coordination": 5, "prevention": 0.9}, 1),
-    ({"mttr": 150, "mis_escalation": 0.0, "coordination": 5, "prevention": 0.9}, 0),       # not even level 1
-    ({"mttr": 20, "mis_escalation": None, "coordination": None, "prevention": 0.1}, 3),    # no data: not counted
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"mttr": 14.9, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.81}, 4),
+        (
+            {"mttr": 14.9, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.80},
+            3,
+        ),  # > 80% is strict
+        (
+            {"mttr": 30.0, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.9},
+            2,
+        ),  # < 30 is strict
+        ({"mttr": 45, "mis_escalation": 0.25, "coordination": 5, "prevention": 0.9}, 1),
+        (
+            {"mttr": 150, "mis_escalation": 0.0, "coordination": 5, "prevention": 0.9},
+            0,
+        ),  # not even level 1
+        (
+            {"mttr": 20, "mis_escalation": None, "coordination": None, "prevention": 0.1},
+            3,
+        ),  # no data: not counted
+    ],
+)
 def test_overall_level_is_the_lowest_indicator(org, values, expected):
     assert M.assess(values, org.maturity)["level"] == expected
 
 
 def test_gap_names_what_separates_the_next_level(org):
-    a = M.assess({"mttr": 20, "mis_escalation": 0.12, "coordination": None, "prevention": 0.1}, org.maturity)
+    a = M.assess(
+        {"mttr": 20, "mis_escalation": 0.12, "coordination": None, "prevention": 0.1}, org.maturity
+    )
     assert a["level"] == 2 and a["next_level"] == 3
     assert [g["text"] for g in a["gaps"]] == [
         "mis-escalation rate is 12.0%; level 3 needs < 10.0% (2.0 points less)",
         "cross-team coordination (mean): no data yet (level 3 needs < 10.0 min)",
     ]
-    top = M.assess({"mttr": 1, "mis_escalation": 0, "coordination": 1, "prevention": 1}, org.maturity)
+    top = M.assess(
+        {"mttr": 1, "mis_escalation": 0, "coordination": 1, "prevention": 1}, org.maturity
+    )
     assert top["level"] == 4 and top["next_level"] is None and top["gaps"] == []
 
 
 def test_matrix_suggestions_need_a_dominant_resolver():
-    rows = [("data", "checkout", "platform-data", 4), ("data", "platform-data", "platform-data", 1),
-            ("edge", "a", "a", 2), ("edge", "b", "b", 2),             # no resolver reaches 60%
-            ("gateway", "x", "y", 2)]                                 # only 2 incidents
-    out = M.matrix_suggestions(rows, kind="layer", subject=lambda k: f"{k} incidents", team_name=str)
+    rows = [
+        ("data", "checkout", "platform-data", 4),
+        ("data", "platform-data", "platform-data", 1),
+        ("edge", "a", "a", 2),
+        ("edge", "b", "b", 2),  # no resolver reaches 60%
+        ("gateway", "x", "y", 2),
+    ]  # only 2 incidents
+    out = M.matrix_suggestions(
+        rows, kind="layer", subject=lambda k: f"{k} incidents", team_name=str
+    )
     assert [s["text"] for s in out] == [
         "data incidents were resolved by platform-data in 100% of cases (5/5), but checkout "
-        "responded first in 80% (4/5): page platform-data first for them."]
-    matrix = M.matrix_suggestions([("edge", "a", "a", 3)], kind="layer", subject=str, team_name=str,
-                                  matrix_first=lambda k: "b")
-    assert matrix[0]["change"] == "matrix" and "the matrix routes them to b first" in matrix[0]["text"]
+        "responded first in 80% (4/5): page platform-data first for them."
+    ]
+    matrix = M.matrix_suggestions(
+        [("edge", "a", "a", 3)],
+        kind="layer",
+        subject=str,
+        team_name=str,
+        matrix_first=lambda k: "b",
+    )
+    assert (
+        matrix[0]["change"] == "matrix" and "the matrix routes them to b first" in matrix[0]["text"]
+    )
 
 
 def test_predict_is_stable_on_ties():
@@ -81,12 +117,23 @@ def test_facts_never_raise_on_odd_bodies():
     from console.model.incident import Event, fold
 
     def ev(n, kind, body):
-        return Event(f"e{n}", "INC-9", kind, body, "x", "o", f"1767225600000-{n:05d}",
-                     f"2026-01-01T00:0{n}:00.000Z")
-    evs = [ev(0, "declared", {"title": "t", "severity": "SEV3", "services": "cdn", "layers": [1]}),
-           ev(1, "severity_set", {"severity": "SEVX"}),
-           ev(2, "step_ticked", {"step": "SEV3+0", "mark": "acknowledged", "teams": "abc"}),
-           ev(3, "step_unticked", {"step": "SEV3+0", "removes": "zz"}),
-           ev(4, "resolved", {"cause_service": ["x"]})]
+        return Event(
+            f"e{n}",
+            "INC-9",
+            kind,
+            body,
+            "x",
+            "o",
+            f"1767225600000-{n:05d}",
+            f"2026-01-01T00:0{n}:00.000Z",
+        )
+
+    evs = [
+        ev(0, "declared", {"title": "t", "severity": "SEV3", "services": "cdn", "layers": [1]}),
+        ev(1, "severity_set", {"severity": "SEVX"}),
+        ev(2, "step_ticked", {"step": "SEV3+0", "mark": "acknowledged", "teams": "abc"}),
+        ev(3, "step_unticked", {"step": "SEV3+0", "removes": "zz"}),
+        ev(4, "resolved", {"cause_service": ["x"]}),
+    ]
     facts, pages = M.facts_of(fold(evs), evs)
     assert facts.declared_service is None and facts.peak_severity == "SEV3" and pages == []

@@ -13,8 +13,15 @@ def test_postmortem_of_a_misrouted_incident(fixed):
     living = markdown(svc.view(ids["B"]))
     # the living document is kept, under the postmortem's own title
     assert living.split("\n", 1)[1] in text
-    for heading in ("## Summary", "## Impact", "## Incident record", "## Responsibility in hindsight",
-                    "### Went well", "### Went badly", "## Action items"):
+    for heading in (
+        "## Summary",
+        "## Impact",
+        "## Incident record",
+        "## Responsibility in hindsight",
+        "### Went well",
+        "### Went badly",
+        "## Action items",
+    ):
         assert heading in text
     assert "- **Cause**: orders-db (Data & Persistence layer)" in text
     assert "**First responding team**: Checkout; **resolved by**: Data Platform" in text
@@ -28,7 +35,9 @@ def test_postmortem_of_a_clean_incident(fixed):
     svc, _, ids = fixed
     a = svc.postmortem(ids["C"])
     assert "The first responding team (Edge Platform) also resolved it" in a["went_well"]
-    assert "Every paged team acknowledged within 6 min of declaring (level 4 pace)" in a["went_well"]
+    assert (
+        "Every paged team acknowledged within 6 min of declaring (level 4 pace)" in a["went_well"]
+    )
     assert any(line.startswith("Declared 30 min after impact started") for line in a["went_badly"])
     assert all(p["expected"] for p in a["pages"])
 
@@ -42,7 +51,9 @@ def test_export_cli_writes_the_draft(fixed, tmp_path, capsys):
     svc, _, ids = fixed
     out = tmp_path / "pm.md"
     assert main(["--db", str(svc.store.path), "export", ids["A"], "--output", str(out)]) == 0
-    assert out.read_text("utf-8").startswith(f"# Postmortem draft — {ids['A']}: Card payments failing")
+    assert out.read_text("utf-8").startswith(
+        f"# Postmortem draft — {ids['A']}: Card payments failing"
+    )
     capsys.readouterr()
     assert main(["--db", str(svc.store.path), "export", ids["F"]]) == 0  # open: still a draft
     assert "still open" in capsys.readouterr().out

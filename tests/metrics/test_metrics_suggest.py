@@ -36,7 +36,10 @@ def test_suggest_team_from_history(misrouted):
     assert (s["team"], s["basis"], s["count"], s["total"]) == ("platform-data", "service", 3, 4)
     assert s["share"] == 0.75 and s["matrix_team"] == "checkout" and s["differs_from_matrix"]
     assert s["on_call"] == "rina.fujita"
-    assert [(a["team"], a["count"]) for a in s["alternatives"]] == [("platform-data", 3), ("checkout", 1)]
+    assert [(a["team"], a["count"]) for a in s["alternatives"]] == [
+        ("platform-data", 3),
+        ("checkout", 1),
+    ]
 
 
 def test_thin_history_falls_back_to_the_layer_then_the_matrix(misrouted):
@@ -61,8 +64,15 @@ def test_patterns_suggest_a_matrix_change(misrouted):
         "but Checkout responded first in 100% (4/4): page Data Platform first for them.",
     ]
     assert p["services"]["most_incidents"][0] == {
-        "key": "orders-db", "incidents": 3, "reescalations": 0, "coordination_mean": None,
-        "coordination_max": None, "coordinated": 0, "mis_escalated": 3, "mis_escalation_rate": 1.0}
+        "key": "orders-db",
+        "incidents": 3,
+        "reescalations": 0,
+        "coordination_mean": None,
+        "coordination_max": None,
+        "coordinated": 0,
+        "mis_escalated": 3,
+        "mis_escalation_rate": 1.0,
+    }
 
 
 def test_accepting_a_suggestion_assigns_operations_and_notes_why(misrouted):
@@ -72,9 +82,11 @@ def test_accepting_a_suggestion_assigns_operations_and_notes_why(misrouted):
     assert svc.suggest_for(inc)["team"] == "platform-data"
     after = svc.accept_suggestion(inc)
     assert after.roles["operations"] == "rina.fujita"
-    assert after.notes[-1].text == ("Accepted suggestion: Data Platform to operate (Rina Fujita); "
-                                    "Data Platform resolved 3 of 4 incidents declared on service "
-                                    "checkout-api (75%)")
+    assert after.notes[-1].text == (
+        "Accepted suggestion: Data Platform to operate (Rina Fujita); "
+        "Data Platform resolved 3 of 4 incidents declared on service "
+        "checkout-api (75%)"
+    )
     # operations is now held: accepting another team offers a handoff instead
     after = svc.accept_suggestion(inc, team="checkout")
     assert after.handoffs["operations"]["to"] == "riku.hayashida"
@@ -88,8 +100,21 @@ def test_suggest_cli(misrouted, capsys):
     assert capsys.readouterr().out.startswith("checkout-api → Data Platform, on call Rina Fujita")
     clock.advance(minutes=60)
     inc = svc.declare("Checkout again", "SEV2", services=["checkout-api"]).id
-    assert main(["--db", db, "--now", (clock.now() + timedelta(minutes=1)).isoformat(),
-                 "suggest", inc, "--accept", "--json"]) == 0
+    assert (
+        main(
+            [
+                "--db",
+                db,
+                "--now",
+                (clock.now() + timedelta(minutes=1)).isoformat(),
+                "suggest",
+                inc,
+                "--accept",
+                "--json",
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     assert out["operations"] == "rina.fujita" and out["accepted"]["team"] == "platform-data"
     assert main(["--db", db, "suggest", "checkout-api", "--accept"]) == 2

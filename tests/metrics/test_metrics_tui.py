@@ -38,6 +38,7 @@ async def _settle(pilot) -> None:
 
 async def test_metrics_screen_from_the_board(fixed):
     from console.tui.app import ConsoleApp
+
     svc, clock, _ = fixed
     app = ConsoleApp(svc, clock, persist_theme=False)
     async with app.run_test(size=(160, 50)) as pilot:

@@ -26,6 +26,7 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 SPEC = Path(__file__).parent / "specs" / "pagerduty-events-v2.openapi.json"
 PD_KEY = "R0UT1NGKEY0123456789abcdef012345"
 
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("INCIDENT_CONSOLE_CONFIG_DIR", str(tmp_path / "config"))
@@ -49,7 +50,11 @@ class Receiver:
     """A real HTTP server standing in for one provider. `mode`: ok | fail (503) |
     reject (400) | hang (holds each request until `release` is set)."""
 
-    PATHS = {"slack": "/services/T0000/B0000/XXXXXXXX", "pagerduty": "/v2/enqueue", "webhook": "/hooks/incident"}
+    PATHS = {
+        "slack": "/services/T0000/B0000/XXXXXXXX",
+        "pagerduty": "/v2/enqueue",
+        "webhook": "/hooks/incident",
+    }
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -75,8 +80,11 @@ class Receiver:
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                entry = {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
-                         "body": json.loads(raw)}
+                entry = {
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": json.loads(raw),
+                }
                 with receiver.lock:
                     receiver.requests.append(entry)
                 receiver.arrived.set()
@@ -86,17 +94,36 @@ class Receiver:
                 if mode == "hang":
                     receiver.release.wait(30)
                 if mode == "throttle":
-                    return self._reply(429, "application/json", {"status": "throttled", "message": "slow down"},
-                                       {"Retry-After": "120"})
+                    return self._reply(
+                        429,
+                        "application/json",
+                        {"status": "throttled", "message": "slow down"},
+                        {"Retry-After": "120"},
+                    )
                 if mode == "fail":
-                    return self._reply(503, "application/json", {"status": "unavailable", "message": "try later"})
+                    return self._reply(
+                        503, "application/json", {"status": "unavailable", "message": "try later"}
+                    )
                 if mode == "reject":
-                    return self._reply(400, "application/json", {"status": "invalid event",
-                                                                 "message": "Event object is invalid",
-                                                                 "errors": ["bad"]})
+                    return self._reply(
+                        400,
+                        "application/json",
+                        {
+                            "status": "invalid event",
+                            "message": "Event object is invalid",
+                            "errors": ["bad"],
+                        },
+                    )
                 if receiver.kind == "pagerduty":
-                    return self._reply(202, "application/json", {"status": "success", "message": "Event processed",
-                                                                 "dedup_key": entry["body"].get("dedup_key")})
+                    return self._reply(
+                        202,
+                        "application/json",
+                        {
+                            "status": "success",
+                            "message": "Event processed",
+                            "dedup_key": entry["body"].get("dedup_key"),
+                        },
+                    )
                 if receiver.kind == "slack":
                     return self._reply(200, "text/plain", "ok")
                 return self._reply(200, "application/json", {"received": True})
@@ -117,7 +144,9 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -149,7 +178,7 @@ def org_text(receivers: dict[str, Receiver], notify: str = "", hook_extra: str =
 [[channels]]
 id = "pd-sre"
 type = "pagerduty"
-url = "{receivers['pagerduty'].url}"
+url = "{receivers["pagerduty"].url}"
 routing_key_secret = "pd_sre_key"
 people = ["hana.kobayashi", "kenji.sato"]
 roles = ["vp_engineering"]
@@ -164,7 +193,7 @@ nudges = true
 [[channels]]
 id = "hook"
 type = "webhook"
-url = "{receivers['webhook'].url}"
+url = "{receivers["webhook"].url}"
 token_secret = "hook_token"
 roles = ["product_leads", "cto", "business_leads"]
 {hook_extra}
@@ -199,7 +228,9 @@ class World:
 
     def runner(self, **kw) -> EscalationRunner:
         store = kw.pop("store", None) or self.store
-        r = EscalationRunner(store, self.org, kw.pop("clock", self.clock), drill_sink=self.drill_sink, **kw)
+        r = EscalationRunner(
+            store, self.org, kw.pop("clock", self.clock), drill_sink=self.drill_sink, **kw
+        )
         self._runners.append(r)
         return r
 

@@ -22,9 +22,21 @@ def test_escalate_once_at_a_time_json(world, capsys):
     code, out, _ = run(world, capsys, "escalate", "--once", "--at", iso(T0), "--json")
     assert code == 0
     data = json.loads(out)
-    assert set(data) >= {"at", "queued", "delivered", "failed", "abandoned", "caught_up", "failing_channels"}
+    assert set(data) >= {
+        "at",
+        "queued",
+        "delivered",
+        "failed",
+        "abandoned",
+        "caught_up",
+        "failing_channels",
+    }
     assert data["at"] == "2026-03-01T09:00:00.000Z"
-    assert [q["target"] for q in data["queued"]] == ["kenji.sato", "aoi.matsumoto", "hana.kobayashi"]
+    assert [q["target"] for q in data["queued"]] == [
+        "kenji.sato",
+        "aoi.matsumoto",
+        "hana.kobayashi",
+    ]
     assert len(data["delivered"]) == 5 and data["failing_channels"] == []
     code, out, _ = run(world, capsys, "escalate", "--once", "--at", iso(T0))
     assert code == 0 and out.strip() == "escalate: 0 queued, 0 delivered, 0 failed, 0 abandoned"
@@ -51,7 +63,9 @@ def test_ack_and_confirm_verbs(world, capsys):
     run(world, capsys, "escalate", "--once", "--at", iso(T0))
     code, out, _ = run(world, capsys, "--as", "hana.kobayashi", "ack", inc.id)
     assert code == 0 and out.strip() == f"{inc.id}: pages to hana.kobayashi acknowledged"
-    code, out, _ = run(world, capsys, "--as", "kenji.sato", "ack", inc.id, "SEV1+0", "--target", "Aoi Matsumoto")
+    code, out, _ = run(
+        world, capsys, "--as", "kenji.sato", "ack", inc.id, "SEV1+0", "--target", "Aoi Matsumoto"
+    )
     assert code == 0
     code, _, err = run(world, capsys, "--as", "nobody.here", "ack", inc.id)
     assert code == 2 and err.count("\n") == 1 and "'nobody.here' is not a known person" in err
@@ -77,11 +91,16 @@ def test_escalate_without_channels_says_so(tmp_path, capsys):
 
 def test_escalate_refuses_a_broken_channel_config_with_file_and_line(tmp_path, capsys):
     org = tmp_path / "org.toml"
-    org.write_text('[[channels]]\nid = "x"\ntype = "webhook"\nurl = "nope"\npeople = ["kenji.sato"]\n')
+    org.write_text(
+        '[[channels]]\nid = "x"\ntype = "webhook"\nurl = "nope"\npeople = ["kenji.sato"]\n'
+    )
     code = cli.main(["--db", str(tmp_path / "x.db"), "--org", str(org), "escalate", "--once"])
     _, err = capsys.readouterr()
     assert code == 2
-    assert err.strip() == f"incident-console: error: {org}:4: channel 'x': malformed URL 'nope' (expected http:// or https://)"
+    assert (
+        err.strip()
+        == f"incident-console: error: {org}:4: channel 'x': malformed URL 'nope' (expected http:// or https://)"
+    )
 
 
 def test_watch_with_at_is_a_usage_error(world, capsys):

@@ -65,8 +65,11 @@ def load(text: str, name: str = "org.toml"):
 
 def findings(org) -> list[str]:
     """Errors and warnings about the user's file (reachability warnings point at the defaults)."""
-    return [f.line() for f in run_checks(org) if f.level in ("error", "warning")
-            and not f.where.startswith("<defaults>")]
+    return [
+        f.line()
+        for f in run_checks(org)
+        if f.level in ("error", "warning") and not f.where.startswith("<defaults>")
+    ]
 
 
 def test_good_config_parses_into_channels_and_default_policy(memory_keyring):
@@ -96,42 +99,68 @@ def test_bad_config_is_reported_by_model_check_with_file_and_line(memory_keyring
     for line in expect:
         assert line in lines, (line, lines)
     # secrets: named but not stored; stored but not a URL (value never shown)
-    assert any(line.startswith("/etc/ic/org.toml:4: error: channel 'pd-sre': unknown secret 'pd_missing'")
-               for line in lines), lines
-    assert ("/etc/ic/org.toml:17: error: channel 'chat': secret 'slack_bad_url' does not hold a usable http(s) "
-            "URL (malformed URL; value not shown)") in lines
+    assert any(
+        line.startswith("/etc/ic/org.toml:4: error: channel 'pd-sre': unknown secret 'pd_missing'")
+        for line in lines
+    ), lines
+    assert (
+        "/etc/ic/org.toml:17: error: channel 'chat': secret 'slack_bad_url' does not hold a usable http(s) "
+        "URL (malformed URL; value not shown)"
+    ) in lines
     assert not any("not a url at all" in line for line in lines)
 
 
 def test_malformed_url_without_whitespace(memory_keyring):
-    org = load('[[channels]]\nid = "h"\ntype = "webhook"\nurl = "ftp://example.com/x"\npeople = ["kenji.sato"]\n')
-    assert findings(org) == ["org.toml:4: error: channel 'h': malformed URL 'ftp://example.com/x' "
-                             "(expected http:// or https://)"]
-    org = load('[[channels]]\nid = "h"\ntype = "webhook"\nurl = "https:///nohost"\npeople = ["kenji.sato"]\n')
-    assert findings(org) == ["org.toml:4: error: channel 'h': malformed URL 'https:///nohost' (no host)"]
+    org = load(
+        '[[channels]]\nid = "h"\ntype = "webhook"\nurl = "ftp://example.com/x"\npeople = ["kenji.sato"]\n'
+    )
+    assert findings(org) == [
+        "org.toml:4: error: channel 'h': malformed URL 'ftp://example.com/x' "
+        "(expected http:// or https://)"
+    ]
+    org = load(
+        '[[channels]]\nid = "h"\ntype = "webhook"\nurl = "https:///nohost"\npeople = ["kenji.sato"]\n'
+    )
+    assert findings(org) == [
+        "org.toml:4: error: channel 'h': malformed URL 'https:///nohost' (no host)"
+    ]
 
 
 def test_slack_url_in_the_file_is_refused_because_it_carries_a_token(memory_keyring):
-    org = load('[[channels]]\nid = "s"\ntype = "slack"\nurl = "https://hooks.slack.com/services/T/B/x"\n'
-               'teams = ["payments"]\n')
+    org = load(
+        '[[channels]]\nid = "s"\ntype = "slack"\nurl = "https://hooks.slack.com/services/T/B/x"\n'
+        'teams = ["payments"]\n'
+    )
     lines = findings(org)
-    assert any(line.startswith("org.toml:4: error: channel 's': a Slack webhook URL carries its token") for line in lines)
-    assert any(line.startswith("org.toml:1: error: channel 's': a slack channel needs url_secret") for line in lines)
+    assert any(
+        line.startswith("org.toml:4: error: channel 's': a Slack webhook URL carries its token")
+        for line in lines
+    )
+    assert any(
+        line.startswith("org.toml:1: error: channel 's': a slack channel needs url_secret")
+        for line in lines
+    )
 
 
 def test_plain_http_to_a_remote_host_is_a_warning(memory_keyring):
-    org = load('[[channels]]\nid = "h"\ntype = "webhook"\nurl = "http://hooks.example.com/x"\npeople = ["kenji.sato"]\n')
-    assert findings(org) == ["org.toml:4: warning: channel 'h': http://hooks.example.com/x is plain http; "
-                             "pages would travel unencrypted"]
+    org = load(
+        '[[channels]]\nid = "h"\ntype = "webhook"\nurl = "http://hooks.example.com/x"\npeople = ["kenji.sato"]\n'
+    )
+    assert findings(org) == [
+        "org.toml:4: warning: channel 'h': http://hooks.example.com/x is plain http; "
+        "pages would travel unencrypted"
+    ]
 
 
 def test_people_no_channel_reaches_are_a_warning_per_role(memory_keyring):
     org = load(GOOD)
     lines = [f.line() for f in run_checks(org) if "no channel" in f.message]
     vp = [line for line in lines if "'vp_engineering'" in line]
-    assert vp == ["<defaults>/org.toml:178: warning: SEV1 +15min: role 'vp_engineering' can resolve to Taro "
-                  "Yamamoto (taro.yamamoto), whom no channel reaches; they would appear on the timeline as "
-                  "'page them by hand'"]
+    assert vp == [
+        "<defaults>/org.toml:178: warning: SEV1 +15min: role 'vp_engineering' can resolve to Taro "
+        "Yamamoto (taro.yamamoto), whom no channel reaches; they would appear on the timeline as "
+        "'page them by hand'"
+    ]
     assert not any("'sre_lead'" in line for line in lines)  # hana.kobayashi has pd-sre
 
 
@@ -150,15 +179,20 @@ def test_no_keyring_backend_is_a_clear_finding_not_a_crash():
         lines = findings(org)
     finally:
         keyring.set_keyring(before)
-    assert any("cannot check secrets pd_sre_key, slack_ops_url: no keyring backend is available" in line
-               and "INCIDENT_CONSOLE_SECRET_<NAME>" in line for line in lines), lines
+    assert any(
+        "cannot check secrets pd_sre_key, slack_ops_url: no keyring backend is available" in line
+        and "INCIDENT_CONSOLE_SECRET_<NAME>" in line
+        for line in lines
+    ), lines
 
 
 def test_env_override_satisfies_the_check(monkeypatch):
     before = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     monkeypatch.setenv("INCIDENT_CONSOLE_SECRET_PD_SRE_KEY", "k")
-    monkeypatch.setenv("INCIDENT_CONSOLE_SECRET_SLACK_OPS_URL", "https://hooks.slack.com/services/T/B/x")
+    monkeypatch.setenv(
+        "INCIDENT_CONSOLE_SECRET_SLACK_OPS_URL", "https://hooks.slack.com/services/T/B/x"
+    )
     try:
         assert findings(load(GOOD)) == []
     finally:
@@ -182,21 +216,31 @@ page = false
     org = load(text)
     policy, problems = parse_policy(org)
     assert policy.for_severity("SEV1").renotify_minutes == 2
-    assert policy.for_severity("SEV1").repeats == 1  # the [notify] default applies to every severity
+    assert (
+        policy.for_severity("SEV1").repeats == 1
+    )  # the [notify] default applies to every severity
     assert policy.for_severity("SEV1").escalate_early_minutes == 10  # bad value: the default stays
     assert policy.for_severity("SEV5").page is False
     assert policy.status_update_minutes == 20
     lines = [f.line() for f in problems]
     assert lines[0].startswith("org.toml:5: error: unknown key 'bogus' in [notify]")
-    assert "org.toml:9: error: escalate_early_minutes must be a number of minutes >= 0 (0 turns it off), got 'soon'" in lines
+    assert (
+        "org.toml:9: error: escalate_early_minutes must be a number of minutes >= 0 (0 turns it off), got 'soon'"
+        in lines
+    )
 
 
 def test_duplicate_channel_ids_and_unmapped_channels():
-    text = ('[[channels]]\nid = "a"\ntype = "webhook"\nurl = "https://x.example/h"\n\n'
-            '[[channels]]\nid = "a"\ntype = "webhook"\nurl = "https://y.example/h"\n')
+    text = (
+        '[[channels]]\nid = "a"\ntype = "webhook"\nurl = "https://x.example/h"\n\n'
+        '[[channels]]\nid = "a"\ntype = "webhook"\nurl = "https://y.example/h"\n'
+    )
     channels, problems = parse_channels(load(text))
     lines = [f.line() for f in problems]
-    assert "org.toml:1: warning: channel 'a' is mapped to nobody: give it people, teams, roles or nudges = true" in lines
+    assert (
+        "org.toml:1: warning: channel 'a' is mapped to nobody: give it people, teams, roles or nudges = true"
+        in lines
+    )
     assert "org.toml:7: error: channel 'a' is defined twice (first at org.toml:1)" in lines
 
 
@@ -220,18 +264,26 @@ def test_model_check_cli_reports_channel_problems(tmp_path, capsys, memory_keyri
     code, out, _ = run(capsys, "--org", str(path), "model", "check", "--json")
     data = json.loads(out)
     assert data["ok"] is False
-    assert {"level": "error", "where": f"{path}:11", "message": "channel 'hook': unknown team 'no-such-team'"} in data["findings"]
+    assert {
+        "level": "error",
+        "where": f"{path}:11",
+        "message": "channel 'hook': unknown team 'no-such-team'",
+    } in data["findings"]
 
 
 def test_secret_set_reads_stdin_into_the_keyring(capsys, monkeypatch, memory_keyring):
-    code, out, _ = run(capsys, "secret", "set", "pd_sre_key", stdin="R0UTING\n", monkeypatch=monkeypatch)
+    code, out, _ = run(
+        capsys, "secret", "set", "pd_sre_key", stdin="R0UTING\n", monkeypatch=monkeypatch
+    )
     assert code == 0 and "stored in the OS keyring (service incident-console-secrets)" in out
     assert memory_keyring.get_password("incident-console-secrets", "pd_sre_key") == "R0UTING"
     assert "R0UTING" not in out
     code, out, _ = run(capsys, "secret", "status", "pd_sre_key", "--json")
     assert json.loads(out) == [{"name": "pd_sre_key", "channel": None, "source": "keyring"}]
     code, out, _ = run(capsys, "secret", "delete", "pd_sre_key")
-    assert code == 0 and memory_keyring.get_password("incident-console-secrets", "pd_sre_key") is None
+    assert (
+        code == 0 and memory_keyring.get_password("incident-console-secrets", "pd_sre_key") is None
+    )
 
 
 def test_secret_cli_errors_are_one_line(capsys, monkeypatch, memory_keyring):

@@ -18,7 +18,9 @@ from console.notify.status import failing_channels, incident_paging
 
 def pd_schema() -> dict:
     spec = json.loads(SPEC.read_text())
-    schema = spec["paths"]["/enqueue"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema = spec["paths"]["/enqueue"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
     return {**schema, "components": spec["components"]}
 
 
@@ -66,24 +68,37 @@ def test_pagerduty_trigger_matches_the_spec_field_by_field(world):
         assert d["incident_id"] == inc.id and d["step"] == "SEV1+0" and d["round"] == 0
         assert d["acknowledge"] == f"incident-console tick {inc.id} SEV1+0 --ack"
     dedups = {b["dedup_key"] for b in pd.bodies()}
-    assert dedups == {f"incident-console/{inc.id}/kenji.sato", f"incident-console/{inc.id}/hana.kobayashi"}
+    assert dedups == {
+        f"incident-console/{inc.id}/kenji.sato",
+        f"incident-console/{inc.id}/hana.kobayashi",
+    }
     kenji = next(b for b in pd.bodies() if b["dedup_key"].endswith("kenji.sato"))
     assert "platform_lead" in kenji["payload"]["summary"]
-    assert "At SEV1 the Platform Engineering role is: infrastructure support" in kenji["payload"]["summary"]
+    assert (
+        "At SEV1 the Platform Engineering role is: infrastructure support"
+        in kenji["payload"]["summary"]
+    )
     hana = next(b for b in pd.bodies() if b["dedup_key"].endswith("hana.kobayashi"))
-    assert "At SEV1 the SRE role is: overall coordination" in hana["payload"]["custom_details"]["asked"]
-    assert "You coordinate this incident (SRE-Mediated)" in hana["payload"]["custom_details"]["asked"]
+    assert (
+        "At SEV1 the SRE role is: overall coordination"
+        in hana["payload"]["custom_details"]["asked"]
+    )
+    assert (
+        "You coordinate this incident (SRE-Mediated)" in hana["payload"]["custom_details"]["asked"]
+    )
 
 
-@pytest.mark.parametrize("severity,expected", [("SEV2", "error"), ("SEV3", "warning"), ("SEV4", "info"),
-                                               ("SEV5", "info")])
+@pytest.mark.parametrize(
+    "severity,expected",
+    [("SEV2", "error"), ("SEV3", "warning"), ("SEV4", "info"), ("SEV5", "info")],
+)
 def test_pagerduty_severity_mapping(tmp_path, receivers, memory_keyring, severity, expected):
     # a channel that reaches the responsible team's on-call (payments) through PagerDuty
     notify = f"""
 [[channels]]
 id = "pd-payments"
 type = "pagerduty"
-url = "{receivers['pagerduty'].url}"
+url = "{receivers["pagerduty"].url}"
 routing_key_secret = "pd_sre_key"
 teams = ["payments"]
 """
@@ -143,12 +158,18 @@ def test_webhook_gets_the_whole_message_with_auth_and_idempotency_key(world):
     assert body["sent_at"] == "2026-03-01T09:00:00.000Z"
     assert body["incident"]["id"] == inc.id and body["incident"]["severity"] == "SEV1"
     assert body["incident"]["title"] == "Payments failing at checkout"
-    assert body["step"]["key"] == "SEV1+0" and body["step"]["roles"] == ["platform_lead", "product_leads", "sre_lead"]
+    assert body["step"]["key"] == "SEV1+0" and body["step"]["roles"] == [
+        "platform_lead",
+        "product_leads",
+        "sre_lead",
+    ]
     assert body["target"]["person"] == "aoi.matsumoto" and body["target"]["team_type"] == "product"
     assert body["target"]["roles"] == ["product_leads"]
     assert body["asked"].startswith("You are paged as product_leads")
-    assert body["acknowledge"] == {"command": f"incident-console tick {inc.id} SEV1+0 --ack",
-                                   "target_command": f"incident-console ack {inc.id} --as aoi.matsumoto"}
+    assert body["acknowledge"] == {
+        "command": f"incident-console tick {inc.id} SEV1+0 --ack",
+        "target_command": f"incident-console ack {inc.id} --as aoi.matsumoto",
+    }
     assert body["dedup_key"] == f"incident-console/{inc.id}/aoi.matsumoto"
 
 
@@ -160,16 +181,28 @@ def test_step_is_ticked_notified_by_the_bot_and_every_attempt_is_on_the_timeline
     world.runner().run_once()
     view = world.service.view(inc.id)
     step = view["escalation"][0]
-    assert step["key"] == "SEV1+0" and step["state"] == "notified" and step["notified_by"] == "escalation-bot"
+    assert (
+        step["key"] == "SEV1+0"
+        and step["state"] == "notified"
+        and step["notified_by"] == "escalation-bot"
+    )
     kinds = [t["kind"] for t in view["timeline"]]
     assert kinds.count("page_queued") == 3  # kenji, aoi, hana
     assert kinds.count("page_delivered") == 5  # kenji x2 channels, aoi x2, hana x1
     assert "step_ticked" in kinds
-    assert all(t["actor"] == "escalation-bot" for t in view["timeline"] if t["kind"].startswith("page_"))
+    assert all(
+        t["actor"] == "escalation-bot" for t in view["timeline"] if t["kind"].startswith("page_")
+    )
     pv = paging_view(world.service.get(inc.id))
     assert [(p["step"], p["target"], p["rounds"], p["deliveries"]) for p in pv["pages"]] == [
-        ("SEV1+0", "kenji.sato", 1, 2), ("SEV1+0", "aoi.matsumoto", 1, 2), ("SEV1+0", "hana.kobayashi", 1, 1)]
-    assert pv["pages"][0]["channels"] == ["pd-sre", "slack-incidents"] and not pv["pages"][0]["acknowledged"]
+        ("SEV1+0", "kenji.sato", 1, 2),
+        ("SEV1+0", "aoi.matsumoto", 1, 2),
+        ("SEV1+0", "hana.kobayashi", 1, 1),
+    ]
+    assert (
+        pv["pages"][0]["channels"] == ["pd-sre", "slack-incidents"]
+        and not pv["pages"][0]["acknowledged"]
+    )
 
 
 def test_ack_timeout_repeats_up_to_k_then_stops(world):
@@ -182,7 +215,9 @@ def test_ack_timeout_repeats_up_to_k_then_stops(world):
     hana = [b for b in pd.bodies() if b["dedup_key"].endswith("hana.kobayashi")]
     # SEV1: renotify every 5 min, 3 repeats → pages at 0, 5, 10, 15 and no more
     assert [b["payload"]["custom_details"]["round"] for b in hana] == [0, 1, 2, 3]
-    assert [b["payload"]["timestamp"] for b in hana] == [iso(T0.replace(minute=m)) for m in (0, 5, 10, 15)]
+    assert [b["payload"]["timestamp"] for b in hana] == [
+        iso(T0.replace(minute=m)) for m in (0, 5, 10, 15)
+    ]
     # the same dedup_key every time: a repeat updates the open alert
     assert len({b["dedup_key"] for b in hana}) == 1
 
@@ -201,8 +236,11 @@ def test_an_acknowledgement_stops_repeats_to_that_target_only(world):
     assert [b["event_action"] for b in hana] == ["trigger", "acknowledge"]
     for b in hana:
         validate_pd(b)
-    assert hana[1] == {"routing_key": PD_KEY, "event_action": "acknowledge",
-                       "dedup_key": f"incident-console/{inc.id}/hana.kobayashi"}
+    assert hana[1] == {
+        "routing_key": PD_KEY,
+        "event_action": "acknowledge",
+        "dedup_key": f"incident-console/{inc.id}/hana.kobayashi",
+    }
     assert [b["event_action"] for b in kenji] == ["trigger", "trigger"]  # kenji did not ack: repeat
     texts = [t["text"] for t in world.timeline(inc.id, {"page_acknowledged"})]
     assert texts == ["Hana Kobayashi acknowledged the page; no more repeats to them"]
@@ -218,14 +256,24 @@ def test_step_ack_via_tick_stops_the_step_and_acknowledges_on_pagerduty_and_webh
     r.run_once()
     pd = world.receivers["pagerduty"].bodies()
     acks = [b for b in pd if b["event_action"] == "acknowledge"]
-    assert {b["dedup_key"] for b in acks} == {f"incident-console/{inc.id}/kenji.sato",
-                                             f"incident-console/{inc.id}/hana.kobayashi"}
+    assert {b["dedup_key"] for b in acks} == {
+        f"incident-console/{inc.id}/kenji.sato",
+        f"incident-console/{inc.id}/hana.kobayashi",
+    }
     hook = world.receivers["webhook"].bodies()
     assert [b["kind"] for b in hook] == ["trigger", "acknowledge"]
     # no repeats for the acknowledged step; SEV1+15 fired when due (not early: someone acknowledged)
-    sev1_0 = [b for b in pd if b["event_action"] == "trigger" and b["payload"]["custom_details"]["step"] == "SEV1+0"]
+    sev1_0 = [
+        b
+        for b in pd
+        if b["event_action"] == "trigger" and b["payload"]["custom_details"]["step"] == "SEV1+0"
+    ]
     assert len(sev1_0) == 2
-    vp = [b for b in pd if b["event_action"] == "trigger" and b["payload"]["custom_details"]["step"] == "SEV1+15"]
+    vp = [
+        b
+        for b in pd
+        if b["event_action"] == "trigger" and b["payload"]["custom_details"]["step"] == "SEV1+15"
+    ]
     assert len(vp) == 1 and vp[0]["payload"]["timestamp"] == "2026-03-01T09:20:00.000Z"
     queued = [t for t in world.timeline(inc.id, {"page_queued"}) if "SEV1+15" in t["text"]]
     assert "[due]" in queued[0]["text"]
@@ -237,12 +285,18 @@ def test_early_escalation_when_nobody_acknowledges(world):
     for minute in (0, 5, 9):
         world.at(minute)
         r.run_once()
-    assert not [b for b in world.receivers["pagerduty"].bodies()
-                if b["payload"]["custom_details"]["step"] == "SEV1+15"]
+    assert not [
+        b
+        for b in world.receivers["pagerduty"].bodies()
+        if b["payload"]["custom_details"]["step"] == "SEV1+15"
+    ]
     world.at(10)  # SEV1+15 is due at +15, but nobody acknowledged SEV1+0 within 10 min
     r.run_once()
-    vp = [b for b in world.receivers["pagerduty"].bodies()
-          if b["payload"]["custom_details"]["step"] == "SEV1+15"]
+    vp = [
+        b
+        for b in world.receivers["pagerduty"].bodies()
+        if b["payload"]["custom_details"]["step"] == "SEV1+15"
+    ]
     assert len(vp) == 1 and vp[0]["dedup_key"].endswith("taro.yamamoto")
     assert vp[0]["payload"]["timestamp"] == "2026-03-01T09:10:00.000Z"
     text = [t["text"] for t in world.timeline(inc.id, {"page_queued"}) if "SEV1+15" in t["text"]][0]
@@ -262,8 +316,10 @@ def test_resolve_sends_resolve_where_supported_and_stops_everything(world):
     r.run_once()
     pd = world.receivers["pagerduty"].bodies()
     resolves = [b for b in pd if b["event_action"] == "resolve"]
-    assert {b["dedup_key"] for b in resolves} == {f"incident-console/{inc.id}/kenji.sato",
-                                                 f"incident-console/{inc.id}/hana.kobayashi"}
+    assert {b["dedup_key"] for b in resolves} == {
+        f"incident-console/{inc.id}/kenji.sato",
+        f"incident-console/{inc.id}/hana.kobayashi",
+    }
     for b in resolves:
         validate_pd(b)
         assert set(b) == {"routing_key", "event_action", "dedup_key"}
@@ -286,9 +342,15 @@ def test_receiver_down_then_up_is_delivered_once_it_is_back(world):
     assert {f["channel"] for f in rep.failed} == {"pd-sre"}
     rows = [row for row in incident_paging(world.store.conn, inc.id) if row["channel"] == "pd-sre"]
     # one attempt per channel per pass: the second page waits instead of timing out too
-    assert all(row["state"] == "queued" for row in rows) and sorted(r["attempts"] for r in rows) == [0, 1]
+    assert all(row["state"] == "queued" for row in rows) and sorted(
+        r["attempts"] for r in rows
+    ) == [0, 1]
     failed = world.timeline(inc.id, {"page_failed"})
-    assert len(failed) == 1 and "network error" in failed[0]["text"] and "retrying at" in failed[0]["text"]
+    assert (
+        len(failed) == 1
+        and "network error" in failed[0]["text"]
+        and "retrying at" in failed[0]["text"]
+    )
     # still down at the next pass
     world.at(1)
     r.run_once()
@@ -299,9 +361,14 @@ def test_receiver_down_then_up_is_delivered_once_it_is_back(world):
     world.at(4)
     r.run_once()
     keys = by_key(pd)
-    assert set(keys) == {f"{inc.id}/SEV1+0/kenji.sato/r0@pd-sre", f"{inc.id}/SEV1+0/hana.kobayashi/r0@pd-sre"}
+    assert set(keys) == {
+        f"{inc.id}/SEV1+0/kenji.sato/r0@pd-sre",
+        f"{inc.id}/SEV1+0/hana.kobayashi/r0@pd-sre",
+    }
     assert all(len(v) == 1 for v in keys.values())
-    delivered = [t["text"] for t in world.timeline(inc.id, {"page_delivered"}) if "pd-sre" in t["text"]]
+    delivered = [
+        t["text"] for t in world.timeline(inc.id, {"page_delivered"}) if "pd-sre" in t["text"]
+    ]
     assert len(delivered) == 2 and all("(attempt 2)" in t for t in delivered)
     assert failing_channels(world.store.conn) == []
 
@@ -330,8 +397,9 @@ def test_a_channel_that_keeps_failing_is_shown_and_nothing_is_dropped(world):
     assert f"{inc.id}/SEV1+0/aoi.matsumoto/r0@hook" in keys
 
 
-def test_a_hanging_channel_times_out_once_per_pass_and_does_not_stall_the_others(tmp_path, receivers,
-                                                                                 memory_keyring):
+def test_a_hanging_channel_times_out_once_per_pass_and_does_not_stall_the_others(
+    tmp_path, receivers, memory_keyring
+):
     w = make_world(tmp_path, receivers, memory_keyring, hook_extra="timeout_seconds = 0.3")
     try:
         receivers["webhook"].mode = "hang"
@@ -341,8 +409,9 @@ def test_a_hanging_channel_times_out_once_per_pass_and_does_not_stall_the_others
         hook_failures = [f for f in rep.failed if f["channel"] == "hook"]
         assert len(hook_failures) == 1 and hook_failures[0]["error"] == "timed out after 0.3s"
         assert len(rep.delivered) == 3 * 4  # every other page of the three incidents went out
-        waiting = w.store.conn.execute("SELECT count(*) FROM notify_outbox WHERE channel = 'hook' "
-                                       "AND state = 'queued'").fetchone()[0]
+        waiting = w.store.conn.execute(
+            "SELECT count(*) FROM notify_outbox WHERE channel = 'hook' AND state = 'queued'"
+        ).fetchone()[0]
         assert waiting == 3  # nothing dropped: they wait for the next pass
     finally:
         receivers["webhook"].release.set()
@@ -355,7 +424,9 @@ def test_throttled_pagerduty_retries_after_what_it_asked(world):
     rep = world.runner().run_once()
     pd = [f for f in rep.failed if f["channel"] == "pd-sre"]
     assert len(pd) == 1 and pd[0]["error"].startswith("HTTP 429")
-    assert pd[0]["retry_at"] == "2026-03-01T09:02:00.000Z"  # Retry-After: 120 beats the 15 s backoff
+    assert (
+        pd[0]["retry_at"] == "2026-03-01T09:02:00.000Z"
+    )  # Retry-After: 120 beats the 15 s backoff
 
 
 def test_permanent_rejection_is_failing_at_once_and_keeps_retrying_slowly(world):
@@ -398,18 +469,25 @@ def test_missing_secret_is_a_visible_failure_not_a_drop(world):
 
 
 def test_nudges_to_the_commander(world):
-    inc = world.service.declare("Search degraded", "SEV3", services=["search-api"], commander="commander")
+    inc = world.service.declare(
+        "Search degraded", "SEV3", services=["search-api"], commander="commander"
+    )
     r = world.runner()
     world.at(4)
     r.run_once()
     assert not world.timeline(inc.id, {"page_queued"}) or all(
-        "nudge" not in t["text"] for t in world.timeline(inc.id, {"page_queued"}))
+        "nudge" not in t["text"] for t in world.timeline(inc.id, {"page_queued"})
+    )
     world.at(5)
     r.run_once()
     nudges = [t["text"] for t in world.timeline(inc.id, {"page_queued"}) if "nudge" in t["text"]]
     assert any("severity-unconfirmed" in t for t in nudges)
     assert any("no-commander" in t for t in nudges)
-    slack = [b for b in world.receivers["slack"].bodies() if b["blocks"][0]["text"]["text"].startswith("Commander nudge")]
+    slack = [
+        b
+        for b in world.receivers["slack"].bodies()
+        if b["blocks"][0]["text"]["text"].startswith("Commander nudge")
+    ]
     assert len(slack) == 2
     assert any(f"incident-console confirm {inc.id}" in b["text"] for b in slack)
     world.service.set_status(inc.id, "identified")
@@ -419,7 +497,11 @@ def test_nudges_to_the_commander(world):
     assert not any("no-status-update" in t for t in nudges)  # updated at +5, so due at +35
     world.at(36)
     r.run_once()
-    nudges = [t["text"] for t in world.timeline(inc.id, {"page_queued"}) if "no-status-update" in t["text"]]
+    nudges = [
+        t["text"]
+        for t in world.timeline(inc.id, {"page_queued"})
+        if "no-status-update" in t["text"]
+    ]
     assert len(nudges) == 1 and "no status update for 31 min" in nudges[0]
 
 
@@ -429,7 +511,9 @@ def test_confirming_the_severity_prevents_the_nudge(world):
     confirm_severity(world.service, inc.id)
     world.at(10)
     world.runner().run_once()
-    assert not [t for t in world.timeline(inc.id, {"page_queued"}) if "severity-unconfirmed" in t["text"]]
+    assert not [
+        t for t in world.timeline(inc.id, {"page_queued"}) if "severity-unconfirmed" in t["text"]
+    ]
     assert world.timeline(inc.id, {"severity_confirmed"})[0]["text"] == "severity SEV3 confirmed"
 
 
@@ -437,7 +521,9 @@ def test_confirming_the_severity_prevents_the_nudge(world):
 
 
 def test_drill_incidents_never_reach_real_channels(world):
-    inc = world.service.declare("Drill: payments down", "SEV1", services=["payment-api"], drill="dr-1")
+    inc = world.service.declare(
+        "Drill: payments down", "SEV1", services=["payment-api"], drill="dr-1"
+    )
     r = world.runner()  # a real runner: no sink given, drills still go to the drill sink
     for minute in (0, 5, 10, 16):
         world.at(minute)
@@ -456,11 +542,21 @@ def test_a_drill_row_on_a_real_channel_is_still_kept_off_it(world):
     """Even if a real channel row exists for a drill incident (e.g. synced from an
     older console), the runner delivers it to the drill sink."""
     from console.notify import outbox
+
     inc = world.service.declare("Drill", "SEV2", services=["payment-api"], drill="dr-2")
     with world.store.transaction():
-        outbox.enqueue(world.store.conn, intent_key=f"{inc.id}/x/aoi/r0", incident_id=inc.id, step="SEV2+0",
-                       target="aoi.matsumoto", kind="nudge", channel="hook", event_id="e1",
-                       message={"kind": "nudge", "incident": {"id": inc.id}}, now=iso(T0))
+        outbox.enqueue(
+            world.store.conn,
+            intent_key=f"{inc.id}/x/aoi/r0",
+            incident_id=inc.id,
+            step="SEV2+0",
+            target="aoi.matsumoto",
+            kind="nudge",
+            channel="hook",
+            event_id="e1",
+            message={"kind": "nudge", "incident": {"id": inc.id}},
+            now=iso(T0),
+        )
     world.runner().run_once()
     assert world.receivers["webhook"].requests == []
     assert any(m["key"] == f"{inc.id}/x/aoi/r0@hook" for m in world.drill_sink.messages)
@@ -468,6 +564,7 @@ def test_a_drill_row_on_a_real_channel_is_still_kept_off_it(world):
 
 def test_a_sink_replaces_every_real_channel(world):
     from console.notify.channels import DrillSink
+
     sink = DrillSink()
     sev1(world)
     world.runner(sink=sink).run_once()
@@ -484,5 +581,7 @@ def test_a_new_target_mid_incident_is_paged_without_a_false_catch_up(world):
     world.service.add_service(inc.id, "checkout-api")  # brings the Checkout lead into product_leads
     world.at(3)
     rep = r.run_once()
-    assert [(q["step"], q["target"], q["round"]) for q in rep.queued] == [("SEV1+0", "yui.kimura", 0)]
+    assert [(q["step"], q["target"], q["round"]) for q in rep.queued] == [
+        ("SEV1+0", "yui.kimura", 0)
+    ]
     assert rep.caught_up == [] and world.timeline(inc.id, {"escalation_caught_up"}) == []

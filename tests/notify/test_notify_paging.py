@@ -46,13 +46,25 @@ class Log:
 
     def add(self, kind: str, body: dict, at, actor: str = "kenji.sato") -> None:
         n = len(self.events)
-        self.events.append(Event(f"e{n:05d}", "INC-1", kind, body, actor, "dev", f"{n:016d}", iso(at)))
+        self.events.append(
+            Event(f"e{n:05d}", "INC-1", kind, body, actor, "dev", f"{n:016d}", iso(at))
+        )
 
     def declare(self, severity: str = "SEV1", services=("payment-api",), commander="kenji.sato"):
-        self.add("declared", {"title": "Payments failing", "severity": severity, "layers": ["service"],
-                              "services": list(services), "commander": commander, "pattern": "sre-mediated",
-                              "responsible_team": "payments",
-                              "policy": {"steps": ORG.policy(), "overdue_after_seconds": 60}}, T0)
+        self.add(
+            "declared",
+            {
+                "title": "Payments failing",
+                "severity": severity,
+                "layers": ["service"],
+                "services": list(services),
+                "commander": commander,
+                "pattern": "sre-mediated",
+                "responsible_team": "payments",
+                "policy": {"steps": ORG.policy(), "overdue_after_seconds": 60},
+            },
+            T0,
+        )
 
     def incident(self):
         return fold(self.events)
@@ -74,10 +86,15 @@ def test_first_pass_pages_every_target_of_the_due_step_once():
     intents = log.decide(T0)
     triggers = [i for i in intents if i.kind == "trigger"]
     assert [(i.step, i.target, i.round, i.reason) for i in triggers] == [
-        ("SEV1+0", "kenji.sato", 0, "due"), ("SEV1+0", "aoi.matsumoto", 0, "due"),
-        ("SEV1+0", "hana.kobayashi", 0, "due")]
-    assert [i.key for i in triggers] == ["INC-1/SEV1+0/kenji.sato/r0", "INC-1/SEV1+0/aoi.matsumoto/r0",
-                                         "INC-1/SEV1+0/hana.kobayashi/r0"]
+        ("SEV1+0", "kenji.sato", 0, "due"),
+        ("SEV1+0", "aoi.matsumoto", 0, "due"),
+        ("SEV1+0", "hana.kobayashi", 0, "due"),
+    ]
+    assert [i.key for i in triggers] == [
+        "INC-1/SEV1+0/kenji.sato/r0",
+        "INC-1/SEV1+0/aoi.matsumoto/r0",
+        "INC-1/SEV1+0/hana.kobayashi/r0",
+    ]
     assert log.decide(T0) == []  # decided once: nothing new at the same moment
     assert triggers[0].message["dedup_key"] == "incident-console/INC-1/kenji.sato"
 
@@ -88,7 +105,9 @@ def test_deciding_is_deterministic():
     inc = log.incident()
     a = decide(inc, ORG, CFG, minutes(7))
     b = decide(log.incident(), ORG, CFG, minutes(7))
-    assert [i.key for i in a] == [i.key for i in b] and [i.message for i in a] == [i.message for i in b]
+    assert [i.key for i in a] == [i.key for i in b] and [i.message for i in a] == [
+        i.message for i in b
+    ]
 
 
 def test_catch_up_collapses_missed_repeats_into_one():
@@ -122,7 +141,10 @@ def test_lowering_the_severity_stops_the_higher_severitys_pages():
     log.add("step_ticked", {"step": "SEV1+0", "mark": "notified"}, T0, actor="escalation-bot")
     log.add("severity_set", {"severity": "SEV3"}, minutes(1))
     inc = log.incident()
-    assert still_wanted(inc, intents[0].event_body(), minutes(1)) == "the severity was lowered to SEV3 before delivery"
+    assert (
+        still_wanted(inc, intents[0].event_body(), minutes(1))
+        == "the severity was lowered to SEV3 before delivery"
+    )
     later = log.decide(minutes(20))
     # no repeats of SEV1+0 (ticked, so still on the list), no SEV1+15 (cancelled); SEV3's own steps page
     assert not [i for i in later if i.kind == "trigger" and i.step.startswith("SEV1")]
@@ -133,8 +155,16 @@ def test_a_drill_is_routed_only_to_the_drill_channel():
     log = Log()
     log.declare()
     first = log.events[0]
-    log.events[0] = Event(first.event_id, first.incident_id, first.kind, {**first.body, "drill": "dr"},
-                          first.actor, first.origin, first.hlc, first.at)
+    log.events[0] = Event(
+        first.event_id,
+        first.incident_id,
+        first.kind,
+        {**first.body, "drill": "dr"},
+        first.actor,
+        first.origin,
+        first.hlc,
+        first.at,
+    )
     intents = log.decide(minutes(6))
     assert intents and {c for i in intents for c in i.channels} == {"drill"}
 
@@ -145,8 +175,14 @@ def test_a_drill_is_routed_only_to_the_drill_channel():
 @st.composite
 def scenarios(draw):
     severity = draw(st.sampled_from(["SEV1", "SEV2", "SEV3"]))
-    passes = sorted(set(draw(st.lists(st.floats(0, 120, allow_nan=False), min_size=1, max_size=25))))
-    acks = draw(st.lists(st.tuples(st.sampled_from(TARGETS), st.floats(0, 120, allow_nan=False)), max_size=3))
+    passes = sorted(
+        set(draw(st.lists(st.floats(0, 120, allow_nan=False), min_size=1, max_size=25)))
+    )
+    acks = draw(
+        st.lists(
+            st.tuples(st.sampled_from(TARGETS), st.floats(0, 120, allow_nan=False)), max_size=3
+        )
+    )
     step_ack = draw(st.none() | st.floats(0, 120, allow_nan=False))
     resolve = draw(st.none() | st.floats(0, 120, allow_nan=False))
     return severity, passes, acks, step_ack, resolve
@@ -159,9 +195,12 @@ def test_paging_invariants(scenario):
     log = Log()
     log.declare(severity)
     policy = CFG.policy.for_severity(severity)
-    pending = sorted([(m, "ack", t) for t, m in acks]
-                     + ([(step_ack, "step_ack", None)] if step_ack is not None else [])
-                     + ([(resolve, "resolve", None)] if resolve is not None else []), key=lambda x: x[0])
+    pending = sorted(
+        [(m, "ack", t) for t, m in acks]
+        + ([(step_ack, "step_ack", None)] if step_ack is not None else [])
+        + ([(resolve, "resolve", None)] if resolve is not None else []),
+        key=lambda x: x[0],
+    )
     decided: list[tuple] = []
     acked_at: dict[str, float] = {}
     step_acked_at = None
@@ -204,7 +243,9 @@ def test_paging_invariants(scenario):
                 plan = [s for s in log.incident().plan(minutes(m)) if s.severity == severity]
                 prev = plan[[s.key for s in plan].index(i.step) - 1]
                 prev_targets = {t.id for t in step_targets(ORG, log.incident(), prev)}
-                assert not any(acked_at.get(t, 1e9) <= m for t in prev_targets), "early despite an ack"
+                assert not any(acked_at.get(t, 1e9) <= m for t in prev_targets), (
+                    "early despite an ack"
+                )
                 if prev.offset_minutes == 0:
                     assert step_acked_at is None or step_acked_at > m, "early despite a step ack"
     for (_step, _target), seq in rounds.items():
@@ -230,4 +271,6 @@ def test_paging_invariants(scenario):
         for target in step_targets(ORG, inc, step):
             if acked_at.get(target.id, 1e9) <= first_pass:
                 continue  # acknowledged before it was their turn
-            assert target.id in paged, f"{step.key} fell due at +{due}; {target.id} not paged by +{first_pass}"
+            assert target.id in paged, (
+                f"{step.key} fell due at +{due}; {target.id} not paged by +{first_pass}"
+            )

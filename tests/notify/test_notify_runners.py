@@ -31,23 +31,36 @@ def all_keys(receivers) -> Counter:
 
 def env_for(world) -> dict:
     env = dict(os.environ)
-    env.update({
-        "INCIDENT_CONSOLE_SECRET_PD_SRE_KEY": PD_KEY,
-        "INCIDENT_CONSOLE_SECRET_SLACK_INCIDENTS_URL": world.receivers["slack"].url,
-        "INCIDENT_CONSOLE_SECRET_HOOK_TOKEN": "hook-bearer-token",
-        "PYTHONPATH": str(REPO),
-    })
+    env.update(
+        {
+            "INCIDENT_CONSOLE_SECRET_PD_SRE_KEY": PD_KEY,
+            "INCIDENT_CONSOLE_SECRET_SLACK_INCIDENTS_URL": world.receivers["slack"].url,
+            "INCIDENT_CONSOLE_SECRET_HOOK_TOKEN": "hook-bearer-token",
+            "PYTHONPATH": str(REPO),
+        }
+    )
     return env
 
 
 def cli(world, *args: str) -> list[str]:
-    return [sys.executable, "-m", "console", "--db", str(world.db_path), "--org", str(world.org_path), *args]
+    return [
+        sys.executable,
+        "-m",
+        "console",
+        "--db",
+        str(world.db_path),
+        "--org",
+        str(world.org_path),
+        *args,
+    ]
 
 
 def test_two_runner_threads_page_each_target_exactly_once(world):
     for r in world.receivers.values():
         r.delay = 0.01  # widen the window in which two runners overlap
-    incs = [world.service.declare(f"Outage {i}", "SEV1", services=["payment-api"]) for i in range(3)]
+    incs = [
+        world.service.declare(f"Outage {i}", "SEV1", services=["payment-api"]) for i in range(3)
+    ]
     minutes = list(range(0, 36))
     go, done = threading.Barrier(3), threading.Barrier(3)
     errors: list[BaseException] = []
@@ -63,12 +76,15 @@ def test_two_runner_threads_page_each_target_exactly_once(world):
                 go.wait()
                 try:
                     rep = runner.run_once()
-                    mine.update(queued=len(rep.queued), delivered=len(rep.delivered), busy=len(rep.busy))
+                    mine.update(
+                        queued=len(rep.queued), delivered=len(rep.delivered), busy=len(rep.busy)
+                    )
                 except BaseException as exc:  # noqa: BLE001
                     errors.append(exc)
                 done.wait()
         finally:
             store.close()
+
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for t in threads:
         t.start()
@@ -99,8 +115,17 @@ def test_two_runner_processes_page_each_target_exactly_once(world):
     for i in range(4):
         world.service.declare(f"Outage {i}", "SEV1", services=["payment-api"])
     at = iso(T0)
-    procs = [subprocess.Popen(cli(world, "escalate", "--once", "--at", at, "--json"), env=env_for(world), cwd=REPO,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            cli(world, "escalate", "--once", "--at", at, "--json"),
+            env=env_for(world),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     keys = all_keys(world.receivers)
@@ -118,8 +143,14 @@ def test_runner_killed_mid_delivery_and_restarted_misses_nothing_doubles_nothing
     inc = service.declare("Checkout down", "SEV1", services=["payment-api"])
     hook = world.receivers["webhook"]
     hook.mode = "hang"
-    proc = subprocess.Popen(cli(world, "escalate", "--watch", "--interval", "0.2"), env=env_for(world), cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cli(world, "escalate", "--watch", "--interval", "0.2"),
+        env=env_for(world),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert hook.arrived.wait(30), "the runner never reached the webhook"
     finally:
@@ -127,19 +158,34 @@ def test_runner_killed_mid_delivery_and_restarted_misses_nothing_doubles_nothing
         proc.communicate(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     in_flight = f"{inc.id}/SEV1+0/aoi.matsumoto/r0@hook"
-    row = world.store.conn.execute("SELECT state FROM notify_outbox WHERE key = ?", [in_flight]).fetchone()
+    row = world.store.conn.execute(
+        "SELECT state FROM notify_outbox WHERE key = ?", [in_flight]
+    ).fetchone()
     assert row == ("queued",)  # it never heard back
     before = all_keys(world.receivers)
     assert before[in_flight] == 1
     hook.mode = "ok"
     hook.release.set()
-    restart = subprocess.run(cli(world, "escalate", "--once"), env=env_for(world), cwd=REPO,
-                             capture_output=True, text=True, timeout=60)
+    restart = subprocess.run(
+        cli(world, "escalate", "--once"),
+        env=env_for(world),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert restart.returncode == 0, restart.stderr
     keys = all_keys(world.receivers)
-    expected = {f"{inc.id}/SEV1+0/{who}/r0@{ch}" for who, ch in (
-        ("kenji.sato", "pd-sre"), ("kenji.sato", "slack-incidents"), ("aoi.matsumoto", "slack-incidents"),
-        ("aoi.matsumoto", "hook"), ("hana.kobayashi", "pd-sre"))}
+    expected = {
+        f"{inc.id}/SEV1+0/{who}/r0@{ch}"
+        for who, ch in (
+            ("kenji.sato", "pd-sre"),
+            ("kenji.sato", "slack-incidents"),
+            ("aoi.matsumoto", "slack-incidents"),
+            ("aoi.matsumoto", "hook"),
+            ("hana.kobayashi", "pd-sre"),
+        )
+    }
     assert set(keys) == expected  # nothing missed
     # nothing doubled: each page once, except the one in flight at the kill, which is sent again
     # with the same Idempotency-Key (at least once; the receiver can tell it is a repeat)
@@ -153,6 +199,7 @@ def test_runner_killed_mid_delivery_and_restarted_misses_nothing_doubles_nothing
 
 def test_a_restarted_runner_catches_up_and_says_so(world, capsys):
     from console import cli as console_cli
+
     inc = world.service.declare("Ledger drift", "SEV2", services=["payment-ledger"])
     base = ["--db", str(world.db_path), "--org", str(world.org_path)]
     assert console_cli.main([*base, "escalate", "--once", "--at", iso(T0)]) == 0
@@ -177,7 +224,9 @@ def test_a_restarted_runner_catches_up_and_says_so(world, capsys):
 def test_background_runner_pages_from_its_own_thread_and_stops(world):
     world.service.declare("Checkout down", "SEV1", services=["payment-api"])
     passes = []
-    runner = start_background(world.db_path, world.org, world.clock, interval=0.05, on_pass=passes.append)
+    runner = start_background(
+        world.db_path, world.org, world.clock, interval=0.05, on_pass=passes.append
+    )
     try:
         deadline = time.monotonic() + 20
         while len(all_keys(world.receivers)) < 5 and time.monotonic() < deadline:
@@ -195,7 +244,9 @@ def test_restart_after_lease_holder_died_takes_over_at_once(world):
     inc = world.service.declare("Checkout down", "SEV1", services=["payment-api"])
     r = world.runner()
     # a dead process on this host holds the lease (as after a SIGKILL)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
     holder = f"{__import__('socket').gethostname()}:{int(dead.stdout)}:deadbeef"
     with world.store.transaction():
         assert outbox.take_lease(world.store.conn, inc.id, "SEV1+0", holder, time.time(), 3600)
@@ -221,6 +272,7 @@ def test_a_live_lease_holder_blocks_a_second_runner(world):
 def test_manual_clock_runner_in_a_thread_with_its_own_store(world):
     """What the TUI does: a thread worker opens its own Store (connections do not cross threads)."""
     from console.notify.runner import BackgroundRunner
+
     world.service.declare("Checkout down", "SEV1", services=["payment-api"])
     clock = ManualClock(T0)
     bg = BackgroundRunner(world.db_path, world.org, clock, interval=0.05)
@@ -238,6 +290,7 @@ def test_manual_clock_runner_in_a_thread_with_its_own_store(world):
 
 def test_a_synced_console_leaves_escalation_to_serve_unless_told(world):
     from console.notify.runner import local_runner_wanted
+
     assert local_runner_wanted(world.store)
     with world.store.transaction():
         world.store.set_setting("sync.remote", "https://war-room.example")
@@ -247,7 +300,9 @@ def test_a_synced_console_leaves_escalation_to_serve_unless_told(world):
     assert local_runner_wanted(world.store)
 
 
-def test_pages_queued_on_another_database_and_never_delivered_are_adopted(tmp_path, receivers, memory_keyring):
+def test_pages_queued_on_another_database_and_never_delivered_are_adopted(
+    tmp_path, receivers, memory_keyring
+):
     """A laptop's runner queued pages, then the laptop died before sending them; its
     events reached the server's mirror by sync. After adopt_after_minutes of silence the
     mirror's runner takes them over (same keys), and says so on the timeline."""
@@ -275,14 +330,27 @@ def test_pages_queued_on_another_database_and_never_delivered_are_adopted(tmp_pa
         rep = mirror.run_once()
         assert len(rep.adopted) == 1 and len(rep.adopted[0]["keys"]) == 5
         keys = all_keys(receivers)
-        adopted = {f"{inc.id}/SEV1+0/{who}/r0@{ch}" for who, ch in (
-            ("kenji.sato", "pd-sre"), ("kenji.sato", "slack-incidents"), ("aoi.matsumoto", "slack-incidents"),
-            ("aoi.matsumoto", "hook"), ("hana.kobayashi", "pd-sre"))}
-        assert set(keys) == adopted | {f"{inc.id}/SEV1+15/taro.yamamoto/r0@pd-sre"}  # +15 fell due too
+        adopted = {
+            f"{inc.id}/SEV1+0/{who}/r0@{ch}"
+            for who, ch in (
+                ("kenji.sato", "pd-sre"),
+                ("kenji.sato", "slack-incidents"),
+                ("aoi.matsumoto", "slack-incidents"),
+                ("aoi.matsumoto", "hook"),
+                ("hana.kobayashi", "pd-sre"),
+            )
+        }
+        assert set(keys) == adopted | {
+            f"{inc.id}/SEV1+15/taro.yamamoto/r0@pd-sre"
+        }  # +15 fell due too
         assert max(keys.values()) == 1
         texts = [t["text"] for t in world.timeline(inc.id, {"page_adopted"})]
-        assert texts == ["took over 5 page(s) queued elsewhere and not delivered within 15 min (that runner is gone?)"]
-        assert orphans(world.service.get(inc.id), T0.replace(minute=30), 15, set()) == []  # delivered now
+        assert texts == [
+            "took over 5 page(s) queued elsewhere and not delivered within 15 min (that runner is gone?)"
+        ]
+        assert (
+            orphans(world.service.get(inc.id), T0.replace(minute=30), 15, set()) == []
+        )  # delivered now
     finally:
         laptop_store.close()
         world.close()

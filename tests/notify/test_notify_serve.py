@@ -28,8 +28,14 @@ def test_serve_pages_when_no_console_is_open(world, tmp_path):
         with SyncClient(service, server.url, TOKEN) as client:
             client.sync_once()
         # serve's own escalation: nothing else is running
-        escalation = start_in_serve(tmp_path / "server.db", world.org, server.url, TOKEN, interval=0.1)
-        assert escalation.mirror_db == mirror_path(tmp_path / "server.db") == tmp_path / "server.escalation.db"
+        escalation = start_in_serve(
+            tmp_path / "server.db", world.org, server.url, TOKEN, interval=0.1
+        )
+        assert (
+            escalation.mirror_db
+            == mirror_path(tmp_path / "server.db")
+            == tmp_path / "server.escalation.db"
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             got = sum(len(r.requests) for r in world.receivers.values())

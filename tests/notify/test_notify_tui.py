@@ -29,12 +29,21 @@ async def test_the_open_console_pages_a_due_step_without_a_key_press(world):
         await _until(pilot, lambda: isinstance(app.screen, RoomScreen))
         # SEV1+0 pages platform_lead (kenji.sato) and sre_lead (hana.kobayashi) through PagerDuty.
         await _until(pilot, lambda: len(world.receivers["pagerduty"].bodies()) >= 2)
-        await _until(pilot, lambda: next(s for s in world.service.view(inc.id)["escalation"]
-                                         if s["key"] == "SEV1+0")["state"] == "notified")
+        await _until(
+            pilot,
+            lambda: (
+                next(s for s in world.service.view(inc.id)["escalation"] if s["key"] == "SEV1+0")[
+                    "state"
+                ]
+                == "notified"
+            ),
+        )
         step = next(s for s in world.service.view(inc.id)["escalation"] if s["key"] == "SEV1+0")
         assert step["notified_by"] == "escalation-bot"
         await _until(pilot, lambda: "NOTIFIED" in _text(app))
-        assert {b["payload"]["severity"] for b in world.receivers["pagerduty"].bodies()} == {"critical"}
+        assert {b["payload"]["severity"] for b in world.receivers["pagerduty"].bodies()} == {
+            "critical"
+        }
         assert app.escalation_runner is not None
     assert app.escalation_runner is None  # stopped with the app
 
@@ -67,5 +76,7 @@ async def test_a_failing_channel_is_shown_on_the_board_and_in_the_room(world):
         await _until(pilot, lambda: isinstance(app.screen, RoomScreen))
         await pilot.pause()
         room = _text(app)
-        assert "Paging:" in room and "delivered" in room and "failed (retry" in room  # per target (TUI helper)
+        assert (
+            "Paging:" in room and "delivered" in room and "failed (retry" in room
+        )  # per target (TUI helper)
         assert "channel hook failing" in room

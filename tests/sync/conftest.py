@@ -22,6 +22,7 @@ from console.sync.server import ServerLog, create_app, start_in_thread
 TOKEN = "test-token-0123456789abcdef"
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("INCIDENT_CONSOLE_CONFIG_DIR", str(tmp_path / "config"))
@@ -35,6 +36,7 @@ def isolated_env(tmp_path, monkeypatch):
 def no_real_keyring():
     """No test may read or write the developer's real keyring."""
     from keyring.backends import fail
+
     before = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     yield
@@ -80,7 +82,9 @@ class Server:
     def rows(self) -> list[tuple]:
         log = ServerLog(self.path)  # a second connection: read-only look at the file
         try:
-            return log.conn.execute("SELECT server_seq, event_id, payload FROM log ORDER BY server_seq").fetchall()
+            return log.conn.execute(
+                "SELECT server_seq, event_id, payload FROM log ORDER BY server_seq"
+            ).fetchall()
         finally:
             log.close()
 

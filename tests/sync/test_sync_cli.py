@@ -26,13 +26,26 @@ def test_dead_letters_are_listed_and_can_be_retried(tmp_path, server, capsys, mo
     run(capsys, *db, "remote", "add", server.url)
     store = Store(path)
     with store.transaction() as conn:  # an event this console cannot send (empty actor)
-        event_log.insert(conn, Event(event_log.uuid7(), "INC-1", "note_added", {"text": "x"}, " ", "dev",
-                                     event_log.next_hlc(conn), "2026-03-01T09:00:00.000Z"))
+        event_log.insert(
+            conn,
+            Event(
+                event_log.uuid7(),
+                "INC-1",
+                "note_added",
+                {"text": "x"},
+                " ",
+                "dev",
+                event_log.next_hlc(conn),
+                "2026-03-01T09:00:00.000Z",
+            ),
+        )
     store.close()
     code, out, err = run(capsys, *db, "sync", "--once")
     assert code == 1 and "pushed 1 new" in out and "1 event(s) set aside as dead letters" in out
     code, out, _ = run(capsys, *db, "sync", "status")
-    assert "dead letters  1" in out and "INC-1  note_added" in out and "push: not sent: actor" in out
+    assert (
+        "dead letters  1" in out and "INC-1  note_added" in out and "push: not sent: actor" in out
+    )
     assert "sync retry" in out
     data = json.loads(run(capsys, *db, "sync", "status", "--json")[1])
     assert data["dead_letters"] == 1 and data["outbox"] == 0
@@ -46,7 +59,9 @@ def test_remote_show_and_remove(tmp_path, capsys):
     db = ["--db", str(tmp_path / "b.db")]
     assert run(capsys, *db, "remote", "show")[1].strip() == "no remote (local only)"
     run(capsys, *db, "remote", "add", "https://WarRoom.example.com/")
-    assert json.loads(run(capsys, *db, "remote", "show", "--json")[1]) == {"remote": "https://warroom.example.com"}
+    assert json.loads(run(capsys, *db, "remote", "show", "--json")[1]) == {
+        "remote": "https://warroom.example.com"
+    }
     status = json.loads(run(capsys, *db, "sync", "status", "--json", "--no-probe")[1])
     assert status["connection"] == "not checked" and status["token"] == "unavailable"
     run(capsys, *db, "remote", "remove")

@@ -45,7 +45,11 @@ class Faults(httpx.BaseTransport):
             resp = self.inner.handle_request(request)
             resp.read()
             resp.close()
-            raise httpx.ReadError("connection reset") if action == "lose" else httpx.ReadTimeout("timed out")
+            raise (
+                httpx.ReadError("connection reset")
+                if action == "lose"
+                else httpx.ReadTimeout("timed out")
+            )
         if isinstance(action, httpx.Response):
             return action
         return self.inner.handle_request(request)
@@ -55,13 +59,17 @@ class Faults(httpx.BaseTransport):
 
 
 def html(status=200):
-    return httpx.Response(status, headers={"Content-Type": "text/html"},
-                          content=b"<html><body>Welcome to Hotel WiFi, please log in</body></html>")
+    return httpx.Response(
+        status,
+        headers={"Content-Type": "text/html"},
+        content=b"<html><body>Welcome to Hotel WiFi, please log in</body></html>",
+    )
 
 
 def busy(status=503, retry_after="7"):
-    return httpx.Response(status, headers={"Retry-After": retry_after, "Content-Type": "text/plain"},
-                          content=b"busy")
+    return httpx.Response(
+        status, headers={"Retry-After": retry_after, "Content-Type": "text/plain"}, content=b"busy"
+    )
 
 
 def work(console, n_notes=3, title="Checkout errors"):
@@ -122,8 +130,10 @@ def test_reply_lost_after_the_server_applied_the_batch(server, consoles, fault):
 def test_lost_reply_without_retry_is_resent_next_time(server, consoles):
     a = consoles("a")
     work(a)
-    with a.client(server.url, transport=Faults(["lose"]), max_attempts=1) as c, \
-            pytest.raises(Unreachable, match="cannot reach"):
+    with (
+        a.client(server.url, transport=Faults(["lose"]), max_attempts=1) as c,
+        pytest.raises(Unreachable, match="cannot reach"),
+    ):
         c.sync_once()
     assert a.outbox() == 4 and len(server.rows()) == 4  # applied there, not known here
     assert state.summary(a.store.conn)["last_error"]["error"].startswith("cannot reach")
@@ -145,8 +155,10 @@ def test_connection_refused_backs_off_and_keeps_everything(consoles):
     url = f"http://127.0.0.1:{_free_port()}"
     sleeps = []
     rolls = iter([1.0, 1.0, 1.0, 1.0])
-    with a.client(url, sleep=sleeps.append, random=lambda: next(rolls), max_attempts=4) as c, \
-            pytest.raises(Unreachable, match="cannot reach"):
+    with (
+        a.client(url, sleep=sleeps.append, random=lambda: next(rolls), max_attempts=4) as c,
+        pytest.raises(Unreachable, match="cannot reach"),
+    ):
         c.sync_once()
     assert sleeps == [0.5, 1.0, 2.0]  # exponential (jitter at its maximum here)
     assert a.outbox() == 4
@@ -159,7 +171,10 @@ def test_a_real_timeout(consoles):
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}"
-        with a.client(url, timeout=0.3, max_attempts=2) as c, pytest.raises(Unreachable, match="timed out"):
+        with (
+            a.client(url, timeout=0.3, max_attempts=2) as c,
+            pytest.raises(Unreachable, match="timed out"),
+        ):
             c.sync_once()
     assert a.outbox() == 4
 
@@ -169,18 +184,29 @@ def test_5xx_and_429_honour_retry_after(server, consoles):
     work(a)
     faults = Faults([busy(503, "7"), busy(500, "2"), busy(429, "3"), "timeout"])
     sleeps = []
-    with a.client(server.url, transport=faults, sleep=sleeps.append, random=lambda: 0.0,
-                  max_attempts=6) as c:
+    with a.client(
+        server.url, transport=faults, sleep=sleeps.append, random=lambda: 0.0, max_attempts=6
+    ) as c:
         c.sync_once()
-    assert sleeps == [7.0, 2.0, 3.0, 0.0]  # Retry-After wins; the timeout falls back to jittered backoff
+    assert sleeps == [
+        7.0,
+        2.0,
+        3.0,
+        0.0,
+    ]  # Retry-After wins; the timeout falls back to jittered backoff
     assert a.outbox() == 0 and server_ids(server) == a.event_ids()
 
 
 def test_html_instead_of_json_is_a_clear_error_and_nothing_is_lost(server, consoles):
     a = consoles("a")
     work(a)
-    for reply in (html(), html(404), httpx.Response(200, content=b"\x00\x01garbage",
-                                                      headers={"Content-Type": "application/json"})):
+    for reply in (
+        html(),
+        html(404),
+        httpx.Response(
+            200, content=b"\x00\x01garbage", headers={"Content-Type": "application/json"}
+        ),
+    ):
         faults = Faults([reply])
         with a.client(server.url, transport=faults) as c, pytest.raises(SyncError) as err:
             c.sync_once()
@@ -195,8 +221,10 @@ def test_html_instead_of_json_is_a_clear_error_and_nothing_is_lost(server, conso
 def test_json_of_the_wrong_shape_is_a_clear_error(server, consoles):
     a = consoles("a")
     work(a)
-    with a.client(server.url, transport=Faults([httpx.Response(200, json={"hello": 1})])) as c, \
-            pytest.raises(SyncError, match="no results list"):
+    with (
+        a.client(server.url, transport=Faults([httpx.Response(200, json={"hello": 1})])) as c,
+        pytest.raises(SyncError, match="no results list"),
+    ):
         c.sync_once()
     assert a.outbox() == 4
 
@@ -204,7 +232,10 @@ def test_json_of_the_wrong_shape_is_a_clear_error(server, consoles):
 def test_wrong_token_is_refused_and_nothing_is_written(server, consoles):
     a = consoles("a")
     work(a)
-    with a.client(server.url, token="not-the-token-at-all") as c, pytest.raises(Refused, match="login"):
+    with (
+        a.client(server.url, token="not-the-token-at-all") as c,
+        pytest.raises(Refused, match="login"),
+    ):
         c.sync_once()
     assert server.rows() == [] and a.outbox() == 4
 
@@ -227,12 +258,25 @@ def test_rejected_events_go_to_dead_letters_and_do_not_block(server, consoles):
     b.sync(server.url)
     first = a.service.events(inc)[1]
     # B's copy of an event is corrupted and marked unsent: the server must refuse it.
-    b.store.conn.execute("UPDATE events SET body = ?, server_seq = NULL WHERE event_id = ?",
-                         [json.dumps({"text": "tampered"}), first.event_id])
+    b.store.conn.execute(
+        "UPDATE events SET body = ?, server_seq = NULL WHERE event_id = ?",
+        [json.dumps({"text": "tampered"}), first.event_id],
+    )
     # And a locally invalid event is never sent at all.
     with b.store.transaction() as conn:
-        event_log.insert(conn, Event(event_log.uuid7(), inc, "note_added", {"text": "x"}, "", "dev",
-                                     event_log.next_hlc(conn), "2026-03-01T09:00:00.000Z"))
+        event_log.insert(
+            conn,
+            Event(
+                event_log.uuid7(),
+                inc,
+                "note_added",
+                {"text": "x"},
+                "",
+                "dev",
+                event_log.next_hlc(conn),
+                "2026-03-01T09:00:00.000Z",
+            ),
+        )
     b.service.note(inc, "a good note after the bad ones")
     report = b.sync(server.url)
     assert report["pushed"]["rejected"] == 1 and report["pushed"]["accepted"] == 1
@@ -314,8 +358,16 @@ def test_a_server_behind_our_cursor_is_refilled(server, consoles):
 def test_far_future_remote_stamps_are_clamped(server, consoles):
     a = consoles("a")
     future_ms = int(time.time() * 1000) + int(timedelta(days=3).total_seconds() * 1000)
-    ev = Event(event_log.uuid7(), "INC-9", "note_added", {"text": "from the future"}, "eve", "bad-clock",
-               str(HLC(future_ms, 0)), "2026-03-01T09:00:00.000Z")
+    ev = Event(
+        event_log.uuid7(),
+        "INC-9",
+        "note_added",
+        {"text": "from the future"},
+        "eve",
+        "bad-clock",
+        str(HLC(future_ms, 0)),
+        "2026-03-01T09:00:00.000Z",
+    )
     a.service.apply_remote([ev])
     with a.store.transaction() as conn:
         stamp = HLC.parse(event_log.next_hlc(conn))
@@ -333,30 +385,38 @@ def test_backoff_and_retry_after():
     assert parse_retry_after("soon") is None and parse_retry_after(None) is None
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("http://127.0.0.1:8765/", "http://127.0.0.1:8765"),
-    ("http://localhost:8765", "http://localhost:8765"),
-    ("http://[::1]:8765", "http://[::1]:8765"),
-    ("https://WarRoom.example.com/api/", "https://warroom.example.com/api"),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("http://127.0.0.1:8765/", "http://127.0.0.1:8765"),
+        ("http://localhost:8765", "http://localhost:8765"),
+        ("http://[::1]:8765", "http://[::1]:8765"),
+        ("https://WarRoom.example.com/api/", "https://warroom.example.com/api"),
+    ],
+)
 def test_remote_urls(url, expected):
     assert normalize_remote(url) == expected
 
 
-@pytest.mark.parametrize("url, words", [
-    ("http://warroom.example.com", "https is required"),
-    ("ftp://x", "not a remote URL"),
-    ("https://user:pw@x.example.com", "no credentials"),
-    ("https://x.example.com/?token=1", "query"),
-    ("", "not a remote URL"),
-])
+@pytest.mark.parametrize(
+    "url, words",
+    [
+        ("http://warroom.example.com", "https is required"),
+        ("ftp://x", "not a remote URL"),
+        ("https://user:pw@x.example.com", "no credentials"),
+        ("https://x.example.com/?token=1", "query"),
+        ("", "not a remote URL"),
+    ],
+)
 def test_bad_remote_urls(url, words):
     with pytest.raises(InputError, match=words):
         normalize_remote(url)
 
 
 @pytest.mark.parametrize("first", ["newcomer", "old-hand"])
-def test_a_server_restored_from_a_backup_under_the_same_log_id(tmp_path, consoles, make_server, first):
+def test_a_server_restored_from_a_backup_under_the_same_log_id(
+    tmp_path, consoles, make_server, first
+):
     """The server lost events but kept its log id, then accepted new ones: every
     console notices (cursor check at pull, server_seq collision at push) and starts over."""
     import sqlite3

@@ -52,13 +52,39 @@ def test_two_consoles_edit_offline_then_agree(tmp_path, make_server, capsys, mon
     def at(hhmm: str) -> list[str]:
         return ["--now", f"2026-03-01T{hhmm}:00Z"]
 
-    assert run(capsys, *ana, *at("09:00"), "declare", "--title", "Checkout errors", "--severity", "SEV2",
-               "--layer", "service")[1].strip() == "INC-1"
+    assert (
+        run(
+            capsys,
+            *ana,
+            *at("09:00"),
+            "declare",
+            "--title",
+            "Checkout errors",
+            "--severity",
+            "SEV2",
+            "--layer",
+            "service",
+        )[1].strip()
+        == "INC-1"
+    )
     code, out, err = run(capsys, *ana, "sync", "--once", "--retries", "0")
     assert code == 1 and "cannot reach" in err and err.count("\n") == 1  # one line, no traceback
     # Ben declares the same incident on his own console while the server is down.
-    assert run(capsys, *ben, *at("09:01"), "declare", "--title", "Payments failing", "--severity", "SEV3",
-               "--layer", "data")[1].strip() == "INC-1"
+    assert (
+        run(
+            capsys,
+            *ben,
+            *at("09:01"),
+            "declare",
+            "--title",
+            "Payments failing",
+            "--severity",
+            "SEV3",
+            "--layer",
+            "data",
+        )[1].strip()
+        == "INC-1"
+    )
     steps = [
         (ana, "09:02", ["note", "INC-1", "error rate 12%"]),
         (ben, "09:03", ["note", "INC-1", "db replicas lagging"]),
@@ -75,17 +101,25 @@ def test_two_consoles_edit_offline_then_agree(tmp_path, make_server, capsys, mon
     for who in (ana, ben, ana):
         code, out, err = run(capsys, *who, "sync", "--once")
         assert code == 0, err
-    shows = [run(capsys, *who, "--now", SHOW_AT, "show", "INC-1", "--json")[1] for who in (ana, ben)]
+    shows = [
+        run(capsys, *who, "--now", SHOW_AT, "show", "INC-1", "--json")[1] for who in (ana, ben)
+    ]
     assert shows[0] == shows[1]
     view = json.loads(shows[0])
     assert view["severity"] == "SEV1" and view["status"] == "mitigating"
     assert view["roles"]["scribe"] == "ben"
     assert sum(t["kind"] == "note_added" for t in view["timeline"]) == 2
-    boards = [run(capsys, *who, "--now", SHOW_AT, "list", "--all", "--json")[1] for who in (ana, ben)]
+    boards = [
+        run(capsys, *who, "--now", SHOW_AT, "list", "--all", "--json")[1] for who in (ana, ben)
+    ]
     assert boards[0] == boards[1]
     for who in (ana, ben):
         status = json.loads(run(capsys, *who, "sync", "status", "--json")[1])
-        assert status["outbox"] == 0 and status["dead_letters"] == 0 and status["connection"] == "connected"
+        assert (
+            status["outbox"] == 0
+            and status["dead_letters"] == 0
+            and status["connection"] == "connected"
+        )
         assert TOKEN not in json.dumps(status)
     rows = srv.rows()
     assert len(rows) == len({r[1] for r in rows}) == 9
@@ -147,8 +181,15 @@ class WarRoom(RuleBasedStateMachine):
             service = IncidentService(store, org, clock, name)
             state.set_remote(store, _SERVER["url"])
             transport = Lossy()
-            client = SyncClient(service, _SERVER["url"], TOKEN, transport=transport, max_attempts=1,
-                                sleep=lambda s: None, timeout=5.0)
+            client = SyncClient(
+                service,
+                _SERVER["url"],
+                TOKEN,
+                transport=transport,
+                max_attempts=1,
+                sleep=lambda s: None,
+                timeout=5.0,
+            )
             self.replicas.append((service, client, transport))
         for who in sorted(declarers):  # offline: each of them declares its own INC-1
             self.replicas[who][0].declare(f"seen by {PEOPLE[who]}", SEVS[who], layers=["service"])
@@ -179,8 +220,12 @@ class WarRoom(RuleBasedStateMachine):
             assert ids == set(logged)
             assert client.outbox_depth() == 0
             incidents = [row["id"] for row in service.board(include_resolved=True)]
-            picture = (incidents, [service.view(i, now) for i in incidents],
-                       projections.snapshot(conn), service.board(include_resolved=True))
+            picture = (
+                incidents,
+                [service.view(i, now) for i in incidents],
+                projections.snapshot(conn),
+                service.board(include_resolved=True),
+            )
             if expected is None:
                 expected = picture
             else:
@@ -192,16 +237,24 @@ class WarRoom(RuleBasedStateMachine):
         ids = sorted(row["id"] for row in service.board(include_resolved=True))
         return ids[pick % len(ids)] if ids else None
 
-    @rule(who=st.integers(0, 2), sev=st.sampled_from(SEVS), title=st.sampled_from(["db down", "5xx", "cdn"]))
+    @rule(
+        who=st.integers(0, 2),
+        sev=st.sampled_from(SEVS),
+        title=st.sampled_from(["db down", "5xx", "cdn"]),
+    )
     def declare(self, who, sev, title):
         service = self.replicas[who][0]
         service.clock.advance(seconds=7)
         service.declare(title, sev, layers=["service"])
 
-    @rule(who=st.integers(0, 2), pick=st.integers(0, 3),
-          action=st.sampled_from(["note", "severity", "tick", "ack", "untick", "assign", "status",
-                                  "resolve", "reopen"]),
-          arg=st.integers(0, 3))
+    @rule(
+        who=st.integers(0, 2),
+        pick=st.integers(0, 3),
+        action=st.sampled_from(
+            ["note", "severity", "tick", "ack", "untick", "assign", "status", "resolve", "reopen"]
+        ),
+        arg=st.integers(0, 3),
+    )
     def edit(self, who, pick, action, arg):
         service = self.replicas[who][0]
         inc = self._incident(service, pick)
@@ -218,9 +271,13 @@ class WarRoom(RuleBasedStateMachine):
             elif action == "untick":
                 service.untick(inc, str(arg + 1))
             elif action == "assign":
-                service.assign(inc, ["scribe", "communications", "operations", "scribe"][arg], PEOPLE[arg % 3])
+                service.assign(
+                    inc, ["scribe", "communications", "operations", "scribe"][arg], PEOPLE[arg % 3]
+                )
             elif action == "status":
-                service.set_status(inc, ["identified", "mitigating", "monitoring", "investigating"][arg])
+                service.set_status(
+                    inc, ["identified", "mitigating", "monitoring", "investigating"][arg]
+                )
             elif action == "resolve":
                 service.resolve(inc, "fixed")
             else:
@@ -263,12 +320,15 @@ class WarRoom(RuleBasedStateMachine):
     @invariant()
     def server_log_has_no_duplicates(self):
         if hasattr(self, "log"):
-            dupes = self.log.conn.execute("SELECT count(*) - count(DISTINCT event_id) FROM log").fetchone()[0]
+            dupes = self.log.conn.execute(
+                "SELECT count(*) - count(DISTINCT event_id) FROM log"
+            ).fetchone()[0]
             assert dupes == 0
 
 
-WarRoom.TestCase.settings = settings(max_examples=12, stateful_step_count=25, deadline=None,
-                                     suppress_health_check=list(HealthCheck))
+WarRoom.TestCase.settings = settings(
+    max_examples=12, stateful_step_count=25, deadline=None, suppress_health_check=list(HealthCheck)
+)
 
 
 @pytest.mark.usefixtures("shared_server")

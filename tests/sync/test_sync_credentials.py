@@ -61,8 +61,10 @@ def no_keyring():
 
 
 def test_no_usable_keyring_says_what_to_do(no_keyring):
-    for call in (lambda: credentials.store_token("https://x.example.com", "t" * 20),
-                 lambda: credentials.token_for("https://x.example.com")):
+    for call in (
+        lambda: credentials.store_token("https://x.example.com", "t" * 20),
+        lambda: credentials.token_for("https://x.example.com"),
+    ):
         with pytest.raises(credentials.CredentialError) as err:
             call()
         assert "INCIDENT_CONSOLE_TOKEN" in str(err.value) and "Secret Service" in str(err.value)
@@ -104,7 +106,9 @@ def test_a_keyring_that_errors_is_a_clear_message(monkeypatch):
     before = keyring.get_keyring()
     keyring.set_keyring(Locked())
     try:
-        with pytest.raises(credentials.CredentialError, match="KeyringLocked.*INCIDENT_CONSOLE_TOKEN"):
+        with pytest.raises(
+            credentials.CredentialError, match="KeyringLocked.*INCIDENT_CONSOLE_TOKEN"
+        ):
             credentials.token_for("https://x.example.com")
         with pytest.raises(credentials.CredentialError, match="RuntimeError"):
             credentials.store_token("https://x.example.com", "t" * 20)
@@ -167,7 +171,9 @@ def test_login_offline_stores_with_a_warning(tmp_path, memory_keyring, capsys, m
     assert json.loads(out)["connection"] == "offline"
 
 
-def test_without_a_keyring_login_and_sync_explain(tmp_path, server, no_keyring, capsys, monkeypatch):
+def test_without_a_keyring_login_and_sync_explain(
+    tmp_path, server, no_keyring, capsys, monkeypatch
+):
     db = ["--db", str(tmp_path / "d.db")]
     run(capsys, *db, "remote", "add", server.url)
     monkeypatch.setattr(sys, "stdin", io.StringIO(TOKEN + "\n"))
@@ -180,13 +186,16 @@ def test_without_a_keyring_login_and_sync_explain(tmp_path, server, no_keyring, 
     assert run(capsys, *db, "sync", "--once")[0] == 0
 
 
-@pytest.mark.parametrize("argv, words", [
-    (["remote", "add", "http://warroom.example.com"], "https is required"),
-    (["remote", "add"], "give the server URL"),
-    (["login"], "no remote configured"),
-    (["sync", "--once"], "no remote configured"),
-    (["serve", "--token-file", "/nonexistent/tokens"], "cannot read the token file"),
-])
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["remote", "add", "http://warroom.example.com"], "https is required"),
+        (["remote", "add"], "give the server URL"),
+        (["login"], "no remote configured"),
+        (["sync", "--once"], "no remote configured"),
+        (["serve", "--token-file", "/nonexistent/tokens"], "cannot read the token file"),
+    ],
+)
 def test_cli_mistakes_are_one_line_exit_2(tmp_path, capsys, argv, words):
     code, out, err = run(capsys, "--db", str(tmp_path / "e.db"), *argv)
     assert code == 2 and words in err and err.count("\n") == 1
@@ -201,6 +210,7 @@ def test_sync_status_without_a_remote(tmp_path, capsys):
 def test_serve_command_end_to_end(tmp_path, consoles):
     """`incident-console serve` as a real process; its output never shows the token."""
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -208,9 +218,23 @@ def test_serve_command_end_to_end(tmp_path, consoles):
     tokens.write_text(TOKEN + "\n")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "console", "serve", "--port", str(port), "--db", str(tmp_path / "srv.db"),
-         "--token-file", str(tokens)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
-        cwd=Path(__file__).resolve().parents[2])
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "serve",
+            "--port",
+            str(port),
+            "--db",
+            str(tmp_path / "srv.db"),
+            "--token-file",
+            str(tokens),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20

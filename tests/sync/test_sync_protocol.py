@@ -9,9 +9,14 @@ from console.sync import protocol as wire
 
 def event(**over):
     base = {
-        "event_id": "0190f1c2-7d3e-7abc-8def-0123456789ab", "incident_id": "INC-1",
-        "kind": "note_added", "body": {"text": "hi"}, "actor": "ana", "origin": "a1b2c3",
-        "hlc": "1772355600000-00000", "at": "2026-03-01T09:00:00.000Z",
+        "event_id": "0190f1c2-7d3e-7abc-8def-0123456789ab",
+        "incident_id": "INC-1",
+        "kind": "note_added",
+        "body": {"text": "hi"},
+        "actor": "ana",
+        "origin": "a1b2c3",
+        "hlc": "1772355600000-00000",
+        "at": "2026-03-01T09:00:00.000Z",
     }
     base.update(over)
     return base
@@ -22,25 +27,28 @@ def test_a_good_event_passes():
     assert wire.event_problem({**event(), "server_seq": 3}, from_server=True) is None
 
 
-@pytest.mark.parametrize("over, words", [
-    ({"event_id": "not-a-uuid"}, "event_id"),
-    ({"event_id": "0190F1C2-7D3E-7ABC-8DEF-0123456789AB"}, "lowercase UUID"),
-    ({"incident_id": ""}, "incident_id"),
-    ({"incident_id": "INC 1"}, "incident_id"),
-    ({"kind": "Note Added"}, "kind"),
-    ({"body": "text"}, "body must be a JSON object"),
-    ({"body": None}, "body"),
-    ({"actor": ""}, "actor"),
-    ({"actor": 7}, "actor"),
-    ({"origin": "x" * 65}, "origin"),
-    ({"hlc": "12-3"}, "hlc"),
-    ({"at": "yesterday"}, "at must be an ISO-8601"),
-    ({"at": "2026-02-30T09:00:00Z"}, "not a real time"),
-    ({"at": "2026-03-01T09:00:00"}, "zone"),
-    ({"extra": 1}, "unknown field 'extra'"),
-    ({"server_seq": 4}, "unknown field 'server_seq'"),
-    ({"body": {"text": "x" * (wire.MAX_EVENT_BYTES + 1)}}, "limit is"),
-])
+@pytest.mark.parametrize(
+    "over, words",
+    [
+        ({"event_id": "not-a-uuid"}, "event_id"),
+        ({"event_id": "0190F1C2-7D3E-7ABC-8DEF-0123456789AB"}, "lowercase UUID"),
+        ({"incident_id": ""}, "incident_id"),
+        ({"incident_id": "INC 1"}, "incident_id"),
+        ({"kind": "Note Added"}, "kind"),
+        ({"body": "text"}, "body must be a JSON object"),
+        ({"body": None}, "body"),
+        ({"actor": ""}, "actor"),
+        ({"actor": 7}, "actor"),
+        ({"origin": "x" * 65}, "origin"),
+        ({"hlc": "12-3"}, "hlc"),
+        ({"at": "yesterday"}, "at must be an ISO-8601"),
+        ({"at": "2026-02-30T09:00:00Z"}, "not a real time"),
+        ({"at": "2026-03-01T09:00:00"}, "zone"),
+        ({"extra": 1}, "unknown field 'extra'"),
+        ({"server_seq": 4}, "unknown field 'server_seq'"),
+        ({"body": {"text": "x" * (wire.MAX_EVENT_BYTES + 1)}}, "limit is"),
+    ],
+)
 def test_bad_events_say_why(over, words):
     problem = wire.event_problem(event(**over))
     assert problem and words in problem
@@ -62,14 +70,17 @@ def test_canonical_ignores_key_order_and_server_seq():
     assert "é" in wire.canonical(a)
 
 
-@pytest.mark.parametrize("data, words", [
-    ([], "JSON object"),
-    ({"protocol": 2, "client_id": "c", "events": []}, "unsupported protocol 2"),
-    ({"protocol": 1, "client_id": "", "events": []}, "client_id"),
-    ({"protocol": 1, "client_id": "c", "events": {}}, "events must be a list"),
-    ({"protocol": 1, "client_id": "c", "events": [], "x": 1}, "unknown field"),
-    ({"protocol": 1, "client_id": "c", "events": [{}] * 501}, "limit is 500"),
-])
+@pytest.mark.parametrize(
+    "data, words",
+    [
+        ([], "JSON object"),
+        ({"protocol": 2, "client_id": "c", "events": []}, "unsupported protocol 2"),
+        ({"protocol": 1, "client_id": "", "events": []}, "client_id"),
+        ({"protocol": 1, "client_id": "c", "events": {}}, "events must be a list"),
+        ({"protocol": 1, "client_id": "c", "events": [], "x": 1}, "unknown field"),
+        ({"protocol": 1, "client_id": "c", "events": [{}] * 501}, "limit is 500"),
+    ],
+)
 def test_push_envelope(data, words):
     assert words in wire.push_problem(data)
 
@@ -77,9 +88,21 @@ def test_push_envelope(data, words):
 def test_pull_params():
     assert wire.pull_params({}) == (0, 500, 0.0, None)
     eid = "0190f1c2-7d3e-7abc-8def-0123456789ab"
-    assert wire.pull_params({"after": "7", "limit": "10", "wait": "2.5", "after_id": eid}) == (7, 10, 2.5, eid)
-    for bad in ({"after": "-1"}, {"after": "x"}, {"limit": "0"}, {"limit": "501"},
-                {"wait": "61"}, {"wait": "nan"}, {"after_id": "x"}):
+    assert wire.pull_params({"after": "7", "limit": "10", "wait": "2.5", "after_id": eid}) == (
+        7,
+        10,
+        2.5,
+        eid,
+    )
+    for bad in (
+        {"after": "-1"},
+        {"after": "x"},
+        {"limit": "0"},
+        {"limit": "501"},
+        {"wait": "61"},
+        {"wait": "nan"},
+        {"after_id": "x"},
+    ):
         with pytest.raises(wire.ProtocolError):
             wire.pull_params(bad)
 
@@ -87,12 +110,19 @@ def test_pull_params():
 def test_reply_checks():
     good = {"log_id": "L", "results": [{"event_id": "e1", "status": "accepted", "server_seq": 1}]}
     assert wire.check_push_reply(good, ["e1"])[0]["server_seq"] == 1
-    for bad in ({"results": []}, {"log_id": "L", "results": []},
-                {"log_id": "L", "results": [{"event_id": "e2", "status": "accepted", "server_seq": 1}]},
-                {"log_id": "L", "results": [{"event_id": "e1", "status": "maybe"}]},
-                {"log_id": "L", "results": [{"event_id": "e1", "status": "accepted"}]}):
+    for bad in (
+        {"results": []},
+        {"log_id": "L", "results": []},
+        {"log_id": "L", "results": [{"event_id": "e2", "status": "accepted", "server_seq": 1}]},
+        {"log_id": "L", "results": [{"event_id": "e1", "status": "maybe"}]},
+        {"log_id": "L", "results": [{"event_id": "e1", "status": "accepted"}]},
+    ):
         with pytest.raises(wire.ProtocolError):
             wire.check_push_reply(bad, ["e1"])
     with pytest.raises(wire.ProtocolError):
-        wire.check_pull_reply({"log_id": "L", "events": [], "next": -1, "head": 0, "has_more": False})
-    assert wire.check_pull_reply({"log_id": "L", "events": [], "next": 0, "head": 0, "has_more": False})
+        wire.check_pull_reply(
+            {"log_id": "L", "events": [], "next": -1, "head": 0, "has_more": False}
+        )
+    assert wire.check_pull_reply(
+        {"log_id": "L", "events": [], "next": 0, "head": 0, "has_more": False}
+    )

@@ -16,16 +16,23 @@ from console.sync.server import ServerLog, load_tokens
 
 def ev(n: int = 0, **over) -> dict:
     base = {
-        "event_id": str(uuid.UUID(int=n + 1, version=4)), "incident_id": "INC-1", "kind": "note_added",
-        "body": {"text": f"note {n}"}, "actor": "ana", "origin": "dev-a",
-        "hlc": f"1772355600000-{n:05d}", "at": "2026-03-01T09:00:00.000Z",
+        "event_id": str(uuid.UUID(int=n + 1, version=4)),
+        "incident_id": "INC-1",
+        "kind": "note_added",
+        "body": {"text": f"note {n}"},
+        "actor": "ana",
+        "origin": "dev-a",
+        "hlc": f"1772355600000-{n:05d}",
+        "at": "2026-03-01T09:00:00.000Z",
     }
     base.update(over)
     return base
 
 
 def push(http, events, **extra):
-    return http.post("/v1/push", json={"protocol": 1, "client_id": "dev-a", "events": events, **extra})
+    return http.post(
+        "/v1/push", json={"protocol": 1, "client_id": "dev-a", "events": events, **extra}
+    )
 
 
 def test_health_needs_no_token(server):
@@ -42,8 +49,11 @@ def test_no_or_wrong_token_is_401_and_writes_nothing(server, token):
             assert r.headers["www-authenticate"] == "Bearer"
             assert "token" in r.json()["error"]
     with server.http(token=None) as http:
-        r = http.post("/v1/push", json={"protocol": 1, "client_id": "x", "events": [ev(1)]},
-                      headers={"Authorization": "Basic " + "x" * 20})
+        r = http.post(
+            "/v1/push",
+            json={"protocol": 1, "client_id": "x", "events": [ev(1)]},
+            headers={"Authorization": "Basic " + "x" * 20},
+        )
         assert r.status_code == 401
     assert server.rows() == []
 
@@ -59,7 +69,11 @@ def test_accept_duplicate_and_idempotency_mismatch(server):
 
         r = push(http, [ev(2), ev(3), ev(3)])
         res = r.json()["results"]
-        assert [(x["status"], x["server_seq"]) for x in res] == [("duplicate", 2), ("accepted", 3), ("duplicate", 3)]
+        assert [(x["status"], x["server_seq"]) for x in res] == [
+            ("duplicate", 2),
+            ("accepted", 3),
+            ("duplicate", 3),
+        ]
 
         changed = ev(1, body={"text": "rewritten"})
         r = push(http, [changed])
@@ -74,7 +88,13 @@ def test_accept_duplicate_and_idempotency_mismatch(server):
 
 def test_invalid_events_are_rejected_with_reasons_never_500(server):
     with server.http() as http:
-        bad = [ev(1, hlc="soon"), ev(2, body=[1]), "not an object", {"event_id": 5}, ev(3, kind="BAD KIND")]
+        bad = [
+            ev(1, hlc="soon"),
+            ev(2, body=[1]),
+            "not an object",
+            {"event_id": 5},
+            ev(3, kind="BAD KIND"),
+        ]
         r = push(http, bad)
         assert r.status_code == 422
         res = r.json()["results"]
@@ -89,18 +109,38 @@ def test_invalid_events_are_rejected_with_reasons_never_500(server):
     assert len(server.rows()) == 1
 
 
-@pytest.mark.parametrize("content, ctype, status, words", [
-    (b"{not json", "application/json", 400, "malformed JSON"),
-    (b"\xff\xfe", "application/json", 400, "malformed JSON"),
-    (b"[1, 2]", "application/json", 400, "JSON object"),
-    (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "malformed JSON"),
-    (b'{"protocol": 1, "client_id": "a", "events": [], "x": NaN}', "application/json", 400, "NaN is not JSON"),
-    (b'{"protocol": 9, "client_id": "a", "events": []}', "application/json", 400, "unsupported protocol"),
-    (b'{"protocol": 1, "client_id": "a", "events": "x"}', "application/json", 400, "events must be a list"),
-    (b'{"protocol": 1, "client_id": "a", "events": []}', "text/plain", 415, "application/json"),
-    (b"x" * (wire.MAX_BODY_BYTES + 1), "application/json", 413, "over 1000000 bytes"),
-])
-def test_bad_requests_get_a_clear_4xx_and_the_log_is_untouched(server, content, ctype, status, words):
+@pytest.mark.parametrize(
+    "content, ctype, status, words",
+    [
+        (b"{not json", "application/json", 400, "malformed JSON"),
+        (b"\xff\xfe", "application/json", 400, "malformed JSON"),
+        (b"[1, 2]", "application/json", 400, "JSON object"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "malformed JSON"),
+        (
+            b'{"protocol": 1, "client_id": "a", "events": [], "x": NaN}',
+            "application/json",
+            400,
+            "NaN is not JSON",
+        ),
+        (
+            b'{"protocol": 9, "client_id": "a", "events": []}',
+            "application/json",
+            400,
+            "unsupported protocol",
+        ),
+        (
+            b'{"protocol": 1, "client_id": "a", "events": "x"}',
+            "application/json",
+            400,
+            "events must be a list",
+        ),
+        (b'{"protocol": 1, "client_id": "a", "events": []}', "text/plain", 415, "application/json"),
+        (b"x" * (wire.MAX_BODY_BYTES + 1), "application/json", 413, "over 1000000 bytes"),
+    ],
+)
+def test_bad_requests_get_a_clear_4xx_and_the_log_is_untouched(
+    server, content, ctype, status, words
+):
     with server.http() as http:
         r = http.post("/v1/push", content=content, headers={"Content-Type": ctype})
     assert r.status_code == status
@@ -112,6 +152,7 @@ def test_oversized_body_without_content_length_and_too_many_events(server):
     def chunks():
         for _ in range(20):
             yield b" " * 60_000
+
     with server.http() as http:
         r = http.post("/v1/push", content=chunks(), headers={"Content-Type": "application/json"})
         assert r.status_code == 413
@@ -166,7 +207,9 @@ def test_long_poll_times_out_empty(server):
 
 def test_echo_is_authenticated_and_does_nothing(server):
     with server.http() as http:
-        r = http.post("/v1/echo", content=b'{"protocol":1}', headers={"Content-Type": "application/json"})
+        r = http.post(
+            "/v1/echo", content=b'{"protocol":1}', headers={"Content-Type": "application/json"}
+        )
     assert r.status_code == 200 and r.json() == {"ok": True, "bytes": 14}
     assert server.rows() == []
 
@@ -177,6 +220,7 @@ def test_log_keeps_its_id_across_restarts_and_refuses_foreign_files(tmp_path):
     a.close()
     assert ServerLog(tmp_path / "s.db").log_id == log_id
     from console.store import Store
+
     Store(tmp_path / "console.db").close()
     with pytest.raises(InputError, match="not a server log"):
         ServerLog(tmp_path / "console.db")

@@ -19,7 +19,9 @@ async def wait_until(pilot, predicate, timeout: float = 10.0):
     raise AssertionError("condition not reached")
 
 
-async def test_remote_changes_reach_the_board_and_the_top_bar_shows_sync(server, consoles, monkeypatch):
+async def test_remote_changes_reach_the_board_and_the_top_bar_shows_sync(
+    server, consoles, monkeypatch
+):
     from console.tui.app import ConsoleApp
     from console.tui.widgets.board_table import BoardTable
 

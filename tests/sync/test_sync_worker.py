@@ -26,8 +26,15 @@ def test_remote_changes_arrive_and_local_ones_leave(tmp_path, server, consoles, 
     inc = tui.service.declare("Checkout errors", "SEV2", layers=["service"]).id
     changes: queue.Queue = queue.Queue()
     statuses: list[SyncStatus] = []
-    worker = SyncWorker(tui.path, org, remote=server.url, token=TOKEN, wait=20,
-                        on_change=changes.put, on_status=statuses.append)
+    worker = SyncWorker(
+        tui.path,
+        org,
+        remote=server.url,
+        token=TOKEN,
+        wait=20,
+        on_change=changes.put,
+        on_status=statuses.append,
+    )
     worker.start()
     try:
         # The declaration goes out without anyone asking.
@@ -68,7 +75,9 @@ def test_offline_then_back(tmp_path, make_server, consoles, org):
         assert "cannot reach" in status.error and "offline" in status.text()
         wait_for(lambda: worker.status.outbox == 1)
         srv.start()  # same port, same log
-        wait_for(lambda: worker.status.state == "connected" and worker.status.outbox == 0, timeout=20)
+        wait_for(
+            lambda: worker.status.state == "connected" and worker.status.outbox == 0, timeout=20
+        )
         assert len(srv.rows()) == 1
     finally:
         worker.stop()
@@ -111,4 +120,11 @@ def test_status_text():
     s = SyncStatus(state="connected", outbox=2, dead_letters=1, last_sync=None)
     assert s.text() == "⇅ synced never · outbox 2 · 1 dead"
     assert SyncStatus(state="error").text() == "⚠ sync error"
-    assert set(SyncStatus().to_dict()) == {"state", "remote", "outbox", "dead_letters", "last_sync", "error"}
+    assert set(SyncStatus().to_dict()) == {
+        "state",
+        "remote",
+        "outbox",
+        "dead_letters",
+        "last_sync",
+        "error",
+    }

@@ -63,6 +63,7 @@ def service(db_path, org, clock):
 def example_db(tmp_path_factory, org) -> Path:
     """The demo database, written once per session at a fixed moment."""
     from console.example import write_example_db
+
     path = tmp_path_factory.mktemp("example") / "example.db"
     write_example_db(path, org, seed=7, now=T0)
     return path

@@ -17,13 +17,17 @@ def test_generated_db_rebuilds_to_itself(tmp_path, org, clock):
     assert info["incidents"] == 400 and "incidents" in info["projection_tables"]
     store = Store(tmp_path / "b.db")
     try:
-        written = {t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-                   for t in info["projection_tables"]}
+        written = {
+            t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in info["projection_tables"]
+        }
         assert projections.count(store.conn) == 7
         with store.transaction():
             projections.rebuild(store.conn)
-        rebuilt = {t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-                   for t in info["projection_tables"]}
+        rebuilt = {
+            t: store.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in info["projection_tables"]
+        }
         assert rebuilt == written
         assert projections.max_number(store.conn) == 400
     finally:

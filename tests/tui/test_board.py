@@ -90,7 +90,9 @@ async def test_commit_elsewhere_reaches_the_board(service):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert not board_lines(app)
-        service.declare("Search is slow", "SEV3", [], ["search-api"])  # e.g. a drill or a pulled event
+        service.declare(
+            "Search is slow", "SEV3", [], ["search-api"]
+        )  # e.g. a drill or a pulled event
         await settle(pilot)
         assert "INC-1" in screen_text(app) and "Search is slow" in screen_text(app)
 
@@ -111,6 +113,7 @@ async def test_enter_opens_and_escape_returns(demo_service):
 
 async def test_many_open_incidents_load_off_the_event_loop(tmp_path, org, clock, monkeypatch):
     from console.tui import board_source
+
     monkeypatch.setattr(board_source, "INLINE_MAX_ROWS", 10)  # 30 open is "too many" here
     path = tmp_path / "big.db"
     make_big_db(path, incidents=300, open_count=30, now=clock.now(), org=org)
@@ -144,6 +147,7 @@ async def test_typing_a_filter_skips_reads_it_has_outrun(demo_service):
     import threading
 
     from console.tui.board_source import BoardSource
+
     source = BoardSource(demo_service, threaded=True)
     gate, ran = threading.Event(), []
     real = source._read_with
@@ -177,8 +181,13 @@ async def test_dead_letters_are_listed_with_their_reason_and_r_retries(service):
     inc = service.declare("Checkout down", "SEV2", ["service"], ["checkout-api"])
     ev = service.events(inc.id)[0]
     with service.store.transaction() as conn:
-        state.add_dead_letter(conn, ev.to_dict(), "push", "idempotency mismatch: same id, different body",
-                              "2026-11-28T03:00:00Z")
+        state.add_dead_letter(
+            conn,
+            ev.to_dict(),
+            "push",
+            "idempotency mismatch: same id, different body",
+            "2026-11-28T03:00:00Z",
+        )
     app = make_app(service)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

@@ -39,7 +39,9 @@ def test_demo_copies_the_example_and_continues_its_clock(tmp_path, org, example_
         assert demo.path.read_bytes()[:16] == b"SQLite format 3\x00"
         assert demo.path != example_db and demo.source == str(example_db)
         conn = sqlite3.connect(demo.path)
-        anchor = conn.execute("SELECT value FROM settings WHERE key = 'example_anchor'").fetchone()[0]
+        anchor = conn.execute("SELECT value FROM settings WHERE key = 'example_anchor'").fetchone()[
+            0
+        ]
         conn.close()
         assert demo.anchor == datetime.fromisoformat(anchor)
         assert abs((demo.clock().now() - demo.anchor).total_seconds()) < 5
@@ -69,8 +71,10 @@ def test_offset_clock_runs_at_wall_speed():
 
 
 def test_cli_verbs_do_not_import_textual():
-    code = ("import sys; from console.cli import build_parser; build_parser().parse_args(['list']); "
-            "print('textual' in sys.modules)")
+    code = (
+        "import sys; from console.cli import build_parser; build_parser().parse_args(['list']); "
+        "print('textual' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

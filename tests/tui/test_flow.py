@@ -36,13 +36,26 @@ async def test_declare_to_overdue_to_restart(db_path, org, clock):
         # Responsibility for Database with the demo teams.
         domain = room.query_one(ResponsibilityPanel).view["domains"][0]
         assert domain["name"] == "Database"
-        assert (domain["first"]["team_type"], domain["first"]["team_name"]) == ("platform", "Data Platform")
-        assert (domain["second"]["team_type"], domain["second"]["team_name"]) == ("product", "Payments")
-        assert (domain["final"]["team_type"], domain["final"]["team_name"]) == ("platform", "Data Platform")
+        assert (domain["first"]["team_type"], domain["first"]["team_name"]) == (
+            "platform",
+            "Data Platform",
+        )
+        assert (domain["second"]["team_type"], domain["second"]["team_name"]) == (
+            "product",
+            "Payments",
+        )
+        assert (domain["final"]["team_type"], domain["final"]["team_name"]) == (
+            "platform",
+            "Data Platform",
+        )
         lines = [line for line in text.splitlines() if "Platform" in line or "Product" in line]
-        assert any("first" in line and "Platform" in line and "Data Platform" in line for line in lines)
+        assert any(
+            "first" in line and "Platform" in line and "Data Platform" in line for line in lines
+        )
         assert any("second" in line and "Product" in line and "Payments" in line for line in lines)
-        assert any("final" in line and "Platform" in line and "Data Platform" in line for line in lines)
+        assert any(
+            "final" in line and "Platform" in line and "Data Platform" in line for line in lines
+        )
 
         # The checklist: the three leads due now, vp_engineering in 15:00.
         assert "due now" in step_line(text, "SEV1+0")
@@ -94,10 +107,10 @@ async def test_declare_to_resolve_by_keyboard(service):
         await pilot.press("n", *"5xx", "tab", "2", "tab", "tab", *"checkout-a", "right", "enter")
         await settle(pilot)
         assert isinstance(app.screen, RoomScreen)
-        await pilot.press("space")                       # first step notified
-        await pilot.press("a")                           # and acknowledged
+        await pilot.press("space")  # first step notified
+        await pilot.press("a")  # and acknowledged
         await pilot.press("n", *"ok", "enter")  # a note
-        await pilot.press("u", "3")                      # status: mitigating
+        await pilot.press("u", "3")  # status: mitigating
         await pilot.press("R", *"fixed", "enter")  # resolve
         await settle(pilot)
         inc = service.get("INC-1")

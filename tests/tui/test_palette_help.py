@@ -51,9 +51,12 @@ async def test_help_lists_every_binding_of_every_screen(demo_service):
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        sections = {name: dict((what, keys) for keys, what in rows) for name, _, rows in key_sections(app)}
+        sections = {
+            name: dict((what, keys) for keys, what in rows) for name, _, rows in key_sections(app)
+        }
         from console.tui.screens.board import BoardScreen
         from console.tui.screens.room import RoomScreen as Room
+
         for cls, name in ((BoardScreen, "Board"), (Room, "Incident room")):
             for b in cls.BINDINGS:
                 assert (b.tooltip or b.description or b.action) in sections[name]
@@ -73,10 +76,14 @@ async def test_new_keys_are_in_help_and_the_palette(demo_service):
     app = make_app(demo_service)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        sections = {name: dict((what, keys) for keys, what in rows) for name, _, rows in key_sections(app)}
+        sections = {
+            name: dict((what, keys) for keys, what in rows) for name, _, rows in key_sections(app)
+        }
         room = sections["Incident room"]
         assert [k for w, k in room.items() if w.startswith("accept the suggested team")] == ["y"]
-        assert [k for w, k in sections["Board"].items() if w.startswith("sync dead letters")] == ["shift+d"]
+        assert [k for w, k in sections["Board"].items() if w.startswith("sync dead letters")] == [
+            "shift+d"
+        ]
         dead = sections["Sync dead letters (D on the board)"]
         assert [k for w, k in dead.items() if w.startswith("put the refused events back")] == ["r"]
         await pilot.press("ctrl+p")

@@ -78,7 +78,9 @@ async def test_status_handoff_accept_and_ack(service):
         await settle(pilot)
         assert service.get("INC-1").acknowledged_at is not None
         checklist = app.screen.query_one(Checklist)
-        assert checklist.selected.key == "SEV1+15"  # ack'd: the cursor moved on to the next open step
+        assert (
+            checklist.selected.key == "SEV1+15"
+        )  # ack'd: the cursor moved on to the next open step
         await pilot.press("k", "a")  # the same step again: the service refuses, a toast says why
         await settle(pilot)
         assert any("already acknowledged" in n.message for n in app._notifications)

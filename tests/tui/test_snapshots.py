@@ -32,8 +32,9 @@ def test_board(snap_compare, demo_service, theme):
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_room(snap_compare, demo_service, clock, theme):
-    inc = demo_service.declare("Orders DB primary unreachable", "SEV1", ["data"], ["orders-db"],
-                               "replication lag alert")
+    inc = demo_service.declare(
+        "Orders DB primary unreachable", "SEV1", ["data"], ["orders-db"], "replication lag alert"
+    )
     clock.advance(minutes=16)
     demo_service.tick(inc.id, "SEV1+0")
     demo_service.note(inc.id, "Promoting the replica in ap-northeast-1b")
@@ -45,7 +46,9 @@ def test_room(snap_compare, demo_service, clock, theme):
         pilot.app.open_incident(inc.id)
         await _settle(pilot)
 
-    assert snap_compare(make_app(demo_service, theme=theme), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        make_app(demo_service, theme=theme), terminal_size=SIZE, run_before=run_before
+    )
 
 
 @pytest.mark.parametrize("theme", THEMES)
@@ -61,16 +64,23 @@ def test_declare(snap_compare, demo_service, theme):
         _no_blink(pilot.app)
         await _settle(pilot)
 
-    assert snap_compare(make_app(demo_service, theme=theme), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(
+        make_app(demo_service, theme=theme), terminal_size=SIZE, run_before=run_before
+    )
 
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_matrix(snap_compare, demo_service, theme):
-    assert snap_compare(make_app(demo_service, theme=theme), press=["m"], terminal_size=SIZE,
-                        run_before=_settle)
+    assert snap_compare(
+        make_app(demo_service, theme=theme), press=["m"], terminal_size=SIZE, run_before=_settle
+    )
 
 
 @pytest.mark.parametrize("theme", THEMES)
 def test_help(snap_compare, demo_service, theme):
-    assert snap_compare(make_app(demo_service, theme=theme), press=["question_mark"], terminal_size=SIZE,
-                        run_before=_settle)
+    assert snap_compare(
+        make_app(demo_service, theme=theme),
+        press=["question_mark"],
+        terminal_size=SIZE,
+        run_before=_settle,
+    )

@@ -41,7 +41,9 @@ def test_bad_theme_file_names_file_and_line(tmp_path):
 async def test_user_theme_dir_adds_and_bad_ones_are_reported(service, tmp_path):
     folder = config.config_dir() / "themes"
     folder.mkdir(parents=True)
-    (folder / "night.toml").write_text('[theme]\nname = "night"\nlabel = "Night"\nprimary = "#336699"\n')
+    (folder / "night.toml").write_text(
+        '[theme]\nname = "night"\nlabel = "Night"\nprimary = "#336699"\n'
+    )
     (folder / "bad.toml").write_text('[theme]\nprimary = "#336699"\n')
     app = make_app(service)
     assert "night" in app.console_themes

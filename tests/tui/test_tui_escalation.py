@@ -51,7 +51,9 @@ def _paging(app) -> str:
     return str(app.screen.query_one(PagingLine).render())
 
 
-async def test_a_step_falling_due_in_the_open_room_is_paged_without_a_key_press(paging_service, clock):
+async def test_a_step_falling_due_in_the_open_room_is_paged_without_a_key_press(
+    paging_service, clock
+):
     svc = paging_service
     passes = []
 
@@ -60,6 +62,7 @@ async def test_a_step_falling_due_in_the_open_room_is_paged_without_a_key_press(
         def counted(report):
             passes.append(report)
             on_pass(report)
+
         return BackgroundRunner(db_path, org, clock, interval=3600, on_pass=counted)
 
     inc = svc.declare("Orders DB primary down", "SEV1", ["data"], ["orders-db"])
@@ -71,7 +74,9 @@ async def test_a_step_falling_due_in_the_open_room_is_paged_without_a_key_press(
         room = app.screen
         assert isinstance(room, RoomScreen)
         # The first pass (at start) pages SEV1+0 through PagerDuty and ticks it.
-        await wait_for(pilot, lambda: _step(svc, inc.id, "SEV1+0")["state"] == "notified", timeout=15)
+        await wait_for(
+            pilot, lambda: _step(svc, inc.id, "SEV1+0")["state"] == "notified", timeout=15
+        )
         await wait_for(pilot, lambda: "SEV1+0 kenji.sato delivered" in _paging(app), timeout=15)
         assert "Paging: SEV1+0" in screen_text(app)
         assert _step(svc, inc.id, "SEV1+0")["notified_by"] == "escalation-bot"
@@ -83,8 +88,12 @@ async def test_a_step_falling_due_in_the_open_room_is_paged_without_a_key_press(
         # the runner, which pages vp_engineering (PagerDuty) now, not in an hour.
         clock.advance(minutes=15)
         room.redraw()  # what the room's 1 s timer does
-        await wait_for(pilot, lambda: _step(svc, inc.id, "SEV1+15")["state"] == "notified", timeout=15)
-        await wait_for(pilot, lambda: "SEV1+15" in _paging(app) and "NOTIFIED" in screen_text(app), timeout=15)
+        await wait_for(
+            pilot, lambda: _step(svc, inc.id, "SEV1+15")["state"] == "notified", timeout=15
+        )
+        await wait_for(
+            pilot, lambda: "SEV1+15" in _paging(app) and "NOTIFIED" in screen_text(app), timeout=15
+        )
         assert len(passes) >= 2
         assert len(svc.receivers["pagerduty"].bodies()) > first
         assert app.escalation_runner is not None
@@ -100,19 +109,24 @@ async def test_a_channel_that_starts_failing_shows_on_the_board(paging_service, 
         def counted(report):
             passes.append(report)
             on_pass(report)
+
         return BackgroundRunner(db_path, org, clock, interval=3600, on_pass=counted)
 
     svc.declare("Orders DB primary down", "SEV1", ["data"], ["orders-db"])
     app = make_app(svc, escalation=True, runner_factory=runner_factory)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
-        for n in range(1, 4):  # one attempt per channel per pass; the third failure in a row is "failing"
+        for n in range(
+            1, 4
+        ):  # one attempt per channel per pass; the third failure in a row is "failing"
             await wait_for(pilot, lambda n=n: len(passes) >= n, timeout=15)
             if n < 3:
                 assert "failing" not in screen_text(app)
                 clock.advance(minutes=10)  # past the retry backoff
                 app.escalation_runner.wake()
-        await wait_for(pilot, lambda: "⚠ channel hook failing (3×: HTTP 503" in screen_text(app), timeout=15)
+        await wait_for(
+            pilot, lambda: "⚠ channel hook failing (3×: HTTP 503" in screen_text(app), timeout=15
+        )
         assert "1 open incident" in screen_text(app)
 
 
@@ -163,18 +177,60 @@ def test_paging_line_states_per_target():
     from console.tui.widgets.paging import target_states
 
     rows = [
-        {"kind": "trigger", "step": "SEV1+0", "target": "a", "state": "delivered", "attempts": 1,
-         "created_at": "1", "next_attempt_at": None},
-        {"kind": "trigger", "step": "SEV1+0", "target": "a", "state": "queued", "attempts": 2,
-         "created_at": "1", "next_attempt_at": "2026-03-01T02:05:00Z"},
-        {"kind": "trigger", "step": "SEV1+0", "target": "b", "state": "queued", "attempts": 2,
-         "created_at": "2", "next_attempt_at": "2026-03-01T02:05:00Z"},
-        {"kind": "trigger", "step": "SEV1+15", "target": "c", "state": "queued", "attempts": 0,
-         "created_at": "3", "next_attempt_at": "2026-03-01T02:15:00Z"},
-        {"kind": "trigger", "step": "SEV1+15", "target": "d", "state": "abandoned", "attempts": 0,
-         "created_at": "4", "next_attempt_at": None},
-        {"kind": "nudge", "step": None, "target": "commander", "state": "queued", "attempts": 0,
-         "created_at": "5", "next_attempt_at": None},
+        {
+            "kind": "trigger",
+            "step": "SEV1+0",
+            "target": "a",
+            "state": "delivered",
+            "attempts": 1,
+            "created_at": "1",
+            "next_attempt_at": None,
+        },
+        {
+            "kind": "trigger",
+            "step": "SEV1+0",
+            "target": "a",
+            "state": "queued",
+            "attempts": 2,
+            "created_at": "1",
+            "next_attempt_at": "2026-03-01T02:05:00Z",
+        },
+        {
+            "kind": "trigger",
+            "step": "SEV1+0",
+            "target": "b",
+            "state": "queued",
+            "attempts": 2,
+            "created_at": "2",
+            "next_attempt_at": "2026-03-01T02:05:00Z",
+        },
+        {
+            "kind": "trigger",
+            "step": "SEV1+15",
+            "target": "c",
+            "state": "queued",
+            "attempts": 0,
+            "created_at": "3",
+            "next_attempt_at": "2026-03-01T02:15:00Z",
+        },
+        {
+            "kind": "trigger",
+            "step": "SEV1+15",
+            "target": "d",
+            "state": "abandoned",
+            "attempts": 0,
+            "created_at": "4",
+            "next_attempt_at": None,
+        },
+        {
+            "kind": "nudge",
+            "step": None,
+            "target": "commander",
+            "state": "queued",
+            "attempts": 0,
+            "created_at": "5",
+            "next_attempt_at": None,
+        },
     ]
     assert target_states(rows) == [
         ("SEV1+0", [("a", "delivered"), ("b", "failed (retry 02:05:00)")]),

@@ -14,6 +14,7 @@ def open_service(path: Path, org, clock, actor: str = "commander") -> IncidentSe
 
 def make_app(service, **kw):
     from console.tui.app import ConsoleApp
+
     kw.setdefault("persist_theme", False)
     return ConsoleApp(service, service.clock, **kw)
 
@@ -26,6 +27,7 @@ def screen_text(app) -> str:
 async def settle(pilot) -> None:
     """Let board pages (read on a worker thread) arrive and the screen redraw."""
     from textual.worker import WorkerState
+
     app = pilot.app
     await pilot.pause()
     for _ in range(5):
@@ -38,6 +40,7 @@ async def settle(pilot) -> None:
 async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
     """Pause until condition() holds (the palette searches in the background)."""
     import time
+
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -49,6 +52,7 @@ async def paste(pilot, text: str) -> None:
     """Type a line the fast way a terminal delivers it: one bracketed paste into
     the focused field (Pilot's per-key idle wait makes long typing slow)."""
     from textual import events
+
     focused = pilot.app.focused
     assert focused is not None, "nothing focused to paste into"
     focused.post_message(events.Paste(text))

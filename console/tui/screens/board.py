@@ -38,11 +38,21 @@ class BoardScreen(LiveScreen):
 
     BINDINGS = [
         Binding("n", "declare", "Declare", tooltip="declare a new incident"),
-        Binding("slash", "filter", "Filter", tooltip="filter as you type (id, title, severity, status, layer, service, commander)"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="filter as you type (id, title, severity, status, layer, service, commander)",
+        ),
         Binding("r", "toggle_resolved", "Resolved", tooltip="show or hide resolved incidents"),
         Binding("m", "matrix", "Matrix", tooltip="the matrix explorer: the whole org model"),
-        Binding("D", "dead_letters", "Dead letters", show=False,
-                tooltip="sync dead letters: events the server refused, and why (r retries)"),
+        Binding(
+            "D",
+            "dead_letters",
+            "Dead letters",
+            show=False,
+            tooltip="sync dead letters: events the server refused, and why (r retries)",
+        ),
         Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="clear the filter"),
         Binding("q", "app.quit", "Quit", show=False, tooltip="quit the console"),
     ]
@@ -55,10 +65,14 @@ class BoardScreen(LiveScreen):
         app = self.app
         yield TopBar(id="topbar")
         with Horizontal(id="filter-row"):
-            yield Input(placeholder="filter: id, title, severity, status, layer, service, commander",
-                        id="filter")
+            yield Input(
+                placeholder="filter: id, title, severity, status, layer, service, commander",
+                id="filter",
+            )
         yield BoardHeader()
-        yield BoardTable(app.board_source, app.clock, app.service.org.overdue_after_seconds, id="table")
+        yield BoardTable(
+            app.board_source, app.clock, app.service.org.overdue_after_seconds, id="table"
+        )
         yield Static("", id="status")
         yield KeyBar()
 
@@ -126,6 +140,7 @@ class BoardScreen(LiveScreen):
 
     def action_dead_letters(self) -> None:
         from console.tui.screens.dead_letters import DeadLettersScreen
+
         self.app.push_screen(DeadLettersScreen())
 
     def action_toggle_resolved(self) -> None:

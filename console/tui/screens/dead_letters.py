@@ -15,13 +15,21 @@ from console.tui.screens.prompts import MODAL_CSS
 
 class DeadLettersScreen(ModalScreen[None]):
     HELP = "Sync dead letters: what the server refused and why."
-    DEFAULT_CSS = MODAL_CSS.format(name="DeadLettersScreen") + """
+    DEFAULT_CSS = (
+        MODAL_CSS.format(name="DeadLettersScreen")
+        + """
     DeadLettersScreen > Vertical { width: 110; }
     DeadLettersScreen VerticalScroll { height: auto; max-height: 24; }
     """
+    )
     BINDINGS = [
         Binding("escape,q", "close", "Close", tooltip="close the list"),
-        Binding("r", "retry", "Retry", tooltip="put the refused events back in the outbox (after fixing the cause)"),
+        Binding(
+            "r",
+            "retry",
+            "Retry",
+            tooltip="put the refused events back in the outbox (after fixing the cause)",
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -36,25 +44,37 @@ class DeadLettersScreen(ModalScreen[None]):
 
     def reload(self) -> None:
         from console.sync import state
+
         rows = state.dead_letters(self.app.service.store.conn)
         if not rows:
-            self.query_one("#rows", Static).update("No dead letters: every event reached the server.")
+            self.query_one("#rows", Static).update(
+                "No dead letters: every event reached the server."
+            )
             return
         table = Table(box=None, expand=True, pad_edge=False)
         for col in ("when", "incident", "kind", "way", "reason", "event"):
             table.add_column(col, overflow="fold")
         for r in rows:
-            table.add_row((r["at"] or "")[:19], r["incident_id"] or "—", r["kind"] or "—", r["direction"],
-                          r["reason"], (r["event_id"] or "—")[:13])
+            table.add_row(
+                (r["at"] or "")[:19],
+                r["incident_id"] or "—",
+                r["kind"] or "—",
+                r["direction"],
+                r["reason"],
+                (r["event_id"] or "—")[:13],
+            )
         self.query_one("#rows", Static).update(table)
 
     def action_retry(self) -> None:
         from console.sync import state
+
         count = state.retry_dead_letters(self.app.service.store)
         sync = getattr(self.app, "sync", None)
         if sync is not None and count:
             sync.nudge()  # push them now, not at the next poll
-        self.app.notify(f"{count} event(s) back in the outbox; the next sync pushes them", timeout=5)
+        self.app.notify(
+            f"{count} event(s) back in the outbox; the next sync pushes them", timeout=5
+        )
         self.reload()
 
     def action_close(self) -> None:

@@ -41,7 +41,10 @@ class ListSuggester(Suggester):
         if not last_stripped:
             return None
         for word in self.words:
-            if word.lower().startswith(last_stripped.lower()) and word.lower() != last_stripped.lower():
+            if (
+                word.lower().startswith(last_stripped.lower())
+                and word.lower() != last_stripped.lower()
+            ):
                 pad = last[: len(last) - len(last_stripped)]
                 return f"{head}{sep}{pad}{word}"
         return None
@@ -72,7 +75,10 @@ class SeverityPicker(Widget, can_focus=True):
         for sev in SEVERITIES:
             chosen = sev == self.value
             out.append("(•) " if chosen else "( ) ", pal.bold if chosen else pal.muted)
-            out.append(f"{sev_label(sev, pal.markers):<10}", pal.severity(sev) + (pal.bold if chosen else pal.muted))
+            out.append(
+                f"{sev_label(sev, pal.markers):<10}",
+                pal.severity(sev) + (pal.bold if chosen else pal.muted),
+            )
             out.append(self.meanings.get(sev, ""), None if chosen else pal.muted)
             if chosen and self.has_focus:
                 out.stylize(pal.cursor, len(out) - len(self.meanings.get(sev, "")) - 14, len(out))
@@ -148,18 +154,33 @@ class DeclareScreen(ModalScreen[str | None]):
                 yield Label("Severity")
                 yield SeverityPicker(meanings, id="severity")
                 yield Label("Layers")
-                yield Input(placeholder=f"comma-separated: {', '.join(layer_ids)}", id="layers", compact=True,
-                            suggester=ListSuggester(layer_ids))
+                yield Input(
+                    placeholder=f"comma-separated: {', '.join(layer_ids)}",
+                    id="layers",
+                    compact=True,
+                    suggester=ListSuggester(layer_ids),
+                )
                 yield Label("Services")
-                yield Input(placeholder="comma-separated, completed from the catalogue (→ accepts)",
-                            id="services", compact=True, suggester=ListSuggester(list(org.services)))
+                yield Input(
+                    placeholder="comma-separated, completed from the catalogue (→ accepts)",
+                    id="services",
+                    compact=True,
+                    suggester=ListSuggester(list(org.services)),
+                )
                 yield Label("Detection")
-                yield Input(placeholder="how it was detected (alert, customer report, …)", id="detection", compact=True)
+                yield Input(
+                    placeholder="how it was detected (alert, customer report, …)",
+                    id="detection",
+                    compact=True,
+                )
             yield Static("", id="notes")
             yield Static("", id="preview")
             yield Static("", id="error")
-            yield Static("enter declares and opens the room · tab next field · → accepts a completion · "
-                         "escape cancels", classes="hint")
+            yield Static(
+                "enter declares and opens the room · tab next field · → accepts a completion · "
+                "escape cancels",
+                classes="hint",
+            )
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
@@ -168,8 +189,13 @@ class DeclareScreen(ModalScreen[str | None]):
     # ------------------------------------------------------------ hints
     def _values(self) -> tuple[str, str, list[str], list[str], str]:
         q = self.query_one
-        return (q("#title", Input).value, q(SeverityPicker).value, tokens(q("#layers", Input).value),
-                tokens(q("#services", Input).value), q("#detection", Input).value)
+        return (
+            q("#title", Input).value,
+            q(SeverityPicker).value,
+            tokens(q("#layers", Input).value),
+            tokens(q("#services", Input).value),
+            q("#detection", Input).value,
+        )
 
     def _update_hints(self) -> None:
         org = self.service.org
@@ -178,21 +204,34 @@ class DeclareScreen(ModalScreen[str | None]):
         for layer in layers:
             if layer in org.layers:
                 lay = org.layers[layer]
-                layer_note.append(f"{layer}: {lay.name} — detect: {lay.detection}; recover: {lay.recovery}")
+                layer_note.append(
+                    f"{layer}: {lay.name} — detect: {lay.detection}; recover: {lay.recovery}"
+                )
             else:
                 close = difflib.get_close_matches(layer, list(org.layers), n=1)
-                layer_note.append(f"✗ unknown layer {layer!r}" + (f" — did you mean {close[0]}?" if close else
-                                  f" (expected {', '.join(org.layers)})"))
+                layer_note.append(
+                    f"✗ unknown layer {layer!r}"
+                    + (
+                        f" — did you mean {close[0]}?"
+                        if close
+                        else f" (expected {', '.join(org.layers)})"
+                    )
+                )
         svc_note = []
         for s in services:
             if s in org.services:
                 svc = org.services[s]
                 owner = org.teams.get(svc.owner)
-                svc_note.append(f"{s}: {svc.layer} layer, {org.domains[svc.domain].name if svc.domain in org.domains else svc.domain}, "
-                                f"owned by {owner.name if owner else svc.owner}")
+                svc_note.append(
+                    f"{s}: {svc.layer} layer, {org.domains[svc.domain].name if svc.domain in org.domains else svc.domain}, "
+                    f"owned by {owner.name if owner else svc.owner}"
+                )
             else:
                 close = difflib.get_close_matches(s, list(org.services), n=2)
-                svc_note.append(f"✗ unknown service {s!r}" + (f" — did you mean {', '.join(close)}?" if close else ""))
+                svc_note.append(
+                    f"✗ unknown service {s!r}"
+                    + (f" — did you mean {', '.join(close)}?" if close else "")
+                )
         pal = palette(self.app)
         notes = Text()
         for line in layer_note + svc_note:
@@ -207,7 +246,9 @@ class DeclareScreen(ModalScreen[str | None]):
             scope = scope_of(org, known_layers, known_services)
             team = responsible_team(org, scope)
             preview.append("→ ", "bold")
-            preview.append(f"{severity}: {org.severities[severity].meaning if severity in org.severities else ''}\n")
+            preview.append(
+                f"{severity}: {org.severities[severity].meaning if severity in org.severities else ''}\n"
+            )
             preview.append("  domains ", "dim")
             preview.append(", ".join(org.domains[d].name for d in scope.domains) or "—")
             preview.append("  · responsible ", "dim")

@@ -16,8 +16,12 @@ from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.topbar import TopBar
 
 # Shown for the keys that Textual itself provides in every text field.
-FIELD_KEYS = [("tab / shift+tab", "next / previous field"), ("→ (at the end)", "accept the completion"),
-              ("ctrl+u / ctrl+k", "delete to start / to end"), ("ctrl+w", "delete the word left")]
+FIELD_KEYS = [
+    ("tab / shift+tab", "next / previous field"),
+    ("→ (at the end)", "accept the completion"),
+    ("ctrl+u / ctrl+k", "delete to start / to end"),
+    ("ctrl+w", "delete the word left"),
+]
 
 
 def key_sections(app) -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -40,12 +44,20 @@ def key_sections(app) -> list[tuple[str, str, list[tuple[str, str]]]]:
         return [(", ".join(dict.fromkeys(keys)), what) for what, keys in merged.items()]
 
     return [
-        ("Everywhere", "", rows(type(app)) + [("ctrl+p", "command palette: every action, open INC-…, themes")]),
+        (
+            "Everywhere",
+            "",
+            rows(type(app)) + [("ctrl+p", "command palette: every action, open INC-…, themes")],
+        ),
         ("Board", BoardScreen.HELP, rows(BoardScreen, BoardTable)),
         ("Declare", DeclareScreen.HELP, rows(DeclareScreen, SeverityPicker) + FIELD_KEYS),
         ("Incident room", RoomScreen.HELP, rows(RoomScreen, Checklist, Pane)),
         ("Matrix explorer", MatrixScreen.HELP, rows(MatrixScreen)),
-        ("Pick one (severity, status, accept)", "", rows(ChoiceModal, KeyOptionList) + [("enter", "choose")]),
+        (
+            "Pick one (severity, status, accept)",
+            "",
+            rows(ChoiceModal, KeyOptionList) + [("enter", "choose")],
+        ),
         ("Type a line (note, resolve)", "", rows(TextModal) + [("enter", "save")]),
         ("Handoff / assign", "", rows(HandoffModal) + [("enter", "choose role, then save")]),
         ("Sync dead letters (D on the board)", DeadLettersScreen.HELP, rows(DeadLettersScreen)),
@@ -118,8 +130,17 @@ class HelpScreen(Screen):
         grid.add_column(ratio=1)
         cells = []
         for name, blurb, rows in sections:
-            t = Table(box=None, show_header=False, pad_edge=False, title=name, title_justify="left",
-                      title_style="bold", caption=blurb or None, caption_justify="left", caption_style="dim")
+            t = Table(
+                box=None,
+                show_header=False,
+                pad_edge=False,
+                title=name,
+                title_justify="left",
+                title_style="bold",
+                caption=blurb or None,
+                caption_justify="left",
+                caption_style="dim",
+            )
             t.add_column(no_wrap=True, style="bold", min_width=14)
             t.add_column()
             for keys, what in rows:

@@ -42,72 +42,137 @@ def build_matrix(org: Org, pal) -> Group:
     head.append("\n  coordinates: ", pal.muted)
     head.append(", ".join(f"{sev} → {role}" for sev, role in pat.coordinator.items()) or "—")
     others = [p.name for p in org.patterns.values() if p.id != pat.id]
-    head.append(f"\n  other patterns: {', '.join(others)} (set meta.pattern in your org file)", pal.muted)
+    head.append(
+        f"\n  other patterns: {', '.join(others)} (set meta.pattern in your org file)", pal.muted
+    )
     parts += [head, Text("")]
 
-    sev = Table(title="Severity matrix — each team type's role", title_justify="left", title_style=title,
-                expand=True, box=box.SIMPLE_HEAD)
+    sev = Table(
+        title="Severity matrix — each team type's role",
+        title_justify="left",
+        title_style=title,
+        expand=True,
+        box=box.SIMPLE_HEAD,
+    )
     sev.add_column("SEV", no_wrap=True)
     for t in org.team_types:
         sev.add_column(type_label(t), ratio=1)
     sev.add_column("meaning", ratio=2, min_width=30)
     for s in org.severities.values():
-        sev.add_row(Text(sev_label(s.id, pal.markers), style=pal.severity(s.id)),
-                    *[Text(s.roles.get(t, "—"), style=pal.muted if s.roles.get(t, "—") == "—" else "")
-                      for t in org.team_types],
-                    Text(s.meaning, style=pal.muted))
+        sev.add_row(
+            Text(sev_label(s.id, pal.markers), style=pal.severity(s.id)),
+            *[
+                Text(s.roles.get(t, "—"), style=pal.muted if s.roles.get(t, "—") == "—" else "")
+                for t in org.team_types
+            ],
+            Text(s.meaning, style=pal.muted),
+        )
     parts += [sev, Text("")]
 
-    dom = Table(title="Domain matrix — first response / second line / final responsibility",
-                title_justify="left", title_style=title, expand=True, box=box.SIMPLE_HEAD)
+    dom = Table(
+        title="Domain matrix — first response / second line / final responsibility",
+        title_justify="left",
+        title_style=title,
+        expand=True,
+        box=box.SIMPLE_HEAD,
+    )
     for col in ("domain", "layer", "first", "second", "final"):
         dom.add_column(col, overflow="fold")
     for d in org.domains.values():
-        cells = [f"{type_label(getattr(d, k))}: {_teams_of(org, d.id, getattr(d, k))}" for k in ("first", "second", "final")]
+        cells = [
+            f"{type_label(getattr(d, k))}: {_teams_of(org, d.id, getattr(d, k))}"
+            for k in ("first", "second", "final")
+        ]
         dom.add_row(d.name, d.layer or "cross-cutting", *cells)
     parts += [dom, Text("")]
 
-    lay = Table(title="Technical layers", title_justify="left", title_style=title, expand=True, box=box.SIMPLE_HEAD)
+    lay = Table(
+        title="Technical layers",
+        title_justify="left",
+        title_style=title,
+        expand=True,
+        box=box.SIMPLE_HEAD,
+    )
     for col in ("layer", "responsibilities", "blast radius", "detected by", "recovery", "observe"):
         lay.add_column(col, overflow="fold")
     for layer in org.layers.values():
-        lay.add_row(f"{layer.name}\n({layer.id})", "\n".join(layer.responsibilities), layer.blast_radius,
-                    layer.detection, layer.recovery, layer.observability)
+        lay.add_row(
+            f"{layer.name}\n({layer.id})",
+            "\n".join(layer.responsibilities),
+            layer.blast_radius,
+            layer.detection,
+            layer.recovery,
+            layer.observability,
+        )
     parts += [lay, Text("")]
 
-    esc = Table(title=f"Escalation rules ({pat.name} applied; offsets from reaching the severity)",
-                title_justify="left", title_style=title, expand=True, box=box.SIMPLE_HEAD)
+    esc = Table(
+        title=f"Escalation rules ({pat.name} applied; offsets from reaching the severity)",
+        title_justify="left",
+        title_style=title,
+        expand=True,
+        box=box.SIMPLE_HEAD,
+    )
     esc.add_column("SEV", no_wrap=True)
     esc.add_column("after", no_wrap=True)
     esc.add_column("page", overflow="fold")
     esc.add_column("source", overflow="fold")
     for s in SEVERITIES:
         for rule in org.rules_for(s):
-            esc.add_row(Text(s, style=pal.severity(s)), f"+{rule.offset_minutes} min", ", ".join(rule.targets),
-                        Text(f"derived: {rule.derived}" if rule.derived else "model", style=pal.muted))
+            esc.add_row(
+                Text(s, style=pal.severity(s)),
+                f"+{rule.offset_minutes} min",
+                ", ".join(rule.targets),
+                Text(f"derived: {rule.derived}" if rule.derived else "model", style=pal.muted),
+            )
     parts += [esc, Text("")]
 
     findings = run_checks(org)
-    chk = Table(title="model check — responsibility equals authority (principle 1)", title_justify="left",
-                title_style=title, expand=True, box=box.SIMPLE_HEAD)
+    chk = Table(
+        title="model check — responsibility equals authority (principle 1)",
+        title_justify="left",
+        title_style=title,
+        expand=True,
+        box=box.SIMPLE_HEAD,
+    )
     chk.add_column("level", no_wrap=True)
     chk.add_column("where", overflow="fold")
     chk.add_column("finding", overflow="fold", ratio=3)
     for f in findings:
-        style = pal.overdue if f.level == "error" else (pal.due if f.level == "warning" else pal.muted)
+        style = (
+            pal.overdue if f.level == "error" else (pal.due if f.level == "warning" else pal.muted)
+        )
         chk.add_row(Text(f.level.upper(), style=style), f.where, f.message)
     if not findings:
         chk.add_row("ok", "", "no findings")
     errors = sum(f.level == "error" for f in findings)
     warnings = sum(f.level == "warning" for f in findings)
-    parts += [chk, Text(f"{errors} error(s), {warnings} warning(s)", style=pal.overdue if errors else pal.muted),
-              Text("")]
+    parts += [
+        chk,
+        Text(
+            f"{errors} error(s), {warnings} warning(s)", style=pal.overdue if errors else pal.muted
+        ),
+        Text(""),
+    ]
 
-    mat = Table(title="Maturity levels", title_justify="left", title_style=title, expand=True, box=box.SIMPLE_HEAD)
+    mat = Table(
+        title="Maturity levels",
+        title_justify="left",
+        title_style=title,
+        expand=True,
+        box=box.SIMPLE_HEAD,
+    )
     for col in ("level", "name", "MTTR", "mis-escalation", "coordination", "prevention"):
         mat.add_column(col, overflow="fold")
     for m in org.maturity:
-        mat.add_row(str(m.level), m.name, m.mttr, m.mis_escalation, m.coordination or "—", m.prevention or "—")
+        mat.add_row(
+            str(m.level),
+            m.name,
+            m.mttr,
+            m.mis_escalation,
+            m.coordination or "—",
+            m.prevention or "—",
+        )
     parts += [mat, Text("")]
     prin = Text()
     prin.append("Principles\n", title)
@@ -148,7 +213,9 @@ class MatrixScreen(Screen):
         self.query_one("#matrix-scroll").focus()
 
     def _build(self) -> None:
-        self.query_one("#matrix", Static).update(build_matrix(self.app.service.org, palette(self.app)))
+        self.query_one("#matrix", Static).update(
+            build_matrix(self.app.service.org, palette(self.app))
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -47,8 +47,13 @@ class ChoiceModal(ModalScreen[str | None]):
         *(Binding(str(i), f"pick({i})", "Pick by number", show=False) for i in range(1, 10)),
     ]
 
-    def __init__(self, title: str, options: Sequence[tuple[str, str]], current: str | None = None,
-                 hint: str = "enter picks · 1-9 picks by number · escape cancels"):
+    def __init__(
+        self,
+        title: str,
+        options: Sequence[tuple[str, str]],
+        current: str | None = None,
+        hint: str = "enter picks · 1-9 picks by number · escape cancels",
+    ):
         super().__init__()
         self.title_text = title
         self.options = list(options)
@@ -58,10 +63,15 @@ class ChoiceModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            yield KeyOptionList(*[
-                Option(f"{i}  {label}" + ("   (current)" if value == self.current else ""), id=value)
-                for i, (value, label) in enumerate(self.options, start=1)
-            ])
+            yield KeyOptionList(
+                *[
+                    Option(
+                        f"{i}  {label}" + ("   (current)" if value == self.current else ""),
+                        id=value,
+                    )
+                    for i, (value, label) in enumerate(self.options, start=1)
+                ]
+            )
             yield Static(self.hint, classes="hint")
 
     def on_mount(self) -> None:
@@ -89,9 +99,15 @@ class TextModal(ModalScreen[str | None]):
     DEFAULT_CSS = MODAL_CSS.format(name="TextModal")
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, apply: Callable[[str], object], placeholder: str = "",
-                 hint: str = "enter saves · escape cancels", suggestions: Sequence[str] = (),
-                 value: str = ""):
+    def __init__(
+        self,
+        title: str,
+        apply: Callable[[str], object],
+        placeholder: str = "",
+        hint: str = "enter saves · escape cancels",
+        suggestions: Sequence[str] = (),
+        value: str = "",
+    ):
         super().__init__()
         self.title_text = title
         self.apply = apply
@@ -103,9 +119,14 @@ class TextModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            yield Input(value=self.value, placeholder=self.placeholder, id="text",
-                        suggester=SuggestFromList(self.suggestions, case_sensitive=False)
-                        if self.suggestions else None)
+            yield Input(
+                value=self.value,
+                placeholder=self.placeholder,
+                id="text",
+                suggester=SuggestFromList(self.suggestions, case_sensitive=False)
+                if self.suggestions
+                else None,
+            )
             yield Static("", classes="error", id="error")
             yield Static(self.hint, classes="hint")
 
@@ -128,13 +149,22 @@ class TextModal(ModalScreen[str | None]):
 class HandoffModal(ModalScreen[str | None]):
     """Offer a role to someone (or give a vacant role): pick the role, type the person."""
 
-    DEFAULT_CSS = MODAL_CSS.format(name="HandoffModal") + """
+    DEFAULT_CSS = (
+        MODAL_CSS.format(name="HandoffModal")
+        + """
     HandoffModal #person { margin-top: 1; }
     """
+    )
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, roles: Sequence[tuple[str, str]], people: Sequence[str],
-                 apply: Callable[[str, str], object], hint: str):
+    def __init__(
+        self,
+        title: str,
+        roles: Sequence[tuple[str, str]],
+        people: Sequence[str],
+        apply: Callable[[str, str], object],
+        hint: str,
+    ):
         super().__init__()
         self.title_text = title
         self.roles = list(roles)
@@ -145,9 +175,14 @@ class HandoffModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text, classes="title")
-            yield KeyOptionList(*[Option(label, id=value) for value, label in self.roles], id="role")
-            yield Input(placeholder="person (id from the org, or any name)", id="person",
-                        suggester=SuggestFromList(self.people, case_sensitive=False))
+            yield KeyOptionList(
+                *[Option(label, id=value) for value, label in self.roles], id="role"
+            )
+            yield Input(
+                placeholder="person (id from the org, or any name)",
+                id="person",
+                suggester=SuggestFromList(self.people, case_sensitive=False),
+            )
             yield Static("", classes="error", id="error")
             yield Static(self.hint, classes="hint")
 

@@ -57,18 +57,33 @@ class RoomScreen(LiveScreen):
         Binding("escape,q", "back", "Back", tooltip="back to where you came from"),
         Binding("space", "tick", "Notified", tooltip="mark the selected escalation step notified"),
         Binding("a", "ack", "Ack'd", tooltip="mark the selected step acknowledged (they answered)"),
-        Binding("x", "untick", "Untick", show=False, tooltip="clear the marks of the selected step"),
+        Binding(
+            "x", "untick", "Untick", show=False, tooltip="clear the marks of the selected step"
+        ),
         Binding("n", "note", "Note", tooltip="add a note to the timeline"),
-        Binding("s", "severity", "Severity", tooltip="change the severity (re-plans the escalation)"),
+        Binding(
+            "s", "severity", "Severity", tooltip="change the severity (re-plans the escalation)"
+        ),
         Binding("u", "status", "Status", tooltip="set the status (investigating … monitoring)"),
-        Binding("h", "handoff", "Handoff", tooltip="offer a role (IC, comms, ops, scribe) to someone"),
+        Binding(
+            "h", "handoff", "Handoff", tooltip="offer a role (IC, comms, ops, scribe) to someone"
+        ),
         Binding("c", "accept", "Accept", tooltip="accept a handoff offered to you"),
         Binding("o", "assign", "Assign", show=False, tooltip="give a vacant role to someone"),
-        Binding("R", "resolve", "Resolve", tooltip="resolve the incident (with an optional summary)"),
-        Binding("e", "export", "Export", tooltip="write the Markdown incident document and say where"),
+        Binding(
+            "R", "resolve", "Resolve", tooltip="resolve the incident (with an optional summary)"
+        ),
+        Binding(
+            "e", "export", "Export", tooltip="write the Markdown incident document and say where"
+        ),
         Binding("m", "matrix", "Matrix", show=False, tooltip="the matrix explorer"),
-        Binding("y", "accept_suggestion", "Suggestion", show=False,
-                tooltip="accept the suggested team: its on-call takes (or is offered) the operations role"),
+        Binding(
+            "y",
+            "accept_suggestion",
+            "Suggestion",
+            show=False,
+            tooltip="accept the suggested team: its on-call takes (or is offered) the operations role",
+        ),
     ]
 
     def __init__(self, incident_id: str):
@@ -88,7 +103,9 @@ class RoomScreen(LiveScreen):
         yield TopBar(title=f"Incident room {self.incident_id}")
         yield RoomHeader(id="header")
         yield PagingLine(id="paging")  # escalation hook (issue 5)
-        yield SuggestionPanel(self.incident_id, hint="y accepts", id="suggestion")  # predictive escalation (issue 7)
+        yield SuggestionPanel(
+            self.incident_id, hint="y accepts", id="suggestion"
+        )  # predictive escalation (issue 7)
         with VerticalScroll(id="checklist-pane") as pane:
             pane.border_title = "Escalation  (space notified · a ack'd · x untick)"
             pane.can_focus = False
@@ -112,7 +129,10 @@ class RoomScreen(LiveScreen):
         """Re-read the incident (after a commit). Responsibility and contacts depend
         on scope and severity, not on time, so they are computed here, once."""
         inc = self.service.get(self.incident_id)
-        if self.inc is not None and (inc.last_hlc, inc.event_count) == (self.inc.last_hlc, self.inc.event_count):
+        if self.inc is not None and (inc.last_hlc, inc.event_count) == (
+            self.inc.last_hlc,
+            self.inc.event_count,
+        ):
             return  # already shown (our own command reloaded before its message came)
         self.inc = inc
         self.responsibility = self.service.responsibility(self.inc)
@@ -121,7 +141,9 @@ class RoomScreen(LiveScreen):
         self.query_one(Timeline).show(self.inc.timeline)
         self.query_one(PagingLine).show_for(self.service.store.conn, self.incident_id)
         scope = (tuple(inc.services), tuple(inc.layers))
-        if scope != self._scope:  # history's suggestion depends on the scope only (~ms on 100k rows)
+        if (
+            scope != self._scope
+        ):  # history's suggestion depends on the scope only (~ms on 100k rows)
             if self._scope is not None:
                 self.query_one(SuggestionPanel).reload()
             self._scope = scope
@@ -133,8 +155,14 @@ class RoomScreen(LiveScreen):
         s = self.query_one(SuggestionPanel).suggestion
         person = s.get("on_call") if s else None
         inc = self.inc
-        return bool(person and inc and (inc.roles.get("operations") == person
-                                        or (inc.handoffs.get("operations") or {}).get("to") == person))
+        return bool(
+            person
+            and inc
+            and (
+                inc.roles.get("operations") == person
+                or (inc.handoffs.get("operations") or {}).get("to") == person
+            )
+        )
 
     def _suggestion_hint(self) -> None:
         panel = self.query_one(SuggestionPanel)
@@ -169,8 +197,12 @@ class RoomScreen(LiveScreen):
             self.app.escalation_due()  # escalation hook (issue 5): page now, not at the runner's next pass
         for step in fresh:
             who = ", ".join(step.targets)
-            self.app.notify(f"{self.incident_id}: step {step.key} is due — notify {who}",
-                            title="Escalation due", severity="warning", timeout=8)
+            self.app.notify(
+                f"{self.incident_id}: step {step.key} is due — notify {who}",
+                title="Escalation due",
+                severity="warning",
+                timeout=8,
+            )
             self.app.bell()
 
     def incident_changed(self, incident_id: str) -> None:
@@ -220,7 +252,9 @@ class RoomScreen(LiveScreen):
         step = self._step()
         if step and self._do(self.service.tick, self.incident_id, step.key, ack=True):
             checklist = self.query_one(Checklist)  # done with it: on to the next open step
-            following = [i for i, s in enumerate(checklist.steps) if s.open and i > checklist.cursor]
+            following = [
+                i for i, s in enumerate(checklist.steps) if s.open and i > checklist.cursor
+            ]
             if following:
                 checklist.cursor = following[0]
 
@@ -230,20 +264,32 @@ class RoomScreen(LiveScreen):
             self._do(self.service.untick, self.incident_id, step.key)
 
     def action_note(self) -> None:
-        self.app.push_screen(TextModal(
-            f"Note for {self.incident_id}", lambda text: self._command(self.service.note, self.incident_id, text),
-            placeholder="what happened, what you decided, what you are waiting for"))
+        self.app.push_screen(
+            TextModal(
+                f"Note for {self.incident_id}",
+                lambda text: self._command(self.service.note, self.incident_id, text),
+                placeholder="what happened, what you decided, what you are waiting for",
+            )
+        )
 
     def action_severity(self) -> None:
         org = self.service.org
-        options = [(s, f"{s}  {org.severities[s].meaning}") for s in SEVERITIES if s in org.severities]
+        options = [
+            (s, f"{s}  {org.severities[s].meaning}") for s in SEVERITIES if s in org.severities
+        ]
 
         def chosen(value: str | None) -> None:
             if value:
                 self._do(self.service.set_severity, self.incident_id, value)
 
-        self.app.push_screen(ChoiceModal(f"Severity of {self.incident_id} (re-plans escalation)", options,
-                                         self.inc.severity if self.inc else None), chosen)
+        self.app.push_screen(
+            ChoiceModal(
+                f"Severity of {self.incident_id} (re-plans escalation)",
+                options,
+                self.inc.severity if self.inc else None,
+            ),
+            chosen,
+        )
 
     def action_status(self) -> None:
         options = [(s, s) for s in STATUSES if s != "resolved"]
@@ -252,8 +298,14 @@ class RoomScreen(LiveScreen):
             if value:
                 self._do(self.service.set_status, self.incident_id, value)
 
-        self.app.push_screen(ChoiceModal(f"Status of {self.incident_id} (R resolves)", options,
-                                         self.inc.status if self.inc else None), chosen)
+        self.app.push_screen(
+            ChoiceModal(
+                f"Status of {self.incident_id} (R resolves)",
+                options,
+                self.inc.status if self.inc else None,
+            ),
+            chosen,
+        )
 
     def _roles(self) -> list[tuple[str, str]]:
         roles = self.inc.roles if self.inc else {}
@@ -263,16 +315,30 @@ class RoomScreen(LiveScreen):
         return sorted(self.service.org.people)
 
     def action_handoff(self) -> None:
-        self.app.push_screen(HandoffModal(
-            f"Hand off a role of {self.incident_id}", self._roles(), self._people(),
-            lambda role, person: self._command(self.service.handoff, self.incident_id, role, person),
-            "pick the role (enter), type who takes it, enter offers it · they accept with c · escape cancels"))
+        self.app.push_screen(
+            HandoffModal(
+                f"Hand off a role of {self.incident_id}",
+                self._roles(),
+                self._people(),
+                lambda role, person: self._command(
+                    self.service.handoff, self.incident_id, role, person
+                ),
+                "pick the role (enter), type who takes it, enter offers it · they accept with c · escape cancels",
+            )
+        )
 
     def action_assign(self) -> None:
-        self.app.push_screen(HandoffModal(
-            f"Assign a vacant role of {self.incident_id}", self._roles(), self._people(),
-            lambda role, person: self._command(self.service.assign, self.incident_id, role, person),
-            "pick the role (enter), type who holds it, enter assigns · escape cancels"))
+        self.app.push_screen(
+            HandoffModal(
+                f"Assign a vacant role of {self.incident_id}",
+                self._roles(),
+                self._people(),
+                lambda role, person: self._command(
+                    self.service.assign, self.incident_id, role, person
+                ),
+                "pick the role (enter), type who holds it, enter assigns · escape cancels",
+            )
+        )
 
     def action_accept(self) -> None:
         pending = sorted((self.inc.handoffs if self.inc else {}).items())
@@ -283,17 +349,24 @@ class RoomScreen(LiveScreen):
             self.app.notify(f"{self.incident_id}: no pending handoff", severity="warning")
         else:
             options = [(role, f"{role} (offered to {offer['to']})") for role, offer in pending]
-            self.app.push_screen(ChoiceModal("Accept which handoff?", options),
-                                 lambda role: role and self._do(self.service.accept, self.incident_id, role))
+            self.app.push_screen(
+                ChoiceModal("Accept which handoff?", options),
+                lambda role: role and self._do(self.service.accept, self.incident_id, role),
+            )
 
     def action_resolve(self) -> None:
-        self.app.push_screen(TextModal(
-            f"Resolve {self.incident_id}", lambda text: self._command(self.service.resolve, self.incident_id, text),
-            placeholder="summary (optional): what fixed it",
-            hint="enter resolves · escape cancels (r in the board shows resolved incidents)"))
+        self.app.push_screen(
+            TextModal(
+                f"Resolve {self.incident_id}",
+                lambda text: self._command(self.service.resolve, self.incident_id, text),
+                placeholder="summary (optional): what fixed it",
+                hint="enter resolves · escape cancels (r in the board shows resolved incidents)",
+            )
+        )
 
     def action_export(self) -> None:
         from console.export import markdown
+
         try:
             text = markdown(self.service.view(self.incident_id))
             path = export_path(self.incident_id)
@@ -306,10 +379,14 @@ class RoomScreen(LiveScreen):
     def action_accept_suggestion(self) -> None:
         panel = self.query_one(SuggestionPanel)
         if not panel.suggestion or not panel.suggestion.get("team"):
-            self.app.notify("no suggestion: not enough history for this service or layer", timeout=4)
+            self.app.notify(
+                "no suggestion: not enough history for this service or layer", timeout=4
+            )
             return
         if self._suggestion_accepted():
-            self.app.notify(f"already accepted: {panel.suggestion['team_name']} has operations", timeout=4)
+            self.app.notify(
+                f"already accepted: {panel.suggestion['team_name']} has operations", timeout=4
+            )
             return
         try:
             panel.accept()
@@ -317,7 +394,11 @@ class RoomScreen(LiveScreen):
             self.app.notify(str(exc), severity="error")
             return
         self.reload()
-        self.app.notify(f"{panel.suggestion['team_name']} takes operations", title="Suggestion accepted", timeout=5)
+        self.app.notify(
+            f"{panel.suggestion['team_name']} takes operations",
+            title="Suggestion accepted",
+            timeout=5,
+        )
 
     def action_matrix(self) -> None:
         self.app.action_matrix()

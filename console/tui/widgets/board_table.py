@@ -26,9 +26,17 @@ KEEP_PAGES = 12
 
 # (key, header, width); width 0 is the title, which takes what is left. The
 # countdown stays left of the title so it survives a narrow terminal.
-COLUMNS = (("mark", "", 2), ("id", "ID", 10), ("sev", "SEV", 10), ("status", "STATUS", 14),
-           ("age", "AGE", 8), ("next", "NEXT STEP", 25), ("title", "TITLE", 0),
-           ("commander", "COMMANDER", 16), ("layers", "LAYERS", 13))
+COLUMNS = (
+    ("mark", "", 2),
+    ("id", "ID", 10),
+    ("sev", "SEV", 10),
+    ("status", "STATUS", 14),
+    ("age", "AGE", 8),
+    ("next", "NEXT STEP", 25),
+    ("title", "TITLE", 0),
+    ("commander", "COMMANDER", 16),
+    ("layers", "LAYERS", 13),
+)
 NARROW = 110  # below this, commander and layers give their room to the title
 
 
@@ -94,7 +102,6 @@ class BoardTable(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._generation = 0
 
-
     _base: object = None
 
     def _base_style(self):
@@ -107,6 +114,7 @@ class BoardTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         self._base = None
         super().notify_style_update()
+
     # ------------------------------------------------------------ data
     def set_query(self, query: BoardQuery) -> None:
         """A new filter: forget every page, start at the top."""
@@ -149,8 +157,9 @@ class BoardTable(ScrollView, can_focus=True):
         self.run_worker(self._load(self._generation, page), group="board", exit_on_error=False)
 
     async def _load(self, generation: int, page: int) -> None:
-        got = await self.source.fetch(self.query_, page * PAGE, PAGE,
-                                      wanted=lambda: generation == self._generation)
+        got = await self.source.fetch(
+            self.query_, page * PAGE, PAGE, wanted=lambda: generation == self._generation
+        )
         if got is not None:
             self._store(generation, page, *got)
 
@@ -204,7 +213,11 @@ class BoardTable(ScrollView, can_focus=True):
         base = self._base_style()
         if index >= self.count:
             if y == 0 and self.loaded_once:
-                msg = "  no incidents match" if self.query_.text else "  no open incidents — n declares one"
+                msg = (
+                    "  no incidents match"
+                    if self.query_.text
+                    else "  no open incidents — n declares one"
+                )
                 pal = palette(self.app)
                 return Strip([Segment(msg.ljust(width), base + pal.muted)], width)
             return Strip.blank(width, base)
@@ -221,18 +234,30 @@ class BoardTable(ScrollView, can_focus=True):
         if selected:
             base = base + pal.cursor
         is_open = bool(row["is_open"])
-        next_text, kind = next_step_text(row["next_step"], row["next_due_at"], now, self.grace) if is_open \
-            else (f"resolved {age((now - parse_iso(row['resolved_at'])).total_seconds())} ago"
-                  if row["resolved_at"] else "resolved", "none")
+        next_text, kind = (
+            next_step_text(row["next_step"], row["next_due_at"], now, self.grace)
+            if is_open
+            else (
+                f"resolved {age((now - parse_iso(row['resolved_at'])).total_seconds())} ago"
+                if row["resolved_at"]
+                else "resolved",
+                "none",
+            )
+        )
         declared = parse_iso(row["declared_at"])
         title = row["title"] + (f"  [drill {row['drill']}]" if row["drill"] else "")
         next_style = {"overdue": pal.overdue, "due": pal.due, "none": pal.muted}.get(kind)
         cells: dict[str, tuple[str, Style | None]] = {
-            "mark": ("!" if kind == "overdue" else ("·" if kind == "due" else " "),
-                     pal.overdue if kind == "overdue" else pal.due),
+            "mark": (
+                "!" if kind == "overdue" else ("·" if kind == "due" else " "),
+                pal.overdue if kind == "overdue" else pal.due,
+            ),
             "id": (row["id"], pal.bold),
             "sev": (sev_label(row["severity"], pal.markers), pal.severity(row["severity"])),
-            "status": (row["status"] + (" ⚑" if row["drill"] else ""), pal.muted if not is_open else None),
+            "status": (
+                row["status"] + (" ⚑" if row["drill"] else ""),
+                pal.muted if not is_open else None,
+            ),
             "age": (age((now - declared).total_seconds()), None),
             "next": (next_text, next_style),
             "title": (title, pal.muted if not is_open else pal.bold),
@@ -246,7 +271,9 @@ class BoardTable(ScrollView, can_focus=True):
             if w <= 0:
                 break
             text, style = cells[key]
-            segments.append(Segment(truncate(text, w - 1).ljust(w), base + style if style else base))
+            segments.append(
+                Segment(truncate(text, w - 1).ljust(w), base + style if style else base)
+            )
             used += w
         if used < width:
             segments.append(Segment(" " * (width - used), base))

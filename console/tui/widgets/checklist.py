@@ -15,8 +15,15 @@ from console.model.escalation import PlannedStep
 from console.tui.format import local_time, sev_label, step_when, truncate
 from console.tui.style import palette
 
-BOX = {"pending": "[ ]", "due": "[ ]", "overdue": "[!]", "notified": "[✓]", "acknowledged": "[✓]",
-       "cancelled": "[-]", "skipped": "[-]"}
+BOX = {
+    "pending": "[ ]",
+    "due": "[ ]",
+    "overdue": "[!]",
+    "notified": "[✓]",
+    "acknowledged": "[✓]",
+    "cancelled": "[-]",
+    "skipped": "[-]",
+}
 
 
 class Checklist(Widget, can_focus=True):
@@ -38,7 +45,9 @@ class Checklist(Widget, can_focus=True):
         self.now: datetime | None = None
         self._step_lines: list[tuple[int, int]] = []  # (first line, line count) per step
 
-    def set_steps(self, steps: list[PlannedStep], contacts: dict[str, list[dict]], now: datetime) -> None:
+    def set_steps(
+        self, steps: list[PlannedStep], contacts: dict[str, list[dict]], now: datetime
+    ) -> None:
         keys_before = [s.key for s in self.steps]
         selected = self.selected.key if self.selected else None
         self.steps, self.contacts, self.now = steps, contacts, now
@@ -98,8 +107,14 @@ class Checklist(Widget, can_focus=True):
                 when = f"notified {local_time(step.ticks.notified_at)}"
             elif state == "acknowledged":
                 when = f"ack'd {local_time(step.ticks.acknowledged_at)}"
-            state_style = {"overdue": pal.overdue, "due": pal.due, "notified": pal.done,
-                           "acknowledged": pal.done, "cancelled": pal.muted, "skipped": pal.muted}.get(state)
+            state_style = {
+                "overdue": pal.overdue,
+                "due": pal.due,
+                "notified": pal.done,
+                "acknowledged": pal.done,
+                "cancelled": pal.muted,
+                "skipped": pal.muted,
+            }.get(state)
             head = Text(no_wrap=True)
             head.append("▶ " if i == self.cursor else "  ", pal.bold)
             head.append(BOX[state] + " ", state_style or pal.bold)
@@ -116,9 +131,14 @@ class Checklist(Widget, can_focus=True):
             out.append("\n")
             line_no += 1
             for target in self.contacts.get(step.key, []):
-                people = ", ".join(
-                    (c.get("person_name") or "(nobody)") + (f" ({c['team_name']})" if c.get("team_name") else "")
-                    for c in target["contacts"]) or "(nobody)"
+                people = (
+                    ", ".join(
+                        (c.get("person_name") or "(nobody)")
+                        + (f" ({c['team_name']})" if c.get("team_name") else "")
+                        for c in target["contacts"]
+                    )
+                    or "(nobody)"
+                )
                 row = f"      {target['role']:<20}{people}"
                 out.append(truncate(row, max(10, width)), pal.muted if not step.open else None)
                 out.append("\n")

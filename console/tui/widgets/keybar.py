@@ -32,7 +32,9 @@ class KeyBar(Widget):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _key_style(self) -> Style:
-        raw = self.app.theme_variables.get("footer-key-foreground") or self.app.theme_variables.get("accent")
+        raw = self.app.theme_variables.get("footer-key-foreground") or self.app.theme_variables.get(
+            "accent"
+        )
         try:
             return Style(color=Color.parse(raw).rich_color, bold=True)
         except (ColorParseError, TypeError):
@@ -53,13 +55,16 @@ class KeyBar(Widget):
             out.append(self.app.get_key_display(binding), key_style if enabled else Style(dim=True))
             out.append(f" {binding.description} ", None if enabled else Style(dim=True))
             spans.append((start, len(out), binding.key))
-        hint = (f"{self.app.get_key_display(Binding(palette_key, 'command_palette'))} palette "
-                if self.app.ENABLE_COMMAND_PALETTE else "")
+        hint = (
+            f"{self.app.get_key_display(Binding(palette_key, 'command_palette'))} palette "
+            if self.app.ENABLE_COMMAND_PALETTE
+            else ""
+        )
         if hint and len(out) + len(hint) + 1 <= self.size.width:
             out.append(" " * (self.size.width - len(out) - len(hint)))
             start = len(out)
             out.append(hint[: hint.index(" ")], key_style)
-            out.append(hint[hint.index(" "):])
+            out.append(hint[hint.index(" ") :])
             spans.append((start, len(out), palette_key))
         self._spans = spans
         return out

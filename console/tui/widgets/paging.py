@@ -11,6 +11,7 @@ from console.tui.format import local_time
 
 def failing_channels(conn) -> list[dict]:
     from console.notify.status import failing_channels as failing  # small; imported on first use
+
     return failing(conn)
 
 
@@ -20,7 +21,9 @@ def failing_text(conn) -> str:
     for ch in failing_channels(conn):
         why = (ch.get("last_error") or "").splitlines()[0][:60] if ch.get("last_error") else "error"
         waiting = f", {ch['pending']} waiting" if ch.get("pending") else ""
-        parts.append(f"⚠ channel {ch['channel']} failing ({ch['consecutive_failures']}×: {why}{waiting})")
+        parts.append(
+            f"⚠ channel {ch['channel']} failing ({ch['consecutive_failures']}×: {why}{waiting})"
+        )
     return " · ".join(parts)
 
 
@@ -41,8 +44,11 @@ def target_states(rows: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
                 state = "delivered"
             elif "queued" in got:
                 retrying = [r for r in trows if r["state"] == "queued" and r["attempts"]]
-                state = f"failed (retry {local_time(min(r['next_attempt_at'] for r in retrying))})" \
-                    if retrying else "queued"
+                state = (
+                    f"failed (retry {local_time(min(r['next_attempt_at'] for r in retrying))})"
+                    if retrying
+                    else "queued"
+                )
             else:
                 state = "abandoned"
             states.append((target, state))
@@ -65,6 +71,7 @@ class PagingLine(Static):
     def show_for(self, conn, incident_id: str) -> None:
         """Re-read (after a commit or a runner pass): two small indexed reads."""
         from console.notify.status import incident_paging
+
         self._rows = incident_paging(conn, incident_id)
         self._failing = failing_text(conn)
         self.refresh_mode()
@@ -74,13 +81,19 @@ class PagingLine(Static):
         text.append("Paging: ", "bold")
         steps = target_states(self._rows)
         if steps:
-            text.append("   ".join(
-                f"{step} " + ", ".join(f"{target} {state}" for target, state in states)
-                for step, states in steps))
+            text.append(
+                "   ".join(
+                    f"{step} " + ", ".join(f"{target} {state}" for target, state in states)
+                    for step, states in steps
+                )
+            )
         else:
             mode = getattr(self.app, "paging_mode", "") or "nothing paged"
-            text.append(f"{mode} — page by hand, space marks a step notified" if mode.lower().startswith("off")
-                        else f"{mode} — nothing paged yet")
+            text.append(
+                f"{mode} — page by hand, space marks a step notified"
+                if mode.lower().startswith("off")
+                else f"{mode} — nothing paged yet"
+            )
         if self._failing:
             text.append("\n")
             text.append(self._failing)

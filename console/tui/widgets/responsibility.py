@@ -68,29 +68,54 @@ class ResponsibilityPanel(Widget):
 
         rt = r.get("responsible_team")
         if rt:
-            line(("Responsible  ", pal.bold), (f" ★ {rt['team_name']} ", pal.responsible),
-                 (f" {type_label(rt['team_type'])}", None))
-            line(("  on call ", pal.muted), (rt["on_call"] or "—", None), (f" {rt.get('contact') or ''}", pal.muted))
+            line(
+                ("Responsible  ", pal.bold),
+                (f" ★ {rt['team_name']} ", pal.responsible),
+                (f" {type_label(rt['team_type'])}", None),
+            )
+            line(
+                ("  on call ", pal.muted),
+                (rt["on_call"] or "—", None),
+                (f" {rt.get('contact') or ''}", pal.muted),
+            )
         else:
             line(("Responsible  ", pal.bold), ("none found — check the org's teams", pal.overdue))
-        line(("Pattern      ", pal.bold), (r["pattern"]["name"], None), (f" · {r['pattern']['character']}", pal.muted))
+        line(
+            ("Pattern      ", pal.bold),
+            (r["pattern"]["name"], None),
+            (f" · {r['pattern']['character']}", pal.muted),
+        )
         coord = r.get("coordinator")
         if coord:
             names = ", ".join(c["person_name"] or "—" for c in coord["contacts"])
-            line((f"  coordinates {r['severity']}: ", pal.muted), (f"{coord['role']} ({names})", None))
+            line(
+                (f"  coordinates {r['severity']}: ", pal.muted),
+                (f"{coord['role']} ({names})", None),
+            )
         widths = (8, 10, 18)
         for d in r["domains"]:
             line()
             line((f"{d['name']} · {d['layer']}", pal.bold))
-            line(("".join(_cell(h, w) for h, w in zip(("line", "type", "team"), widths, strict=True)) + "on call",
-                  pal.muted))
+            line(
+                (
+                    "".join(
+                        _cell(h, w) for h, w in zip(("line", "type", "team"), widths, strict=True)
+                    )
+                    + "on call",
+                    pal.muted,
+                )
+            )
             for k in ("first", "second", "final"):
                 c = d[k]
                 team = ("★ " if c["responsible"] else "") + (c["team_name"] or "—")
-                line((_cell(k, widths[0]), None), (_cell(type_label(c["team_type"]), widths[1]), None),
-                     (team, pal.responsible if c["responsible"] else None),
-                     (" " * max(1, widths[2] - len(team)), None),
-                     (c["on_call"] or "—", None), (f" {c.get('contact') or ''}", pal.muted))
+                line(
+                    (_cell(k, widths[0]), None),
+                    (_cell(type_label(c["team_type"]), widths[1]), None),
+                    (team, pal.responsible if c["responsible"] else None),
+                    (" " * max(1, widths[2] - len(team)), None),
+                    (c["on_call"] or "—", None),
+                    (f" {c.get('contact') or ''}", pal.muted),
+                )
         line()
         line((f"Roles at {r['severity']}", pal.bold))
         for t, role in r["team_type_roles"].items():
@@ -98,8 +123,12 @@ class ResponsibilityPanel(Widget):
         for layer in r["layers"]:
             line()
             line((f"{layer['name']} layer", pal.bold))
-            for label, key in (("blast radius", "blast_radius"), ("detected by", "detection"),
-                               ("recovery", "recovery"), ("observe", "observability")):
+            for label, key in (
+                ("blast radius", "blast_radius"),
+                ("detected by", "detection"),
+                ("recovery", "recovery"),
+                ("observe", "observability"),
+            ):
                 if layer.get(key):
                     line((_cell(label, 14), pal.muted), (layer[key], None))
         out.rstrip()

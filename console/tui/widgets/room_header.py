@@ -10,7 +10,12 @@ from console.model.org import INCIDENT_ROLES
 from console.tui.format import elapsed, local_time, sev_label
 from console.tui.style import palette
 
-ROLE_LABELS = {"commander": "IC", "communications": "comms", "operations": "ops", "scribe": "scribe"}
+ROLE_LABELS = {
+    "commander": "IC",
+    "communications": "comms",
+    "operations": "ops",
+    "scribe": "scribe",
+}
 
 
 class RoomHeader(Widget):
@@ -26,7 +31,9 @@ class RoomHeader(Widget):
 
     def show(self, inc, meaning: str, now) -> None:
         """Redraw only when what it says changes (a tick elsewhere does not)."""
-        seconds = int((now - inc.declared_at).total_seconds()) if now and inc and inc.declared_at else 0
+        seconds = (
+            int((now - inc.declared_at).total_seconds()) if now and inc and inc.declared_at else 0
+        )
         key = (inc.id, inc.last_hlc, meaning, seconds, self.app.theme) if inc else None
         self.inc, self.meaning, self.now = inc, meaning, now
         if key != getattr(self, "_shown", None):
@@ -40,7 +47,9 @@ class RoomHeader(Widget):
         pal = palette(self.app)
         out = Text(no_wrap=True, overflow="ellipsis")
         out.append(f"{inc.id}  ", pal.bold)
-        out.append(f" {sev_label(inc.severity, pal.markers)} ", pal.severity(inc.severity) + pal.bold)
+        out.append(
+            f" {sev_label(inc.severity, pal.markers)} ", pal.severity(inc.severity) + pal.bold
+        )
         out.append("  ")
         out.append(inc.status.upper(), pal.done if not inc.open else pal.bold)
         if inc.drill:
@@ -51,13 +60,19 @@ class RoomHeader(Widget):
         if inc.open:
             out.append(f"elapsed {elapsed(since)}", pal.bold)
         else:
-            out.append(f"resolved {local_time(inc.resolved_at)} after "
-                       f"{elapsed((inc.resolved_at - inc.declared_at).total_seconds())}", pal.done)
+            out.append(
+                f"resolved {local_time(inc.resolved_at)} after "
+                f"{elapsed((inc.resolved_at - inc.declared_at).total_seconds())}",
+                pal.done,
+            )
         out.append(f" · declared {local_time(inc.declared_at)} by {inc.declared_by}", pal.muted)
         out.append(f" · {self.meaning}", pal.muted)
         out.append("\n")
-        out.append(f"layers {', '.join(inc.layers) or '—'} · services {', '.join(inc.services) or '—'}"
-                   f" · detection {inc.detection or '—'}", pal.muted)
+        out.append(
+            f"layers {', '.join(inc.layers) or '—'} · services {', '.join(inc.services) or '—'}"
+            f" · detection {inc.detection or '—'}",
+            pal.muted,
+        )
         out.append("\n")
         for role in INCIDENT_ROLES:
             out.append(f"{ROLE_LABELS[role]} ", pal.muted)

@@ -20,9 +20,20 @@ from textual.strip import Strip
 from console.tui.format import local_time
 from console.tui.style import palette
 
-GLYPH = {"note_added": "✎", "declared": "◆", "severity_set": "▲", "status_set": "●", "resolved": "✔",
-         "step_ticked": "✓", "step_unticked": "↺", "handoff_offered": "⇄", "handoff_accepted": "⇄",
-         "role_assigned": "☺", "service_added": "+", "reopened": "↻"}
+GLYPH = {
+    "note_added": "✎",
+    "declared": "◆",
+    "severity_set": "▲",
+    "status_set": "●",
+    "resolved": "✔",
+    "step_ticked": "✓",
+    "step_unticked": "↺",
+    "handoff_offered": "⇄",
+    "handoff_accepted": "⇄",
+    "role_assigned": "☺",
+    "service_added": "+",
+    "reopened": "↻",
+}
 ACTOR_WIDTH = 14
 
 
@@ -68,7 +79,9 @@ class Timeline(ScrollView, can_focus=True):
 
     def show(self, entries: list) -> None:
         grew = len(entries) > len(self.entries)
-        same_prefix = all(a.event_id == b.event_id for a, b in zip(self.entries, entries, strict=False))
+        same_prefix = all(
+            a.event_id == b.event_id for a, b in zip(self.entries, entries, strict=False)
+        )
         self.entries = list(entries)
         if not same_prefix or len(entries) < self._wrapped:
             self._lines, self._wrapped = [], 0
@@ -85,7 +98,7 @@ class Timeline(ScrollView, can_focus=True):
             self._width, self._theme_key = width, key
             self._lines, self._wrapped = [], 0
         pal = palette(self.app)
-        for entry in self.entries[self._wrapped:]:
+        for entry in self.entries[self._wrapped :]:
             self._lines.extend(self._wrap(entry, width, pal))
         self._wrapped = len(self.entries)
         if not self.entries:
@@ -99,20 +112,30 @@ class Timeline(ScrollView, can_focus=True):
         size = Size(width, height)
         old = self.virtual_size
         viewport = self.scrollable_content_region.height
-        if old.width == width and (old.height > viewport) == (height > viewport) and self.is_mounted:
+        if (
+            old.width == width
+            and (old.height > viewport) == (height > viewport)
+            and self.is_mounted
+        ):
             self.set_reactive(ScrollView.virtual_size, size)
             self._scroll_update(size)
         else:
             self.virtual_size = size
 
     def _wrap(self, entry, width: int, pal) -> list[list[Segment]]:
-        actor = entry.actor if len(entry.actor) <= ACTOR_WIDTH else entry.actor[: ACTOR_WIDTH - 1] + "…"
-        prefix = [Segment(f"{local_time(entry.at)}  ", pal.muted),
-                  Segment(f"{GLYPH.get(entry.kind, '·')}  "),
-                  Segment(f"{actor:<{ACTOR_WIDTH}}  ", pal.muted)]
+        actor = (
+            entry.actor if len(entry.actor) <= ACTOR_WIDTH else entry.actor[: ACTOR_WIDTH - 1] + "…"
+        )
+        prefix = [
+            Segment(f"{local_time(entry.at)}  ", pal.muted),
+            Segment(f"{GLYPH.get(entry.kind, '·')}  "),
+            Segment(f"{actor:<{ACTOR_WIDTH}}  ", pal.muted),
+        ]
         indent = sum(len(s.text) for s in prefix)
         room = max(10, width - indent)
-        chunks = textwrap.wrap(entry.text, room, break_long_words=True, break_on_hyphens=False) or [""]
+        chunks = textwrap.wrap(entry.text, room, break_long_words=True, break_on_hyphens=False) or [
+            ""
+        ]
         style = pal.bold if entry.kind == "note_added" else Style()
         lines = [[*prefix, Segment(chunks[0], style)]]
         lines += [[Segment(" " * indent), Segment(chunk, style)] for chunk in chunks[1:]]
@@ -124,9 +147,16 @@ class Timeline(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
-        if self._width != width or self._theme_key != (self.app.theme, id(getattr(self.app, "theme_variables", None))):
+        if self._width != width or self._theme_key != (
+            self.app.theme,
+            id(getattr(self.app, "theme_variables", None)),
+        ):
             self.call_later(self._extend)
         if index >= len(self._lines):
             return Strip.blank(width, self._base_style())
         strip = Strip(self._lines[index])
-        return strip.apply_style(self._base_style()).extend_cell_length(width, self._base_style()).crop(0, width)
+        return (
+            strip.apply_style(self._base_style())
+            .extend_cell_length(width, self._base_style())
+            .crop(0, width)
+        )

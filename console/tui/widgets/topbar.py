@@ -27,8 +27,9 @@ class TopBar(Widget):
     def render(self) -> Text:
         app = self.app
         left = f" INCIDENT CONSOLE · {self.title or self.screen.TITLE}"
-        right = (f"{app.banner} · " if getattr(app, "banner", "") else "") + \
-            f"{app.service.org.meta.get('name', 'org')} · {local_time(app.clock.now())} "
+        right = (
+            f"{app.banner} · " if getattr(app, "banner", "") else ""
+        ) + f"{app.service.org.meta.get('name', 'org')} · {local_time(app.clock.now())} "
         gap = max(1, self.size.width - len(left) - len(right))
         if len(left) + len(right) + 1 > self.size.width:
             right = f"{local_time(app.clock.now())} "

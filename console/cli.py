@@ -419,7 +419,7 @@ def cmd_export(ctx: Context) -> int:
     else:
         from console.export import markdown
 
-        text = markdown(view, ctx.service.postmortem(view["id"]))  # postmortem draft (issue 7)
+        text = markdown(view, ctx.service.postmortem(view["id"]))  # the postmortem draft
     if ctx.args.output:
         Path(ctx.args.output).write_text(text + ("\n" if not text.endswith("\n") else ""), "utf-8")
         print(f"{view['id']}: written to {ctx.args.output}", file=sys.stderr)

@@ -84,7 +84,7 @@ def markdown(view: dict, analysis: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-# ---- postmortem draft (issue 7, metrics helper): the living document above, framed by
+# ---- postmortem draft: the living document above, framed by
 # summary and impact, and followed by what the data says went well and badly.
 
 

@@ -1,4 +1,4 @@
-"""CLI verbs of issue 7: metrics, assess, patterns, suggest, history export/import."""
+"""CLI verbs for learning from history: metrics, assess, patterns, suggest, history export/import."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The predictive-escalation suggestion shown in the incident room (issue 7). Kept apart
+"""The predictive-escalation suggestion shown in the incident room. Kept apart
 from the metrics screen so the room does not import the plotting library."""
 
 from __future__ import annotations

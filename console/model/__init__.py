@@ -1,6 +1,6 @@
 """The responsibility model and incidents as pure values (no I/O libraries)."""
 
 # Register the event kinds and model checks of automated escalation wherever
-# incidents are folded (issue 5): page_queued, page_delivered, ... and [[channels]].
+# incidents are folded: page_queued, page_delivered, ... and [[channels]].
 from console.model import channels as _channels  # noqa: E402,F401
 from console.model import paging as _paging  # noqa: E402,F401

@@ -88,7 +88,7 @@ def m003_sync_dead_letters(db):
 
 @MIGRATIONS()
 def m004_metrics_facts(db):
-    """Per-incident facts the metrics read (issue 7): who was paged at which severity,
+    """Per-incident facts the metrics read: who was paged at which severity,
     who responded first and who resolved, the cause, durations in seconds. Derived
     from the event log like `incidents`; `rebuild` reproduces them."""
     db.execute(
@@ -133,7 +133,7 @@ def m004_metrics_facts(db):
 
 @MIGRATIONS()
 def m005_notify_outbox(db):
-    """Automated escalation (issue 5): the notification outbox (one row per page and
+    """Automated escalation: the notification outbox (one row per page and
     channel, written in the same transaction as the page_queued event), a lease per
     incident and step so several runners never double-page, and channel health."""
     db.execute(

@@ -129,7 +129,7 @@ def _store(conn, evs) -> int:
     return 1
 
 
-# ---- metrics facts (issue 7, metrics helper): incident_facts + incident_pages, derived
+# ---- metrics facts: incident_facts + incident_pages, derived
 # from the same events in the same transaction; see console/model/metrics.py.
 FACT_COLUMNS = (
     "id",

@@ -353,7 +353,7 @@ def cmd_serve(ctx) -> int:
         org = ctx.org  # load (and validate) before the server starts
 
         def companion(url, token):
-            # Escalation must happen when no commander has a console open (issue 5).
+            # Escalation must happen when no commander has a console open.
             from console.notify.serve import start_in_serve
 
             return start_in_serve(ctx.args.server_db, org, url, token)

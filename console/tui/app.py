@@ -37,7 +37,7 @@ class IncidentChanged(Message):
 
 
 class SyncStatusChanged(Message):
-    """Background sync state (connected/offline/error, outbox, last sync). Sync hook, issue 4."""
+    """Background sync state (connected/offline/error, outbox, last sync)."""
 
     def __init__(self, status):
         super().__init__()
@@ -62,7 +62,6 @@ class ConsoleApp(App):
             "Theme",
             tooltip="next theme (war room, projector, high contrast); remembered",
         ),
-        # metrics hook (issue 7, metrics helper): the metrics & maturity screen
         Binding(
             "M", "metrics", "Metrics", tooltip="metrics & maturity: what the incident history says"
         ),
@@ -86,7 +85,7 @@ class ConsoleApp(App):
         self.escalation = escalation  # run the paging runner here (the CLI asks; tests opt in)
         # (db_path, org, clock, on_pass) -> an unstarted BackgroundRunner; tests inject one
         self.runner_factory = runner_factory
-        # What the room's paging line says about who pages (issue 5).
+        # What the room's paging line says about who pages.
         self.paging_mode = "automated escalation starting" if escalation else "off in this console"
         self.service = service
         self.clock = clock or service.clock
@@ -122,15 +121,15 @@ class ConsoleApp(App):
         # GC's full passes, which otherwise stall a key press now and then.
         if not self.is_headless:  # (tests run many apps in one process: no freezing there)
             self.call_after_refresh(gc.freeze)
-        self._start_sync()  # sync hook (issue 4)
+        self._start_sync()
         if self.escalation:
-            self._start_escalation()  # escalation hook (issue 5)
+            self._start_escalation()
         for problem in self.theme_problems:
             self.notify(problem, title="Theme file skipped", severity="warning", timeout=12)
 
     def on_unmount(self) -> None:
-        self._stop_sync()  # sync hook (issue 4)
-        self._stop_escalation()  # escalation hook (issue 5)
+        self._stop_sync()
+        self._stop_escalation()
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
@@ -157,8 +156,8 @@ class ConsoleApp(App):
             if changed:
                 changed(message.incident_id)
 
-    # ------------------------------------------------------------ sync hook (issue 4, added by the
-    # sync helper): when a remote is configured, console.sync.worker syncs in background threads
+    # ------------------------------------------------------------ sync
+    # When a remote is configured, console.sync.worker syncs in background threads
     # (own Store each); its state goes to the top bar via the banner, pulled changes arrive as
     # IncidentChanged. Local only (no remote): nothing starts.
     sync = None
@@ -212,7 +211,7 @@ class ConsoleApp(App):
             for bar in stack_screen.query(TopBar):
                 bar.refresh()
 
-    # ------------------------------------------------------------ escalation hook (issue 5): a
+    # ------------------------------------------------------------ escalation: a
     # local-only console pages due steps itself through the org's [[channels]]. The runner owns
     # its own Store in its own thread; its passes reach the screens as IncidentChanged.
     escalation_runner = None
@@ -353,7 +352,7 @@ class ConsoleApp(App):
             self.push_screen(MatrixScreen())
 
     def action_metrics(self) -> None:
-        # metrics hook (issue 7, metrics helper): console/metrics/tui.py owns the screen
+        # console/metrics/tui.py owns the screen (the plotting library loads only here)
         from console.metrics.tui import MetricsScreen
 
         if not isinstance(self.screen, MetricsScreen):

@@ -118,10 +118,10 @@ class BoardScreen(LiveScreen):
             parts.append(f"filter “{t.query_.text}”")
         parts.append("resolved shown (r hides)" if self.include_resolved else "r shows resolved")
         conn = self.app.service.store.conn
-        dead = _dead_letters(conn)  # sync hook (issue 4)
+        dead = _dead_letters(conn)
         if dead:
             parts.append(f"{dead} sync dead letter{'' if dead == 1 else 's'} (D lists)")
-        failing = failing_text(conn)  # escalation hook (issue 5)
+        failing = failing_text(conn)
         if failing:
             parts.append(failing)
         status = self.query_one("#status", Static)

@@ -1,4 +1,4 @@
-"""Sync dead letters (issue 4): the events the server refused, or sent broken, with why.
+"""Sync dead letters: the events the server refused, or sent broken, with why.
 `r` puts the refused ones back in the outbox once the cause is fixed."""
 
 from __future__ import annotations

@@ -102,10 +102,8 @@ class RoomScreen(LiveScreen):
     def compose(self) -> ComposeResult:
         yield TopBar(title=f"Incident room {self.incident_id}")
         yield RoomHeader(id="header")
-        yield PagingLine(id="paging")  # escalation hook (issue 5)
-        yield SuggestionPanel(
-            self.incident_id, hint="y accepts", id="suggestion"
-        )  # predictive escalation (issue 7)
+        yield PagingLine(id="paging")
+        yield SuggestionPanel(self.incident_id, hint="y accepts", id="suggestion")
         with VerticalScroll(id="checklist-pane") as pane:
             pane.border_title = "Escalation  (space notified · a ack'd · x untick)"
             pane.can_focus = False
@@ -194,7 +192,7 @@ class RoomScreen(LiveScreen):
         fresh = [s for s in steps if s.key in falling - self._announced]
         self._announced |= falling
         if fresh:
-            self.app.escalation_due()  # escalation hook (issue 5): page now, not at the runner's next pass
+            self.app.escalation_due()  # page now, not at the runner's next pass
         for step in fresh:
             who = ", ".join(step.targets)
             self.app.notify(

@@ -1,4 +1,4 @@
-"""What automated escalation is doing, for the board and the room (issue 5): a channel
+"""What automated escalation is doing, for the board and the room: a channel
 that keeps failing is shown, never dropped silently."""
 
 from __future__ import annotations

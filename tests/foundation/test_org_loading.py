@@ -319,6 +319,49 @@ BAD = {
         "unknown key 'delay'",
         "expected severity, offset_minutes",
     ),
+    "an unknown key after a multi-line basic string": (
+        '''
+        [[teams]]
+        id = "payments"
+        name = """Payments
+        colour = "inside the string"
+        """
+        colour = "red"
+    ''',
+        6,
+        "unknown key 'colour'",
+        "expected one of",
+    ),
+    "an unknown key after a multi-line literal string": (
+        """
+        [[roles]]
+        id = "cto"
+        description = '''
+        [[roles]]
+        id = "cto"
+        '''
+        colour = "red"
+    """,
+        7,
+        "unknown key 'colour'",
+        "expected one of",
+    ),
+    "an unknown key after an array spanning lines": (
+        '''
+        [[layers]]
+        id = "edge"
+        responsibilities = [
+          "CDN / edge cache",
+          """DDoS defence
+        colour = "inside the string"
+        """,
+        ]
+        colour = "red"
+    ''',
+        9,
+        "unknown key 'colour'",
+        "expected one of",
+    ),
     "an unknown pattern": (
         """
         [meta]

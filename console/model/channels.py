@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from console.model.backoff import Backoff
 from console.model.check import Finding, check
 from console.model.errors import OrgError
 from console.model.org import EXTRA_SECTIONS, SEVERITIES, Org
 
 EXTRA_SECTIONS.update({"channels", "notify"})
+
+RETRY_AFTER_CAP = 3600.0  # a receiver's Retry-After is honoured up to an hour
 
 CHANNEL_TYPES = ("webhook", "slack", "pagerduty")
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -123,6 +126,10 @@ class NotifyPolicy:
 
     def for_severity(self, severity: str) -> SeverityPaging:
         return self.severities.get(severity, SeverityPaging())
+
+    @property
+    def backoff(self) -> Backoff:
+        return Backoff(self.retry_base_seconds, self.retry_max_seconds, RETRY_AFTER_CAP)
 
 
 @dataclass(frozen=True)

@@ -896,10 +896,3 @@ def people_reach_a_channel(org: Org) -> list[Finding]:
                     )
                 )
     return out
-
-
-def backoff_seconds(attempt: int, key: str, base: float, cap: float) -> float:
-    """Exponential backoff with a deterministic jitter (the key spreads retries)."""
-    raw = min(cap, base * (2 ** max(0, attempt - 1)))
-    spread = (sum(key.encode()) % 100) / 400  # 0 .. 0.25
-    return min(cap, raw * (1 + spread))

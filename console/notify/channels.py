@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from console import __version__
+from console.model.backoff import parse_retry_after
 from console.model.channels import ChannelConfig
 from console.model.clock import iso
 from console.model.paging import DRILL_CHANNEL
@@ -235,17 +236,8 @@ class HttpChannel:
             resp.status_code,
             f"HTTP {resp.status_code}: {_short(resp.text)}",
             retryable=retry,
-            retry_after=_retry_after(resp.headers.get("Retry-After")),
+            retry_after=parse_retry_after(resp.headers.get("Retry-After"), now),
         )
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds only; a date is ignored)."""
-    try:
-        seconds = float(value) if value else None
-    except ValueError:
-        return None
-    return min(seconds, 3600.0) if seconds is not None and seconds >= 0 else None
 
 
 def _short(text: str) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from console.model.backoff import key_jitter
 from console.model.channels import PagingConfig, paging_config
 from console.model.clock import Clock, SystemClock, iso, mmss, parse_iso
 from console.model.errors import ConsoleError, InputError
@@ -29,7 +30,6 @@ from console.model.paging import (
     BOT,
     DRILL_CHANNEL,
     Intent,
-    backoff_seconds,
     decide,
     orphans,
     still_wanted,
@@ -407,13 +407,12 @@ class EscalationRunner:
                 self.log(f"{row.incident_id}: {row.kind} to {row.target} delivered via {where}")
             else:
                 p = self.cfg.policy
-                delay = (
-                    backoff_seconds(attempt, row.key, p.retry_base_seconds, p.retry_max_seconds)
+                wait = (
+                    p.backoff.exponential(attempt - 1, key_jitter(row.key))
                     if outcome.retryable
                     else p.retry_max_seconds
                 )
-                if outcome.retry_after is not None:
-                    delay = max(delay, outcome.retry_after)
+                delay = p.backoff.honour(wait, outcome.retry_after)
                 retry_at = now + timedelta(seconds=delay)
                 outbox.mark_failed(conn, row.id, outcome.detail, iso(now), iso(retry_at))
                 self._tripped[row.channel] = outcome.detail

@@ -8,7 +8,6 @@ not at all. Retries back off exponentially with jitter and honour Retry-After.
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import json
 import random as _random
@@ -16,13 +15,14 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from console import __version__
+from console.model import backoff
 from console.model.clock import Clock, SystemClock, iso
 from console.model.errors import ConsoleError, InputError
 from console.service import IncidentService
@@ -97,36 +97,19 @@ def normalize_remote(url: str) -> str:
 # ------------------------------------------------------------------ backoff
 
 
+SYNC_BACKOFF = backoff.Backoff(base=0.5, cap=30.0, retry_after_cap=300.0, retry_after_spread=0.1)
+
+
 @dataclass
 class Backoff:
-    """Full-jitter exponential backoff; Retry-After from the server wins when longer."""
+    """The shared backoff with full jitter drawn from `random`, so consoles that lost
+    the server together do not all return together."""
 
-    base: float = 0.5
-    cap: float = 30.0
-    max_retry_after: float = 300.0
     random: Callable[[], float] = _random.random
+    timing: backoff.Backoff = SYNC_BACKOFF
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        jittered = self.random() * min(self.cap, self.base * (2**attempt))
-        if retry_after is not None:
-            return min(self.max_retry_after, retry_after) + jittered * 0.1
-        return jittered
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    now = time.time() if now is None else now
-    return max(0.0, when.timestamp() - now)
+        return self.timing.delay(attempt, self.random(), retry_after)
 
 
 # ------------------------------------------------------------------ reports
@@ -250,7 +233,7 @@ class SyncClient:
         if status == 429 or status >= 500:
             raise Unreachable(
                 f"{where}: server answered {status} {resp.reason_phrase}",
-                parse_retry_after(resp.headers.get("retry-after")),
+                backoff.parse_retry_after(resp.headers.get("retry-after"), datetime.now(UTC)),
             )
         if status in (401, 403):
             raise Refused(

@@ -22,7 +22,6 @@ from console.sync.client import (
     SyncError,
     Unreachable,
     normalize_remote,
-    parse_retry_after,
 )
 
 
@@ -380,9 +379,6 @@ def test_backoff_and_retry_after():
     assert Backoff(random=lambda: 0.25).delay(3) == 1.0
     assert b.delay(0, retry_after=12) == pytest.approx(12.05)
     assert b.delay(0, retry_after=10_000) <= 301
-    assert parse_retry_after("5") == 5.0
-    assert parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
-    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
 
 
 @pytest.mark.parametrize(

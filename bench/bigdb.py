@@ -28,7 +28,7 @@ if __package__ in (None, ""):
 
 from console import config  # noqa: E402
 from console.model.clock import ManualClock, iso, parse_iso  # noqa: E402
-from console.model.incident import Event  # noqa: E402
+from console.model.events import Event  # noqa: E402
 from console.model.org import Org  # noqa: E402
 from console.service import IncidentService  # noqa: E402
 from console.store import Store  # noqa: E402

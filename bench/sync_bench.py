@@ -33,7 +33,7 @@ import httpx  # noqa: E402
 
 from console import config  # noqa: E402
 from console.model.clock import ManualClock, iso  # noqa: E402
-from console.model.incident import Event  # noqa: E402
+from console.model.events import Event  # noqa: E402
 from console.service import IncidentService  # noqa: E402
 from console.store import Store, projections  # noqa: E402
 from console.store import events as event_log  # noqa: E402

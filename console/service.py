@@ -11,10 +11,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from console.model import events
 from console.model.clock import Clock, SystemClock, iso, parse_iso
 from console.model.errors import InputError
 from console.model.escalation import PlannedStep
-from console.model.incident import Event, Incident, fold
+from console.model.events import Event
+from console.model.fold import fold
+from console.model.incident import Incident
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES, Org
 from console.model.responsibility import (
     Scope,
@@ -68,22 +71,34 @@ class IncidentService:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def record(
-        self, incident_id: str, kind: str, body: dict[str, Any], actor: str | None = None
-    ) -> Incident:
-        """Append one event and refresh the projection, in one transaction."""
+    def record(self, incident_id: str, body: events.Body, actor: str | None = None) -> Event:
+        """Append one event of the catalogue and refresh the projection, in one
+        transaction: the one door every writer (runner, drills, our own commands) uses.
+        The body is checked against the same rules the sync server applies."""
+        return self._append(incident_id, body, actor)[0]
+
+    def _append(
+        self, incident_id: str, body: events.Body, actor: str | None = None
+    ) -> tuple[Event, Incident]:
+        kind = events.kind_of(body)
+        plain = events.to_plain(body)
+        actor = actor or self.actor
+        problem = events.actor_problem(actor) or events.body_problem(kind, plain)
+        if problem:
+            raise InputError(problem)
+        # Serialised once, as the log stores it; folding the cached event is then folding
+        # the stored one (lists, str keys).
+        text = json.dumps(plain, sort_keys=True, ensure_ascii=False)
+        if len(text.encode("utf-8")) > events.MAX_EVENT_BYTES - 1024:
+            raise InputError(f"{kind} is too large to record and share (over 127 KB)")
         conn = self.store.conn
-        # The body as the log will give it back (lists, str keys), so folding the cached
-        # event is folding the stored one; serialised once for both.
-        text = json.dumps(body, sort_keys=True)
-        body = json.loads(text)
         with self.store.transaction():
             ev = Event(
                 event_id=event_log.uuid7(),
                 incident_id=incident_id,
                 kind=kind,
-                body=body,
-                actor=actor or self.actor,
+                body=plain,
+                actor=actor,
                 origin=self.store.device_id(),
                 hlc=event_log.next_hlc(conn),
                 at=iso(self.clock.now()),
@@ -92,13 +107,19 @@ class IncidentService:
             event_log.insert(conn, ev, text)
             inc = projections.refresh(conn, incident_id, self._events.appended(conn, before, ev))
         self._notify([incident_id])
-        return inc
+        return ev, inc
 
     def apply_remote(
         self, evs: list[Event], after: Callable[[Any], None] | None = None
     ) -> list[str]:
         """Store events from elsewhere (sync, import) idempotently; re-fold what they touch.
-        `after(conn)` runs in the same transaction (the sync cursor advances with the page)."""
+        `after(conn)` runs in the same transaction (the sync cursor advances with the page).
+        The doors that receive them have checked them (console.model.events); a body that
+        does not fit its kind here is a bug in that door, refused before anything is stored."""
+        for ev in evs:
+            problem = events.body_problem(ev.kind, ev.body)
+            if problem:
+                raise ValueError(f"event {ev.event_id} reached the log unchecked: {problem}")
         conn = self.store.conn
         touched: list[str] = []
         with self.store.transaction():
@@ -109,10 +130,7 @@ class IncidentService:
                 if event_log.insert(conn, ev):
                     touched.append(ev.incident_id)
                 elif ev.server_seq is not None:
-                    conn.execute(
-                        "UPDATE events SET server_seq = ? WHERE event_id = ? AND server_seq IS NULL",
-                        [ev.server_seq, ev.event_id],
-                    )
+                    event_log.set_server_seq(conn, ev.event_id, ev.server_seq)
             for incident_id in dict.fromkeys(touched):
                 projections.refresh(conn, incident_id)
             if after:
@@ -287,35 +305,31 @@ class IncidentService:
                 )
         scope = scope_of(self.org, layers, services)
         responsible = responsible_team(self.org, scope)
-        policy = {"steps": self._policy(), "overdue_after_seconds": self.org.overdue_after_seconds}
-        body = {
-            "title": title,
-            "severity": severity,
-            "layers": list(scope.layers),
-            "services": services,
-            "detection": (detection or "").strip(),
-            "commander": commander or self.actor,
-            "policy": policy,
-            "pattern": self.org.pattern.id,
-            "responsible_team": responsible.id if responsible else None,
-        }
-        if drill:
-            body["drill"] = drill
-        if prevented:
-            body["prevented"] = True
-        if impact_started_at:
-            body["impact_started_at"] = iso(impact_started_at)
+        body = events.Declared(
+            title=title,
+            severity=severity,
+            layers=list(scope.layers),
+            services=services,
+            detection=(detection or "").strip(),
+            commander=commander or self.actor,
+            policy=self._policy(),
+            pattern=self.org.pattern.id,
+            responsible_team=responsible.id if responsible else None,
+            drill=drill or None,
+            prevented=prevented,
+            impact_started_at=iso(impact_started_at) if impact_started_at else None,
+        )
         conn = self.store.conn
         with self.store.transaction():
             number = projections.max_number(conn) + 1
-            inc = self.record(f"INC-{number}", "declared", body)
-        return inc
+            return self._append(f"INC-{number}", body)[1]
 
-    def _policy(self) -> dict:
+    def _policy(self) -> events.Policy:
         """The org's escalation policy; an Org is immutable, so computed once per Org."""
         cached = self.__dict__.get("_policy_of")
         if cached is None or cached[0] is not self.org:
-            cached = self._policy_of = (self.org, self.org.policy())
+            policy = events.policy_of(self.org.policy(), self.org.overdue_after_seconds)
+            cached = self._policy_of = (self.org, policy)
         return cached[1]
 
     def _open(self, incident_id: str) -> Incident:
@@ -329,7 +343,7 @@ class IncidentService:
         severity = parse_severity(severity)
         if severity == inc.severity:
             raise InputError(f"{inc.id} is already {severity}")
-        return self.record(inc.id, "severity_set", {"severity": severity})
+        return self._append(inc.id, events.SeveritySet(severity=severity))[1]
 
     def set_status(self, incident_id: str, status: str) -> Incident:
         status = str(status).strip().lower()
@@ -340,14 +354,16 @@ class IncidentService:
         inc = self._open(incident_id)
         if status == inc.status:
             raise InputError(f"{inc.id} is already {status}")
-        return self.record(inc.id, "status_set", {"status": status})
+        return self._append(inc.id, events.StatusSet(status=status))[1]
 
     def note(self, incident_id: str, text: str) -> Incident:
         incident_id = self.resolve_id(incident_id)  # notes need no state: skip the fold
         text = (text or "").strip()
         if not text:
             raise InputError("a note needs some text")
-        return self.record(incident_id, "note_added", {"text": text})
+        if len(text) > events.MAX_TEXT:
+            raise InputError(f"the note is {len(text)} characters; keep it under {events.MAX_TEXT}")
+        return self._append(incident_id, events.NoteAdded(text=text))[1]
 
     def find_step(self, inc: Incident, step: str) -> PlannedStep:
         """A step by key (SEV1+15), by 1-based position in the plan, or by a target role."""
@@ -376,11 +392,8 @@ class IncidentService:
         contacts = [c for t in self.step_contacts(inc, planned) for c in t["contacts"]]
         targets = [c["person_name"] for c in contacts]
         teams = list(dict.fromkeys(c["team"] for c in contacts if c["team"]))
-        return self.record(
-            inc.id,
-            "step_ticked",
-            {"step": planned.key, "mark": mark, "targets": targets, "teams": teams},
-        )
+        body = events.StepTicked(step=planned.key, mark=mark, targets=targets, teams=teams)
+        return self._append(inc.id, body)[1]
 
     def untick(self, incident_id: str, step: str) -> Incident:
         inc = self.get(incident_id)
@@ -388,7 +401,7 @@ class IncidentService:
         removes = sorted(eid for eid, mark in inc.tick_marks.items() if mark[0] == planned.key)
         if not removes:
             raise InputError(f"{inc.id} step {planned.key} is not ticked")
-        return self.record(inc.id, "step_unticked", {"step": planned.key, "removes": removes})
+        return self._append(inc.id, events.StepUnticked(step=planned.key, removes=removes))[1]
 
     def _role(self, role: str) -> str:
         role = str(role).strip().lower()
@@ -413,7 +426,7 @@ class IncidentService:
             raise InputError(
                 f"{inc.id}: {role} is held by {holder}; use handoff, which they accept"
             )
-        return self.record(inc.id, "role_assigned", {"role": role, "person": person})
+        return self._append(inc.id, events.RoleAssigned(role=role, person=person))[1]
 
     def handoff(self, incident_id: str, role: str, person: str) -> Incident:
         inc = self._open(incident_id)
@@ -422,7 +435,7 @@ class IncidentService:
             raise InputError("name the person to hand off to")
         if inc.roles.get(role) == person:
             raise InputError(f"{inc.id}: {person} already holds {role}")
-        return self.record(inc.id, "handoff_offered", {"role": role, "to": person})
+        return self._append(inc.id, events.HandoffOffered(role=role, to=person))[1]
 
     def accept(self, incident_id: str, role: str) -> Incident:
         inc = self._open(incident_id)
@@ -435,7 +448,7 @@ class IncidentService:
                 f"{inc.id}: the {role} handoff is offered to {pending['to']}; "
                 f"only they can accept (you are {self.actor}; use --as)"
             )
-        return self.record(inc.id, "handoff_accepted", {"role": role})
+        return self._append(inc.id, events.HandoffAccepted(role=role))[1]
 
     def add_service(self, incident_id: str, service: str) -> Incident:
         inc = self._open(incident_id)
@@ -446,15 +459,12 @@ class IncidentService:
         svc = self.org.services[service]
         scope = scope_of(self.org, inc.layers, [*inc.services, service])
         responsible = responsible_team(self.org, scope)
-        return self.record(
-            inc.id,
-            "service_added",
-            {
-                "service": service,
-                "layer": svc.layer,
-                "responsible_team": responsible.id if responsible else None,
-            },
+        body = events.ServiceAdded(
+            service=service,
+            layer=svc.layer,
+            responsible_team=responsible.id if responsible else None,
         )
+        return self._append(inc.id, body)[1]
 
     def resolve(
         self,
@@ -464,10 +474,10 @@ class IncidentService:
         resolved_by_team: str | None = None,
         cause_service: str | None = None,
     ) -> Incident:
-        """`resolved_by_team` / `cause_service` (optional, issue 7) name who fixed it and
-        what the cause was when the data would not say it (metrics read them)."""
+        """`resolved_by_team` / `cause_service` (optional) name who fixed it and what the
+        cause was when the data would not say it (metrics read them)."""
         inc = self._open(incident_id)
-        body = {"summary": summary.strip()} if summary and summary.strip() else {}
+        cause_layer = None
         if cause_service is not None:
             cause_service = str(cause_service).strip()
             if cause_service not in self.org.services:
@@ -475,8 +485,7 @@ class IncidentService:
                     f"unknown cause service {cause_service!r}"
                     f"{_suggest(cause_service, self.org.services)}"
                 )
-            body["cause_service"] = cause_service
-            body["cause_layer"] = self.org.services[cause_service].layer
+            cause_layer = self.org.services[cause_service].layer
         if resolved_by_team is not None:
             resolved_by_team = str(resolved_by_team).strip()
             if resolved_by_team not in self.org.teams:
@@ -484,16 +493,21 @@ class IncidentService:
                     f"unknown team {resolved_by_team!r}{_suggest(resolved_by_team, self.org.teams)} "
                     f"(teams: {', '.join(self.org.teams)})"
                 )
-            body["resolved_by_team"] = resolved_by_team
-        return self.record(inc.id, "resolved", body)
+        body = events.Resolved(
+            summary=(summary or "").strip(),
+            cause_service=cause_service,
+            cause_layer=cause_layer,
+            resolved_by_team=resolved_by_team,
+        )
+        return self._append(inc.id, body)[1]
 
     def reopen(self, incident_id: str) -> Incident:
         inc = self.get(incident_id)
         if inc.open:
             raise InputError(f"{inc.id} is not resolved")
-        return self.record(inc.id, "reopened", {})
+        return self._append(inc.id, events.Reopened())[1]
 
-    # ------------------------------------------------------------ learning from history (issue 7)
+    # ------------------------------------------------------------ learning from history
     def analysis(self, since: datetime | None = None, until: datetime | None = None):
         """Metrics, maturity assessment and patterns of the real incidents declared in
         [since, until): a console.metrics.queries.Analysis over this store."""
@@ -543,18 +557,14 @@ class IncidentService:
         with self.store.transaction():
             holder = inc.roles.get("operations")
             if holder is None:
-                self.record(inc.id, "role_assigned", {"role": "operations", "person": person})
+                self.record(inc.id, events.RoleAssigned(role="operations", person=person))
             elif holder != person:
-                self.record(inc.id, "handoff_offered", {"role": "operations", "to": person})
-            inc = self.record(
-                inc.id,
-                "note_added",
-                {
-                    "text": f"Accepted suggestion: {self.org.teams[chosen].name} to operate "
-                    f"({self.org.person_name(person)}); {why}"
-                },
+                self.record(inc.id, events.HandoffOffered(role="operations", to=person))
+            text = (
+                f"Accepted suggestion: {self.org.teams[chosen].name} to operate "
+                f"({self.org.person_name(person)}); {why}"
             )
-        return inc
+            return self._append(inc.id, events.NoteAdded(text=text))[1]
 
     def postmortem(self, incident_id: str, now: datetime | None = None) -> dict:
         """What the data says about one incident, for the postmortem draft."""

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from console.model import events
 from console.model.clock import ManualClock, iso
 from console.model.drill import (
     MAX_SPEED,
@@ -296,7 +297,7 @@ class DrillSession:
             self._next_inject += 1
             self.feed.append(body)
             if self.incident_id:
-                self.service.record(self.incident_id, "drill_inject", body, actor="drill")
+                self.service.record(self.incident_id, events.DrillInject.of(body), actor="drill")
             else:
                 self._pending_flush.append(body)
             acted = True
@@ -312,19 +313,20 @@ class DrillSession:
         try:
             self.service.record(
                 inc.id,
-                "drill_started",
-                {
-                    "scenario": self.scenario.name,
-                    "title": self.scenario.title,
-                    "t0": iso(self.t0),
-                    "mode": self.mode,
-                    "file": self.scenario.filename,
-                    "channel": DRILL_CHANNEL,
-                },
+                events.DrillStarted.of(
+                    {
+                        "scenario": self.scenario.name,
+                        "title": self.scenario.title,
+                        "t0": iso(self.t0),
+                        "mode": self.mode,
+                        "file": self.scenario.filename,
+                        "channel": DRILL_CHANNEL,
+                    }
+                ),
                 actor="drill",
             )
             for body in self._pending_flush:
-                self.service.record(inc.id, "drill_inject", body, actor="drill")
+                self.service.record(inc.id, events.DrillInject.of(body), actor="drill")
             self._pending_flush = []
         finally:
             self._busy = was_busy
@@ -380,7 +382,7 @@ class DrillSession:
             "layers": [],
         }
         self.feed.append(body)
-        self.service.record(inc.id, "drill_inject", body, actor="drill")
+        self.service.record(inc.id, events.DrillInject.of(body), actor="drill")
         return True
 
     # ------------------------------------------------------------ escalation (drill sink)
@@ -410,14 +412,15 @@ class DrillSession:
                 contacts = [c for t in self.service.step_contacts(inc, step) for c in t["contacts"]]
                 self.service.record(
                     inc.id,
-                    "step_ticked",
-                    {
-                        "step": step.key,
-                        "mark": "notified",
-                        "via": DRILL_CHANNEL,
-                        "targets": [c["person_name"] for c in contacts],
-                        "teams": list(dict.fromkeys(c["team"] for c in contacts if c["team"])),
-                    },
+                    events.StepTicked.of(
+                        {
+                            "step": step.key,
+                            "mark": "notified",
+                            "via": DRILL_CHANNEL,
+                            "targets": [c["person_name"] for c in contacts],
+                            "teams": list(dict.fromkeys(c["team"] for c in contacts if c["team"])),
+                        }
+                    ),
                     actor=ENGINE,
                 )
 
@@ -450,13 +453,14 @@ class DrillSession:
             if not sent:  # nobody to page, still mark the tick as seen
                 self.service.record(
                     inc.id,
-                    "drill_page",
-                    {
-                        "team": "",
-                        "tick": ev.event_id,
-                        "step": ev.body["step"],
-                        "via": DRILL_CHANNEL,
-                    },
+                    events.DrillPage.of(
+                        {
+                            "team": "",
+                            "tick": ev.event_id,
+                            "step": ev.body["step"],
+                            "via": DRILL_CHANNEL,
+                        }
+                    ),
                     actor=ENGINE,
                 )
             acted = True
@@ -509,7 +513,8 @@ class DrillSession:
         self.sink.send(page)
         body = {k: v for k, v in asdict(page).items() if k not in ("incident_id", "at", "text")}
         body.update({"tick": tick, "via": DRILL_CHANNEL})
-        return self.service.record(incident_id, "drill_page", body, actor=actor)
+        self.service.record(incident_id, events.DrillPage.of(body), actor=actor)
+        return self.incident()
 
     # ------------------------------------------------------------ simulated responders
     def _ack_schedule(self, inc: Incident) -> list[tuple[dict, datetime]]:
@@ -536,27 +541,29 @@ class DrillSession:
             )
             self.service.record(
                 inc.id,
-                "drill_ack",
-                {
-                    "team": team,
-                    "team_name": page.get("team_name"),
-                    "person": page.get("person"),
-                    "person_name": page.get("person_name"),
-                    "verdict": verdict,
-                },
+                events.DrillAck.of(
+                    {
+                        "team": team,
+                        "team_name": page.get("team_name"),
+                        "person": page.get("person"),
+                        "person_name": page.get("person_name"),
+                        "verdict": verdict,
+                    }
+                ),
                 actor=page.get("person") or team,
             )
             if self.engine is not None and page.get("person"):
                 # the runner's own acknowledgement: no more repeats to this person
                 self.service.record(
                     inc.id,
-                    "page_acknowledged",
-                    {
-                        "target": page["person"],
-                        "target_name": page.get("person_name"),
-                        "step": None,
-                        "via": "drill responder",
-                    },
+                    events.PageAcknowledged.of(
+                        {
+                            "target": page["person"],
+                            "target_name": page.get("person_name"),
+                            "step": None,
+                            "via": "drill responder",
+                        }
+                    ),
                     actor=page["person"],
                 )
             self._ack_steps(team, page)
@@ -577,14 +584,15 @@ class DrillSession:
                 acked.add(ev.body["step"])
                 self.service.record(
                     inc.id,
-                    "step_ticked",
-                    {
-                        "step": ev.body["step"],
-                        "mark": "acknowledged",
-                        "via": "drill responder",
-                        "targets": [page.get("person_name")],
-                        "teams": [team],
-                    },
+                    events.StepTicked.of(
+                        {
+                            "step": ev.body["step"],
+                            "mark": "acknowledged",
+                            "via": "drill responder",
+                            "targets": [page.get("person_name")],
+                            "teams": [team],
+                        }
+                    ),
                     actor=page.get("person") or team,
                 )
 
@@ -598,8 +606,7 @@ class DrillSession:
             try:
                 self.service.record(
                     self.incident_id,
-                    "drill_ended",
-                    {"reason": reason, "t": self.elapsed},
+                    events.DrillEnded.of({"reason": reason, "t": self.elapsed}),
                     actor="drill",
                 )
             finally:

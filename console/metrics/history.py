@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from console.model import events
 from console.model.clock import parse_iso
+from console.model.events import Event
+from console.model.fold import fold
 from console.model.hlc import HLC
-from console.model.incident import Event, fold
-from console.model.org import SEVERITIES, STATUSES
 
 FIELDS = ("event_id", "incident_id", "kind", "body", "actor", "origin", "hlc", "at")
 OPTIONAL = ("server_seq",)  # written by other tools; a different store's sequence, dropped
@@ -29,22 +30,6 @@ _KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
 _HLC = re.compile(r"^\d{13}-\d{5}$")
 _STEP = re.compile(r"^SEV[1-5]\+\d+$")
 _HINT = re.compile(r'"incident_id"\s*:\s*"([^"\\]{1,64})"')
-
-# What the fold reads from each known kind: key -> allowed values or a type.
-_TEXT = "text"
-KIND_BODIES: dict[str, dict[str, object]] = {
-    "declared": {"title": _TEXT, "severity": SEVERITIES},
-    "severity_set": {"severity": SEVERITIES},
-    "status_set": {"status": STATUSES},
-    "role_assigned": {"role": _TEXT, "person": _TEXT},
-    "handoff_offered": {"role": _TEXT, "to": _TEXT},
-    "handoff_accepted": {"role": _TEXT},
-    "step_ticked": {"step": _STEP},
-    "step_unticked": {"step": _STEP},
-    "note_added": {"text": _TEXT},
-    "service_added": {"service": _TEXT},
-}
-LISTS = {"layers", "services", "teams", "targets", "removes"}
 
 
 def export_lines(conn) -> Iterator[str]:
@@ -92,9 +77,9 @@ def record_problem(raw: object) -> str | None:
         if not isinstance(value, str) or not pattern.match(value):
             return f"{name} must be {what}, got {value!r}"
     for name in ("actor", "origin"):
-        value = raw[name]
-        if not isinstance(value, str) or not value.strip() or len(value) > 200:
-            return f"{name} must be a non-empty string, got {value!r}"
+        problem = events.actor_problem(raw[name], name)
+        if problem:
+            return f"{problem}, got {raw[name]!r}"
     try:
         HLC.parse(raw["hlc"])
         at = parse_iso(raw["at"]) if isinstance(raw["at"], str) else None
@@ -108,27 +93,8 @@ def record_problem(raw: object) -> str | None:
 
 
 def body_problem(kind: str, body: dict) -> str | None:
-    for key, rule in KIND_BODIES.get(kind, {}).items():
-        value = body.get(key)
-        if rule is _TEXT:
-            if not isinstance(value, str) or not value.strip():
-                return f"{kind}: body.{key} must be a non-empty string"
-        elif isinstance(rule, re.Pattern):
-            if not isinstance(value, str) or not rule.match(value):
-                return f"{kind}: body.{key} must look like SEV2+15, got {value!r}"
-        elif value not in rule:
-            return f"{kind}: body.{key} must be one of {', '.join(rule)}, got {value!r}"
-    for key in LISTS & set(body):
-        value = body[key]
-        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            return f"{kind}: body.{key} must be a list of strings"
-    if kind == "declared" and body.get("impact_started_at") is not None:
-        try:
-            if parse_iso(str(body["impact_started_at"])) is None:
-                raise ValueError
-        except ValueError:
-            return f"declared: body.impact_started_at is not an ISO time: {body['impact_started_at']!r}"
-    return None
+    """The catalogue's rule, the same as for sync: an unknown kind is kept verbatim."""
+    return events.body_problem(kind, body)
 
 
 def to_event(raw: dict) -> Event:

@@ -50,3 +50,13 @@ def mmss(seconds: float) -> str:
     """Countdown text: 'mm:ss', hours folded into minutes ('75:00')."""
     s = int(abs(seconds))
     return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def t_text(seconds: float | None) -> str:
+    """Seconds from the opening alert as 'T+mm:ss' (minutes not folded into hours)."""
+    if seconds is None:
+        return "—"
+    s = int(round(seconds))
+    sign = "+" if s >= 0 else "-"
+    s = abs(s)
+    return f"T{sign}{s // 60:02d}:{s % 60:02d}"

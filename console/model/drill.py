@@ -14,9 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from console.model.clock import iso, parse_iso
+from console.model.clock import iso, parse_iso, t_text
 from console.model.errors import InputError
-from console.model.incident import Event, Incident, fold, handles
+from console.model.events import Event
+from console.model.fold import fold
+from console.model.folds.drill import drill_state
+from console.model.incident import Incident
 from console.model.org import SEVERITIES, Org, severity_rank
 from console.model.responsibility import Scope, resolve_role, scope_of
 from console.model.toml_lines import LineIndex
@@ -48,16 +51,6 @@ class ScenarioError(InputError):
         self.problems = problems
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__((problems[0] if problems else "invalid scenario") + more)
-
-
-def t_text(seconds: float | None) -> str:
-    """Seconds from the opening alert as 'T+mm:ss' (minutes not folded into hours)."""
-    if seconds is None:
-        return "—"
-    s = int(round(seconds))
-    sign = "+" if s >= 0 else "-"
-    s = abs(s)
-    return f"T{sign}{s // 60:02d}:{s % 60:02d}"
 
 
 def reflow(text: str) -> str:
@@ -782,67 +775,6 @@ def autopilot_plan(scn: Scenario, org: Org, style: str = "ideal") -> list[Action
     actions.append(Action(mitigate, "status", {"status": "monitoring"}))
     actions.append(Action(resolve, "resolve", {"summary": f"drill autopilot ({style})"}))
     return actions
-
-
-# ------------------------------------------------------------------ drill events (fold)
-
-
-def drill_state(inc: Incident) -> dict[str, Any]:
-    return inc.extra.setdefault(
-        "drill",
-        {
-            "scenario": None,
-            "t0": None,
-            "mode": None,
-            "injects": [],
-            "pages": [],
-            "acks": {},
-            "mirrored": set(),
-            "ended": None,
-        },
-    )
-
-
-@handles("drill_started")
-def _drill_started(inc: Incident, ev: Event) -> str:
-    st = drill_state(inc)
-    st["scenario"] = ev.body.get("scenario")
-    st["t0"] = parse_iso(ev.body.get("t0"))
-    st["mode"] = ev.body.get("mode")
-    inc.drill = inc.drill or ev.body.get("scenario")
-    return f"DRILL started: {ev.body.get('title', '')} (scenario {ev.body.get('scenario')}, {ev.body.get('mode')})"
-
-
-@handles("drill_inject")
-def _drill_inject(inc: Incident, ev: Event) -> str:
-    drill_state(inc)["injects"].append(dict(ev.body))
-    return f"[DRILL {t_text(ev.body.get('t'))}] {ev.body.get('text', '')}"
-
-
-@handles("drill_page")
-def _drill_page(inc: Incident, ev: Event) -> str:
-    st = drill_state(inc)
-    st["pages"].append({**ev.body, "at": ev.when})
-    if ev.body.get("tick"):
-        st["mirrored"].add(ev.body["tick"])
-    step = f" [{ev.body['step']}]" if ev.body.get("step") else " [direct page]"
-    if not ev.body.get("team"):
-        return f"step {ev.body.get('step')} notified: nobody to page in the drill"
-    return f"page (drill sink) → {ev.body.get('team_name') or ev.body.get('team')}: {ev.body.get('person_name') or '—'}{step}"
-
-
-@handles("drill_ack")
-def _drill_ack(inc: Incident, ev: Event) -> str:
-    st = drill_state(inc)
-    st["acks"].setdefault(ev.body["team"], ev.when)
-    verdict = f" — {ev.body['verdict']}" if ev.body.get("verdict") else ""
-    return f"acknowledged (simulated): {ev.body.get('person_name') or '—'} ({ev.body.get('team_name') or ev.body['team']}){verdict}"
-
-
-@handles("drill_ended")
-def _drill_ended(inc: Incident, ev: Event) -> str:
-    drill_state(inc)["ended"] = {"at": ev.when, "reason": ev.body.get("reason", "")}
-    return f"DRILL ended at {t_text(ev.body.get('t'))}: {ev.body.get('reason', '')}"
 
 
 # ------------------------------------------------------------------ scoring

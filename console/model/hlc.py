@@ -28,16 +28,28 @@ class HLC:
         return cls(int(wall), int(counter))
 
 
+MAX_COUNTER = 99_999  # five digits: the text form must keep sorting as it orders
+
+
+def _next(wall_ms: int, counter: int) -> HLC:
+    """`counter` at `wall_ms`, rolling into the next millisecond rather than growing a
+    sixth digit (a peer's stamp at the top of the range cannot lengthen ours)."""
+    if counter > MAX_COUNTER:
+        return HLC(wall_ms + 1, 0)
+    return HLC(wall_ms, counter)
+
+
 def tick(last: HLC, physical_ms: int) -> HLC:
     """Stamp a local event."""
     if physical_ms > last.wall_ms:
         return HLC(physical_ms, 0)
-    return HLC(last.wall_ms, last.counter + 1)
+    return _next(last.wall_ms, last.counter + 1)
 
 
-def receive(last: HLC, remote: HLC, physical_ms: int) -> HLC:
-    """Merge a remote stamp; remote wall time beyond MAX_DRIFT_MS ahead is clamped."""
-    remote = min(remote, HLC(physical_ms + MAX_DRIFT_MS, remote.counter))
+def receive(last: HLC, remote: HLC, physical_ms: int, max_drift_ms: int = MAX_DRIFT_MS) -> HLC:
+    """Merge a remote stamp; remote wall time beyond `max_drift_ms` ahead of our clock is
+    clamped, so one peer can never push our clock further than that."""
+    remote = min(remote, HLC(physical_ms + max_drift_ms, remote.counter))
     wall = max(last.wall_ms, remote.wall_ms, physical_ms)
     if wall == last.wall_ms == remote.wall_ms:
         counter = max(last.counter, remote.counter) + 1
@@ -47,4 +59,4 @@ def receive(last: HLC, remote: HLC, physical_ms: int) -> HLC:
         counter = remote.counter + 1
     else:
         counter = 0
-    return HLC(wall, counter)
+    return _next(wall, counter)

@@ -31,7 +31,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from console.model.clock import iso
-from console.model.incident import Event, Incident
+from console.model.events import Event
+from console.model.incident import Incident
 from console.model.org import MaturityLevel, Org, severity_rank
 from console.model.responsibility import resolve_role, responsible_team, scope_of, team_for
 

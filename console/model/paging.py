@@ -9,14 +9,16 @@ twice: every intent has an idempotency key (incident/step/target/round).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from console.model import events
 from console.model.channels import NotifyPolicy, PagingConfig, parse_channels
 from console.model.check import Finding, check
 from console.model.clock import iso
 from console.model.escalation import PlannedStep
-from console.model.incident import Event, Incident, handles
+from console.model.folds.paging import PagingState, state_of
+from console.model.incident import Incident
 from console.model.org import Org, severity_rank
 from console.model.responsibility import resolve_role, scope_of
 
@@ -30,145 +32,6 @@ PD_SEVERITY = {
     "SEV5": "info",
 }
 KINDS = ("trigger", "acknowledge", "resolve", "nudge")
-
-
-# ------------------------------------------------------------------ folded state
-
-
-@dataclass
-class PageTrack:
-    """One target of one step: the rounds paged so far and where they went."""
-
-    step: str
-    target: str
-    rounds: dict[int, datetime] = field(default_factory=dict)
-    channels: tuple[str, ...] = ()
-
-    @property
-    def first_at(self) -> datetime:
-        return min(self.rounds.values())
-
-    @property
-    def last_round(self) -> int:
-        return max(self.rounds)
-
-    @property
-    def last_at(self) -> datetime:
-        return self.rounds[self.last_round]
-
-
-@dataclass(frozen=True)
-class Ack:
-    target: str
-    step: str | None  # None: every step of the incident
-    at: datetime
-    by: str
-
-
-@dataclass
-class PagingState:
-    queued: set[str] = field(default_factory=set)  # intent keys already decided
-    pages: dict[tuple[str, str], PageTrack] = field(default_factory=dict)
-    acks: list[Ack] = field(default_factory=list)
-    nudge_channels: set[str] = field(default_factory=set)
-    delivered: dict[str, datetime] = field(default_factory=dict)  # outbox key -> when
-    failures: dict[str, int] = field(default_factory=dict)  # outbox key -> failed attempts
-    abandoned: set[str] = field(default_factory=set)
-    severity_confirmed_at: datetime | None = None
-    catch_ups: int = 0
-    intents: dict[str, dict] = field(
-        default_factory=dict
-    )  # intent key -> page_queued body + at, event_id
-    channel_failed_at: dict[str, datetime] = field(
-        default_factory=dict
-    )  # latest failure per channel
-    adopted: set[str] = field(default_factory=set)  # outbox keys taken over from another database
-
-    def acked(self, target: str, step: str) -> bool:
-        return any(a.target == target and a.step in (None, step) for a in self.acks)
-
-
-def state_of(inc: Incident) -> PagingState:
-    st = inc.extra.get("paging")
-    if st is None:
-        st = inc.extra["paging"] = PagingState()
-    return st
-
-
-# ------------------------------------------------------------------ event kinds
-
-
-@handles("page_queued")
-def _page_queued(inc: Incident, ev: Event) -> str:
-    st, b = state_of(inc), ev.body
-    st.queued.add(b["key"])
-    channels = tuple(b.get("channels", ()))
-    if b["key"] not in st.intents:
-        st.intents[b["key"]] = {**b, "at": ev.when, "event_id": ev.event_id}
-    if b.get("kind") == "trigger":
-        track = st.pages.setdefault((b["step"], b["target"]), PageTrack(b["step"], b["target"]))
-        rnd = int(b.get("round", 0))
-        track.rounds[rnd] = min(track.rounds.get(rnd, ev.when), ev.when)
-        track.channels = tuple(dict.fromkeys([*track.channels, *channels]))
-    elif b.get("kind") == "nudge":
-        st.nudge_channels.update(channels)
-    return b.get("summary") or f"{b.get('kind', 'page')} queued for {b.get('target')}"
-
-
-@handles("page_delivered")
-def _page_delivered(inc: Incident, ev: Event) -> str:
-    st = state_of(inc)
-    st.delivered.setdefault(ev.body["key"], ev.when)
-    return ev.body.get("summary") or f"delivered via {ev.body.get('channel')}"
-
-
-@handles("page_failed")
-def _page_failed(inc: Incident, ev: Event) -> str:
-    st = state_of(inc)
-    st.failures[ev.body["key"]] = max(
-        st.failures.get(ev.body["key"], 0), int(ev.body.get("attempt", 1))
-    )
-    channel = ev.body.get("channel")
-    if channel and ev.when > st.channel_failed_at.get(channel, ev.when - timedelta(seconds=1)):
-        st.channel_failed_at[channel] = ev.when
-    return ev.body.get("summary") or f"delivery via {ev.body.get('channel')} failed"
-
-
-@handles("page_abandoned")
-def _page_abandoned(inc: Incident, ev: Event) -> str:
-    state_of(inc).abandoned.add(ev.body["key"])
-    return (
-        ev.body.get("summary")
-        or f"page via {ev.body.get('channel')} not sent: {ev.body.get('why')}"
-    )
-
-
-@handles("page_acknowledged")
-def _page_acked(inc: Incident, ev: Event) -> str:
-    b = ev.body
-    state_of(inc).acks.append(Ack(b["target"], b.get("step"), ev.when, ev.actor))
-    where = f" for {b['step']}" if b.get("step") else ""
-    return f"{b.get('target_name') or b['target']} acknowledged the page{where}; no more repeats to them"
-
-
-@handles("severity_confirmed")
-def _severity_confirmed(inc: Incident, ev: Event) -> str:
-    st = state_of(inc)
-    if st.severity_confirmed_at is None:
-        st.severity_confirmed_at = ev.when
-    return f"severity {ev.body.get('severity', inc.severity)} confirmed"
-
-
-@handles("page_adopted")
-def _page_adopted(inc: Incident, ev: Event) -> str:
-    state_of(inc).adopted.update(ev.body.get("keys", []))
-    return ev.body.get("summary") or "pages queued elsewhere taken over"
-
-
-@handles("escalation_caught_up")
-def _caught_up(inc: Incident, ev: Event) -> str:
-    state_of(inc).catch_ups += 1
-    return ev.body.get("summary") or "escalation runner caught up"
 
 
 # ------------------------------------------------------------------ who is paged
@@ -352,20 +215,20 @@ class Intent:
     def late_by(self, now: datetime) -> float:
         return (now - self.scheduled_at).total_seconds()
 
-    def event_body(self) -> dict:
-        return {
-            "key": self.key,
-            "kind": self.kind,
-            "step": self.step,
-            "target": self.target,
-            "target_name": self.target_name,
-            "round": self.round,
-            "reason": self.reason,
-            "scheduled_at": iso(self.scheduled_at),
-            "channels": list(self.channels),
-            "summary": self.summary,
-            "message": self.message,
-        }
+    def event_body(self) -> events.PageQueued:
+        return events.PageQueued(
+            key=self.key,
+            kind=self.kind,  # type: ignore[arg-type]  # one of KINDS
+            step=self.step,
+            target=self.target,
+            target_name=self.target_name,
+            round=self.round,
+            reason=self.reason,
+            scheduled_at=iso(self.scheduled_at),
+            channels=list(self.channels),
+            summary=self.summary,
+            message=self.message,
+        )
 
 
 def _message(

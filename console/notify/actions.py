@@ -3,6 +3,7 @@ acknowledge a page (stops its repeats) and confirm the severity (stops the nudge
 
 from __future__ import annotations
 
+from console.model import events
 from console.model.errors import InputError
 from console.model.incident import Incident
 from console.model.paging import state_of, step_targets
@@ -42,16 +43,14 @@ def acknowledge(
     )
     if st.acked(tid, step_key or "") and step_key is not None:
         raise InputError(f"{inc.id}: {tid} already acknowledged {step_key}")
-    inc = service.record(
-        inc.id,
-        "page_acknowledged",
-        {
-            "target": tid,
-            "target_name": service.org.person_name(tid),
-            "step": step_key,
-            "paged_steps": paged_steps,
-        },
+    body = events.PageAcknowledged(
+        target=tid,
+        target_name=service.org.person_name(tid),
+        step=step_key,
+        paged_steps=paged_steps,
     )
+    service.record(inc.id, body)
+    inc = service.get(inc.id)
     for key in [step_key] if step_key else paged_steps:
         planned = next((s for s in service.plan(inc) if s.key == key), None)
         if planned is None or planned.state in ("acknowledged", "cancelled", "skipped"):
@@ -70,4 +69,5 @@ def confirm_severity(service: IncidentService, incident_id: str) -> Incident:
         raise InputError(f"{inc.id} is resolved")
     if state_of(inc).severity_confirmed_at is not None:
         raise InputError(f"{inc.id}: severity {inc.severity} is already confirmed")
-    return service.record(inc.id, "severity_confirmed", {"severity": inc.severity})
+    service.record(inc.id, events.SeverityConfirmed(severity=inc.severity))  # type: ignore[arg-type]
+    return service.get(inc.id)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
 from console import __version__
 from console.model.backoff import parse_retry_after
-from console.model.channels import ChannelConfig
+from console.model.channels import ChannelConfig, url_problem
 from console.model.clock import iso
 from console.model.paging import DRILL_CHANNEL
-from console.notify import secrets
+from console.notify import redact, secrets
 
 USER_AGENT = f"incident-console/{__version__}"
 
@@ -184,50 +184,84 @@ def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -
 
 class HttpChannel:
     """POST a rendered body; secrets are read at send time (a fixed keyring entry
-    is picked up by the next retry)."""
+    is picked up by the next retry). What goes wrong is said by the secret's name:
+    the outcome's detail becomes an event, and events travel to every console."""
 
     def __init__(self, config: ChannelConfig, client):
         self.config = config
         self.client = client
 
-    def _target(self) -> tuple[str, dict]:
+    def _secret(self, name: str, used: dict[str, str]) -> str:
+        used[name] = secrets.require(name)
+        return used[name]
+
+    def _target(self, used: dict[str, str]) -> tuple[str, dict]:
         c = self.config
-        url = secrets.require(c.url_secret) if c.url_secret else c.endpoint
+        url = self._secret(c.url_secret, used) if c.url_secret else c.endpoint
         headers = {"User-Agent": USER_AGENT, "Content-Type": "application/json"}
         if c.token_secret:
-            headers["Authorization"] = f"Bearer {secrets.require(c.token_secret)}"
+            headers["Authorization"] = f"Bearer {self._secret(c.token_secret, used)}"
         return url, headers
 
-    def render(self, message: dict, key: str, now: datetime) -> dict:
+    def render(self, message: dict, key: str, now: datetime, used: dict | None = None) -> dict:
         c = self.config
         if c.type == "pagerduty":
-            return render_pagerduty(message, key, now, secrets.require(c.routing_key_secret))
+            routing_key = self._secret(c.routing_key_secret, {} if used is None else used)
+            return render_pagerduty(message, key, now, routing_key)
         if c.type == "slack":
             return render_slack(message, key, now)
         return render_webhook(message, key, now)
 
+    def _names(self) -> str:
+        c = self.config
+        named = [
+            f"{key} {name!r}"
+            for key, name in (
+                ("url_secret", c.url_secret),
+                ("token_secret", c.token_secret),
+                ("routing_key_secret", c.routing_key_secret),
+            )
+            if name
+        ]
+        return ", ".join(named) or "its url"
+
     def send(self, message: dict, key: str, now: datetime) -> Outcome:
+        used: dict[str, str] = {}
+        outcome = self._send(message, key, now, used)
+        return replace(outcome, detail=redact.scrub(outcome.detail, used))
+
+    def _send(self, message: dict, key: str, now: datetime, used: dict[str, str]) -> Outcome:
         import httpx
 
-        from console.model.channels import check_url
-
+        c = self.config
         try:
-            url, headers = self._target()
-            body = self.render(message, key, now)
+            url, headers = self._target(used)
+            body = self.render(message, key, now, used)
         except secrets.SecretError as exc:
             return Outcome(False, None, str(exc), retryable=False)
-        problem = check_url(url)
+        problem = url_problem(url)
         if problem:
-            return Outcome(False, None, f"channel {self.config.id}: {problem}", retryable=False)
+            source = f"secret {c.url_secret!r}" if c.url_secret else "its url"
+            return Outcome(
+                False,
+                None,
+                f"channel {c.id}: {source} does not hold a usable http(s) URL "
+                f"({problem}; value not shown)",
+                retryable=False,
+            )
         headers["Idempotency-Key"] = key
         try:
-            resp = self.client.post(
-                url, json=body, headers=headers, timeout=self.config.timeout_seconds
-            )
+            resp = self.client.post(url, json=body, headers=headers, timeout=c.timeout_seconds)
         except httpx.TimeoutException:
-            return Outcome(False, None, f"timed out after {self.config.timeout_seconds:g}s")
+            return Outcome(False, None, f"timed out after {c.timeout_seconds:g}s")
+        except httpx.LocalProtocolError as exc:
+            # The HTTP library quotes the header it refused, and that header may be the token.
+            return Outcome(False, None, self._unsendable(exc), retryable=False)
         except httpx.TransportError as exc:
             return Outcome(False, None, f"network error: {type(exc).__name__}: {exc}")
+        except (httpx.InvalidURL, ValueError) as exc:
+            # Raised while building the request; their texts quote pieces of the URL or headers.
+            return Outcome(False, None, self._unsendable(exc), retryable=False)
         if 200 <= resp.status_code < 300:
             return Outcome(True, resp.status_code, _short(resp.text) or "ok")
         retry = resp.status_code == 429 or resp.status_code >= 500 or resp.status_code == 408
@@ -237,6 +271,12 @@ class HttpChannel:
             f"HTTP {resp.status_code}: {_short(resp.text)}",
             retryable=retry,
             retry_after=parse_retry_after(resp.headers.get("Retry-After"), now),
+        )
+
+    def _unsendable(self, exc: Exception) -> str:
+        return (
+            f"channel {self.config.id}: the request could not be sent ({type(exc).__name__}); "
+            f"check {self._names()} (values not shown)"
         )
 
 

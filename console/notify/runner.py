@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from console.model import events
 from console.model.backoff import key_jitter
 from console.model.channels import PagingConfig, paging_config
 from console.model.clock import Clock, SystemClock, iso, mmss, parse_iso
 from console.model.errors import ConsoleError, InputError
-from console.model.incident import Incident, fold
+from console.model.events import clip
+from console.model.fold import fold
+from console.model.incident import Incident
 from console.model.org import Org
 from console.model.paging import (
     BOT,
@@ -34,7 +37,7 @@ from console.model.paging import (
     orphans,
     still_wanted,
 )
-from console.notify import outbox
+from console.notify import outbox, redact
 from console.notify.channels import DRILL_CONFIG, ChannelFactory, DrillSink, Outcome, real_channels
 from console.service import IncidentService
 from console.store import Store
@@ -209,7 +212,7 @@ class EscalationRunner:
                 f"took over {len(keys)} page(s) queued elsewhere and not delivered within "
                 f"{self.cfg.policy.adopt_after_minutes:g} min (that runner is gone?)"
             )
-            self.service.record(incident_id, "page_adopted", {"keys": keys, "summary": summary})
+            self.service.record(incident_id, events.PageAdopted(keys=keys, summary=summary))
             report.adopted.append({"incident": incident_id, "keys": keys})
             self.log(f"{incident_id}: {summary}")
 
@@ -229,10 +232,7 @@ class EscalationRunner:
             if late:  # (late while runners were passing means new targets, not a gap)
                 self._record_catch_up(inc, late, now, report)
             for intent in intents:
-                self.service.record(incident_id, "page_queued", intent.event_body())
-                event_id = conn.execute(
-                    "SELECT event_id FROM events ORDER BY seq DESC LIMIT 1"
-                ).fetchone()[0]
+                event_id = self.service.record(incident_id, intent.event_body()).event_id
                 for channel in intent.channels:
                     outbox.enqueue(
                         conn,
@@ -265,14 +265,13 @@ class EscalationRunner:
         )
         self.service.record(
             inc.id,
-            "escalation_caught_up",
-            {
-                "summary": summary,
-                "since": previous,
-                "count": len(late),
-                "late_by_seconds": round(worst),
-                "keys": [i.key for i in late],
-            },
+            events.EscalationCaughtUp(
+                summary=summary,
+                since=previous,
+                count=len(late),
+                late_by_seconds=round(worst),
+                keys=[i.key for i in late],
+            ),
         )
         report.caught_up.append(
             {
@@ -356,12 +355,11 @@ class EscalationRunner:
                 outbox.mark_abandoned(conn, row.id, why, iso(now))
                 self.service.record(
                     row.incident_id,
-                    "page_abandoned",
-                    {
+                    events.PageAbandoned(
                         **base,
-                        "why": why,
-                        "summary": f"{row.kind} to {row.target} via {row.channel} not sent: {why}",
-                    },
+                        why=why,
+                        summary=f"{row.kind} to {row.target} via {row.channel} not sent: {why}",
+                    ),
                 )
             report.abandoned.append({**base, "why": why})
             self.log(
@@ -383,7 +381,7 @@ class EscalationRunner:
             try:
                 outcome = channel.send(row.message, row.key, now)
             except Exception as exc:  # noqa: BLE001 - a broken sink must not kill the runner
-                outcome = Outcome(False, None, f"{type(exc).__name__}: {exc}")
+                outcome = Outcome(False, None, redact.scrub(f"{type(exc).__name__}: {exc}"))
         where = "the drill sink" if drill else row.channel
         with self.store.transaction():
             if outcome.ok:
@@ -391,15 +389,14 @@ class EscalationRunner:
                 outbox.channel_ok(conn, row.channel, iso(now))
                 self.service.record(
                     row.incident_id,
-                    "page_delivered",
-                    {
+                    events.PageDelivered(
                         **base,
-                        "attempt": attempt,
-                        "status": outcome.status,
-                        "drill": drill,
-                        "summary": f"{row.kind} to {row.target} delivered via {where}"
+                        attempt=attempt,
+                        status=outcome.status,
+                        drill=drill,
+                        summary=f"{row.kind} to {row.target} delivered via {where}"
                         + (f" (attempt {attempt})" if attempt > 1 else ""),
-                    },
+                    ),
                 )
                 if row.kind == "trigger":
                     self._tick_notified(row, now)
@@ -420,21 +417,21 @@ class EscalationRunner:
                     conn, row.channel, outcome.detail, iso(now), not outcome.retryable
                 )
                 failing = failures >= p.failing_after or not outcome.retryable
+                detail = clip(outcome.detail)
                 self.service.record(
                     row.incident_id,
-                    "page_failed",
-                    {
+                    events.PageFailed(
                         **base,
-                        "attempt": attempt,
-                        "status": outcome.status,
-                        "error": outcome.detail,
-                        "retry_at": iso(retry_at),
-                        "retryable": outcome.retryable,
-                        "channel_failing": failing,
-                        "summary": f"{row.kind} to {row.target} via {where} failed (attempt {attempt}): "
-                        f"{outcome.detail}; retrying at {iso(retry_at)}"
+                        attempt=attempt,
+                        status=outcome.status,
+                        error=detail,
+                        retry_at=iso(retry_at),
+                        retryable=outcome.retryable,
+                        channel_failing=failing,
+                        summary=f"{row.kind} to {row.target} via {where} failed (attempt {attempt}): "
+                        f"{detail}; retrying at {iso(retry_at)}"
                         + (f" — channel {row.channel} is FAILING" if failing else ""),
-                    },
+                    ),
                 )
                 report.failed.append(
                     {
@@ -478,8 +475,8 @@ class EscalationRunner:
                 if on_pass:
                     on_pass(report)
             except Exception as exc:  # noqa: BLE001 - the daemon must outlive a bad pass
-                self.log(f"escalation pass failed: {type(exc).__name__}: {exc}")
-                self.log(traceback.format_exc().strip().splitlines()[-1])
+                self.log(redact.scrub(f"escalation pass failed: {type(exc).__name__}: {exc}"))
+                self.log(redact.scrub(traceback.format_exc().strip().splitlines()[-1]))
             wake.wait(interval)
             wake.clear()
 

@@ -8,8 +8,8 @@ import sqlite3
 import time
 from collections import OrderedDict
 
+from console.model.events import Event
 from console.model.hlc import HLC, receive, tick
-from console.model.incident import Event
 
 _COLUMNS = "event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq"
 
@@ -77,6 +77,14 @@ def insert(conn: sqlite3.Connection, ev: Event, body_text: str | None = None) ->
         ],
     )
     return cur.rowcount == 1
+
+
+def set_server_seq(conn: sqlite3.Connection, event_id: str, server_seq: int) -> None:
+    """The server's number for an event we already hold (pushed, or pulled twice)."""
+    conn.execute(
+        "UPDATE events SET server_seq = ? WHERE event_id = ? AND server_seq IS NULL",
+        [server_seq, event_id],
+    )
 
 
 def for_incident(conn: sqlite3.Connection, incident_id: str) -> list[Event]:

@@ -6,7 +6,8 @@ import sqlite3
 
 from console.model.clock import iso
 from console.model.escalation import next_open
-from console.model.incident import Incident, fold
+from console.model.fold import fold
+from console.model.incident import Incident
 from console.model.metrics import facts_of
 from console.model.org import severity_rank
 from console.store import events

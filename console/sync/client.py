@@ -97,6 +97,10 @@ def normalize_remote(url: str) -> str:
 # ------------------------------------------------------------------ backoff
 
 
+# A pulled stamp further ahead of this console's clock is quarantined: the server already
+# refuses pushes beyond its drift limit, so only a hostile or broken server sends these,
+# and a day leaves room for honestly wrong clocks.
+PULL_MAX_AHEAD_MS = 24 * 3600 * 1000
 SYNC_BACKOFF = backoff.Backoff(base=0.5, cap=30.0, retry_after_cap=300.0, retry_after_spread=0.1)
 
 
@@ -444,8 +448,11 @@ class SyncClient:
                 return Page(0, True, [], reset=True)
             before = state.Cursor(log_id, 0)
         good, bad = [], []
+        now_ms = time.time_ns() // 1_000_000
         for raw in data["events"]:
-            problem = wire.event_problem(raw, from_server=True)
+            problem = wire.event_problem(raw, from_server=True) or wire.stamp_problem(
+                raw, now_ms, PULL_MAX_AHEAD_MS
+            )
             if problem:
                 bad.append((raw, problem))
             else:

@@ -89,6 +89,14 @@ def add_commands(sub, verb, parser) -> None:
         action="store_true",
         help="do not run the escalation runner beside the server (it pages when due)",
     )
+    sp.add_argument(
+        "--max-drift",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="refuse events stamped more than this far ahead of the server's clock "
+        "(default 300: one console's fast clock cannot freeze last-writer-wins)",
+    )
     sp.add_argument("--certfile", help="TLS certificate (serve https)")
     sp.add_argument("--keyfile", help="TLS private key")
 
@@ -348,6 +356,8 @@ def cmd_serve(ctx) -> int:
         ) from None
     if not 0 <= ctx.args.port <= 65535:
         raise InputError(f"--port {ctx.args.port}: not a port number")
+    if not 1 <= ctx.args.max_drift <= 86_400:
+        raise InputError(f"--max-drift {ctx.args.max_drift:g}: expected 1 to 86400 seconds")
     companion = None
     if not ctx.args.no_escalation:
         org = ctx.org  # load (and validate) before the server starts
@@ -367,5 +377,6 @@ def cmd_serve(ctx) -> int:
         ctx.args.keyfile,
         new_log_id=ctx.args.new_log_id,
         companion=companion,
+        max_drift_seconds=ctx.args.max_drift,
     )
     return 0

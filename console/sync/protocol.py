@@ -21,13 +21,15 @@ import json
 import re
 from typing import Any
 
+from console.model import events
 from console.model.clock import parse_iso
-from console.model.incident import Event
+from console.model.events import Event
+from console.model.hlc import HLC
 
 PROTOCOL = 1
 MAX_BATCH = 500  # events per push, and per pulled page
 MAX_BODY_BYTES = 1_000_000  # one request body
-MAX_EVENT_BYTES = 128 * 1024  # one encoded event
+MAX_EVENT_BYTES = events.MAX_EVENT_BYTES  # one encoded event
 MAX_WAIT_SECONDS = 60.0  # long-poll ceiling
 
 EVENT_FIELDS = ("event_id", "incident_id", "kind", "body", "actor", "origin", "hlc", "at")
@@ -74,7 +76,10 @@ def check_event(raw: Any, *, from_server: bool = False) -> tuple[str | None, str
     problem = _shape_problem(raw, from_server)
     if problem or from_server:
         return problem, None
-    text = canonical(raw)
+    try:
+        text = canonical(raw)
+    except UnicodeEncodeError:  # the checks above should have caught it; never crash here
+        return "the event is not valid UTF-8 text", None
     size = len(text.encode("utf-8"))
     if size > MAX_EVENT_BYTES:
         return f"event is {size} bytes encoded; the limit is {MAX_EVENT_BYTES}", None
@@ -100,8 +105,8 @@ def _shape_problem(raw: Any, from_server: bool) -> str | None:
         return "kind must be a lowercase identifier (e.g. note_added)"
     if not isinstance(raw["body"], dict):
         return "body must be a JSON object"
-    for name, limit in (("actor", 200), ("origin", 64)):
-        problem = _text(raw[name], name, limit)
+    for name, limit in (("actor", events.MAX_ACTOR), ("origin", events.MAX_ORIGIN)):
+        problem = events.actor_problem(raw[name], name, limit)
         if problem:
             return problem
     if not isinstance(raw["hlc"], str) or not _HLC.match(raw["hlc"]):
@@ -117,6 +122,18 @@ def _shape_problem(raw: Any, from_server: bool) -> str | None:
         seq = raw.get("server_seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
             return "server_seq must be a positive integer"
+    return events.body_problem(raw["kind"], raw["body"])
+
+
+def stamp_problem(raw: dict[str, Any], now_ms: int, max_ahead_ms: int) -> str | None:
+    """A stamp further ahead of our clock than we allow would win last-writer-wins over
+    everything written until then: refuse it, saying by how much (a valid event's hlc)."""
+    ahead = HLC.parse(raw["hlc"]).wall_ms - now_ms
+    if ahead > max_ahead_ms:
+        return (
+            f"hlc is {ahead / 1000:.0f} s ahead of this clock (the limit is "
+            f"{max_ahead_ms / 1000:.0f} s); check the sending console's clock"
+        )
     return None
 
 

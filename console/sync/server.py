@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from console.model.errors import InputError
+from console.model.hlc import MAX_DRIFT_MS
 from console.sync import protocol as wire
 
 SERVER_MIGRATIONS = Migrations("incident_console_server")
@@ -56,8 +57,9 @@ def s001_log(db):
 class ServerLog:
     """The global, append-only log. server_seq is the cursor; log_id names this log."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, max_drift_seconds: float = MAX_DRIFT_MS / 1000):
         self.path = Path(path)
+        self.max_drift_ms = int(max_drift_seconds * 1000)
         if self.path.is_dir():
             raise InputError(f"{self.path}: is a directory, not a database file")
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,8 +99,11 @@ class ServerLog:
     def push(self, events: list[Any], client_id: str) -> list[dict[str, Any]]:
         """Validate and append; one transaction; a result per event, in order."""
         checked = []
+        now_ms = time.time_ns() // 1_000_000
         for raw in events:
             problem, text = wire.check_event(raw)
+            if problem is None:
+                problem = wire.stamp_problem(raw, now_ms, self.max_drift_ms)
             checked.append((raw, problem, text))
         ids = [raw["event_id"] for raw, problem, _ in checked if problem is None]
         received = datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -451,13 +456,14 @@ def serve(
     keyfile: str | None = None,
     new_log_id: bool = False,
     companion=None,
+    max_drift_seconds: float = MAX_DRIFT_MS / 1000,
 ) -> None:
     """`companion(url, token)` starts something beside the server (the escalation runner)
     and returns a handle with .stop(); it talks to the server over its own API."""
     import uvicorn
 
     tokens = load_tokens(token_file)
-    log = ServerLog(db)
+    log = ServerLog(db, max_drift_seconds)
     if new_log_id:
         log.rotate_log_id()
     scheme = "https" if certfile else "http"

@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from console.model.incident import Event
+from console.model.events import Event
 from console.store import Store
 from console.store.events import row_to_event
 

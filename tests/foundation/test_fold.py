@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from console.model.clock import ManualClock, iso
 from console.model.errors import InputError
-from console.model.incident import Event, fold
+from console.model.events import Event
+from console.model.fold import fold
 from console.model.org import load_org
 from console.service import IncidentService
 from console.store import Store, projections

@@ -223,7 +223,7 @@ def test_event_cache_sees_remote_events_with_older_stamps(tmp_path):
     a.note(inc.id, "ann 1")
     a.apply_remote(event_log.for_incident(b.store.conn, inc.id))
     a.note(inc.id, "ann 2")
-    from console.model.incident import fold
+    from console.model.fold import fold
 
     cached = a.get(inc.id)
     assert sorted(t.text for t in cached.notes) == ["ann 1", "ann 2", "bob offline"]

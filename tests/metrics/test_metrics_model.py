@@ -114,7 +114,8 @@ def test_matrix_teams_for_a_cause(org):
 
 
 def test_facts_never_raise_on_odd_bodies():
-    from console.model.incident import Event, fold
+    from console.model.events import Event
+    from console.model.fold import fold
 
     def ev(n, kind, body):
         return Event(

@@ -12,7 +12,8 @@ from nkit import T0
 
 from console.model.channels import PagingConfig, paging_config
 from console.model.clock import iso
-from console.model.incident import Event, fold
+from console.model.events import Event, to_plain
+from console.model.fold import fold
 from console.model.org import load_org
 from console.model.paging import decide, state_of, step_targets, still_wanted
 
@@ -72,7 +73,7 @@ class Log:
     def decide(self, at, cfg: PagingConfig = CFG):
         intents = decide(self.incident(), ORG, cfg, at)
         for i in intents:
-            self.add("page_queued", i.event_body(), at, actor="escalation-bot")
+            self.add("page_queued", to_plain(i.event_body()), at, actor="escalation-bot")
         return intents
 
 
@@ -142,7 +143,7 @@ def test_lowering_the_severity_stops_the_higher_severitys_pages():
     log.add("severity_set", {"severity": "SEV3"}, minutes(1))
     inc = log.incident()
     assert (
-        still_wanted(inc, intents[0].event_body(), minutes(1))
+        still_wanted(inc, to_plain(intents[0].event_body()), minutes(1))
         == "the severity was lowered to SEV3 before delivery"
     )
     later = log.decide(minutes(20))

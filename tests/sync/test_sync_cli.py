@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from console.cli import main
-from console.model.incident import Event
+from console.model.events import Event
 from console.store import Store
 from console.store import events as event_log
 

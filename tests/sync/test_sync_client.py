@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from console.model.errors import InputError
+from console.model.events import Event
 from console.model.hlc import HLC, MAX_DRIFT_MS
-from console.model.incident import Event
 from console.store import events as event_log
 from console.sync import state
 from console.sync.client import (

@@ -46,7 +46,14 @@ def test_a_good_event_passes():
         ({"at": "2026-03-01T09:00:00"}, "zone"),
         ({"extra": 1}, "unknown field 'extra'"),
         ({"server_seq": 4}, "unknown field 'server_seq'"),
-        ({"body": {"text": "x" * (wire.MAX_EVENT_BYTES + 1)}}, "limit is"),
+        # a kind from a newer version is passed on, but not beyond the size limit
+        ({"kind": "future_kind", "body": {"text": "x" * (wire.MAX_EVENT_BYTES + 1)}}, "limit is"),
+        # the catalogue's limits are the server's: a note longer than a console may write
+        ({"body": {"text": "x" * 16_001}}, "body.text"),
+        ({"body": {}}, "note_added: body.text is required"),
+        ({"kind": "severity_set", "body": {"severity": "SEV9"}}, "body.severity"),
+        ({"body": {"text": "bad \udcff byte"}}, "not valid UTF-8"),
+        ({"actor": "bad \udcff byte"}, "actor is not valid UTF-8"),
     ],
 )
 def test_bad_events_say_why(over, words):

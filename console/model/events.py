@@ -1,0 +1,498 @@
+"""The event catalogue: every kind of event the console writes, declared once.
+
+An event is an envelope (`Event`: ids, actor, origin, HLC stamp, wall time) around a
+body. Each kind has a typed body (a msgspec Struct) and a fold handler, and
+`CATALOGUE` lists them all, explicitly: nothing registers itself on import, so every
+process folds the same log the same way.
+
+Every door an event comes in by checks it here: the service (our own writes), the sync
+server's push, the sync client's pull and history import. The same limits hold at both
+ends (`MAX_*`, valid Unicode), so nothing one console accepts is refused by its server.
+A kind that is not in the catalogue (from a newer version) is kept and passed on
+verbatim; the fold shows it as not understood and changes nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Annotated, Any, Literal, Self
+
+import msgspec
+from msgspec import Meta, Struct
+
+from console.model.clock import parse_iso
+from console.model.folds import drill as drill_fold
+from console.model.folds import incident as incident_fold
+from console.model.folds import paging as paging_fold
+from console.model.incident import Incident
+
+# ------------------------------------------------------------------ limits (both ends)
+
+MAX_ACTOR = 200  # who wrote an event: a person id or a bot name
+MAX_ORIGIN = 64  # which console wrote it
+MAX_NAME = 200  # a title, role, person, team, service, channel, key
+MAX_TEXT = 16_000  # a note, a summary, an error: a screenful, not a document
+MAX_EVENT_BYTES = 128 * 1024  # one encoded event
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+_STEP = r"^SEV[1-5]\+\d{1,6}$"
+
+Name = Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
+Label = Annotated[str, Meta(max_length=MAX_NAME)]  # may be empty
+Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT)]
+Prose = Annotated[str, Meta(max_length=MAX_TEXT)]  # may be empty
+Time = Annotated[str, Meta(pattern=_ISO.pattern)]
+StepKey = Annotated[str, Meta(pattern=_STEP)]
+Count = Annotated[int, Meta(ge=0, le=10**9)]
+Seconds = Annotated[float, Meta(ge=0, le=10**9)]
+Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]
+Status = Literal["investigating", "identified", "mitigating", "monitoring", "resolved"]
+Mark = Literal["notified", "acknowledged"]
+PageKind = Literal["trigger", "acknowledge", "resolve", "nudge"]
+
+
+class Body(Struct, frozen=True, kw_only=True):
+    """A typed event body. Unknown fields are ignored on decode (a newer version may add
+    some) and kept in the stored event. Every field is stored, defaults included, so a
+    reader of the plain form never has to know a default."""
+
+    @classmethod
+    def of(cls, plain: dict[str, Any]) -> Self:
+        """A body from plain data a writer already holds (a drill's inject, say)."""
+        return msgspec.convert(plain, cls)
+
+
+# ------------------------------------------------------------------ the incident
+
+
+class PolicyStep(Body, kw_only=True):
+    offset_minutes: Annotated[int, Meta(ge=0, le=10**6)]
+    targets: list[Name]
+    derived: Label | None = None
+
+
+class Policy(Body, kw_only=True):
+    """The escalation policy as the incident snapshotted it at declaration."""
+
+    steps: dict[Severity, list[PolicyStep]] = {}
+    overdue_after_seconds: Count = 60
+
+
+class Declared(Body, kw_only=True):
+    title: Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
+    severity: Severity
+    layers: list[Name] = []
+    services: list[Name] = []
+    detection: Prose = ""
+    commander: Name | None = None
+    policy: Policy = Policy()
+    pattern: Label = ""
+    responsible_team: Name | None = None
+    drill: Name | None = None
+    prevented: bool = False
+    impact_started_at: Time | None = None
+
+
+class SeveritySet(Body, kw_only=True):
+    severity: Severity
+
+
+class StatusSet(Body, kw_only=True):
+    status: Status
+
+
+class Resolved(Body, kw_only=True):
+    summary: Prose = ""
+    cause_service: Name | None = None
+    cause_layer: Name | None = None
+    resolved_by_team: Name | None = None
+
+
+class Reopened(Body, kw_only=True):
+    pass
+
+
+class RoleAssigned(Body, kw_only=True):
+    role: Name
+    person: Name
+
+
+class HandoffOffered(Body, kw_only=True):
+    role: Name
+    to: Name
+
+
+class HandoffAccepted(Body, kw_only=True):
+    role: Name
+
+
+class StepTicked(Body, kw_only=True):
+    step: StepKey
+    mark: Mark = "notified"
+    targets: list[Label | None] = []
+    teams: list[Label] = []
+    via: Label | None = None
+
+
+class StepUnticked(Body, kw_only=True):
+    step: StepKey
+    removes: list[Name] = []
+
+
+class NoteAdded(Body, kw_only=True):
+    text: Text
+
+
+class ServiceAdded(Body, kw_only=True):
+    service: Name
+    layer: Name | None = None
+    responsible_team: Name | None = None
+
+
+# ------------------------------------------------------------------ automated escalation
+
+
+class PageQueued(Body, kw_only=True):
+    key: Name
+    kind: PageKind
+    target: Label
+    step: Label | None = None
+    target_name: Label | None = None
+    round: Count = 0
+    reason: Prose = ""
+    scheduled_at: Time | None = None
+    channels: list[Name] = []
+    summary: Prose = ""
+    message: dict[str, Any] = {}
+
+
+class _Delivery(Body, kw_only=True):
+    """What every delivery outcome names: the outbox row it is about."""
+
+    key: Name
+    intent: Label = ""
+    channel: Label | None = None
+    kind: Label = ""
+    step: Label | None = None
+    target: Label = ""
+    summary: Prose = ""
+
+
+class PageDelivered(_Delivery, kw_only=True):
+    attempt: Count = 1
+    status: int | Label | None = None
+    drill: bool = False
+
+
+class PageFailed(_Delivery, kw_only=True):
+    attempt: Count = 1
+    status: int | Label | None = None
+    error: Prose = ""
+    retry_at: Time | None = None
+    retryable: bool = True
+    channel_failing: bool = False
+
+
+class PageAbandoned(_Delivery, kw_only=True):
+    why: Prose = ""
+
+
+class PageAcknowledged(Body, kw_only=True):
+    target: Name
+    target_name: Label | None = None
+    step: StepKey | None = None
+    paged_steps: list[StepKey] = []
+    via: Label | None = None
+
+
+class SeverityConfirmed(Body, kw_only=True):
+    severity: Severity | None = None
+
+
+class PageAdopted(Body, kw_only=True):
+    keys: list[Name] = []
+    summary: Prose = ""
+
+
+class EscalationCaughtUp(Body, kw_only=True):
+    summary: Prose = ""
+    since: Time | None = None
+    count: Count = 0
+    late_by_seconds: Seconds = 0
+    keys: list[Name] = []
+
+
+# ------------------------------------------------------------------ tabletop drills
+
+
+class DrillStarted(Body, kw_only=True):
+    scenario: Name
+    title: Label = ""
+    t0: Time
+    mode: Label = ""
+    file: Label = ""
+    channel: Label = ""
+
+
+class DrillInject(Body, kw_only=True):
+    t: Seconds = 0
+    text: Prose = ""
+    index: Count = 0
+    kind: Label = ""
+    shown_as: Label = ""
+    generated: bool = False
+    services: list[Name] = []
+    layers: list[Name] = []
+
+
+class DrillPage(Body, kw_only=True):
+    team: Label  # empty: the step was ticked but there was nobody to page
+    tick: Label | None = None
+    step: Label | None = None
+    via: Label = ""
+    team_name: Label | None = None
+    person: Label | None = None
+    person_name: Label | None = None
+    contact: Label | None = None
+
+
+class DrillAck(Body, kw_only=True):
+    team: Name
+    team_name: Label | None = None
+    person: Label | None = None
+    person_name: Label | None = None
+    verdict: Prose = ""
+
+
+class DrillEnded(Body, kw_only=True):
+    reason: Prose = ""
+    t: Seconds = 0
+
+
+# ------------------------------------------------------------------ the envelope
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
+    incident_id: str
+    kind: str
+    body: dict[str, Any]  # as stored and synced, verbatim
+    actor: str
+    origin: str
+    hlc: str
+    at: str  # ISO time from the injected clock: what the user sees
+    server_seq: int | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.hlc, self.origin, self.event_id)
+
+    @cached_property
+    def when(self) -> datetime:
+        # Parsed once per event: a fold reads it several times, and the service keeps
+        # parsed events of busy incidents between commands (store.events.EventCache).
+        when = parse_iso(self.at)
+        if when is None:
+            raise ValueError(f"event {self.event_id} has no time")
+        return when
+
+    @cached_property
+    def data(self) -> Body | BodyError | None:
+        """The typed body; a BodyError when it does not fit its kind; None for a kind
+        this version does not know."""
+        kind = CATALOGUE.get(self.kind)
+        if kind is None:
+            return None
+        try:
+            return decode(kind, self.body)
+        except BodyError as exc:
+            return exc
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "incident_id": self.incident_id,
+            "kind": self.kind,
+            "body": self.body,
+            "actor": self.actor,
+            "origin": self.origin,
+            "hlc": self.hlc,
+            "at": self.at,
+        }
+
+
+# ------------------------------------------------------------------ the catalogue
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One event kind: its name on the wire, its body type, how it changes an incident
+    (returning the timeline text, or None for no timeline entry)."""
+
+    name: str
+    body: type[Body]
+    fold: Callable[[Incident, Event, Any], str | None]
+
+
+CATALOGUE: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        # the incident
+        Kind("declared", Declared, incident_fold.declared),
+        Kind("severity_set", SeveritySet, incident_fold.severity_set),
+        Kind("status_set", StatusSet, incident_fold.status_set),
+        Kind("resolved", Resolved, incident_fold.resolved),
+        Kind("reopened", Reopened, incident_fold.reopened),
+        Kind("role_assigned", RoleAssigned, incident_fold.role_assigned),
+        Kind("handoff_offered", HandoffOffered, incident_fold.handoff_offered),
+        Kind("handoff_accepted", HandoffAccepted, incident_fold.handoff_accepted),
+        Kind("step_ticked", StepTicked, incident_fold.step_ticked),
+        Kind("step_unticked", StepUnticked, incident_fold.step_unticked),
+        Kind("note_added", NoteAdded, incident_fold.note_added),
+        Kind("service_added", ServiceAdded, incident_fold.service_added),
+        # automated escalation
+        Kind("page_queued", PageQueued, paging_fold.page_queued),
+        Kind("page_delivered", PageDelivered, paging_fold.page_delivered),
+        Kind("page_failed", PageFailed, paging_fold.page_failed),
+        Kind("page_abandoned", PageAbandoned, paging_fold.page_abandoned),
+        Kind("page_acknowledged", PageAcknowledged, paging_fold.page_acknowledged),
+        Kind("severity_confirmed", SeverityConfirmed, paging_fold.severity_confirmed),
+        Kind("page_adopted", PageAdopted, paging_fold.page_adopted),
+        Kind("escalation_caught_up", EscalationCaughtUp, paging_fold.escalation_caught_up),
+        # tabletop drills
+        Kind("drill_started", DrillStarted, drill_fold.drill_started),
+        Kind("drill_inject", DrillInject, drill_fold.drill_inject),
+        Kind("drill_page", DrillPage, drill_fold.drill_page),
+        Kind("drill_ack", DrillAck, drill_fold.drill_ack),
+        Kind("drill_ended", DrillEnded, drill_fold.drill_ended),
+    )
+}
+_KIND_OF: dict[type[Body], str] = {k.body: k.name for k in CATALOGUE.values()}
+
+
+class BodyError(ValueError):
+    """A body that does not fit its kind; the message names the field."""
+
+
+def kind_of(body: Body) -> str:
+    return _KIND_OF[type(body)]
+
+
+def decode(kind: Kind, body: Any) -> Body:
+    """The typed body of a stored or received one, or BodyError naming the field."""
+    if not isinstance(body, dict):
+        raise BodyError(f"{kind.name}: the body must be an object")
+    try:
+        value = msgspec.convert(body, kind.body)
+    except msgspec.ValidationError as exc:
+        raise BodyError(f"{kind.name}: {_field_words(str(exc))}") from None
+    problem = _cross_check(value)
+    if problem:
+        raise BodyError(f"{kind.name}: {problem}")
+    return value
+
+
+def body_problem(kind: str, body: Any) -> str | None:
+    """Why `body` cannot be the body of a `kind` event, or None. Any body of a kind this
+    version does not know is fine (kept verbatim), as long as it is valid text."""
+    if not isinstance(body, dict):
+        return "body must be a JSON object"
+    problem = text_problem(body, "body")
+    if problem:
+        return problem
+    known = CATALOGUE.get(kind)
+    if known is None:
+        return None
+    try:
+        decode(known, body)
+    except BodyError as exc:
+        return str(exc)
+    return None
+
+
+def policy_of(steps: dict[str, list[dict[str, Any]]], overdue_after_seconds: int) -> Policy:
+    """The org's escalation policy (Org.policy()) as the declaration snapshots it."""
+    plain = {"steps": steps, "overdue_after_seconds": overdue_after_seconds}
+    return msgspec.convert(plain, Policy)
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """Text a bot writes (an error a server sent back) cut to what an event may hold."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def to_plain(body: Body) -> dict[str, Any]:
+    """The stored form of a typed body."""
+    return msgspec.to_builtins(body)
+
+
+def actor_problem(actor: Any, name: str = "actor", limit: int = MAX_ACTOR) -> str | None:
+    """The rule for who wrote an event (and from where), the same at every door."""
+    if not isinstance(actor, str) or not actor.strip():
+        return f"{name} must be a non-empty string"
+    if len(actor) > limit:
+        return f"{name} is longer than {limit} characters"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in actor):
+        return f"{name} contains control characters"
+    return text_problem(actor, name)
+
+
+def text_problem(value: Any, where: str) -> str | None:
+    """Lone surrogates (what a non-UTF-8 byte on the command line becomes) cannot be
+    stored as UTF-8 or sent: refuse them at the door instead of failing later."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return f"{where} is not valid UTF-8 text (a stray byte at character {exc.start + 1})"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            problem = text_problem(key, where) or text_problem(item, f"{where}.{key}")
+            if problem:
+                return problem
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            problem = text_problem(item, f"{where}[{i}]")
+            if problem:
+                return problem
+    return None
+
+
+def _cross_check(body: Body) -> str | None:
+    """What a type cannot say: times that are real, not just well-formed."""
+    for name in ("impact_started_at", "scheduled_at", "retry_at", "since", "t0"):
+        value = getattr(body, name, None)
+        if isinstance(value, str):
+            try:
+                parse_iso(value)
+            except ValueError:
+                return f"body.{name} is not a real time: {value!r}"
+    return None
+
+
+def _field_words(message: str) -> str:
+    """msgspec says `... - at `$.policy``; we say `body.policy: ...`."""
+    text, sep, path = message.rpartition(" - at `")
+    where = "body" + (path.rstrip("`").removeprefix("$") if sep else "")
+    if not sep:
+        text = message
+    missing = re.fullmatch(r"Object missing required field `(.+)`", text)
+    if missing:
+        return f"{where}.{missing.group(1)} is required"
+    pattern = re.fullmatch(r"Expected `str` matching regex '(.+)'", text)
+    if pattern:
+        shape = _SHAPES.get(pattern.group(1).replace("\\\\", "\\"), "a different shape")
+        return f"{where} must look like {shape}"
+    enum = re.fullmatch(r"Invalid enum value (.+)", text)
+    if enum:
+        return f"{where} cannot be {enum.group(1)}"
+    return f"{where}: {text}"
+
+
+_SHAPES = {_STEP: "SEV2+15", _ISO.pattern: "2026-01-01T00:00:00.000Z (an ISO time with a zone)"}

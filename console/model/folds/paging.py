@@ -1,0 +1,132 @@
+"""What automated escalation has done so far, folded from its events into
+`inc.extra["paging"]`, so the next decision (console/model/paging.py) knows what was
+already queued, delivered, failed or acknowledged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from console.model.incident import Incident
+
+if TYPE_CHECKING:
+    from console.model import events as e
+
+
+@dataclass
+class PageTrack:
+    """One target of one step: the rounds paged so far and where they went."""
+
+    step: str
+    target: str
+    rounds: dict[int, datetime] = field(default_factory=dict)
+    channels: tuple[str, ...] = ()
+
+    @property
+    def first_at(self) -> datetime:
+        return min(self.rounds.values())
+
+    @property
+    def last_round(self) -> int:
+        return max(self.rounds)
+
+    @property
+    def last_at(self) -> datetime:
+        return self.rounds[self.last_round]
+
+
+@dataclass(frozen=True)
+class Ack:
+    target: str
+    step: str | None  # None: every step of the incident
+    at: datetime
+    by: str
+
+
+@dataclass
+class PagingState:
+    queued: set[str] = field(default_factory=set)  # intent keys already decided
+    pages: dict[tuple[str, str], PageTrack] = field(default_factory=dict)
+    acks: list[Ack] = field(default_factory=list)
+    nudge_channels: set[str] = field(default_factory=set)
+    delivered: dict[str, datetime] = field(default_factory=dict)  # outbox key -> when
+    failures: dict[str, int] = field(default_factory=dict)  # outbox key -> failed attempts
+    abandoned: set[str] = field(default_factory=set)
+    severity_confirmed_at: datetime | None = None
+    catch_ups: int = 0
+    intents: dict[str, dict] = field(
+        default_factory=dict
+    )  # intent key -> page_queued body + at, event_id
+    channel_failed_at: dict[str, datetime] = field(
+        default_factory=dict
+    )  # latest failure per channel
+    adopted: set[str] = field(default_factory=set)  # outbox keys taken over from another database
+
+    def acked(self, target: str, step: str) -> bool:
+        return any(a.target == target and a.step in (None, step) for a in self.acks)
+
+
+def state_of(inc: Incident) -> PagingState:
+    st = inc.extra.get("paging")
+    if st is None:
+        st = inc.extra["paging"] = PagingState()
+    return st
+
+
+# ------------------------------------------------------------------ event kinds
+
+
+def page_queued(inc: Incident, ev: e.Event, b: e.PageQueued) -> str:
+    st = state_of(inc)
+    st.queued.add(b.key)
+    if b.key not in st.intents:
+        st.intents[b.key] = {**ev.body, "at": ev.when, "event_id": ev.event_id}
+    if b.kind == "trigger" and b.step:
+        track = st.pages.setdefault((b.step, b.target), PageTrack(b.step, b.target))
+        track.rounds[b.round] = min(track.rounds.get(b.round, ev.when), ev.when)
+        track.channels = tuple(dict.fromkeys([*track.channels, *b.channels]))
+    elif b.kind == "nudge":
+        st.nudge_channels.update(b.channels)
+    return b.summary or f"{b.kind} queued for {b.target}"
+
+
+def page_delivered(inc: Incident, ev: e.Event, b: e.PageDelivered) -> str:
+    state_of(inc).delivered.setdefault(b.key, ev.when)
+    return b.summary or f"delivered via {b.channel}"
+
+
+def page_failed(inc: Incident, ev: e.Event, b: e.PageFailed) -> str:
+    st = state_of(inc)
+    st.failures[b.key] = max(st.failures.get(b.key, 0), b.attempt)
+    if b.channel and ev.when > st.channel_failed_at.get(b.channel, ev.when - timedelta(seconds=1)):
+        st.channel_failed_at[b.channel] = ev.when
+    return b.summary or f"delivery via {b.channel} failed"
+
+
+def page_abandoned(inc: Incident, ev: e.Event, b: e.PageAbandoned) -> str:
+    state_of(inc).abandoned.add(b.key)
+    return b.summary or f"page via {b.channel} not sent: {b.why}"
+
+
+def page_acknowledged(inc: Incident, ev: e.Event, b: e.PageAcknowledged) -> str:
+    state_of(inc).acks.append(Ack(b.target, b.step, ev.when, ev.actor))
+    where = f" for {b.step}" if b.step else ""
+    return f"{b.target_name or b.target} acknowledged the page{where}; no more repeats to them"
+
+
+def severity_confirmed(inc: Incident, ev: e.Event, b: e.SeverityConfirmed) -> str:
+    st = state_of(inc)
+    if st.severity_confirmed_at is None:
+        st.severity_confirmed_at = ev.when
+    return f"severity {b.severity or inc.severity} confirmed"
+
+
+def page_adopted(inc: Incident, ev: e.Event, b: e.PageAdopted) -> str:
+    state_of(inc).adopted.update(b.keys)
+    return b.summary or "pages queued elsewhere taken over"
+
+
+def escalation_caught_up(inc: Incident, ev: e.Event, b: e.EscalationCaughtUp) -> str:
+    state_of(inc).catch_ups += 1
+    return b.summary or "escalation runner caught up"

@@ -20,6 +20,7 @@ from console import __version__, config
 from console.model.clock import Clock, ManualClock, SystemClock, mmss, parse_iso
 from console.model.errors import ConsoleError, InputError, OrgError
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
+from console.model.text import map_strings, printable
 
 # Modules that add verbs: each defines add_commands(subparsers, verb, parser), where
 # verb(name, func, help, json_flag=True) adds a subcommand whose func(ctx) -> int.
@@ -82,10 +83,16 @@ class Context:
         return self.args.actor or os.environ.get("INCIDENT_CONSOLE_ACTOR") or _os_user()
 
     def emit(self, data, text: str | None = None) -> None:
+        """JSON keeps the exact text; the human form never carries a raw control char."""
         if getattr(self.args, "json", False):
             print(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
         elif text is not None:
-            print(text)
+            say(text)
+
+
+def say(text: str) -> None:
+    """Print text for a person: lines stay lines, controls and escapes become visible."""
+    print(printable(text, multiline=True))
 
 
 def _os_user() -> str:
@@ -151,7 +158,7 @@ def cmd_model(ctx: Context) -> int:
         "",
         f"Teams: {len(org.teams)}, people: {len(org.people)}, services: {len(org.services)}",
     ]
-    print("\n".join(out))
+    say("\n".join(out))
     return 0
 
 
@@ -185,7 +192,7 @@ def cmd_model_check(ctx: Context) -> int:
         ctx.emit({"ok": not errors, "findings": [f.to_dict() for f in findings]})
     else:
         for f in findings:
-            print(f.line())
+            say(f.line())
         warnings = sum(f.level == "warning" for f in findings)
         print(
             f"model check: {len(errors)} error(s), {warnings} warning(s) — "
@@ -221,6 +228,7 @@ def _board_line(row: dict, now: datetime) -> str:
             due = f"{row['next_step']} OVERDUE +{mmss(secs)}"
     age = mmss((now - parse_iso(row["declared_at"])).total_seconds())
     drill = " [DRILL]" if row["drill"] else ""
+    row = {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
     return (
         f"{row['id']:9} {row['severity']:5} {row['status']:13} {age:>7} {row['commander'] or '—':14} "
         f"{row['layers'] or '—':16} {due:26} {row['title']}{drill}"
@@ -263,7 +271,7 @@ def cmd_list(ctx: Context) -> int:
         f"{'ID':9} {'SEV':5} {'STATUS':13} {'AGE':>7} {'COMMANDER':14} {'LAYERS':16} {'NEXT STEP':26} TITLE"
     )
     for row in rows:
-        print(_board_line(row, now))
+        say(_board_line(row, now))
     return 0
 
 
@@ -272,6 +280,7 @@ def cmd_show(ctx: Context) -> int:
     if ctx.args.json:
         ctx.emit(view)
         return 0
+    view = map_strings(view, printable)  # one line per field: a newline cannot fake a line
     r = view["responsibility"]
     out = [
         f"{view['id']}  {view['severity']}  {view['status'].upper()}  {view['title']}"
@@ -332,7 +341,7 @@ def cmd_show(ctx: Context) -> int:
     for t in view["timeline"]:
         local = parse_iso(t["at"]).astimezone().strftime("%H:%M:%S")
         out.append(f"  {local}  {t['actor']:14} {t['text']}")
-    print("\n".join(out))
+    say("\n".join(out))
     return 0
 
 
@@ -600,10 +609,10 @@ def main(argv: list[str] | None = None) -> int:
             func = tui or cmd_tui_missing
         return func(ctx) or 0
     except InputError as exc:
-        print(f"incident-console: error: {exc}", file=sys.stderr)
+        print(f"incident-console: error: {printable(str(exc), multiline=True)}", file=sys.stderr)
         return 2
     except ConsoleError as exc:
-        print(f"incident-console: error: {exc}", file=sys.stderr)
+        print(f"incident-console: error: {printable(str(exc), multiline=True)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,9 +1,15 @@
 """The living incident document, as Markdown, from the same view `show` prints.
-With an analysis (IncidentService.postmortem) it becomes a postmortem draft."""
+With an analysis (IncidentService.postmortem) it becomes a postmortem draft.
+
+Every string of the view and the analysis goes through markdown_inline first: user
+text stays on its line, shows its control characters, and cannot open a table cell,
+a link or an HTML tag."""
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from console.model.text import map_strings, markdown_inline
 
 
 def _local(ts: str | None) -> str:
@@ -15,6 +21,8 @@ def _local(ts: str | None) -> str:
 
 
 def markdown(view: dict, analysis: dict | None = None) -> str:
+    view = map_strings(view, markdown_inline)
+    analysis = map_strings(analysis, markdown_inline)
     r = view["responsibility"]
     lines = [
         f"# {view['id']}: {view['title']}",

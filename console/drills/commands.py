@@ -18,6 +18,7 @@ from pathlib import Path
 from console.model.clock import parse_iso
 from console.model.drill import AUTOPILOTS, MAX_SPEED, ScenarioError, allowed_teams, t_text
 from console.model.errors import ConsoleError, InputError
+from console.model.text import map_strings, printable
 
 
 def add_commands(sub, verb, parser) -> None:
@@ -122,6 +123,7 @@ def cmd_list(ctx) -> int:
     if not items:
         print("no drill scenarios found")
         return 0
+    items = map_strings(items, printable)  # scenario files are anyone's text
     print(f"{'NAME':20} {'SEV':5} {'AT FAULT':28} {'INJECTS':>7} {'LENGTH':>8}  TITLE")
     for it in items:
         if not it["ok"]:
@@ -171,7 +173,7 @@ def cmd_check(ctx) -> int:
         f"  org: {scn.org}; length {t_text(scn.duration)}",
         "  timeline:",
     ]
-    out += [f"    {t_text(i.at)}  {i.kind:13} {i.display()}" for i in scn.timeline]
+    out += [f"    {t_text(i.at)}  {i.kind:13} {printable(i.display())}" for i in scn.timeline]
     e = scn.expected
     out += [
         "  answer key:",
@@ -184,7 +186,7 @@ def cmd_check(ctx) -> int:
         f"    must engage {t.team} by {t_text(t.by)}" + (f": {t.why}" if t.why else "")
         for t in e.teams
     ]
-    print("\n".join(out))
+    print(printable("\n".join(out), multiline=True))
     return 0
 
 

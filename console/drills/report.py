@@ -1,9 +1,12 @@
 """The scorecard as text: Markdown for the export, and the same lines for the
-terminal. Both read the scorecard dict (the `--json` shape), nothing else."""
+terminal. Both read the scorecard dict (the `--json` shape), nothing else; its
+strings (scenario texts, team names) are made printable, or Markdown-inline, first."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from console.model.text import map_strings, markdown_inline, printable
 
 
 def _mark(ok: bool | None) -> str:
@@ -98,6 +101,7 @@ def headline(card: dict[str, Any]) -> str:
 
 
 def text(card: dict[str, Any]) -> str:
+    card = map_strings(card, printable)
     out = [headline(card), ""]
     width = max(len(r[0]) for r in rows(card))
     for measure, value, target, verdict in rows(card):
@@ -150,6 +154,7 @@ def _details(card: dict[str, Any], bullet: str) -> list[str]:
 
 
 def markdown(card: dict[str, Any]) -> str:
+    card = map_strings(card, markdown_inline)
     out = [
         f"# Drill scorecard: {card['title']}",
         "",

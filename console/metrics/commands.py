@@ -9,6 +9,7 @@ from pathlib import Path
 
 from console.model.errors import InputError
 from console.model.metrics import MIN_HISTORY, SUGGEST_SHARE
+from console.model.text import map_strings, printable
 
 _RELATIVE = re.compile(r"^(\d+)([hdw])$")
 
@@ -77,7 +78,7 @@ def metrics_text(m: dict, team_name=lambda t: t) -> str:
             for k in ("tta", "ttm", "ttr")
         ]
         return (
-            f"{label[:22]:22}{g['incidents']:>5}  {cells[0]:>19}  {cells[1]:>19}  {cells[2]:>19}  "
+            f"{printable(label)[:22]:22}{g['incidents']:>5}  {cells[0]:>19}  {cells[1]:>19}  {cells[2]:>19}  "
             f"{_pct(g['mis_escalation']['rate']):>7}  {_num(g['coordination']['mean']):>6}  "
             f"{_pct(g['prevention']['rate']):>5}"
         )
@@ -122,10 +123,11 @@ def assessment_text(a: dict) -> str:
 
 
 def patterns_text(p: dict, team_name=lambda t: t) -> str:
+    p = map_strings(p, printable)  # services and layers as recorded: anyone's text
     out = []
     for name in ("layers", "services", "teams"):
         block = p[name]
-        label = (lambda k: team_name(k)) if name == "teams" else (lambda k: k)
+        label = (lambda k: printable(team_name(k))) if name == "teams" else (lambda k: k)
         out.append(f"{name}:")
         out.append(
             "  most incidents:       "
@@ -162,6 +164,7 @@ def patterns_text(p: dict, team_name=lambda t: t) -> str:
 
 
 def suggestion_text(s: dict) -> str:
+    s = map_strings(s, printable)
     if not s["team"]:
         return f"{s['key']}: {s['why']}"
     extra = ""

@@ -21,6 +21,7 @@ from console.model.folds.paging import PagingState, state_of
 from console.model.incident import Incident
 from console.model.org import Org, severity_rank
 from console.model.responsibility import resolve_role, scope_of
+from console.model.text import printable
 
 BOT = "escalation-bot"
 DRILL_CHANNEL = "drill"
@@ -260,12 +261,14 @@ def _message(
             else None
         ),
         "target": target.to_dict() if target else None,
-        "asked": asked,
+        # What a person reads (chat, pager, SMS) never carries a raw control char;
+        # "incident" above keeps the exact data for machines.
+        "asked": printable(asked),
         "acknowledge": ack_commands(inc, step.key if step else None, target),
         "round": rnd,
         "repeats": repeats,
         "reason": reason,
-        "text": text,
+        "text": printable(text),
         "pd_severity": PD_SEVERITY.get(inc.severity, "info") if kind != "nudge" else "info",
         "dedup_key": dedup,
     }

@@ -19,6 +19,7 @@ from console.model.backoff import parse_retry_after
 from console.model.channels import ChannelConfig, url_problem
 from console.model.clock import iso
 from console.model.paging import DRILL_CHANNEL
+from console.model.text import printable
 from console.notify import redact, secrets
 
 USER_AGENT = f"incident-console/{__version__}"
@@ -58,6 +59,12 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _said(text: str) -> str:
+    """What a person reads in chat or on a pager: no raw control char (a message queued
+    before the model made its texts printable may still carry one)."""
+    return printable(text or "")
+
+
 def render_webhook(message: dict, key: str, now: datetime) -> dict:
     """The generic webhook body: the whole message plus an envelope."""
     return {
@@ -79,17 +86,17 @@ def render_slack(message: dict, key: str, now: datetime) -> dict:
         "resolve": "Resolved",
         "nudge": "Commander nudge",
     }.get(kind, kind)
-    header = _clip(f"{title}: {inc['severity']} {inc['id']} {inc['title']}", 150)
+    header = _clip(_said(f"{title}: {inc['severity']} {inc['id']} {inc['title']}"), 150)
     lines = []
     if kind == "trigger":
         roles = ", ".join(target.get("roles", []))
         lines.append(f"*Paged:* {_escape_mrkdwn(target.get('name', ''))} ({_escape_mrkdwn(roles)})")
     if message.get("asked"):
-        lines.append(f"*Asked of you:* {_escape_mrkdwn(message['asked'])}")
+        lines.append(f"*Asked of you:* {_escape_mrkdwn(_said(message['asked']))}")
     if kind == "resolve":
         lines.append("The incident is resolved; no further pages will follow.")
     if kind == "acknowledge":
-        lines.append(_escape_mrkdwn(message.get("text", "")))
+        lines.append(_escape_mrkdwn(_said(message.get("text", ""))))
     fields = [
         {
             "type": "mrkdwn",
@@ -128,7 +135,8 @@ def render_slack(message: dict, key: str, now: datetime) -> dict:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(how, 3000)}]}
         )
-    return {"text": _clip(message.get("text", header), 3000), "blocks": blocks}
+    fallback = _escape_mrkdwn(_said(message.get("text", header)))  # Slack reads it as mrkdwn
+    return {"text": _clip(fallback, 3000), "blocks": blocks}
 
 
 def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -> dict:
@@ -150,7 +158,7 @@ def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -
     inc, step, target = message["incident"], message.get("step"), message.get("target") or {}
     body["client"] = "Incident Command Console"
     body["payload"] = {
-        "summary": _clip(message.get("text", ""), 1024),
+        "summary": _clip(_said(message.get("text", "")), 1024),
         "source": "incident-console",
         "severity": message.get("pd_severity", "info"),
         "timestamp": iso(now),

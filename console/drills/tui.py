@@ -25,8 +25,9 @@ from console.drills import report
 from console.drills.session import DrillSession
 from console.model.drill import reflow, t_text
 from console.model.errors import InputError
+from console.model.text import printable
 from console.tui.app import ConsoleApp, IncidentChanged
-from console.tui.screens.prompts import MODAL_CSS, ChoiceModal
+from console.tui.screens.prompts import MODAL_CSS, ChoiceModal, plain
 from console.tui.screens.room import export_path
 
 TICK_SECONDS = 0.25  # how often the simulated clock is moved (real time)
@@ -52,7 +53,7 @@ class DrillBanner(Widget):
             state = "▶ running"
         line1 = Text(no_wrap=True, overflow="ellipsis")
         line1.append(" ▌DRILL▐ NOT A REAL INCIDENT ", "bold reverse")
-        line1.append(f"  {s.scenario.name} · {t_text(s.elapsed)} · ×{s.speed} · {state}")
+        line1.append(printable(f"  {s.scenario.name} · {t_text(s.elapsed)} · ×{s.speed} · {state}"))
         keys = (
             "S scorecard · ctrl+q quit"
             if s.ended
@@ -61,7 +62,7 @@ class DrillBanner(Widget):
         line1.append(f"   {keys}")
         latest = s.feed[-1] if s.feed else None
         line2 = Text(
-            f" {t_text(latest['t'])} {latest['text']}"
+            printable(f" {t_text(latest['t'])} {latest['text']}")
             if latest
             else " waiting for the first alert",
             no_wrap=True,
@@ -86,16 +87,19 @@ class BriefingScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         s: DrillSession = self.app.drill
         with Vertical():
-            yield Label(f"DRILL · {s.scenario.title}", classes="title")
-            with VerticalScroll(id="body"):
-                yield Static(reflow(s.scenario.briefing))
+            yield Label(plain(f"DRILL · {s.scenario.title}"), classes="title")
+            with VerticalScroll(id="body"):  # scenario files are anyone's text
+                yield Static(Text(printable(reflow(s.scenario.briefing), multiline=True)))
                 yield Static(
                     Text(
-                        f"\nOpening alert ({s.scenario.alert.source or 'monitoring'}):\n",
+                        printable(
+                            f"\nOpening alert ({s.scenario.alert.source or 'monitoring'}):\n",
+                            multiline=True,
+                        ),
                         style="bold",
                     )
                 )
-                yield Static(s.scenario.alert.text)
+                yield Static(Text(printable(s.scenario.alert.text, multiline=True)))
                 yield Static(
                     f"\nSimulated clock ×{s.speed}; T+00:00 = {s.t0:%Y-%m-%d %H:%M} UTC. "
                     "Pages go to a drill sink, never to a real channel."
@@ -124,10 +128,10 @@ class FeedScreen(ModalScreen[None]):
         table.add_column(no_wrap=True)
         table.add_column()
         for item in s.feed:
-            table.add_row(t_text(item["t"]), item["text"])
+            table.add_row(t_text(item["t"]), plain(item["text"]))
         with Vertical():
             yield Label(
-                f"Drill injects so far ({len(s.feed)}) · {s.scenario.title}", classes="title"
+                plain(f"Drill injects so far ({len(s.feed)}) · {s.scenario.title}"), classes="title"
             )
             with VerticalScroll(id="feed"):
                 yield Static(table)
@@ -164,7 +168,7 @@ class ScorecardScreen(Screen):
 
     def compose(self) -> ComposeResult:
         card = self.card
-        yield Static(report.headline(card), id="headline")
+        yield Static(plain(report.headline(card)), id="headline")
         table = Table(expand=True, show_edge=False)
         table.add_column("", width=1, no_wrap=True)
         table.add_column("measure", ratio=2)
@@ -172,10 +176,10 @@ class ScorecardScreen(Screen):
         table.add_column("target", ratio=3)
         for measure, value, target, verdict in report.rows(card):
             style = "green" if verdict == "✔" else "bold red" if verdict == "✘" else ""
-            table.add_row(Text(verdict, style=style), measure, value, target)
+            table.add_row(Text(verdict, style=style), plain(measure), plain(value), plain(target))
         with VerticalScroll(id="card"):
             yield Static(table)
-            yield Static(report.details(card))
+            yield Static(Text(printable(report.details(card), multiline=True)))
         yield Footer()
 
     def action_export(self) -> None:
@@ -184,10 +188,12 @@ class ScorecardScreen(Screen):
             path = export_path(f"drill-{self.card['scenario']}-{stamp}")
             path.write_text(report.markdown(self.card), "utf-8")
         except OSError as exc:
-            self.app.notify(f"export failed: {exc}", severity="error")
+            self.app.notify(printable(f"export failed: {exc}"), markup=False, severity="error")
             return
         self.exported_to = path
-        self.app.notify(f"written to {path}", title="Scorecard exported", timeout=10)
+        self.app.notify(
+            printable(f"written to {path}"), markup=False, title="Scorecard exported", timeout=10
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -298,7 +304,7 @@ class DrillApp(ConsoleApp):
         try:
             self.drill.advance(real_seconds)
         except InputError as exc:
-            self.notify(str(exc), title="Drill", severity="error")
+            self.notify(printable(str(exc)), markup=False, title="Drill", severity="error")
 
     def _drill_changed(self) -> None:
         """The drill moved: banners, the screen's countdowns, and the incident when
@@ -362,9 +368,14 @@ class DrillApp(ConsoleApp):
             try:
                 s.page_team(team)
             except InputError as exc:
-                self.notify(str(exc), title="Not paged", severity="error")
+                self.notify(printable(str(exc)), markup=False, title="Not paged", severity="error")
                 return
-            self.notify(f"{org.teams[team].name} paged (drill sink)", title="Drill", timeout=4)
+            self.notify(
+                printable(f"{org.teams[team].name} paged (drill sink)"),
+                markup=False,
+                title="Drill",
+                timeout=4,
+            )
 
         self.push_screen(
             ChoiceModal(

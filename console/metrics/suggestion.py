@@ -6,6 +6,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from console.model.text import printable
+
 
 class SuggestionPanel(Static):
     """For the incident room: the team history says will most likely resolve this
@@ -41,10 +43,10 @@ class SuggestionPanel(Static):
         if not s or not s["team"]:
             return out
         out.append("Suggested: ", "bold")
-        out.append(f"{s['team_name']} (on call {s['on_call_name'] or '—'})")
-        out.append(f" — {s['why']}")
+        out.append(printable(f"{s['team_name']} (on call {s['on_call_name'] or '—'})"))
+        out.append(printable(f" — {s['why']}"))
         if s["differs_from_matrix"]:
-            out.append(f"; the matrix says {s['matrix_team_name']}", "bold")
+            out.append(printable(f"; the matrix says {s['matrix_team_name']}"), "bold")
         if self.hint:
             out.append(f"  ({self.hint})", "italic")
         return out

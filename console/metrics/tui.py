@@ -23,6 +23,7 @@ from textual_plotext import PlotextPlot
 
 from console.metrics.suggestion import SuggestionPanel  # noqa: F401 - re-export
 from console.model.metrics import fmt_value
+from console.model.text import map_strings, printable
 from console.store import Store
 
 PERIODS = (("all history", None), ("last 12 weeks", 84), ("last 4 weeks", 28))
@@ -104,7 +105,7 @@ def figures_table(m: dict, names: dict[str, str]) -> Table:
 
     def row(label: str, g: dict, style: str = "") -> None:
         table.add_row(
-            Text(label, style=style),
+            Text(printable(label), style=style),  # services as recorded: anyone's text
             str(g["incidents"]),
             "/".join(_num(g["tta"][k]) for k in ("mean", "median", "p90")),
             "/".join(_num(g["ttr"][k]) for k in ("mean", "median", "p90")),
@@ -121,6 +122,7 @@ def figures_table(m: dict, names: dict[str, str]) -> Table:
 
 
 def patterns_text(p: dict, names: dict[str, str]) -> Text:
+    p, names = map_strings(p, printable), map_strings(names, printable)
     out = Text()
     out.append("Matrix changes the data suggests\n", "bold")
     for s in p["suggestions"] or [
@@ -220,7 +222,9 @@ class MetricsScreen(Screen):
         self.app.call_from_thread(self._show, data)
 
     def _failed(self, exc: Exception) -> None:
-        self.query_one("#card", Static).update(f"could not compute the figures: {exc}")
+        self.query_one("#card", Static).update(
+            Text(printable(f"could not compute the figures: {exc}"))
+        )
 
     def _show(self, data: dict) -> None:
         self.data = data

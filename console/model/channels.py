@@ -145,23 +145,34 @@ class PagingConfig:
 # ------------------------------------------------------------------ parsing
 
 
-def check_url(url: object) -> str | None:
-    """None when `url` is a usable http(s) URL, else what is wrong with it."""
+def url_problem(url: object) -> str | None:
+    """None when `url` is a usable http(s) URL, else what is wrong with it, in words
+    that never quote it: the URL may be a secret."""
     if not isinstance(url, str) or not url.strip():
         return "empty URL"
     if any(ch.isspace() for ch in url):
-        return f"malformed URL {url!r} (contains whitespace)"
+        return "contains whitespace"
+    if not url.isprintable():
+        return "contains a control character"
     try:
         parts = urlsplit(url)
-        port = parts.port  # raises on a bad port
-    except ValueError as exc:
-        return f"malformed URL {url!r} ({exc})"
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return "bad host or port"
     if parts.scheme not in ("http", "https"):
-        return f"malformed URL {url!r} (expected http:// or https://)"
+        return "expected http:// or https://"
     if not parts.hostname:
-        return f"malformed URL {url!r} (no host)"
-    del port
+        return "no host"
     return None
+
+
+def check_url(url: object) -> str | None:
+    """None when `url` (from the org file, so it may be quoted) is a usable http(s) URL,
+    else what is wrong with it."""
+    problem = url_problem(url)
+    if problem is None or problem == "empty URL":
+        return problem
+    return f"malformed URL {url!r} ({problem})"
 
 
 def is_loopback(url: str) -> bool:

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from console import config
+from console.model.text import printable
 from console.tui.board_source import BoardSource
 from console.tui.palette import ConsoleCommands
 from console.tui.screens.board import BoardScreen
@@ -125,7 +126,13 @@ class ConsoleApp(App):
         if self.escalation:
             self._start_escalation()
         for problem in self.theme_problems:
-            self.notify(problem, title="Theme file skipped", severity="warning", timeout=12)
+            self.notify(
+                printable(problem),
+                markup=False,
+                title="Theme file skipped",
+                severity="warning",
+                timeout=12,
+            )
 
     def on_unmount(self) -> None:
         self._stop_sync()
@@ -249,7 +256,8 @@ class ConsoleApp(App):
         except Exception as exc:  # noqa: BLE001 - a broken [[channels]] must not stop the console
             self._set_paging_mode(f"OFF: {exc}")
             self.notify(
-                f"automated escalation is off: {exc}",
+                printable(f"automated escalation is off: {exc}"),
+                markup=False,
                 title="Escalation",
                 severity="error",
                 timeout=15,
@@ -307,7 +315,7 @@ class ConsoleApp(App):
             try:
                 config.save_user_setting("theme", name)
             except OSError as exc:
-                self.notify(f"theme not saved: {exc}", severity="warning")
+                self.notify(printable(f"theme not saved: {exc}"), markup=False, severity="warning")
         self.notify(f"theme: {self.console_themes[name].label}", timeout=2)
 
     def action_cycle_theme(self) -> None:

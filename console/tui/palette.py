@@ -6,9 +6,24 @@ from __future__ import annotations
 import re
 from functools import partial
 
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+from textual.markup import escape
 
 from console.model.errors import InputError
+from console.model.text import printable
+
+
+def highlight(matcher: Matcher, text: str) -> Content:
+    """Matcher.highlight, without reading `text` as markup: an incident title
+    like `[@click=app.quit]` is shown, never run."""
+    content = Content(text)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    if score:
+        for offset in offsets:
+            if not text[offset].isspace():
+                content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
 
 
 class ConsoleCommands(Provider):
@@ -57,9 +72,9 @@ class ConsoleCommands(Provider):
             seen.add(row["id"])
             out.append(
                 (
-                    f"open {row['id']} · {row['severity']} · {row['title']}",
+                    printable(f"open {row['id']} · {row['severity']} · {row['title']}"),
                     partial(app.open_incident, row["id"]),
-                    f"{row['status']} · {row['layers'] or '—'}",
+                    printable(f"{row['status']} · {row['layers'] or '—'}"),
                 )
             )
         number = re.search(r"\d+", query or "")
@@ -73,22 +88,22 @@ class ConsoleCommands(Provider):
                 out.insert(
                     0,
                     (
-                        f"open {inc.id} · {inc.severity} · {inc.title}",
+                        printable(f"open {inc.id} · {inc.severity} · {inc.title}"),
                         partial(app.open_incident, inc.id),
-                        inc.status,
+                        printable(inc.status),
                     ),
                 )
         return out
 
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-        for name, callback, help_text in self._incidents("")[:20]:
-            yield DiscoveryHit(name, callback, help=help_text)
+        for name, callback, help_text in [*self._commands(), *self._incidents("")[:20]]:
+            yield DiscoveryHit(Content(name), callback, text=name, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, callback, help_text in [*self._commands(), *self._incidents(query)]:
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
+                yield Hit(
+                    score, highlight(matcher, name), callback, text=name, help=escape(help_text)
+                )

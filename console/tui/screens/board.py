@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from console.model.text import printable
 from console.tui.board_source import BoardQuery
 from console.tui.screens.live import LiveScreen
 from console.tui.widgets.board_table import BoardTable, header_text
@@ -126,7 +128,7 @@ class BoardScreen(LiveScreen):
             parts.append(failing)
         status = self.query_one("#status", Static)
         status.set_class(bool(failing), "failing")
-        status.update(" · ".join(parts))
+        status.update(Text(printable(" · ".join(parts))))  # a typed filter or a server's error
 
     # ------------------------------------------------------------ actions
     def on_board_table_open(self, message: BoardTable.Open) -> None:

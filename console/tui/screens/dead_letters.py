@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from console.model.text import printable
 from console.tui.screens.prompts import MODAL_CSS
 
 
@@ -55,7 +57,7 @@ class DeadLettersScreen(ModalScreen[None]):
         for col in ("when", "incident", "kind", "way", "reason", "event"):
             table.add_column(col, overflow="fold")
         for r in rows:
-            table.add_row(
+            cells = (
                 (r["at"] or "")[:19],
                 r["incident_id"] or "—",
                 r["kind"] or "—",
@@ -63,6 +65,8 @@ class DeadLettersScreen(ModalScreen[None]):
                 r["reason"],
                 (r["event_id"] or "—")[:13],
             )
+            # A server's words: Text, so neither markup nor a control char is acted on.
+            table.add_row(*(Text(printable(str(c))) for c in cells))
         self.query_one("#rows", Static).update(table)
 
     def action_retry(self) -> None:

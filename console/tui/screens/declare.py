@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static
 from console.model.errors import InputError
 from console.model.org import SEVERITIES
 from console.model.responsibility import responsible_team, scope_of
+from console.model.text import printable
 from console.tui.format import sev_label
 from console.tui.style import palette
 
@@ -278,7 +279,7 @@ class DeclareScreen(ModalScreen[str | None]):
         try:
             inc = self.service.declare(title, severity, layers, services, detection)
         except InputError as exc:
-            self.query_one("#error", Static).update(f"✗ {exc}")
+            self.query_one("#error", Static).update(Text(printable(f"✗ {exc}")))
             return
         self.dismiss(inc.id)
 

@@ -16,11 +16,17 @@ from textual.widgets import Static
 
 from console.model.check import run_checks
 from console.model.org import SEVERITIES, Org
+from console.model.text import printable
 from console.tui.format import sev_label
 from console.tui.style import palette
 from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.responsibility import type_label
 from console.tui.widgets.topbar import TopBar
+
+
+def _plain(text: str) -> Text:
+    """An org file's words as written: a table cell string would be read as markup."""
+    return Text(printable(text or "", multiline=True))
 
 
 def _teams_of(org: Org, domain_id: str, team_type: str) -> str:
@@ -83,7 +89,7 @@ def build_matrix(org: Org, pal) -> Group:
             f"{type_label(getattr(d, k))}: {_teams_of(org, d.id, getattr(d, k))}"
             for k in ("first", "second", "final")
         ]
-        dom.add_row(d.name, d.layer or "cross-cutting", *cells)
+        dom.add_row(*map(_plain, (d.name, d.layer or "cross-cutting", *cells)))
     parts += [dom, Text("")]
 
     lay = Table(
@@ -96,7 +102,7 @@ def build_matrix(org: Org, pal) -> Group:
     for col in ("layer", "responsibilities", "blast radius", "detected by", "recovery", "observe"):
         lay.add_column(col, overflow="fold")
     for layer in org.layers.values():
-        lay.add_row(
+        cells = (
             f"{layer.name}\n({layer.id})",
             "\n".join(layer.responsibilities),
             layer.blast_radius,
@@ -104,6 +110,7 @@ def build_matrix(org: Org, pal) -> Group:
             layer.recovery,
             layer.observability,
         )
+        lay.add_row(*map(_plain, cells))
     parts += [lay, Text("")]
 
     esc = Table(
@@ -142,7 +149,7 @@ def build_matrix(org: Org, pal) -> Group:
         style = (
             pal.overdue if f.level == "error" else (pal.due if f.level == "warning" else pal.muted)
         )
-        chk.add_row(Text(f.level.upper(), style=style), f.where, f.message)
+        chk.add_row(Text(f.level.upper(), style=style), _plain(f.where), _plain(f.message))
     if not findings:
         chk.add_row("ok", "", "no findings")
     errors = sum(f.level == "error" for f in findings)

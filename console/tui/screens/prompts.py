@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -15,6 +16,13 @@ from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.model.errors import InputError
+from console.model.text import printable
+
+
+def plain(text: str) -> Text:
+    """Shown as written: never parsed as markup, controls made visible."""
+    return Text(printable(text))
+
 
 MODAL_CSS = """
 {name} {{ align: center middle; background: $background 60%; }}
@@ -62,11 +70,11 @@ class ChoiceModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             yield KeyOptionList(
                 *[
                     Option(
-                        f"{i}  {label}" + ("   (current)" if value == self.current else ""),
+                        plain(f"{i}  {label}" + ("   (current)" if value == self.current else "")),
                         id=value,
                     )
                     for i, (value, label) in enumerate(self.options, start=1)
@@ -118,7 +126,7 @@ class TextModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             yield Input(
                 value=self.value,
                 placeholder=self.placeholder,
@@ -138,7 +146,7 @@ class TextModal(ModalScreen[str | None]):
         try:
             self.apply(event.value)
         except InputError as exc:
-            self.query_one("#error", Static).update(str(exc))
+            self.query_one("#error", Static).update(plain(str(exc)))
             return
         self.dismiss(event.value)
 
@@ -174,9 +182,9 @@ class HandoffModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             yield KeyOptionList(
-                *[Option(label, id=value) for value, label in self.roles], id="role"
+                *[Option(plain(label), id=value) for value, label in self.roles], id="role"
             )
             yield Input(
                 placeholder="person (id from the org, or any name)",
@@ -200,7 +208,7 @@ class HandoffModal(ModalScreen[str | None]):
         try:
             self.apply(role, event.value)
         except InputError as exc:
-            self.query_one("#error", Static).update(str(exc))
+            self.query_one("#error", Static).update(plain(str(exc)))
             return
         self.dismiss(role)
 

@@ -16,6 +16,7 @@ from console import config
 from console.metrics.suggestion import SuggestionPanel
 from console.model.errors import ConsoleError, InputError
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
+from console.model.text import printable
 from console.tui.screens.live import LiveScreen
 from console.tui.screens.prompts import ChoiceModal, HandoffModal, TextModal
 from console.tui.widgets.checklist import Checklist
@@ -196,7 +197,8 @@ class RoomScreen(LiveScreen):
         for step in fresh:
             who = ", ".join(step.targets)
             self.app.notify(
-                f"{self.incident_id}: step {step.key} is due — notify {who}",
+                printable(f"{self.incident_id}: step {step.key} is due — notify {who}"),
+                markup=False,
                 title="Escalation due",
                 severity="warning",
                 timeout=8,
@@ -225,10 +227,14 @@ class RoomScreen(LiveScreen):
         try:
             self._command(fn, *args, **kw)
         except InputError as exc:
-            self.app.notify(str(exc), title="Not done", severity="error", timeout=6)
+            self.app.notify(
+                printable(str(exc)), markup=False, title="Not done", severity="error", timeout=6
+            )
             return False
         except ConsoleError as exc:
-            self.app.notify(str(exc), title="Failed", severity="error", timeout=10)
+            self.app.notify(
+                printable(str(exc)), markup=False, title="Failed", severity="error", timeout=10
+            )
             return False
         return True
 
@@ -370,9 +376,14 @@ class RoomScreen(LiveScreen):
             path = export_path(self.incident_id)
             path.write_text(text, "utf-8")
         except (InputError, OSError) as exc:
-            self.app.notify(f"export failed: {exc}", severity="error")
+            self.app.notify(printable(f"export failed: {exc}"), markup=False, severity="error")
             return
-        self.app.notify(f"written to {path}", title=f"{self.incident_id} exported", timeout=10)
+        self.app.notify(
+            printable(f"written to {path}"),
+            markup=False,
+            title=f"{self.incident_id} exported",
+            timeout=10,
+        )
 
     def action_accept_suggestion(self) -> None:
         panel = self.query_one(SuggestionPanel)
@@ -383,17 +394,20 @@ class RoomScreen(LiveScreen):
             return
         if self._suggestion_accepted():
             self.app.notify(
-                f"already accepted: {panel.suggestion['team_name']} has operations", timeout=4
+                printable(f"already accepted: {panel.suggestion['team_name']} has operations"),
+                markup=False,
+                timeout=4,
             )
             return
         try:
             panel.accept()
         except (InputError, ConsoleError) as exc:
-            self.app.notify(str(exc), severity="error")
+            self.app.notify(printable(str(exc)), markup=False, severity="error")
             return
         self.reload()
         self.app.notify(
-            f"{panel.suggestion['team_name']} takes operations",
+            printable(f"{panel.suggestion['team_name']} takes operations"),
+            markup=False,
             title="Suggestion accepted",
             timeout=5,
         )

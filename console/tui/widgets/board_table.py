@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from console.model.clock import parse_iso
+from console.model.text import printable
 from console.tui.board_source import BoardQuery, BoardSource
 from console.tui.format import age, next_step_text, sev_label, truncate
 from console.tui.style import palette
@@ -245,6 +246,7 @@ class BoardTable(ScrollView, can_focus=True):
             )
         )
         declared = parse_iso(row["declared_at"])
+        row = {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
         title = row["title"] + (f"  [drill {row['drill']}]" if row["drill"] else "")
         next_style = {"overdue": pal.overdue, "due": pal.due, "none": pal.muted}.get(kind)
         cells: dict[str, tuple[str, Style | None]] = {

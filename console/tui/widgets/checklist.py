@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from console.model.escalation import PlannedStep
+from console.model.text import printable
 from console.tui.format import local_time, sev_label, step_when, truncate
 from console.tui.style import palette
 
@@ -140,7 +141,9 @@ class Checklist(Widget, can_focus=True):
                     or "(nobody)"
                 )
                 row = f"      {target['role']:<20}{people}"
-                out.append(truncate(row, max(10, width)), pal.muted if not step.open else None)
+                out.append(
+                    truncate(printable(row), max(10, width)), pal.muted if not step.open else None
+                )
                 out.append("\n")
                 line_no += 1
             lines.append((start, line_no - start))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from console.model.text import printable
 from console.tui.format import local_time
 
 
@@ -24,7 +25,7 @@ def failing_text(conn) -> str:
         parts.append(
             f"⚠ channel {ch['channel']} failing ({ch['consecutive_failures']}×: {why}{waiting})"
         )
-    return " · ".join(parts)
+    return printable(" · ".join(parts))  # a channel's error is whatever its server said
 
 
 def target_states(rows: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -82,17 +83,21 @@ class PagingLine(Static):
         steps = target_states(self._rows)
         if steps:
             text.append(
-                "   ".join(
-                    f"{step} " + ", ".join(f"{target} {state}" for target, state in states)
-                    for step, states in steps
+                printable(
+                    "   ".join(
+                        f"{step} " + ", ".join(f"{target} {state}" for target, state in states)
+                        for step, states in steps
+                    )
                 )
             )
         else:
             mode = getattr(self.app, "paging_mode", "") or "nothing paged"
             text.append(
-                f"{mode} — page by hand, space marks a step notified"
-                if mode.lower().startswith("off")
-                else f"{mode} — nothing paged yet"
+                printable(
+                    f"{mode} — page by hand, space marks a step notified"
+                    if mode.lower().startswith("off")
+                    else f"{mode} — nothing paged yet"
+                )
             )
         if self._failing:
             text.append("\n")

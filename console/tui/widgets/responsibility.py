@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from console.model.text import printable
 from console.tui.style import palette
 
 
@@ -62,8 +63,8 @@ class ResponsibilityPanel(Widget):
         out = Text(no_wrap=True, overflow="ellipsis")
 
         def line(*parts) -> None:
-            for part, style in parts:
-                out.append(part, style)
+            for part, style in parts:  # names and contacts: the org's, or a peer's, text
+                out.append(printable(part), style)
             out.append("\n")
 
         rt = r.get("responsible_team")

@@ -7,6 +7,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from console.model.org import INCIDENT_ROLES
+from console.model.text import printable
 from console.tui.format import elapsed, local_time, sev_label
 from console.tui.style import palette
 
@@ -51,10 +52,10 @@ class RoomHeader(Widget):
             f" {sev_label(inc.severity, pal.markers)} ", pal.severity(inc.severity) + pal.bold
         )
         out.append("  ")
-        out.append(inc.status.upper(), pal.done if not inc.open else pal.bold)
+        out.append(printable(inc.status.upper()), pal.done if not inc.open else pal.bold)
         if inc.drill:
             out.append(f"  [DRILL {inc.drill}]", pal.due)
-        out.append(f"   {inc.title}", pal.bold)
+        out.append(f"   {printable(inc.title)}", pal.bold)
         out.append("\n")
         since = (self.now - inc.declared_at).total_seconds() if self.now and inc.declared_at else 0
         if inc.open:
@@ -65,21 +66,26 @@ class RoomHeader(Widget):
                 f"{elapsed((inc.resolved_at - inc.declared_at).total_seconds())}",
                 pal.done,
             )
-        out.append(f" · declared {local_time(inc.declared_at)} by {inc.declared_by}", pal.muted)
-        out.append(f" · {self.meaning}", pal.muted)
+        out.append(
+            f" · declared {local_time(inc.declared_at)} by {printable(inc.declared_by or '')}",
+            pal.muted,
+        )
+        out.append(f" · {printable(self.meaning)}", pal.muted)
         out.append("\n")
         out.append(
-            f"layers {', '.join(inc.layers) or '—'} · services {', '.join(inc.services) or '—'}"
-            f" · detection {inc.detection or '—'}",
+            printable(
+                f"layers {', '.join(inc.layers) or '—'} · services {', '.join(inc.services) or '—'}"
+                f" · detection {inc.detection or '—'}"
+            ),
             pal.muted,
         )
         out.append("\n")
         for role in INCIDENT_ROLES:
             out.append(f"{ROLE_LABELS[role]} ", pal.muted)
-            out.append(inc.roles.get(role) or "—", pal.bold)
+            out.append(printable(inc.roles.get(role) or "—"), pal.bold)
             pending = inc.handoffs.get(role)
             if pending:
-                out.append(f" ⇄ {pending['to']}? ", pal.due)
+                out.append(f" ⇄ {printable(pending['to'])}? ", pal.due)
             out.append("   ")
         if inc.handoffs:
             out.append("(pending handoff: the person named accepts with c)", pal.due)

@@ -17,6 +17,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from console.model.text import printable
 from console.tui.format import local_time
 from console.tui.style import palette
 
@@ -123,9 +124,8 @@ class Timeline(ScrollView, can_focus=True):
             self.virtual_size = size
 
     def _wrap(self, entry, width: int, pal) -> list[list[Segment]]:
-        actor = (
-            entry.actor if len(entry.actor) <= ACTOR_WIDTH else entry.actor[: ACTOR_WIDTH - 1] + "…"
-        )
+        actor = printable(entry.actor)  # actors and texts may come from any console
+        actor = actor if len(actor) <= ACTOR_WIDTH else actor[: ACTOR_WIDTH - 1] + "…"
         prefix = [
             Segment(f"{local_time(entry.at)}  ", pal.muted),
             Segment(f"{GLYPH.get(entry.kind, '·')}  "),
@@ -133,9 +133,8 @@ class Timeline(ScrollView, can_focus=True):
         ]
         indent = sum(len(s.text) for s in prefix)
         room = max(10, width - indent)
-        chunks = textwrap.wrap(entry.text, room, break_long_words=True, break_on_hyphens=False) or [
-            ""
-        ]
+        text = printable(entry.text)
+        chunks = textwrap.wrap(text, room, break_long_words=True, break_on_hyphens=False) or [""]
         style = pal.bold if entry.kind == "note_added" else Style()
         lines = [[*prefix, Segment(chunks[0], style)]]
         lines += [[Segment(" " * indent), Segment(chunk, style)] for chunk in chunks[1:]]

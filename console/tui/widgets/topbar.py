@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widget import Widget
 
+from console.model.text import printable
 from console.tui.format import local_time
 
 
@@ -34,4 +35,5 @@ class TopBar(Widget):
         if len(left) + len(right) + 1 > self.size.width:
             right = f"{local_time(app.clock.now())} "
             gap = max(1, self.size.width - len(left) - len(right))
-        return Text(left + " " * gap + right, no_wrap=True, overflow="ellipsis")
+        # the banner carries the sync state, which may quote a server
+        return Text(printable(left + " " * gap + right), no_wrap=True, overflow="ellipsis")

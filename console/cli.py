@@ -106,6 +106,8 @@ def _os_user() -> str:
 
 
 def cmd_model(ctx: Context) -> int:
+    from console.model.maturity import INDICATORS, band_text
+
     if ctx.args.action == "check":
         return cmd_model_check(ctx)
     org = ctx.org
@@ -147,10 +149,15 @@ def cmd_model(ctx: Context) -> int:
         f"SEV2: {p.coordinator.get('SEV2')} — {p.character}"
         for p in org.patterns.values()
     ]
-    out += ["", "Maturity:"]
+    out += ["", "Maturity (a range's ends count; < and > are strict; — the model sets none):"]
     out += [
-        f"  L{m.level} {m.name:28} MTTR {m.mttr}; mis-escalation {m.mis_escalation}; coordination {m.coordination or '—'}"
-        + (f"; prevention {m.prevention}" if m.prevention else "")
+        f"  L{m.level} {m.name:28} "
+        + "; ".join(
+            f"{label} {band_text(getattr(m, ind.band), ind.unit) or '—'}"
+            for label, ind in zip(
+                ("MTTR", "mis-escalation", "coordination", "prevention"), INDICATORS, strict=True
+            )
+        )
         for m in org.maturity
     ]
     out += ["", "Principles:"] + [f"  {p.id}. {p.name}: {p.statement}" for p in org.principles]

@@ -18,22 +18,17 @@ def _mins(value: float | None) -> str:
 
 
 def _threshold_line(ind: dict[str, Any]) -> str:
-    unit = ind["unit"]
-    parts = []
-    for level, limit in ind["thresholds"].items():
-        if limit is None:
-            parts.append(f"L{level} —")
-        elif unit == "min":
-            parts.append(f"L{level} < {limit:g} min")
-        else:
-            parts.append(f"L{level} < {limit:.0%}")
-    return ", ".join(parts)
+    return ", ".join(f"L{level} {band or '—'}" for level, band in ind["thresholds"].items())
 
 
 def _value(ind: dict[str, Any]) -> str:
     if ind["value"] is None:
         return "never reached"
     return f"{ind['value']:g} min" if ind["unit"] == "min" else f"{ind['value']:.0%}"
+
+
+def _by_id(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["id"]: i for i in card["maturity"]["indicators"]}
 
 
 def rows(card: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -44,7 +39,7 @@ def rows(card: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         card["coordination"],
         card["mitigation"],
     )
-    ind = card["maturity"]["indicators"]
+    ind = _by_id(card)
     out = [
         ("declared", card["declared"]["t"], "", ""),
         (
@@ -96,7 +91,7 @@ def rows(card: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 def headline(card: dict[str, Any]) -> str:
     m = card["maturity"]
     result = "WON" if card["won"] else "NOT WON"
-    level = f"maturity level {m['level']} ({m['name']})" if m["level"] else "below maturity level 1"
+    level = f"maturity level {m['level']} ({m['name']})"
     return f"DRILL {card['scenario']} · {result} · {level} · ended {card['ended']} ({card['end_reason']})"
 
 
@@ -131,16 +126,12 @@ def _details(card: dict[str, Any], bullet: str) -> list[str]:
         ]
     if card["coordination"]["waiting_for"]:
         out += ["", "Never acknowledged: " + ", ".join(card["coordination"]["waiting_for"])]
-    out += [
-        "",
-        "Maturity: " + (f"level {m['level']} — {m['name']}" if m["level"] else "below level 1"),
-    ]
-    for ind in m["indicators"].values():
-        out.append(f"{bullet}{ind['label']}: {_value(ind)} → level {ind['level']}")
-    if m["note"]:
-        out.append(f"{bullet}{m['note']}")
-    for gap in m["next"]:
-        out.append(f"{bullet}next: {gap}")
+    out += ["", f"Maturity: level {m['level']} — {m['name']}"]
+    for ind in m["indicators"]:
+        notes = "".join(f"; {n}" for n in ind["notes"])
+        out.append(f"{bullet}{ind['label']}: {_value(ind)} → level {ind['level']}{notes}")
+    out += [f"{bullet}{note}" for note in m["notes"]]
+    out += [f"{bullet}next: {gap['text']}" for gap in m["gaps"]]
     key = card["answer_key"]
     out += [
         "",

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from console.model.errors import InputError
+from console.model.maturity import step_text
 from console.model.metrics import MIN_HISTORY, SUGGEST_SHARE
 from console.model.text import map_strings, printable
 
@@ -106,20 +107,40 @@ def metrics_text(m: dict, team_name=lambda t: t) -> str:
 
 
 def assessment_text(a: dict) -> str:
-    out = [f"Maturity: level {a['level']} — {a['name']}", f"  over {_period_text(a['period'])}"]
+    head = f"level {a['level']} — {a['name']}" if a["level"] is not None else a["name"]
+    out = [f"Maturity: {head}", f"  over {_period_text(a['period'])}"]
     for i in a["indicators"]:
         bounds = ", ".join(f"L{lvl} {b}" for lvl, b in i["thresholds"].items() if b)
         level = "no data" if i["level"] is None else f"level {i['level']}"
         out.append(f"  {i['label']:32} {i['text']:>10}   {level:8}  ({bounds})")
-    if a["next_level"] is None:
+        out += [f"    · {note}" for note in i["notes"]]
+    out += [f"  {note}" for note in a["notes"]]
+    if a["level"] is not None and a["next_level"] is None:
         out.append("The top level: keep the figures there.")
-    else:
+    elif a["level"] is not None:
         traits = ", ".join(a["next_traits"])
         out.append(f"To reach level {a['next_level']} ({a['next_name']}: {traits}):")
-        out += [f"  - {g['text']}" for g in a["gaps"]] or [
-            "  - the figures already meet it; the traits are what remain"
-        ]
+        for g in a["gaps"]:
+            out.append(f"  - {g['text']}")
+            if g.get("steps"):
+                out.append(f"      → {step_text(g['steps'])}")
+        if not a["gaps"]:
+            out.append("  - the figures already meet it; the traits are what remain")
+    out += target_lines(a["target"])
     return "\n".join(out)
+
+
+def target_lines(t: dict) -> list[str]:
+    """The distance to the target level, each gap with the practice step that closes it."""
+    out = ["", f"Target: {t['text']}"]
+    for g in t["gaps"]:
+        out.append(f"  - {g['text']}")
+        if g["steps"]:
+            out.append(f"      → {step_text(g['steps'])}")
+    if t["next_step"]:
+        s = t["next_step"]
+        out.append(f"Next: practice step {s['step']} — {s['name']} ({s['why']})")
+    return out
 
 
 def patterns_text(p: dict, team_name=lambda t: t) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from console.model import maturity
 from console.model import metrics as M
 from console.model.clock import parse_iso
 from console.store import projections
@@ -159,18 +160,15 @@ def _judge(org, view, facts, pages, minutes, peers, first, resolver) -> tuple[li
             well.append(f"The first responding team ({_name(org, first)}) also resolved it")
     coord = minutes.get("coord")
     if coord is not None:
-        bounds = [
-            (m.level, m.coordination_max_minutes)
-            for m in org.maturity
-            if m.coordination_max_minutes
-        ]
-        best = max((lvl for lvl, b in bounds if coord < b), default=None)
+        levels = sorted(org.maturity, key=lambda m: m.level)
+        best = maturity.indicator_level(coord, maturity.BY_ID["coordination"], levels)
         text = f"Every paged team acknowledged within {coord:.0f} min of declaring"
-        if best is not None and best >= 3:
-            well.append(f"{text} (level {best} pace)")
+        if best >= 3:
+            well.append(f"{text} (level {min(best, 3)} pace)")
         else:
-            need = next((b for lvl, b in bounds if lvl == 3), None)
-            badly.append(f"{text}; maturity level 3 needs < {need:.0f} min" if need else text)
+            need = next((m for m in levels if m.level == 3), None)
+            need = need and maturity.needs_text(need, maturity.BY_ID["coordination"])
+            badly.append(f"{text}; maturity level 3 needs {need}" if need else text)
     elif facts.get("teams_paged", 0) >= 2 and facts.get("teams_acked", 0) < facts.get(
         "teams_paged", 0
     ):

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from console.model import metrics as M
 from console.model.clock import iso
+from console.model.maturity import assess as assess_maturity
 from console.model.org import SEVERITIES, Org
 
 DURATIONS = (("tta", "tta_s"), ("ttm", "ttm_s"), ("ttr", "ttr_s"))
@@ -306,7 +307,12 @@ class Analysis:
         }
 
     def assessment(self, overall: dict | None = None) -> dict:
-        out = M.assess(self.indicators(overall), self.org.maturity)
+        out = assess_maturity(
+            self.indicators(overall),
+            self.org.maturity,
+            target=self.org.target_level,
+            practice=self.org.practice,
+        )
         out["period"] = self.period()
         return out
 

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
 from console.metrics.suggestion import SuggestionPanel  # noqa: F401 - re-export
-from console.model.metrics import fmt_value
+from console.model.maturity import fmt_value, step_text
 from console.model.text import map_strings, printable
 from console.store import Store
 
@@ -57,8 +57,11 @@ def compute(path, org, since=None) -> dict:
 
 def maturity_card(a: dict) -> Group:
     head = Text()
-    head.append(f"Maturity level {a['level']}", "bold")
-    head.append(f"  {a['name']}\n")
+    if a["level"] is None:
+        head.append(f"{a['name']}\n", "bold")
+    else:
+        head.append(f"Maturity level {a['level']}", "bold")
+        head.append(f"  {a['name']}\n")
     p = a["period"]
     head.append(
         f"{p['incidents']} real incidents, {p['resolved']} resolved"
@@ -71,15 +74,20 @@ def maturity_card(a: dict) -> Group:
     table.add_column("level", justify="right")
     table.add_column("next needs")
     for ind in a["indicators"]:
-        nxt = ind["thresholds"].get(str(a["next_level"])) if a["next_level"] else None
+        nxt = None
+        if a["next_level"]:
+            nxt = ind["needs"].get(str(a["next_level"])) or "none set by the model"
         level = "—" if ind["level"] is None else str(ind["level"])
         style = "bold" if ind["level"] is not None and ind["level"] == a["level"] else ""
         label = ind["label"].replace("cross-team coordination", "coordination")
         table.add_row(label, ind["text"], Text(level, style=style), nxt or "")
     gaps = Text()
-    if a["next_level"] is None:
-        gaps.append("Top level: keep the figures there.")
-    else:
+    for ind in a["indicators"]:
+        if ind["outside"]:
+            gaps.append(f"{ind['notes'][0]}\n", "dim")
+    if a["level"] is not None and a["next_level"] is None:
+        gaps.append("Top level: keep the figures there.\n")
+    elif a["level"] is not None:
         gaps.append(f"To reach level {a['next_level']} ({a['next_name']}):\n", "bold")
         for g in a["gaps"] or [
             {
@@ -88,6 +96,13 @@ def maturity_card(a: dict) -> Group:
             }
         ]:
             gaps.append(f" • {g['text']}\n")
+            if g.get("steps"):
+                gaps.append(f"   → {step_text(g['steps'])}\n", "dim")
+    t = a["target"]
+    gaps.append(f"Target: {t['text']}\n", "bold")
+    if t["next_step"]:
+        s = t["next_step"]
+        gaps.append(f" Next: practice step {s['step']} — {s['name']} ({s['why']})\n")
     return Group(head, table, gaps)
 
 

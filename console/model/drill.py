@@ -20,6 +20,7 @@ from console.model.events import Event
 from console.model.fold import fold
 from console.model.folds.drill import drill_state
 from console.model.incident import Incident
+from console.model.maturity import assess as assess_maturity
 from console.model.org import SEVERITIES, Org, severity_rank
 from console.model.responsibility import Scope, resolve_role, scope_of
 from console.model.toml_lines import LineIndex
@@ -907,13 +908,17 @@ def score(
         "ok": coordination_s is not None,
     }
 
-    maturity = assess(
-        org,
+    # One drill cannot show a prevention rate, and a figure it never reached is the floor.
+    maturity = assess_maturity(
         {
             "mttr": minutes(mit_credited),
             "mis_escalation": rate,
             "coordination": minutes(coordination_s),
         },
+        org.maturity,
+        missing="never reached",
+        unmeasured=("prevention",),
+        labels={"mttr": "time to mitigate", "coordination": "cross-team coordination"},
     )
     engaged_ok = all(e["ok"] for e in engagement)
     won = bool(
@@ -977,70 +982,3 @@ def _score_severity(
         and severity_rank(within[-1][1]) > severity_rank(exp.severity),
         "ok": settled is not None and settled <= exp.severity_by,
     }
-
-
-INDICATORS = {
-    # figure -> (maturity attribute, label, unit)
-    "mttr": ("mttr_max_minutes", "time to mitigate", "min"),
-    "mis_escalation": ("mis_escalation_max", "mis-escalation rate", ""),
-    "coordination": ("coordination_max_minutes", "cross-team coordination", "min"),
-}
-
-
-def assess(org: Org, values: dict[str, float | None]) -> dict[str, Any]:
-    """The maturity level each figure meets (the highest level whose bound, and every
-    lower level's, it is strictly under: '< 30 min', as the model and the metrics say),
-    and the overall level: the lowest. Prevention cannot be measured by one drill, so
-    a level that needs it is not claimed."""
-    levels = sorted(org.maturity, key=lambda m: m.level)
-    per: dict[str, Any] = {}
-    for key, (attr, label, unit) in INDICATORS.items():
-        value = values.get(key)
-        level = 0
-        for m in levels:
-            limit = getattr(m, attr)
-            if value is None or (limit is not None and value >= limit):
-                break
-            level = m.level
-        thresholds = {str(m.level): getattr(m, attr) for m in levels}
-        nxt = next((m for m in levels if m.level == level + 1), None)
-        gap = None
-        if nxt is not None:
-            limit = getattr(nxt, attr)
-            if value is None:
-                gap = f"{label}: never reached in this run (level {nxt.level} needs it)"
-            elif limit is not None:
-                gap = f"level {nxt.level} needs {label} < {_fmt(limit, unit)} (this run: {_fmt(value, unit)})"
-        per[key] = {
-            "label": label,
-            "value": value,
-            "unit": unit,
-            "level": level,
-            "thresholds": thresholds,
-            "next": gap,
-        }
-    measured = min(p["level"] for p in per.values())
-    level, note = measured, ""
-    for m in levels:
-        if m.level <= measured and m.prevention_min is not None:
-            level = m.level - 1
-            note = (
-                f"meets level {m.level} on every figure a drill measures; level {m.level} also needs a "
-                f"prevention rate ≥ {m.prevention_min:.0%}, which one drill cannot show"
-            )
-            break
-    by_level = {m.level: m for m in levels}
-    return {
-        "level": level,
-        "name": by_level[level].name if level in by_level else "below level 1",
-        "measured_level": measured,
-        "note": note,
-        "indicators": per,
-        "next": [p["next"] for p in per.values() if p["level"] == measured and p["next"]],
-    }
-
-
-def _fmt(value: float, unit: str) -> str:
-    if unit == "min":
-        return f"{value:g} min"
-    return f"{value:.0%}"

@@ -1,6 +1,7 @@
 """Learning from history, the pure half: what each metric means, per-incident facts
-folded from events, percentiles, the maturity comparison and the data-driven
-suggestions. The SQL that runs these over a whole store lives in console/metrics.
+folded from events, percentiles and the data-driven suggestions (the maturity
+comparison is console/model/maturity.py). The SQL that runs these over a whole store
+lives in console/metrics.
 
 Definitions (the README repeats them):
 - start: impact start when recorded, else declared.
@@ -33,7 +34,7 @@ from datetime import datetime
 from console.model.clock import iso
 from console.model.events import Event
 from console.model.incident import Incident
-from console.model.org import MaturityLevel, Org, severity_rank
+from console.model.org import Org, severity_rank
 from console.model.responsibility import resolve_role, responsible_team, scope_of, team_for
 
 NEAR_MISS_SEVERITY = "SEV5"
@@ -277,126 +278,6 @@ def layer_first_team(org: Org, layer: str) -> str | None:
         if team:
             return team.id
     return None
-
-
-# ------------------------------------------------------------------ maturity
-
-
-INDICATORS = (
-    # id, label, threshold attribute, kind, unit
-    ("mttr", "MTTR (mean)", "mttr_max_minutes", "max", "min"),
-    ("mis_escalation", "mis-escalation rate", "mis_escalation_max", "max", "rate"),
-    ("coordination", "cross-team coordination (mean)", "coordination_max_minutes", "max", "min"),
-    ("prevention", "prevention rate", "prevention_min", "min", "rate"),
-)
-
-
-def meets(value: float, bound: float | None, kind: str) -> bool:
-    """Upper bounds are strict ('< 30 min'), the lower bound too ('> 80%')."""
-    if bound is None:
-        return True
-    return value < bound if kind == "max" else value > bound
-
-
-def fmt_value(value: float | None, unit: str) -> str:
-    if value is None:
-        return "no data"
-    return f"{value * 100:.1f}%" if unit == "rate" else f"{value:.1f} min"
-
-
-def fmt_bound(bound: float, kind: str, unit: str) -> str:
-    op = "<" if kind == "max" else ">"
-    return f"{op} {fmt_value(bound, unit)}"
-
-
-def indicator_level(value: float, levels: Sequence[MaturityLevel], attr: str, kind: str) -> int:
-    met = 0
-    for lvl in sorted(levels, key=lambda m: m.level):
-        if not meets(value, getattr(lvl, attr), kind):
-            break
-        met = lvl.level
-    return met
-
-
-def assess(values: dict[str, float | None], levels: Sequence[MaturityLevel]) -> dict:
-    """Per indicator the highest level whose thresholds it meets; overall the lowest
-    of those (indicators without data are reported, not counted); and what stands
-    between the overall level and the next one."""
-    levels = sorted(levels, key=lambda m: m.level)
-    names = {m.level: m.name for m in levels}
-    names[0] = "below " + (levels[0].name if levels else "level 1")
-    indicators = []
-    for ident, label, attr, kind, unit in INDICATORS:
-        value = values.get(ident)
-        level = None if value is None else indicator_level(value, levels, attr, kind)
-        indicators.append(
-            {
-                "id": ident,
-                "label": label,
-                "value": value,
-                "text": fmt_value(value, unit),
-                "unit": unit,
-                "level": level,
-                "level_name": names.get(level) if level is not None else None,
-                "thresholds": {
-                    str(m.level): (
-                        fmt_bound(getattr(m, attr), kind, unit)
-                        if getattr(m, attr) is not None
-                        else None
-                    )
-                    for m in levels
-                },
-            }
-        )
-    known = [i["level"] for i in indicators if i["level"] is not None]
-    overall = min(known) if known else 0
-    if not known:
-        names[0] = "not assessed: no incidents to measure"
-    top = levels[-1].level if levels else 0
-    nxt = next((m for m in levels if m.level == overall + 1), None)
-    gaps = []
-    if nxt is not None:
-        for (ident, label, attr, kind, unit), ind in zip(INDICATORS, indicators, strict=True):
-            bound = getattr(nxt, attr)
-            value = ind["value"]
-            if bound is None:
-                continue
-            if value is None:
-                gaps.append(
-                    {
-                        "indicator": ident,
-                        "value": None,
-                        "needs": fmt_bound(bound, kind, unit),
-                        "text": f"{label}: no data yet (level {nxt.level} needs {fmt_bound(bound, kind, unit)})",
-                    }
-                )
-            elif not meets(value, bound, kind):
-                delta = value - bound if kind == "max" else bound - value
-                gaps.append(
-                    {
-                        "indicator": ident,
-                        "value": value,
-                        "needs": fmt_bound(bound, kind, unit),
-                        "short_by": delta,
-                        "text": f"{label} is {fmt_value(value, unit)}; level {nxt.level} needs "
-                        f"{fmt_bound(bound, kind, unit)} ({_delta(delta, kind, unit)})",
-                    }
-                )
-    return {
-        "level": overall,
-        "name": names.get(overall, ""),
-        "indicators": indicators,
-        "next_level": nxt.level if nxt else None,
-        "next_name": nxt.name if nxt else None,
-        "next_traits": list(nxt.traits) if nxt else [],
-        "gaps": gaps,
-        "top_level": top,
-    }
-
-
-def _delta(delta: float, kind: str, unit: str) -> str:
-    amount = f"{delta * 100:.1f} points" if unit == "rate" else f"{delta:.1f} min"
-    return f"{amount} {'less' if kind == 'max' else 'more'}"
 
 
 # ------------------------------------------------------------------ patterns and prediction

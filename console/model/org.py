@@ -34,6 +34,8 @@ KEYED = {
     "patterns": "id",
     "maturity": "level",
     "principles": "id",
+    "practice": "step",
+    "conditions": "id",
     "roles": "id",
     "teams": "id",
     "people": "id",
@@ -118,18 +120,32 @@ class Pattern:
 
 
 @dataclass(frozen=True)
+class Band:
+    """One figure's range at one maturity level, as the source words it. TOML:
+    { from = 30, to = 60 } a range (its ends inclusive), { below = 30 } or
+    { above = 0.8 } an open bound (strict). Minutes, or rates as 0..1."""
+
+    low: float | None = None
+    high: float | None = None
+
+    def to_dict(self) -> dict[str, float]:
+        if self.low is not None and self.high is not None:
+            return {"from": self.low, "to": self.high}
+        return {"below": self.high} if self.high is not None else {"above": self.low}
+
+
+BAND_FIELDS = ("mttr_minutes", "mis_escalation_rate", "coordination_minutes", "prevention_rate")
+
+
+@dataclass(frozen=True)
 class MaturityLevel:
     level: int
     name: str
     traits: tuple[str, ...]
-    mttr: str = ""
-    mis_escalation: str = ""
-    coordination: str = ""
-    prevention: str = ""
-    mttr_max_minutes: float | None = None
-    mis_escalation_max: float | None = None
-    coordination_max_minutes: float | None = None
-    prevention_min: float | None = None
+    mttr_minutes: Band | None = None
+    mis_escalation_rate: Band | None = None
+    coordination_minutes: Band | None = None
+    prevention_rate: Band | None = None
     where: str = ""
 
 
@@ -139,6 +155,29 @@ class Principle:
     name: str
     statement: str
     practices: tuple[str, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeStep:
+    """One of the model's adoption steps; `addresses` names the maturity figures (and
+    "target" for setting one) whose gaps it closes — that mapping is ours, not the
+    source's, and `ours` says so."""
+
+    step: int
+    name: str
+    actions: tuple[str, ...]
+    addresses: tuple[str, ...] = ()
+    ours: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Where the model applies (its conditions of use)."""
+
+    id: str
+    text: str
     where: str = ""
 
 
@@ -190,6 +229,8 @@ _TYPES = {
     "patterns": Pattern,
     "maturity": MaturityLevel,
     "principles": Principle,
+    "practice": PracticeStep,
+    "conditions": Condition,
     "roles": Role,
     "teams": Team,
     "people": Person,
@@ -213,6 +254,8 @@ class Org:
     people: dict[str, Person]
     services: dict[str, Service]
     sources: tuple[str, ...] = ()
+    practice: tuple[PracticeStep, ...] = ()
+    conditions: tuple[Condition, ...] = ()
     # Top-level sections other subsystems own (channels, notify, ...), kept raw.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -244,6 +287,11 @@ class Org:
             for sev in SEVERITIES
         }
 
+    @property
+    def target_level(self) -> int | None:
+        """The maturity level the organisation aims for (practice step 1 sets it)."""
+        return self.meta.get("target_level")
+
     def domains_of_layer(self, layer: str) -> list[Domain]:
         return [d for d in self.domains.values() if d.layer == layer]
 
@@ -253,6 +301,8 @@ class Org:
 
     def to_dict(self) -> dict[str, Any]:
         def plain(obj):
+            if isinstance(obj, Band):
+                return obj.to_dict()
             if hasattr(obj, "__dataclass_fields__"):
                 return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
             if isinstance(obj, dict):
@@ -274,6 +324,8 @@ class Org:
             "patterns": plain(list(self.patterns.values())),
             "maturity_levels": plain(list(self.maturity)),
             "principles": plain(list(self.principles)),
+            "conditions": plain(list(self.conditions)),
+            "practice_steps": plain(list(self.practice)),
             "roles": plain(list(self.roles.values())),
             "teams": plain(list(self.teams.values())),
             "people": plain(list(self.people.values())),
@@ -516,6 +568,8 @@ class _Merged:
             patterns=built["patterns"],
             maturity=tuple(sorted(built["maturity"].values(), key=lambda m: m.level)),
             principles=tuple(sorted(built["principles"].values(), key=lambda p: p.id)),
+            practice=tuple(sorted(built["practice"].values(), key=lambda p: p.step)),
+            conditions=tuple(built["conditions"].values()),
             roles=built["roles"],
             teams=built["teams"],
             people=built["people"],
@@ -527,7 +581,18 @@ class _Merged:
         return org
 
 
-_LISTS = {"responsibilities", "traits", "practices", "people", "teams", "domains", "targets"}
+_LISTS = {
+    "responsibilities",
+    "traits",
+    "practices",
+    "people",
+    "teams",
+    "domains",
+    "targets",
+    "actions",
+    "addresses",
+}
+PRACTICE_ADDRESSES = ("target", "mttr", "mis_escalation", "coordination", "prevention")
 
 
 def _build_entry(section, raw, where, bad):
@@ -585,11 +650,52 @@ def _build_entry(section, raw, where, bad):
                 return None
             moves.append(Move(str(m["severity"]), str(m["role"]), m["offset_minutes"]))
         values["moves"] = tuple(moves)
-    if section == "maturity" and not isinstance(values.get("level"), int):
-        bad(where, "level", "level must be a whole number")
-        return None
+    if section == "practice":
+        if not isinstance(values.get("step"), int) or isinstance(values.get("step"), bool):
+            bad(where, "step", "step must be a whole number")
+            return None
+        unknown = [a for a in values.get("addresses", ()) if a not in PRACTICE_ADDRESSES]
+        if unknown:
+            bad(
+                where,
+                "addresses",
+                f"practice step {values['step']}: unknown {', '.join(map(repr, unknown))} in "
+                f"addresses (expected {', '.join(PRACTICE_ADDRESSES)})",
+            )
+            return None
+    if section == "maturity":
+        if not isinstance(values.get("level"), int) or isinstance(values.get("level"), bool):
+            bad(where, "level", "level must be a whole number")
+            return None
+        for k in BAND_FIELDS:
+            if k in values:
+                band = _band(values[k])
+                if band is None:
+                    bad(
+                        where,
+                        k,
+                        f"{k} must be {{ from = A, to = B }} (A <= B), {{ below = X }} "
+                        f"or {{ above = X }} with numbers, got {values[k]!r}",
+                    )
+                    return None
+                values[k] = band
     values["where"] = where[""]
     return cls(**values)
+
+
+def _band(raw) -> Band | None:
+    if not isinstance(raw, dict) or not raw:
+        return None
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw.values()):
+        return None
+    keys = set(raw)
+    if keys == {"from", "to"} and raw["from"] <= raw["to"]:
+        return Band(float(raw["from"]), float(raw["to"]))
+    if keys == {"below"}:
+        return Band(high=float(raw["below"]))
+    if keys == {"above"}:
+        return Band(low=float(raw["above"]))
+    return None
 
 
 def _check_references(org: Org, merged: _Merged, bad) -> None:
@@ -739,3 +845,12 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
     levels = [m.level for m in org.maturity]
     if levels != [1, 2, 3, 4]:
         bad({"": org.sources[-1] + ":1"}, "", f"maturity levels must be 1-4, got {levels}")
+    target = org.meta.get("target_level")
+    if target is not None and (
+        not isinstance(target, int) or isinstance(target, bool) or target not in levels
+    ):
+        bad(
+            mw,
+            "target_level",
+            f"target_level must be one of the maturity levels {levels}, got {target!r}",
+        )

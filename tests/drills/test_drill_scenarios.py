@@ -73,7 +73,8 @@ def test_ideal_autopilot_wins_and_naive_scores_worse(name):
             else not naive[measure]["ok"]
         )
         assert not broken, f"naive unexpectedly breaks {measure}"  # it pages everyone at once
-    ind_i, ind_n = ideal["maturity"]["indicators"], naive["maturity"]["indicators"]
+    ind_i = {i["id"]: i for i in ideal["maturity"]["indicators"]}
+    ind_n = {i["id"]: i for i in naive["maturity"]["indicators"]}
     assert ind_n["mis_escalation"]["level"] < ind_i["mis_escalation"]["level"]
     assert naive["maturity"]["level"] < ideal["maturity"]["level"]
 

@@ -95,8 +95,12 @@ def test_time_up_ends_the_drill(tmp_path):
     s = session(tmp_path, "sev3-temptation")
     s.run_until(s.end_at)
     assert s.ended[1] == "time up" and s.scorecard["declared"]["seconds"] is None
-    assert not s.scorecard["won"] and s.scorecard["maturity"]["level"] == 0
-    assert s.scorecard["maturity"]["name"] == "below level 1"
+    # Nothing reached: level 1 is the floor, and each figure says it was never reached.
+    maturity = s.scorecard["maturity"]
+    assert not s.scorecard["won"] and maturity["level"] == 1
+    assert maturity["name"] == "Basic Distribution"
+    texts = {i["id"]: i["text"] for i in maturity["indicators"]}
+    assert texts["mttr"] == texts["coordination"] == "never reached"
 
 
 def test_throwaway_database_by_default(tmp_path, monkeypatch):

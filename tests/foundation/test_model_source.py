@@ -256,33 +256,29 @@ def test_three_patterns(model_json):
     assert model_json["pattern_in_force"]["id"] == model_json["meta"]["pattern"]
 
 
-def test_four_maturity_levels_with_thresholds(model_json):
+def test_four_maturity_levels_with_bands(model_json):
     levels = model_json["maturity_levels"]
     assert [m["level"] for m in levels] == [1, 2, 3, 4]
+    band_keys = ("mttr_minutes", "mis_escalation_rate", "coordination_minutes")
     for got, (_level, name, mttr, mis, coord, prevention) in zip(
         levels, SOURCE_MATURITY, strict=True
     ):
         assert got["name"].replace("Optimised", "Optimized") == name
         assert len(got["traits"]) == 3
-        # Thresholds as numbers: the upper bound of each band (the lower bound of prevention).
-        assert got["mttr_max_minutes"] == mttr[1]
-        if mis[1] is not None:
-            assert got["mis_escalation_max"] == pytest.approx(mis[1])
-        if coord is not None and coord[1] is not None:
-            assert got["coordination_max_minutes"] == coord[1]
-        if prevention is not None:
-            assert got["prevention_min"] == pytest.approx(prevention)
-        else:
-            assert got["prevention_min"] is None
-        # And the bands as the source words them.
-        for bound in (*mttr, *(coord or ())):
-            if bound is not None:
-                assert str(bound) in (got["mttr"] + got["coordination"])
-        for bound in mis:
-            if bound is not None:
-                assert str(round(bound * 100)) in got["mis_escalation"]
-    assert levels[0]["mis_escalation"].startswith(">") and levels[0]["coordination"].startswith(">")
-    assert levels[3]["prevention"] == "> 80%"
+        # Each band as the source gives it: a range, or an open bound on one side.
+        for key, source in zip(band_keys, (mttr, mis, coord), strict=True):
+            assert got[key] == _band(source), (name, key)
+        assert got["prevention_rate"] == _band((prevention, None) if prevention else None)
+
+
+def _band(source):
+    """(lo, hi) from the transcription as the TOML band: from/to, below or above."""
+    if source is None:
+        return None
+    lo, hi = source
+    if lo is not None and hi is not None:
+        return {"from": pytest.approx(lo), "to": pytest.approx(hi)}
+    return {"below": pytest.approx(hi)} if hi is not None else {"above": pytest.approx(lo)}
 
 
 def test_four_principles(model_json):
@@ -319,7 +315,7 @@ def test_human_model_output_names_every_construct(run):
         "Domain matrix",
         "Escalation",
         "Patterns:",
-        "Maturity:",
+        "Maturity (",
         "Principles:",
     ):
         assert heading in r.out

@@ -67,4 +67,4 @@ def test_assess_text(fixed, capsys):
     text = capsys.readouterr().out
     assert text.startswith("Maturity: level 1 — Basic Distribution")
     assert "To reach level 2 (Controlled Distribution" in text
-    assert "  - mis-escalation rate is 25.0%; level 2 needs < 20.0% (5.0 points less)" in text
+    assert "  - mis-escalation rate is 25.0%; level 2 needs ≤ 20.0% (5.0 points less)" in text

@@ -49,7 +49,7 @@ def test_example_assessment_is_stable(example_db, org):
     assert [g["indicator"] for g in assessment["gaps"]] == ["mttr"]
     assert (
         assessment["gaps"][0]["text"]
-        == "MTTR (mean) is 93.8 min; level 2 needs < 60.0 min (33.8 min less)"
+        == "MTTR (mean) is 93.8 min; level 2 needs ≤ 60.0 min (33.8 min less)"
     )
 
 

@@ -1,4 +1,4 @@
-"""The pure half: percentiles, the maturity comparison, suggestions, prediction."""
+"""The pure half: percentiles, suggestions, prediction (maturity: tests/foundation)."""
 
 from __future__ import annotations
 
@@ -26,52 +26,6 @@ def test_percentile_lies_within_the_data_and_ignores_order(values, p):
     value = M.percentile(values, p)
     assert min(values) <= value <= max(values)
     assert M.percentile(list(reversed(values)), p) == value
-
-
-def _levels(org):
-    return org.maturity
-
-
-@pytest.mark.parametrize(
-    "values, expected",
-    [
-        ({"mttr": 14.9, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.81}, 4),
-        (
-            {"mttr": 14.9, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.80},
-            3,
-        ),  # > 80% is strict
-        (
-            {"mttr": 30.0, "mis_escalation": 0.04, "coordination": 9.0, "prevention": 0.9},
-            2,
-        ),  # < 30 is strict
-        ({"mttr": 45, "mis_escalation": 0.25, "coordination": 5, "prevention": 0.9}, 1),
-        (
-            {"mttr": 150, "mis_escalation": 0.0, "coordination": 5, "prevention": 0.9},
-            0,
-        ),  # not even level 1
-        (
-            {"mttr": 20, "mis_escalation": None, "coordination": None, "prevention": 0.1},
-            3,
-        ),  # no data: not counted
-    ],
-)
-def test_overall_level_is_the_lowest_indicator(org, values, expected):
-    assert M.assess(values, org.maturity)["level"] == expected
-
-
-def test_gap_names_what_separates_the_next_level(org):
-    a = M.assess(
-        {"mttr": 20, "mis_escalation": 0.12, "coordination": None, "prevention": 0.1}, org.maturity
-    )
-    assert a["level"] == 2 and a["next_level"] == 3
-    assert [g["text"] for g in a["gaps"]] == [
-        "mis-escalation rate is 12.0%; level 3 needs < 10.0% (2.0 points less)",
-        "cross-team coordination (mean): no data yet (level 3 needs < 10.0 min)",
-    ]
-    top = M.assess(
-        {"mttr": 1, "mis_escalation": 0, "coordination": 1, "prevention": 1}, org.maturity
-    )
-    assert top["level"] == 4 and top["next_level"] is None and top["gaps"] == []
 
 
 def test_matrix_suggestions_need_a_dominant_resolver():

@@ -36,7 +36,7 @@ def test_postmortem_of_a_clean_incident(fixed):
     a = svc.postmortem(ids["C"])
     assert "The first responding team (Edge Platform) also resolved it" in a["went_well"]
     assert (
-        "Every paged team acknowledged within 6 min of declaring (level 4 pace)" in a["went_well"]
+        "Every paged team acknowledged within 6 min of declaring (level 3 pace)" in a["went_well"]
     )
     assert any(line.startswith("Declared 30 min after impact started") for line in a["went_badly"])
     assert all(p["expected"] for p in a["pages"])

@@ -52,6 +52,8 @@ async def test_metrics_screen_from_the_board(fixed):
         assert "5 real incidents, 4 resolved; 1 drills left out" in text
         assert "mis-escalation rate" in text and "25.0%" in text
         assert "To reach level 2 (Controlled Distribution)" in text
+        assert "Target: level 3 (Optimised Distribution): 2 levels to go" in text
+        assert "Next: practice step 2" in text  # mis-escalation: build the matrix
         assert "overall" in text and "14.6/10.0/27.6" in text
         # the charts got data: four weeks would be a line; one week is a point
         trend = screen.query_one("#mttr-trend", PlotextPlot)

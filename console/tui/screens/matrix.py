@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from console.model.check import run_checks
+from console.model.maturity import INDICATORS, band_text
 from console.model.org import SEVERITIES, Org
 from console.model.text import printable
 from console.tui.format import sev_label
@@ -175,10 +176,7 @@ def build_matrix(org: Org, pal) -> Group:
         mat.add_row(
             str(m.level),
             m.name,
-            m.mttr,
-            m.mis_escalation,
-            m.coordination or "—",
-            m.prevention or "—",
+            *(band_text(getattr(m, ind.band), ind.unit) or "— (none set)" for ind in INDICATORS),
         )
     parts += [mat, Text("")]
     prin = Text()

@@ -25,6 +25,7 @@ from console.metrics.suggestion import SuggestionPanel  # noqa: F401 - re-export
 from console.model.maturity import fmt_value, step_text
 from console.model.text import map_strings, printable
 from console.store import Store
+from console.tui.screens.live import LiveScreen
 
 PERIODS = (("all history", None), ("last 12 weeks", 84), ("last 4 weeks", 28))
 
@@ -166,7 +167,7 @@ def patterns_text(p: dict, names: dict[str, str]) -> Text:
     return out
 
 
-class MetricsScreen(Screen):
+class MetricsScreen(LiveScreen):
     TITLE = "Metrics & maturity"
     HELP = (
         "What the history says: maturity level, trends, mis-escalations, suggested matrix changes."
@@ -212,16 +213,33 @@ class MetricsScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        from console.tui.widgets.topbar import TopBar
+
         self.query_one("#metrics-body").focus()
         self.action_reload()
+        self.start_clock(self.query_one(TopBar).tick, "metrics-clock")
+
+    _recompute = None
 
     def incident_changed(self, incident_id: str) -> None:
-        """A commit elsewhere: the figures are a history view, reload on demand (r)."""
+        self.changed()
+
+    def reload_data(self) -> None:
+        # A burst of commits (a sync pull, a runner pass) computes the figures once.
+        if self._recompute is None:
+            self._recompute = self.set_timer(0.3, self._reload_after_burst)
+
+    def _reload_after_burst(self) -> None:
+        self._recompute = None
+        self._load(*self._period())
 
     # ------------------------------------------------------------ data
-    def action_reload(self) -> None:
+    def _period(self) -> tuple[str, object]:
         label, days = PERIODS[self.period_index]
-        since = self.app.clock.now() - timedelta(days=days) if days else None
+        return label, self.app.clock.now() - timedelta(days=days) if days else None
+
+    def action_reload(self) -> None:
+        label, since = self._period()
         self.query_one("#card", Static).update(f"computing ({label})…")
         self._load(label, since)
 

@@ -1,7 +1,9 @@
 """The console app: screens over one IncidentService and one injected Clock.
 
-Commits reach the screens as a message (service.subscribe -> IncidentChanged), never
-by polling; a 1 s timer per visible screen moves the countdowns.
+Commits through this app's service reach the screens as a message (service.subscribe ->
+IncidentChanged). Commits by any other connection (another process, the runner's or sync's
+own Store) are noticed by a once-a-second `PRAGMA data_version` check and become the same
+message. A 1 s timer per visible screen moves the countdowns.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from console import config
+from console.store.watch import CommitWatcher
 from console.model.text import printable
 from console.tui.board_source import BoardSource
 from console.tui.palette import ConsoleCommands
@@ -118,6 +121,8 @@ class ConsoleApp(App):
 
     def on_mount(self) -> None:
         self._unsubscribe = self.service.subscribe(self._committed)
+        self._watcher = CommitWatcher(self.service.store.conn)
+        self.set_interval(1.0, self.poll_database, name="database-watch")
         # What start-up built lives as long as the app: keep it out of the cyclic
         # GC's full passes, which otherwise stall a key press now and then.
         if not self.is_headless:  # (tests run many apps in one process: no freezing there)
@@ -156,6 +161,21 @@ class ConsoleApp(App):
         self.post_message(IncidentChanged(incident_id))
         if self.escalation_runner is not None:
             self.escalation_runner.wake()  # a tick or severity change may page at once
+
+    def poll_database(self) -> None:
+        """Once a second: did another connection commit events? Costs one pragma when not."""
+        change = self._watcher.poll()
+        if change is None:
+            return
+        for incident_id in change.incidents:
+            self.post_message(IncidentChanged(incident_id))
+        # Someone other than a runner ticked, declared or changed severity: page now. (A
+        # runner's own events need no second pass; waking on them would loop.)
+        if self.escalation_runner is not None:
+            from console.model.paging import BOT  # loaded with the runner already
+
+            if change.actors - {BOT}:
+                self.escalation_runner.wake()
 
     def on_incident_changed(self, message: IncidentChanged) -> None:
         for stack_screen in self.screen_stack:

@@ -19,6 +19,7 @@ from console.model.maturity import INDICATORS, band_text
 from console.model.org import SEVERITIES, Org
 from console.model.text import printable
 from console.tui.format import sev_label
+from console.tui.screens.live import LiveScreen
 from console.tui.style import palette
 from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.responsibility import type_label
@@ -188,7 +189,7 @@ def build_matrix(org: Org, pal) -> Group:
     return Group(*parts)
 
 
-class MatrixScreen(Screen):
+class MatrixScreen(LiveScreen):
     TITLE = "Matrix explorer"
     HELP = "The org model the console runs on, and what `model check` says about it."
 
@@ -216,6 +217,10 @@ class MatrixScreen(Screen):
         self._build()
         self.watch(self.app, "theme", lambda _: self._build(), init=False)
         self.query_one("#matrix-scroll").focus()
+        self.start_clock(self.query_one(TopBar).tick, "matrix-clock")
+
+    def reload_data(self) -> None:
+        """The org model does not live in the database: a commit changes nothing here."""
 
     def _build(self) -> None:
         self.query_one("#matrix", Static).update(

@@ -437,7 +437,9 @@ def cmd_export(ctx: Context) -> int:
 
         text = markdown(view, ctx.service.postmortem(view["id"]))  # the postmortem draft
     if ctx.args.output:
-        Path(ctx.args.output).write_text(text + ("\n" if not text.endswith("\n") else ""), "utf-8")
+        # a stray byte stored by an older version is written as its \\udcXX escape, not a crash
+        out = text + ("\n" if not text.endswith("\n") else "")
+        Path(ctx.args.output).write_text(out, "utf-8", errors="backslashreplace")
         print(f"{view['id']}: written to {ctx.args.output}", file=sys.stderr)
     else:
         print(text)

@@ -273,7 +273,7 @@ def cmd_run(ctx) -> int:
             card = session.scorecard or session.finish("ended by the commander")
     if a.markdown:
         try:
-            Path(a.markdown).write_text(report.markdown(card), "utf-8")
+            Path(a.markdown).write_text(report.markdown(card), "utf-8", errors="backslashreplace")
         except OSError as exc:
             raise ConsoleError(f"{a.markdown}: cannot write the scorecard ({exc})") from None
         print(f"scorecard written to {a.markdown}", file=sys.stderr)

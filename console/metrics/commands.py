@@ -270,7 +270,7 @@ def cmd_history_export(ctx) -> int:
     if ctx.args.output:
         path = Path(ctx.args.output)
         tmp = path.with_name(path.name + ".part")
-        with tmp.open("w", encoding="utf-8") as fh:
+        with tmp.open("w", encoding="utf-8", errors="backslashreplace") as fh:
             for line in export_lines(ctx.store.conn):
                 fh.write(line + "\n")
                 count += 1

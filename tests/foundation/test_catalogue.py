@@ -213,3 +213,24 @@ def test_stamps_keep_their_shape_and_move_forward(last, remote, physical):
 def test_a_counter_at_the_top_rolls_into_the_next_millisecond():
     assert tick(HLC(1000, MAX_COUNTER), 900) == HLC(1001, 0)
     assert receive(HLC(1000, 5), HLC(1000, MAX_COUNTER), 900) == HLC(1001, 0)
+
+
+def test_a_stray_byte_an_older_version_stored_is_written_escaped_not_crashing(
+    run, store, tmp_path
+):
+    assert run("declare", "--title", "x", "--severity", "SEV3").code == 0
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO events (event_id, incident_id, kind, body, actor, origin, hlc, at) "
+            "VALUES ('e-old', 'INC-1', 'note_added', ?, 'old', 'o1', '1772355600000-00001', "
+            "'2026-03-01T09:00:00.000Z')",
+            [json.dumps({"text": "caf\udce9"})],
+        )
+    for fmt in ("json", "markdown"):
+        out = tmp_path / f"inc.{fmt}"
+        assert run("export", "INC-1", "--format", fmt, "-o", str(out)).code == 0
+        assert "udce9" in out.read_text("utf-8")  # shown escaped (Markdown escapes the \\)
+    assert json.loads((tmp_path / "inc.json").read_text("utf-8"))
+    history = tmp_path / "history.jsonl"
+    assert run("history", "export", "-o", str(history)).code == 0
+    assert "caf\\udce9" in history.read_text("utf-8")

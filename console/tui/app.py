@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.screen import Screen
 
 from console import config
-from console.store.watch import CommitWatcher
 from console.model.text import printable
+from console.store.watch import CommitWatcher
 from console.tui.board_source import BoardSource
 from console.tui.palette import ConsoleCommands
 from console.tui.screens.board import BoardScreen

@@ -15,6 +15,7 @@ from console.model.escalation import PlannedStep
 from console.model.text import printable
 from console.tui.format import local_time, sev_label, step_when, truncate
 from console.tui.style import palette
+from console.tui.wrap import wrap
 
 BOX = {
     "pending": "[ ]",
@@ -132,20 +133,25 @@ class Checklist(Widget, can_focus=True):
             out.append("\n")
             line_no += 1
             for target in self.contacts.get(step.key, []):
-                people = (
-                    ", ".join(
-                        (c.get("person_name") or "(nobody)")
-                        + (f" ({c['team_name']})" if c.get("team_name") else "")
-                        for c in target["contacts"]
+                people = [
+                    (c.get("person_name") or "(nobody)")
+                    + (f" ({c['team_name']})" if c.get("team_name") else "")
+                    for c in target["contacts"]
+                ] or ["(nobody)"]
+                # Who to call is never cut: a name that does not fit goes on the next line.
+                items = [
+                    (p + ("," if k < len(people) - 1 else ""), None) for k, p in enumerate(people)
+                ]
+                lead = f"      {target['role']:<20}"
+                indent = len(lead) if width - len(lead) >= 24 else 8
+                for j, parts in enumerate(wrap(items, width - len(lead), width - indent)):
+                    text = (lead if j == 0 else " " * indent) + "".join(t for t, _ in parts)
+                    out.append(
+                        truncate(printable(text), max(10, width)),
+                        pal.muted if not step.open else None,
                     )
-                    or "(nobody)"
-                )
-                row = f"      {target['role']:<20}{people}"
-                out.append(
-                    truncate(printable(row), max(10, width)), pal.muted if not step.open else None
-                )
-                out.append("\n")
-                line_no += 1
+                    out.append("\n")
+                    line_no += 1
             lines.append((start, line_no - start))
         out.rstrip()
         self._step_lines = lines

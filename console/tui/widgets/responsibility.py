@@ -13,6 +13,9 @@ from textual.widget import Widget
 
 from console.model.text import printable
 from console.tui.style import palette
+from console.tui.wrap import words, wrap
+
+CONTINUED = 4  # indent of a contact's continuation lines
 
 
 def type_label(team_type: str) -> str:
@@ -74,11 +77,9 @@ class ResponsibilityPanel(Widget):
                 (f" ★ {rt['team_name']} ", pal.responsible),
                 (f" {type_label(rt['team_type'])}", None),
             )
-            line(
-                ("  on call ", pal.muted),
-                (rt["on_call"] or "—", None),
-                (f" {rt.get('contact') or ''}", pal.muted),
-            )
+            on_call = words((rt["on_call"] or "—", None), (rt.get("contact") or "", pal.muted))
+            for i, parts in enumerate(wrap(on_call, width - 10, width - CONTINUED)):
+                line(("  on call " if i == 0 else " " * CONTINUED, pal.muted), *parts)
         else:
             line(("Responsible  ", pal.bold), ("none found — check the org's teams", pal.overdue))
         line(
@@ -109,14 +110,18 @@ class ResponsibilityPanel(Widget):
             for k in ("first", "second", "final"):
                 c = d[k]
                 team = ("★ " if c["responsible"] else "") + (c["team_name"] or "—")
-                line(
+                row = [
                     (_cell(k, widths[0]), None),
                     (_cell(type_label(c["team_type"]), widths[1]), None),
                     (team, pal.responsible if c["responsible"] else None),
                     (" " * max(1, widths[2] - len(team)), None),
-                    (c["on_call"] or "—", None),
-                    (f" {c.get('contact') or ''}", pal.muted),
-                )
+                ]
+                # The contact is never cut: what does not fit goes on indented lines.
+                used = sum(len(text) for text, _ in row)
+                on_call = words((c["on_call"] or "—", None), (c.get("contact") or "", pal.muted))
+                indent = widths[0] + widths[1] if width >= 50 else CONTINUED  # under "team"
+                for i, parts in enumerate(wrap(on_call, width - used, width - indent)):
+                    line(*(row if i == 0 else [(" " * indent, None)]), *parts)
         line()
         line((f"Roles at {r['severity']}", pal.bold))
         for t, role in r["team_type_roles"].items():

@@ -9,13 +9,13 @@ import difflib
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 from console.model import events
 from console.model.clock import Clock, SystemClock, iso, parse_iso
 from console.model.errors import InputError
 from console.model.escalation import PlannedStep
-from console.model.events import Event
+from console.model.events import Event, Policy
 from console.model.fold import fold
 from console.model.incident import Incident
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES, Org
@@ -32,11 +32,19 @@ from console.store import events as event_log
 Listener = Callable[[str], None]
 
 
-def parse_severity(text: str) -> str:
+def _is_severity(value: str) -> TypeGuard[events.Severity]:
+    return value in SEVERITIES
+
+
+def _is_status(value: str) -> TypeGuard[events.Status]:
+    return value in STATUSES
+
+
+def parse_severity(text: str) -> events.Severity:
     value = str(text).strip().upper()
     if value.isdigit():
         value = f"SEV{value}"
-    if value not in SEVERITIES:
+    if not _is_severity(value):
         raise InputError(f"unknown severity {text!r} (expected one of {', '.join(SEVERITIES)})")
     return value
 
@@ -106,6 +114,7 @@ class IncidentService:
             before = self._events.load(conn, incident_id)
             event_log.insert(conn, ev, text)
             inc = projections.refresh(conn, incident_id, self._events.appended(conn, before, ev))
+        assert inc is not None, "an incident folds once it has an event"
         self._notify([incident_id])
         return ev, inc
 
@@ -202,9 +211,12 @@ class IncidentService:
 
     def _contacts(self, role: str, scope: Scope) -> list[dict]:
         """resolve_role is a pure function of an immutable Org: remembered per org."""
-        memo = self.__dict__.get("_contacts_memo")
+        memo: tuple[Org, dict[tuple[str, Scope], list[dict]]] | None = self.__dict__.get(
+            "_contacts_memo"
+        )
         if memo is None or memo[0] is not self.org or len(memo[1]) > 4096:
-            memo = self._contacts_memo = (self.org, {})
+            memo = (self.org, {})
+            self._contacts_memo = memo
         found = memo[1].get((role, scope))
         if found is None:
             found = memo[1][(role, scope)] = [
@@ -324,7 +336,7 @@ class IncidentService:
             number = projections.max_number(conn) + 1
             return self._append(f"INC-{number}", body)[1]
 
-    def _policy(self) -> events.Policy:
+    def _policy(self) -> Policy:
         """The org's escalation policy; an Org is immutable, so computed once per Org."""
         cached = self.__dict__.get("_policy_of")
         if cached is None or cached[0] is not self.org:
@@ -346,15 +358,15 @@ class IncidentService:
         return self._append(inc.id, events.SeveritySet(severity=severity))[1]
 
     def set_status(self, incident_id: str, status: str) -> Incident:
-        status = str(status).strip().lower()
-        if status not in STATUSES:
-            raise InputError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)})")
-        if status == "resolved":
+        wanted = str(status).strip().lower()
+        if not _is_status(wanted):
+            raise InputError(f"unknown status {wanted!r} (expected one of {', '.join(STATUSES)})")
+        if wanted == "resolved":
             return self.resolve(incident_id)
         inc = self._open(incident_id)
-        if status == inc.status:
-            raise InputError(f"{inc.id} is already {status}")
-        return self._append(inc.id, events.StatusSet(status=status))[1]
+        if wanted == inc.status:
+            raise InputError(f"{inc.id} is already {wanted}")
+        return self._append(inc.id, events.StatusSet(status=wanted))[1]
 
     def note(self, incident_id: str, text: str) -> Incident:
         incident_id = self.resolve_id(incident_id)  # notes need no state: skip the fold
@@ -386,7 +398,7 @@ class IncidentService:
     def tick(self, incident_id: str, step: str, ack: bool = False) -> Incident:
         inc = self.get(incident_id)
         planned = self.find_step(inc, step)
-        mark = "acknowledged" if ack else "notified"
+        mark: events.Mark = "acknowledged" if ack else "notified"
         if planned.state == mark or (mark == "notified" and planned.state == "acknowledged"):
             raise InputError(f"{inc.id} step {planned.key} is already {planned.state}")
         contacts = [c for t in self.step_contacts(inc, planned) for c in t["contacts"]]
@@ -579,11 +591,10 @@ class IncidentService:
 
 
 def at_or_now(text: str | None, clock: Clock) -> datetime:
-    if not text:
-        return clock.now()
     try:
-        return parse_iso(text)
+        when = parse_iso(text)
     except ValueError:
         raise InputError(
             f"not an ISO time: {text!r} (expected e.g. 2026-11-28T03:00:00Z)"
         ) from None
+    return clock.now() if when is None else when

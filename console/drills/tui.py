@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +30,12 @@ from console.model.text import printable
 from console.tui.app import ConsoleApp, IncidentChanged
 from console.tui.screens.prompts import MODAL_CSS, ChoiceModal, plain
 from console.tui.screens.room import export_path
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from textual import getters
+    from textual.timer import Timer
 
 TICK_SECONDS = 0.25  # how often the simulated clock is moved (real time)
 
@@ -76,6 +83,9 @@ class DrillBanner(Widget):
 class BriefingScreen(ModalScreen[None]):
     """Before the clock starts: what the commander is told, and the opening alert."""
 
+    if TYPE_CHECKING:
+        app = getters.app(lambda: DrillApp)
+
     DEFAULT_CSS = (
         MODAL_CSS.format(name="BriefingScreen")
         + """
@@ -116,6 +126,9 @@ class BriefingScreen(ModalScreen[None]):
 
 class FeedScreen(ModalScreen[None]):
     """Everything that has arrived so far, oldest first."""
+
+    if TYPE_CHECKING:
+        app = getters.app(lambda: DrillApp)
 
     DEFAULT_CSS = (
         MODAL_CSS.format(name="FeedScreen") + "FeedScreen #feed { height: auto; max-height: 26; }"
@@ -164,7 +177,7 @@ class ScorecardScreen(Screen):
     def __init__(self, card: dict):
         super().__init__(id="drill-scorecard")
         self.card = card
-        self.exported_to = None
+        self.exported_to: Path | None = None
 
     def compose(self) -> ComposeResult:
         card = self.card
@@ -265,7 +278,7 @@ class DrillApp(ConsoleApp):
         self._last_tick = time.monotonic()
         self._seen_events = -1
         self._scorecard_shown = False
-        self.clock_timer = None  # the real-time timer moving the simulated clock
+        self.clock_timer: Timer | None = None  # the real-time timer moving the simulated clock
 
     # ------------------------------------------------------------ lifecycle
     def on_mount(self) -> None:

@@ -3,16 +3,26 @@ from the metrics screen so the room does not import the plotting library."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
 from console.model.text import printable
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.tui.app import ConsoleApp
 
 
 class SuggestionPanel(Static):
     """For the incident room: the team history says will most likely resolve this
     incident, and how to accept it (IncidentService.accept_suggestion). Mount it with
     SuggestionPanel(incident_id) and bind a key to its `accept()`."""
+
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
 
     DEFAULT_CSS = """
     SuggestionPanel { height: auto; padding: 0 1; color: $text-muted; }

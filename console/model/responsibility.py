@@ -4,6 +4,7 @@ escalation roles resolved to concrete teams and people."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from console.model.org import Org, Team
 
@@ -135,21 +136,41 @@ def resolve_role(org: Org, role_id: str, scope: Scope) -> list[Contact]:
     return found
 
 
+class DomainLine(TypedDict):
+    """One line of response (first, second or final) for a domain, as the panel shows it."""
+
+    team_type: str
+    team: str | None
+    team_name: str | None
+    on_call: str | None
+    contact: str | None
+    responsible: bool
+
+
+class DomainRow(TypedDict):
+    domain: str
+    name: str
+    layer: str
+    first: DomainLine
+    second: DomainLine
+    final: DomainLine
+
+
 def responsibility_view(
     org: Org, severity: str, scope: Scope, pattern_id: str | None = None
 ) -> dict:
     """Everything the room's responsibility panel shows, as plain data."""
     pattern = org.patterns.get(pattern_id or "", org.pattern)
     responsible = responsible_team(org, scope)
-    domains = []
+    domains: list[DomainRow] = []
     for d in scope.domains:
         domain = org.domains[d]
-        row = {"domain": domain.id, "name": domain.name, "layer": domain.layer or "cross-cutting"}
+        lines: dict[str, DomainLine] = {}
         for k in ("first", "second", "final"):
             team_type = getattr(domain, k)
             team = team_for(org, d, team_type, scope.services)
             on_call = org.people.get(team.on_call) if team else None
-            row[k] = {
+            lines[k] = {
                 "team_type": team_type,
                 "team": team.id if team else None,
                 "team_name": team.name if team else None,
@@ -157,7 +178,16 @@ def responsibility_view(
                 "contact": on_call.contact if on_call else None,
                 "responsible": bool(team and responsible and team.id == responsible.id),
             }
-        domains.append(row)
+        domains.append(
+            {
+                "domain": domain.id,
+                "name": domain.name,
+                "layer": domain.layer or "cross-cutting",
+                "first": lines["first"],
+                "second": lines["second"],
+                "final": lines["final"],
+            }
+        )
     sev = org.severities.get(severity)
     coordinator_role = pattern.coordinator.get(severity)
     return {

@@ -100,12 +100,12 @@ class LineIndex:
                     path = name
                 self.lines.setdefault(path, number)
                 continue
-            key = _KEY.match(raw)
-            if key:
-                names = _names(key.group(1))
+            assignment = _KEY.match(raw)
+            if assignment:
+                names = _names(assignment.group(1))
                 for end in range(1, len(names) + 1):  # a.b = 1 also places table a
                     self.lines.setdefault((*path, *names[:end]), number)
-                value.scan(raw, key.end())
+                value.scan(raw, assignment.end())
             else:
                 value.scan(raw)
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.model import events
 from console.model.backoff import key_jitter
@@ -38,6 +39,9 @@ from console.model.paging import (
     still_wanted,
 )
 from console.notify import outbox, redact
+
+if TYPE_CHECKING:
+    import httpx
 from console.notify.channels import DRILL_CONFIG, ChannelFactory, DrillSink, Outcome, real_channels
 from console.service import IncidentService
 from console.store import Store
@@ -126,7 +130,7 @@ class EscalationRunner:
         self.lease_seconds = lease_seconds
         self.log = log or (lambda line: None)
         self._real: ChannelFactory | None = None
-        self._client = None
+        self._client: httpx.Client | None = None
         self._tripped: dict[
             str, str
         ] = {}  # channels that failed this pass: not tried again until next
@@ -139,8 +143,8 @@ class EscalationRunner:
         self._decide_all(now, report)
         self._deliver_due(now, report)
         with self.store.transaction():
-            previous = self.store.setting(LAST_PASS)
-            if previous is None or parse_iso(previous) < now:
+            previous = parse_iso(self.store.setting(LAST_PASS))
+            if previous is None or previous < now:
                 self.store.set_setting(LAST_PASS, iso(now))
         return report
 
@@ -188,6 +192,8 @@ class EscalationRunner:
         conn = self.store.conn
         with self.store.transaction():
             inc = self._fold(incident_id)
+            if inc is None:
+                return
             found = orphans(
                 inc, now, self.cfg.policy.adopt_after_minutes, self._local_keys(incident_id)
             )
@@ -222,12 +228,14 @@ class EscalationRunner:
             inc = self._fold(
                 incident_id
             )  # again, under the write lock: another runner may have queued
-            intents = decide(inc, self.org, self.cfg, now) if inc else []
+            if inc is None:
+                return
+            intents = decide(inc, self.org, self.cfg, now)
             if not intents:
                 return
             threshold = self.cfg.policy.catch_up_after_seconds
-            previous = self.store.setting(LAST_PASS)
-            was_down = previous is None or (now - parse_iso(previous)).total_seconds() > threshold
+            previous = parse_iso(self.store.setting(LAST_PASS))
+            was_down = previous is None or (now - previous).total_seconds() > threshold
             late = [i for i in intents if i.late_by(now) > threshold] if was_down else []
             if late:  # (late while runners were passing means new targets, not a gap)
                 self._record_catch_up(inc, late, now, report)
@@ -311,8 +319,7 @@ class EscalationRunner:
     def _channel(self, row: outbox.Row, inc: Incident | None):
         """Drill incidents never reach a real channel, whoever runs them."""
         if row.channel == DRILL_CHANNEL or (inc is not None and inc.drill):
-            config = self.cfg.channels.get(row.channel, DRILL_CONFIG)
-            return self.drill_sink(config), True
+            return self.drill_sink(self.cfg.channels.get(row.channel, DRILL_CONFIG)), True
         config = self.cfg.channels.get(row.channel)
         if config is None:
             return None, False

@@ -14,6 +14,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from console.service import IncidentService
 
 INLINE_MAX_ROWS = 2000
 
@@ -31,11 +35,11 @@ class BoardSource:
         self._path = path
         self.threaded = path.is_file() if threaded is None else threaded
         self._executor: ThreadPoolExecutor | None = None
-        self._reader = None
+        self._reader: IncidentService | None = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ reader thread
-    def _reader_service(self):
+    def _reader_service(self) -> IncidentService:
         if self._reader is None:
             from console.service import IncidentService
             from console.store import Store

@@ -42,6 +42,8 @@ def local_time(when: datetime | str | None, with_date: bool = False) -> str:
         return "—"
     if isinstance(when, str):
         when = parse_iso(when)
+        if when is None:
+            return "—"
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
 
 
@@ -60,9 +62,10 @@ def next_step_text(
     step: str | None, due_at: str | None, now: datetime, grace_seconds: int = 60
 ) -> tuple[str, str]:
     """Board column: (text, kind) where kind is pending|due|overdue|none."""
-    if not step or not due_at:
+    due = parse_iso(due_at)
+    if not step or due is None:
         return "—", "none"
-    secs = (parse_iso(due_at) - now).total_seconds()
+    secs = (due - now).total_seconds()
     if secs > 0:
         return f"{step} in {countdown(secs)}", "pending"
     if -secs < grace_seconds:

@@ -4,14 +4,23 @@ INC-…" for any incident (open ones listed, any other by its number), and theme
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
 from console.model.errors import InputError
 from console.model.text import printable
+
+if TYPE_CHECKING:
+    from console.tui.app import ConsoleApp
+
+# (what the palette lists, what it runs, the help line under it)
+Command = tuple[str, Callable[[], object], str]
 
 
 def highlight(matcher: Matcher, text: str) -> Content:
@@ -27,10 +36,15 @@ def highlight(matcher: Matcher, text: str) -> Content:
 
 
 class ConsoleCommands(Provider):
-    def _commands(self) -> list[tuple[str, object, str]]:
-        app = self.app
+    @property
+    def console_app(self) -> ConsoleApp:
+        # Provider.app is typed App[object]; this provider is only ever one of ConsoleApp.COMMANDS.
+        return cast("ConsoleApp", self.app)
+
+    def _commands(self) -> list[Command]:
+        app = self.console_app
         screen = self.screen
-        out: list[tuple[str, object, str]] = [
+        out: list[Command] = [
             ("Declare incident", app.action_declare, "open the declare form"),
             ("Board", app.action_board, "back to the board of open incidents"),
             ("Matrix explorer", app.action_matrix, "the whole org model and model check"),
@@ -47,6 +61,8 @@ class ConsoleCommands(Provider):
             )
         screen_name = getattr(screen, "TITLE", "Screen")
         for binding in type(screen).BINDINGS:
+            if not isinstance(binding, Binding):
+                continue  # (the console's screens declare Binding objects only)
             action = binding.action
             if action.startswith(("pick(", "scroll(", "app.")) or action in (
                 "back",
@@ -60,9 +76,9 @@ class ConsoleCommands(Provider):
         out.append(("Quit", app.action_quit, "leave the console (ctrl+q)"))
         return out
 
-    def _incidents(self, query: str) -> list[tuple[str, object, str]]:
-        app = self.app
-        out = []
+    def _incidents(self, query: str) -> list[Command]:
+        app = self.console_app
+        out: list[Command] = []
         try:
             rows = app.service.board(limit=50)
         except Exception:  # noqa: BLE001 - the palette must never break on a read

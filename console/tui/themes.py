@@ -141,7 +141,7 @@ def parse_theme(text: str, filename: str) -> ConsoleTheme:
             )
         elif not isinstance(value, str) or len(value) > 6:
             bad(f"marker for {key} must be a string of at most 6 characters", "markers", key)
-    if problems:
+    if problems or not isinstance(name, str):  # (a name that is not text is among the problems)
         raise ThemeFileError(problems)
     theme = Theme(name=name.strip(), dark=dark, variables=clean_vars, **colours)
     return ConsoleTheme(

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,8 +16,16 @@ from textual.widgets import Label, Static
 from console.model.text import printable
 from console.tui.screens.prompts import MODAL_CSS
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.tui.app import ConsoleApp
+
 
 class DeadLettersScreen(ModalScreen[None]):
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
+
     HELP = "Sync dead letters: what the server refused and why."
     DEFAULT_CSS = (
         MODAL_CSS.format(name="DeadLettersScreen")

@@ -5,6 +5,7 @@ Hints appear as you type; enter declares (the service decides) and opens the roo
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +24,11 @@ from console.model.responsibility import responsible_team, scope_of
 from console.model.text import printable
 from console.tui.format import sev_label
 from console.tui.style import palette
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.tui.app import ConsoleApp
 
 
 def tokens(text: str) -> list[str]:
@@ -109,6 +115,9 @@ class SeverityPicker(Widget, can_focus=True):
 
 
 class DeclareScreen(ModalScreen[str | None]):
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
+
     TITLE = "Declare"
     HELP = "Declare an incident. Tab moves between fields; enter declares and opens the room."
 

@@ -4,10 +4,20 @@ only while on view — else once, when the screen comes back."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.tui.app import ConsoleApp
 
 
 class LiveScreen(Screen):
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
+
     _timer = None
     _dirty = False
 

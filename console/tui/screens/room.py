@@ -7,6 +7,7 @@ Every key here calls the service; the screen redraws from what the service says
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,6 +27,10 @@ from console.tui.widgets.responsibility import ResponsibilityPanel
 from console.tui.widgets.room_header import RoomHeader
 from console.tui.widgets.timeline import Timeline
 from console.tui.widgets.topbar import TopBar
+
+if TYPE_CHECKING:
+    from console.model.incident import Incident
+    from console.service import IncidentService
 
 
 class Pane(VerticalScroll):
@@ -90,14 +95,14 @@ class RoomScreen(LiveScreen):
     def __init__(self, incident_id: str):
         super().__init__(id=f"room-{incident_id}")
         self.incident_id = incident_id
-        self.inc = None
+        self.inc: Incident | None = None
         self.responsibility: dict | None = None
         self._contacts: dict[str, list[dict]] = {}
         self._announced: set[str] | None = None
         self._scope: tuple | None = None
 
     @property
-    def service(self):
+    def service(self) -> IncidentService:
         return self.app.service
 
     def compose(self) -> ComposeResult:
@@ -353,10 +358,12 @@ class RoomScreen(LiveScreen):
             self.app.notify(f"{self.incident_id}: no pending handoff", severity="warning")
         else:
             options = [(role, f"{role} (offered to {offer['to']})") for role, offer in pending]
-            self.app.push_screen(
-                ChoiceModal("Accept which handoff?", options),
-                lambda role: role and self._do(self.service.accept, self.incident_id, role),
-            )
+
+            def accept(role: str | None) -> None:
+                if role:
+                    self._do(self.service.accept, self.incident_id, role)
+
+            self.app.push_screen(ChoiceModal("Accept which handoff?", options), accept)
 
     def action_resolve(self) -> None:
         self.app.push_screen(

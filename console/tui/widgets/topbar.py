@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widget import Widget
 
 from console.model.text import printable
 from console.tui.format import local_time
 
+if TYPE_CHECKING:
+    from textual import getters
+
+    from console.tui.app import ConsoleApp
+
 
 class TopBar(Widget):
+    if TYPE_CHECKING:
+        app = getters.app(ConsoleApp)
+
     DEFAULT_CSS = """
     TopBar { height: 1; background: $primary; color: $background; text-style: bold; text-wrap: nowrap; text-overflow: ellipsis; }
     """

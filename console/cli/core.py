@@ -1,7 +1,7 @@
 """The scriptable front door. Thin: parse, call the service, print.
 
 Errors are one line on stderr: exit 2 for bad input, 1 for other failures.
-Subsystems add their verbs through EXTENSIONS (each module has add_commands).
+The sibling modules add the other verbs through EXTENSIONS (each has add_commands).
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from console.model.text import map_strings, printable
 # verb(name, func, help, json_flag=True) adds a subcommand whose func(ctx) -> int.
 # A module may also call parser.set_defaults(tui_func=...) to own the no-verb case.
 EXTENSIONS = [
-    "console.tui.commands",
-    "console.sync.commands",
-    "console.notify.commands",
-    "console.drills.commands",
-    "console.metrics.commands",
+    "console.cli.tui",
+    "console.cli.sync",
+    "console.cli.notify",
+    "console.cli.drills",
+    "console.cli.metrics",
 ]
 
 

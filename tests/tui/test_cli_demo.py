@@ -9,9 +9,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from console.cli import build_parser, main
+from console.cli.tui import run_tui
 from console.model.clock import ManualClock
 from console.tui import demo as demo_mod
-from console.tui.commands import run_tui
 from console.tui.demo import OffsetClock, prepare_demo
 
 

@@ -38,7 +38,8 @@ from console.model.paging import (
     orphans,
     still_wanted,
 )
-from console.notify import outbox, redact
+from console.notify import redact
+from console.store import outbox
 
 if TYPE_CHECKING:
     import httpx

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from console.notify import outbox
+from console.store import outbox
 
 DEFAULT_FAILING_AFTER = 3
 

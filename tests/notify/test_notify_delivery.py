@@ -541,7 +541,7 @@ def test_drill_incidents_never_reach_real_channels(world):
 def test_a_drill_row_on_a_real_channel_is_still_kept_off_it(world):
     """Even if a real channel row exists for a drill incident (e.g. synced from an
     older console), the runner delivers it to the drill sink."""
-    from console.notify import outbox
+    from console.store import outbox
 
     inc = world.service.declare("Drill", "SEV2", services=["payment-api"], drill="dr-2")
     with world.store.transaction():

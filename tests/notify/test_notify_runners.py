@@ -17,10 +17,9 @@ from pathlib import Path
 from nkit import PD_KEY, T0, make_world
 
 from console.model.clock import ManualClock, SystemClock, iso
-from console.notify import outbox
 from console.notify.runner import EscalationRunner, start_background
 from console.service import IncidentService
-from console.store import Store
+from console.store import Store, outbox
 
 REPO = Path(__file__).resolve().parents[2]
 

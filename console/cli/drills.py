@@ -267,7 +267,7 @@ def cmd_run(ctx) -> int:
         if a.autopilot:
             card = session.run_to_end()
         else:
-            from console.drills.tui import run_drill_app
+            from console.tui.screens.drill import run_drill_app
 
             run_drill_app(session, theme=getattr(a, "theme", None))
             card = session.scorecard or session.finish("ended by the commander")

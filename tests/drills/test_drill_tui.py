@@ -9,7 +9,13 @@ import time
 
 from drkit import session
 
-from console.drills.tui import BriefingScreen, DrillApp, DrillBanner, FeedScreen, ScorecardScreen
+from console.tui.screens.drill import (
+    BriefingScreen,
+    DrillApp,
+    DrillBanner,
+    FeedScreen,
+    ScorecardScreen,
+)
 from console.tui.screens.room import RoomScreen
 
 

@@ -161,7 +161,7 @@ async def test_a_runner_switched_off_in_the_database_never_starts(paging_service
 async def test_the_drill_app_never_runs_a_real_runner(tmp_path):
     from console.drills import library
     from console.drills.session import DrillSession
-    from console.drills.tui import DrillApp
+    from console.tui.screens.drill import DrillApp
 
     scn, org = library.load("cdn-outage")
     s = DrillSession(scn, org, Store(tmp_path / "drill.db"), actor="ic.tester")

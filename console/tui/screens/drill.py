@@ -2,7 +2,7 @@
 matrix, help — unchanged), plus an unmistakable DRILL banner on every screen, the
 simulated clock's controls, the injects feed, direct pages, and the scorecard.
 
-The hook into console/tui is additive: DrillApp subclasses ConsoleApp and hands it
+The hook into the console app is additive: DrillApp subclasses ConsoleApp and hands it
 the drill's service (every declaration tagged) and simulated clock. Nothing in the
 console app knows about drills; nothing here re-implements a rule.
 """

@@ -21,11 +21,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
-from console.metrics.suggestion import SuggestionPanel  # noqa: F401 - re-export
 from console.model.maturity import fmt_value, step_text
 from console.model.text import map_strings, printable
 from console.store import Store
 from console.tui.screens.live import LiveScreen
+from console.tui.widgets.suggestion import SuggestionPanel  # noqa: F401 - re-export
 
 PERIODS = (("all history", None), ("last 12 weeks", 84), ("last 4 weeks", 28))
 

@@ -14,7 +14,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 
 from console import config
-from console.metrics.suggestion import SuggestionPanel
 from console.model.errors import ConsoleError, InputError
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.model.text import printable
@@ -25,6 +24,7 @@ from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.paging import PagingLine
 from console.tui.widgets.responsibility import ResponsibilityPanel
 from console.tui.widgets.room_header import RoomHeader
+from console.tui.widgets.suggestion import SuggestionPanel
 from console.tui.widgets.timeline import Timeline
 from console.tui.widgets.topbar import TopBar
 

@@ -349,6 +349,21 @@ class ConsoleApp(App):
             if command.title != "Theme":
                 yield command
 
+    # ------------------------------------------------------------ leaving
+    async def action_quit(self) -> None:
+        """Asks first when quitting would stop paging or strand unsynced changes;
+        the quit key pressed again while it asks leaves."""
+        from console.tui.screens.quit import QuitModal, quit_reasons
+
+        if isinstance(self.screen, QuitModal):
+            self.exit()
+            return
+        reasons = quit_reasons(self)
+        if not reasons:
+            self.exit()
+            return
+        self.push_screen(QuitModal(reasons), lambda leave: self.exit() if leave else None)
+
     # ------------------------------------------------------------ navigation
     # Screens other than the board are imported when first opened: start-up only
     # pays for the board.

@@ -26,7 +26,7 @@ from console.model.responsibility import (
     responsible_team,
     scope_of,
 )
-from console.store import Store, projections
+from console.store import Store, projections, sync_state
 from console.store import events as event_log
 
 Listener = Callable[[str], None]
@@ -583,6 +583,27 @@ class IncidentService:
         from console.metrics.postmortem import analyse
 
         return analyse(self, self.resolve_id(incident_id), now)
+
+    # ------------------------------------------------------------ sync bookkeeping
+    def sync_remote(self) -> str | None:
+        """The war room this console syncs with, if one is set."""
+        return sync_state.remote(self.store.conn)
+
+    def unsynced_count(self) -> int:
+        """Changes the war room has not got yet; 0 for a console that does not sync."""
+        conn = self.store.conn
+        return sync_state.outbox_depth(conn) if sync_state.remote(conn) else 0
+
+    def dead_letters(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Events the server refused (push) or sent broken (pull), newest first."""
+        return sync_state.dead_letters(self.store.conn, limit)
+
+    def dead_letter_count(self) -> int:
+        return sync_state.dead_letter_count(self.store.conn)
+
+    def retry_dead_letters(self) -> int:
+        """Refused events go back into the outbox, once the cause is fixed on the server."""
+        return sync_state.retry_dead_letters(self.store)
 
     # ------------------------------------------------------------ maintenance
     def rebuild(self) -> int:

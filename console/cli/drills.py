@@ -233,7 +233,7 @@ def drill_store(ctx):
 
 def _sync_remote(store) -> str | None:
     try:
-        from console.sync import state
+        from console.store import sync_state as state
     except ImportError:
         return None
     return state.remote(store.conn)

@@ -105,7 +105,7 @@ def add_commands(sub, verb, parser) -> None:
 
 
 def _configured_remote(ctx) -> str:
-    from console.sync import state
+    from console.store import sync_state as state
 
     remote = state.remote(ctx.store.conn)
     if not remote:
@@ -114,7 +114,7 @@ def _configured_remote(ctx) -> str:
 
 
 def cmd_remote(ctx) -> int:
-    from console.sync import state
+    from console.store import sync_state as state
     from console.sync.client import normalize_remote
 
     action = ctx.args.action
@@ -218,7 +218,7 @@ def cmd_sync(ctx) -> int:
     if ctx.args.action == "status":
         return cmd_sync_status(ctx)
     if ctx.args.action == "retry":
-        from console.sync import state
+        from console.store import sync_state as state
 
         count = state.retry_dead_letters(ctx.store)
         ctx.emit(
@@ -229,7 +229,7 @@ def cmd_sync(ctx) -> int:
     if ctx.args.once:
         if ctx.args.retries < 0:
             raise InputError("--retries must be 0 or more")
-        from console.sync import state
+        from console.store import sync_state as state
 
         dead_before = state.dead_letter_count(ctx.store.conn)
         with _client(ctx, max_attempts=ctx.args.retries + 1) as client:
@@ -276,7 +276,8 @@ def _sync_forever(ctx) -> int:
 
 
 def cmd_sync_status(ctx) -> int:
-    from console.sync import credentials, state
+    from console.store import sync_state as state
+    from console.sync import credentials
     from console.sync.client import Refused, SyncError
 
     data = state.summary(ctx.store.conn)

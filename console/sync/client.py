@@ -26,8 +26,8 @@ from console.model import backoff
 from console.model.clock import Clock, SystemClock, iso
 from console.model.errors import ConsoleError, InputError
 from console.service import IncidentService
+from console.store import sync_state as state
 from console.sync import protocol as wire
-from console.sync import state
 
 
 class SyncError(ConsoleError):

@@ -23,7 +23,8 @@ from console.model.errors import ConsoleError
 from console.model.org import Org
 from console.service import IncidentService
 from console.store import Store
-from console.sync import credentials, state
+from console.store import sync_state as state
+from console.sync import credentials
 from console.sync.client import Backoff, SyncClient, SyncError
 
 

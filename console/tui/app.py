@@ -193,12 +193,8 @@ class ConsoleApp(App):
     def _start_sync(self) -> None:
         # Only when a remote is configured; the client (httpx) is imported on a
         # thread so a local-only start, and the event loop, never pay for it.
-        try:
-            from console.sync import state
-        except ImportError:
-            return
         self._base_banner = self.banner
-        if state.remote(self.service.store.conn):
+        if self.service.sync_remote():
             if "console.sync.worker" in sys.modules:  # already loaded: nothing to wait for
                 self._start_sync_now()
             else:

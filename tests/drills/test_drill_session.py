@@ -154,7 +154,7 @@ def test_db_option_keeps_drills_and_refuses_real_history(tmp_path):
 
 def test_drills_never_sync(tmp_path):
     from console.store import Store
-    from console.sync import state
+    from console.store import sync_state as state
 
     db = tmp_path / "shared.db"
     store = Store(db)

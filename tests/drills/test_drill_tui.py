@@ -125,7 +125,7 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
 
 
 async def test_drill_app_never_starts_sync(tmp_path):
-    from console.sync import state
+    from console.store import sync_state as state
 
     s = session(tmp_path, "cdn-outage")
     state.set_remote(s.store, "http://127.0.0.1:9/war-room")  # even if the file had a remote

@@ -15,7 +15,7 @@ from console.config import load
 from console.model.clock import ManualClock
 from console.service import IncidentService
 from console.store import Store
-from console.sync import state
+from console.store import sync_state as state
 from console.sync.client import SyncClient
 from console.sync.server import ServerLog, create_app, start_in_thread
 

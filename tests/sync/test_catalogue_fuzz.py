@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from console.metrics.history import import_history
 from console.model.events import CATALOGUE
-from console.sync import state
+from console.store import sync_state as state
 from console.sync.server import ServerLog
 
 KINDS = [*CATALOGUE, "runbook_linked"]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from console.model.events import MAX_TEXT
 from console.model.hlc import HLC
-from console.sync import state
+from console.store import sync_state as state
 
 
 def _now_ms() -> int:

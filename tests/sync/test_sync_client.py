@@ -15,7 +15,7 @@ from console.model.errors import InputError
 from console.model.events import Event
 from console.model.hlc import HLC, MAX_DRIFT_MS
 from console.store import events as event_log
-from console.sync import state
+from console.store import sync_state as state
 from console.sync.client import (
     Backoff,
     Refused,

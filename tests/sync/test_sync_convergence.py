@@ -21,7 +21,7 @@ from console.model.clock import ManualClock
 from console.model.errors import InputError
 from console.service import IncidentService
 from console.store import Store, projections
-from console.sync import state
+from console.store import sync_state as state
 from console.sync.client import SyncClient, SyncError
 from console.sync.server import ServerLog
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from console.sync import state
+from console.store import sync_state as state
 
 TOKEN = "test-token-0123456789abcdef"
 

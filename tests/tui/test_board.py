@@ -175,7 +175,7 @@ async def test_typing_a_filter_skips_reads_it_has_outrun(demo_service):
 
 
 async def test_dead_letters_are_listed_with_their_reason_and_r_retries(service):
-    from console.sync import state
+    from console.store import sync_state as state
     from console.tui.screens.dead_letters import DeadLettersScreen
 
     inc = service.declare("Checkout down", "SEV2", ["service"], ["checkout-api"])

@@ -120,7 +120,7 @@ class BoardScreen(LiveScreen):
             parts.append(f"filter “{t.query_.text}”")
         parts.append("resolved shown (r hides)" if self.include_resolved else "r shows resolved")
         conn = self.app.service.store.conn
-        dead = _dead_letters(conn)
+        dead = self.app.service.dead_letter_count()
         if dead:
             parts.append(f"{dead} sync dead letter{'' if dead == 1 else 's'} (D lists)")
         failing = failing_text(conn)
@@ -171,12 +171,3 @@ class BoardScreen(LiveScreen):
             if not event.value.strip():
                 self.query_one("#filter-row").remove_class("shown")
             self.table.focus()
-
-
-def _dead_letters(conn) -> int:
-    """Sync dead letters (one count(*) on a small table); 0 when sync is not installed."""
-    try:
-        from console.sync.state import dead_letter_count
-    except ImportError:
-        return 0
-    return dead_letter_count(conn)

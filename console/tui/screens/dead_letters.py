@@ -55,9 +55,7 @@ class DeadLettersScreen(ModalScreen[None]):
         self.reload()
 
     def reload(self) -> None:
-        from console.sync import state
-
-        rows = state.dead_letters(self.app.service.store.conn)
+        rows = self.app.service.dead_letters()
         if not rows:
             self.query_one("#rows", Static).update(
                 "No dead letters: every event reached the server."
@@ -80,9 +78,7 @@ class DeadLettersScreen(ModalScreen[None]):
         self.query_one("#rows", Static).update(table)
 
     def action_retry(self) -> None:
-        from console.sync import state
-
-        count = state.retry_dead_letters(self.app.service.store)
+        count = self.app.service.retry_dead_letters()
         sync = getattr(self.app, "sync", None)
         if sync is not None and count:
             sync.nudge()  # push them now, not at the next poll

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypedDict
 
 from console.model.clock import parse_iso
 from console.model.drill import AUTOPILOTS, MAX_SPEED, ScenarioError, allowed_teams, t_text
@@ -94,13 +95,30 @@ def _speed(text: str) -> int:
 # ------------------------------------------------------------------ list / check
 
 
+class ScenarioItem(TypedDict, total=False):
+    """One line of `drill list` (--json): where the scenario is, and what it says or why
+    it does not parse."""
+
+    name: str
+    origin: str
+    path: str
+    title: str
+    severity: str
+    services: list[str]
+    layers: list[str]
+    injects: int
+    duration: str
+    ok: bool
+    error: str
+
+
 def cmd_list(ctx) -> int:
     from console.drills import library
     from console.model.drill import parse_scenario
 
-    items = []
+    items: list[ScenarioItem] = []
     for entry in library.catalogue():
-        item = {"name": entry.name, "origin": entry.origin, "path": str(entry.path)}
+        item: ScenarioItem = {"name": entry.name, "origin": entry.origin, "path": str(entry.path)}
         try:
             scn = parse_scenario(library.read(entry.path), str(entry.path))
             item.update(

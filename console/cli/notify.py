@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from typing import TypedDict
 
 from console.model.errors import InputError
 from console.notify import checks as _checks  # noqa: F401 - registers the secret check for `model check`
@@ -204,6 +205,14 @@ def _status(ctx) -> int:
 # ------------------------------------------------------------------ secret / ack / confirm
 
 
+class SecretRow(TypedDict):
+    """A secret an org's channel names, and where it would come from (never its value)."""
+
+    name: str
+    channel: str | None
+    source: str
+
+
 def cmd_secret(ctx) -> int:
     from console.notify import secrets
 
@@ -234,7 +243,7 @@ def cmd_secret(ctx) -> int:
     from console.model.channels import parse_channels
 
     channels, _ = parse_channels(ctx.org)
-    rows = [
+    rows: list[SecretRow] = [
         {"name": s, "channel": c.id, "source": secrets.source(s)}
         for c in channels.values()
         for s in c.secrets

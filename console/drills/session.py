@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from console.model import events
 from console.model.clock import ManualClock, iso
@@ -32,6 +32,9 @@ from console.model.incident import Incident
 from console.model.org import Org
 from console.service import IncidentService
 from console.store import Store, projections
+
+if TYPE_CHECKING:
+    from console.notify.channels import DrillSink as NotifySink
 
 ENGINE = "escalation engine (drill)"
 ENGINE_PERIOD = 30  # simulated seconds between escalation passes (re-notify, nudges)
@@ -131,7 +134,8 @@ class DrillSession:
         self.clock = ManualClock(self.t0)
         self.service = DrillService(store, org, self.clock, actor, self)
         self.sink: DrillSink = sink if sink is not None else MemorySink()
-        self.engine_sink = None  # the runner's drill sink (console.notify), when it runs
+        # the runner's drill sink (console.notify), when it runs
+        self.engine_sink: NotifySink | None = None
         self._listeners: list[Callable[[], None]] = []
         self.speed = 1
         self.set_speed(speed)
@@ -253,10 +257,12 @@ class DrillSession:
 
     def incident(self) -> Incident:
         """The drill incident, re-folded only when its event count moved."""
-        row = projections.get(self.store.conn, self.incident_id)
+        incident_id = self.incident_id
+        assert incident_id is not None, "the drill has not declared its incident yet"
+        row = projections.get(self.store.conn, incident_id)
         count = row["event_count"] if row else -1
         if self._cache is None or self._cache[0] != count:
-            self._cache = (count, self.service.get(self.incident_id))
+            self._cache = (count, self.service.get(incident_id))
         return self._cache[1]
 
     def _on_commit(self, incident_id: str) -> None:

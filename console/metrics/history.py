@@ -181,6 +181,7 @@ def import_history(service, path: str | Path) -> ImportReport:
             problem(number, decode_problem, None)
             line_incident.append((number, None))
             continue
+        assert text is not None  # _lines gives the text or why it could not decode it
         if not text.strip():
             continue
         hint = _HINT.search(text)
@@ -202,6 +203,7 @@ def import_history(service, path: str | Path) -> ImportReport:
         if why:
             problem(number, why, incident)
             continue
+        valid: str = raw["incident_id"]  # (= incident: record_problem checked its form)
         canonical = json.dumps({k: raw[k] for k in FIELDS}, sort_keys=True)
         if raw["event_id"] in seen:
             earlier, earlier_line = seen[raw["event_id"]]
@@ -209,14 +211,14 @@ def import_history(service, path: str | Path) -> ImportReport:
                 problem(
                     number,
                     f"event {raw['event_id']} differs from line {earlier_line} with the same id",
-                    incident,
+                    valid,
                 )
             continue
         seen[raw["event_id"]] = (canonical, number)
-        if incident not in first_line:
-            first_line[incident] = number
-            order.append(incident)
-        events.setdefault(incident, []).append(to_event(raw))
+        if valid not in first_line:
+            first_line[valid] = number
+            order.append(valid)
+        events.setdefault(valid, []).append(to_event(raw))
 
     _taint_neighbours(orphans, line_incident, bad)
     _check_against_store(service, path, events, first_line, bad, report)

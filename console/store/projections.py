@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from console.model.alert_payloads import is_group_id
 from console.model.clock import iso
 from console.model.escalation import next_open
 from console.model.fold import fold
 from console.model.incident import Incident
 from console.model.metrics import facts_of
 from console.model.org import severity_rank
-from console.store import events
+from console.store import alerts, events
 
 COLUMNS = (
     "id",
@@ -46,7 +47,8 @@ def incident_number(incident_id: str) -> int:
 
 def row_for(inc: Incident) -> dict:
     """Clock-free: which step is next does not depend on now, only the countdown does."""
-    step = next_open(inc.plan(inc.declared_at)) if inc.open else None
+    declared = inc.declared_at  # (a stored incident has been declared)
+    step = next_open(inc.plan(declared)) if inc.open and declared is not None else None
     return {
         "id": inc.id,
         "number": incident_number(inc.id),
@@ -94,6 +96,8 @@ def refresh(conn: sqlite3.Connection, incident_id: str, evs: list | None = None)
     if inc is not None and inc.declared_at is not None:
         upsert(conn, inc)
         store_facts(conn, inc, evs)
+    elif inc is not None and is_group_id(incident_id):
+        alerts.store_group(conn, inc)  # an alert group waiting for (or linked to) an incident
     return inc
 
 
@@ -102,6 +106,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
     conn.execute("DELETE FROM incidents")
     conn.execute("DELETE FROM incident_facts")
     conn.execute("DELETE FROM incident_pages")
+    alerts.clear_groups(conn)
     count = 0
     current: list = []
     last_id = None
@@ -123,6 +128,8 @@ def rebuild(conn: sqlite3.Connection) -> int:
 
 def _store(conn, evs) -> int:
     inc = fold(evs)
+    if inc is not None and inc.declared_at is None and is_group_id(inc.id):
+        alerts.store_group(conn, inc)
     if inc is None or inc.declared_at is None:
         return 0
     upsert(conn, inc)
@@ -206,6 +213,19 @@ def rebuild_facts(conn: sqlite3.Connection) -> int:
         if inc is not None and inc.declared_at is not None:
             store_facts(conn, inc, evs)
             count += 1
+    return count
+
+
+def rebuild_alert_groups(conn: sqlite3.Connection) -> int:
+    """Only the alert groups, from their own aggregates in the log."""
+    alerts.clear_groups(conn)
+    count = 0
+    for incident_id in events.incident_ids(conn):
+        if is_group_id(incident_id):
+            agg = fold(events.for_incident(conn, incident_id))
+            if agg is not None:
+                alerts.store_group(conn, agg)
+                count += 1
     return count
 
 

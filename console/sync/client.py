@@ -305,13 +305,17 @@ class SyncClient:
             events = state.outbox(conn, limit)
             if not events:
                 return [], None
-            batch, parts, size, bad = [], [], 200, []
+            batch: list[Any] = []
+            parts: list[str] = []
+            size = 200
+            bad: list[tuple[dict[str, Any], str]] = []
             for ev in events:
                 raw = ev.to_dict()
                 problem, text = wire.check_event(raw)  # the canonical text is what we send
                 if problem:
                     bad.append((raw, problem))
                     continue
+                assert text is not None  # check_event gives the text whenever it finds no problem
                 need = len(text.encode("utf-8")) + 1
                 if batch and size + need > wire.MAX_BODY_BYTES:
                     break
@@ -390,11 +394,12 @@ class SyncClient:
 
     def fetch_page(self, before: state.Cursor, wait: float = 0.0) -> dict[str, Any]:
         """The network half of a pull: touches no database, so any thread may run it."""
-        params = {"after": before.after, "limit": self.page_size}
+        params: dict[str, int | float | str] = {"after": before.after, "limit": self.page_size}
         timeout = None
         if wait > 0:
-            params["wait"] = min(wait, wire.MAX_WAIT_SECONDS)
-            timeout = self.timeout + params["wait"]
+            waits = min(wait, wire.MAX_WAIT_SECONDS)
+            params["wait"] = waits
+            timeout = self.timeout + waits
         if before.after and before.after_id:
             params["after_id"] = before.after_id
         try:

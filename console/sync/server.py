@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -32,6 +32,9 @@ from starlette.routing import Route
 from console.model.errors import InputError
 from console.model.hlc import MAX_DRIFT_MS
 from console.sync import protocol as wire
+
+if TYPE_CHECKING:
+    import uvicorn
 
 SERVER_MIGRATIONS = Migrations("incident_console_server")
 MIN_TOKEN_CHARS = 16
@@ -132,6 +135,7 @@ class ServerLog:
                         }
                     )
                     continue
+                assert text is not None  # check_event gives the text whenever it finds no problem
                 eid = raw["event_id"]
                 if eid in known:
                     seq, payload = known[eid]
@@ -254,8 +258,9 @@ def load_tokens(path: str | Path) -> list[str]:
     return tokens
 
 
-def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
-    """The ASGI app. The log is read from app.state at each request (a test may swap it)."""
+def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = None) -> Starlette:
+    """The ASGI app. The log is read from app.state at each request (a test may swap it).
+    `extra_routes` mount beside the sync API (the alert receivers, with their own auth)."""
     secrets = [t.encode("utf-8") for t in tokens]
     signal = _Signal()
 
@@ -383,6 +388,7 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
             Route("/v1/pull", pull, methods=["GET"]),
             Route("/v1/echo", echo, methods=["POST"]),
             Route("/v1/health", health, methods=["GET"]),
+            *(extra_routes or []),
         ],
         exception_handlers={Problem: on_problem, HTTPException: on_http, Exception: on_crash},
     )
@@ -392,13 +398,13 @@ def create_app(log: ServerLog, tokens: list[str]) -> Starlette:
     return app
 
 
-def _server(config):
-    """A uvicorn Server that releases waiting long-polls when asked to shut down."""
+def _server(config: uvicorn.Config, app: Starlette) -> uvicorn.Server:
+    """A uvicorn Server (serving `app`, the one `config` names) that releases waiting
+    long-polls when asked to shut down."""
     import uvicorn
 
     class Server(uvicorn.Server):
         async def shutdown(self, sockets=None):
-            app = self.config.app
             app.state.closing = True
             app.state.signal.fire()
             await super().shutdown(sockets)
@@ -422,7 +428,7 @@ class RunningServer:
         self.thread.join(timeout=10)
 
 
-def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
+def start_in_thread(app: Starlette, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
     import uvicorn
 
     config = uvicorn.Config(
@@ -434,7 +440,7 @@ def start_in_thread(app, host: str = "127.0.0.1", port: int = 0) -> RunningServe
         lifespan="off",
         timeout_graceful_shutdown=1,
     )
-    server = _server(config)
+    server = _server(config, app)
     thread = threading.Thread(target=server.run, name="incident-console-serve", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -457,6 +463,7 @@ def serve(
     new_log_id: bool = False,
     companion=None,
     max_drift_seconds: float = MAX_DRIFT_MS / 1000,
+    extra_routes: list | None = None,
 ) -> None:
     """`companion(url, token)` starts something beside the server (the escalation runner)
     and returns a handle with .stop(); it talks to the server over its own API."""
@@ -478,8 +485,9 @@ def serve(
             "https there (use --certfile/--keyfile or a TLS proxy)",
             file=sys.stderr,
         )
+    app = create_app(log, tokens, extra_routes)
     config = uvicorn.Config(
-        create_app(log, tokens),
+        app,
         host=host,
         port=port,
         log_level="info",
@@ -492,7 +500,7 @@ def serve(
         local = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
         handle = companion(f"{scheme}://{local}:{port}", tokens[0])
     try:
-        _server(config).run()
+        _server(config, app).run()
     finally:
         if handle is not None:
             handle.stop()

@@ -43,11 +43,8 @@ class SyncStatus:
         """A short header text, e.g. '⇅ synced 14:03:07 · outbox 2 · 1 dead'."""
         if self.state == "off":
             return "local only"
-        when = (
-            parse_iso(self.last_sync).astimezone().strftime("%H:%M:%S")
-            if self.last_sync
-            else "never"
-        )
+        synced = parse_iso(self.last_sync)
+        when = synced.astimezone().strftime("%H:%M:%S") if synced else "never"
         label = {
             "connected": f"⇅ synced {when}",
             "offline": f"⇣ offline (last sync {when})",
@@ -191,7 +188,7 @@ class SyncWorker:
             store, client = self._open()
         except ConsoleError as exc:
             self._set_loop(name, "error", str(exc))
-        if client is None:
+        if client is None or store is None:  # (no store means no client either)
             if store:
                 self._refresh(store)
                 store.close()

@@ -391,8 +391,8 @@ class ConsoleApp(App):
             self.push_screen(MatrixScreen())
 
     def action_metrics(self) -> None:
-        # console/metrics/tui.py owns the screen (the plotting library loads only here)
-        from console.metrics.tui import MetricsScreen
+        # the metrics screen module is the only one that loads the plotting library
+        from console.tui.screens.metrics import MetricsScreen
 
         if not isinstance(self.screen, MetricsScreen):
             self.push_screen(MetricsScreen())

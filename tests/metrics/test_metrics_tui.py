@@ -10,7 +10,8 @@ import pytest
 from textual.app import App, ComposeResult
 from textual_plotext import PlotextPlot
 
-from console.metrics.tui import MetricsScreen, SuggestionPanel
+from console.tui.screens.metrics import MetricsScreen
+from console.tui.widgets.suggestion import SuggestionPanel
 
 
 @pytest.fixture(autouse=True)

@@ -71,7 +71,7 @@ def extra_screens(app) -> list[tuple[str, str, tuple]]:
     `help_screens()`; the metrics screen is found when it is installed."""
     extra = list(getattr(app, "help_screens", lambda: [])())
     try:
-        from console.metrics.tui import MetricsScreen
+        from console.tui.screens.metrics import MetricsScreen
     except ImportError:
         pass
     else:

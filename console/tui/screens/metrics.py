@@ -1,8 +1,8 @@
 """The metrics screen (maturity card, weekly MTTR trend, mis-escalations per layer,
-figures by dimension, matrix suggestions) and the room's suggestion panel.
+figures by dimension, matrix suggestions).
 
-Figures are computed on a worker thread with its own Store (a connection never
-crosses threads); the screen only draws what comes back.
+Figures are computed on a worker thread (console.metrics.figures); the screen only
+draws what comes back.
 """
 
 from __future__ import annotations
@@ -21,11 +21,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
+from console.metrics.figures import compute
 from console.model.maturity import fmt_value, step_text
 from console.model.text import map_strings, printable
-from console.store import Store
 from console.tui.screens.live import LiveScreen
-from console.tui.widgets.suggestion import SuggestionPanel  # noqa: F401 - re-export
 
 PERIODS = (("all history", None), ("last 12 weeks", 84), ("last 4 weeks", 28))
 
@@ -36,24 +35,6 @@ def _num(value: float | None) -> str:
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def compute(path, org, since=None) -> dict:
-    """Everything the screen shows, from a Store of its own (run on a worker thread)."""
-    from console.metrics.queries import Analysis
-
-    store = Store(path)
-    try:
-        analysis = Analysis(store.conn, org, since)
-        metrics = analysis.metrics()
-        return {
-            "metrics": metrics,
-            "assessment": analysis.assessment(metrics["overall"]),
-            "patterns": analysis.patterns(top_n=3),
-            "team_names": {t: analysis.team_name(t) for t in org.teams},
-        }
-    finally:
-        store.close()
 
 
 def maturity_card(a: dict) -> Group:

@@ -187,7 +187,7 @@ class Analysis:
         return out
 
     @staticmethod
-    def _parse(parsed: dict, row: tuple, width: int) -> list[list[float]]:
+    def _parse(parsed: dict, row: tuple, width: int) -> list[list[int]]:
         """A cell's durations in whole milliseconds, sorted (parsed once, shared by every
         dimension); the log's times have millisecond resolution, so this is exact."""
         cached = parsed.get(id(row))
@@ -198,7 +198,7 @@ class Analysis:
         return cached
 
     @staticmethod
-    def _percentiles(figures: dict, runs: list[list[list[float]]]) -> None:
+    def _percentiles(figures: dict, runs: list[list[list[int]]]) -> None:
         """Exact median and p90, linear between ranks. SQLite has no percentile aggregate
         and window queries would sort once per dimension and duration (12 sorts, ~3 s on
         100,000 incidents); the cells are sorted runs, which timsort merges cheaply."""
@@ -354,7 +354,7 @@ class Analysis:
         out["suggestions"] = self.suggestions()
         return out
 
-    def suggestions(self) -> list[dict]:
+    def suggestions(self) -> list[M.MatrixSuggestion]:
         org, mx = self.org, self._mx()
         layer_rows = self.conn.execute(
             f"SELECT layer, first_team, resolver, count(*) FROM {mx} WHERE resolved AND layer != '' "

@@ -12,7 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, overload
 
 from console.model.clock import iso, parse_iso, t_text
 from console.model.errors import InputError
@@ -259,6 +259,14 @@ class _Reader:
             return None
         return float(value)
 
+    @overload
+    def offset(
+        self, table: dict, key: str, path: tuple, required: bool = False, *, default: int
+    ) -> int: ...
+    @overload
+    def offset(
+        self, table: dict, key: str, path: tuple, required: bool = False, default: None = None
+    ) -> int | None: ...
     def offset(
         self, table: dict, key: str, path: tuple, required: bool = False, default: int | None = None
     ) -> int | None:
@@ -610,9 +618,11 @@ def check_scenario(scn: Scenario, org: Org) -> None:
                 f"{team.where}: the model does not make {team.team!r} responsible for this fault "
                 f"(responsible: {', '.join(sorted(allowed))})"
             )
-    for team in scn.ack_after_team:
-        if team not in org.teams:
-            problems.append(f"{scn.where.get('responders.teams.' + team)}: unknown team {team!r}")
+    for team_id in scn.ack_after_team:
+        if team_id not in org.teams:
+            problems.append(
+                f"{scn.where.get('responders.teams.' + team_id)}: unknown team {team_id!r}"
+            )
     if problems:
         raise ScenarioError(problems)
 
@@ -683,8 +693,8 @@ def allowed_teams(org: Org, scn: Scenario, named: bool = True) -> dict[str, str]
         out.setdefault(rt.team, f"escalation rule {rt.key}: {rt.role}")
     for team, why in matrix_teams(org, scope).items():
         out.setdefault(team, why)
-    for team in scn.expected.teams if named else ():
-        out.setdefault(team.team, team.why or "named by the scenario")
+    for expected in scn.expected.teams if named else ():
+        out.setdefault(expected.team, expected.why or "named by the scenario")
     return out
 
 
@@ -781,6 +791,10 @@ def autopilot_plan(scn: Scenario, org: Org, style: str = "ideal") -> list[Action
 # ------------------------------------------------------------------ scoring
 
 
+@overload
+def _rel(t0: datetime, when: datetime) -> float: ...
+@overload
+def _rel(t0: datetime, when: datetime | None) -> float | None: ...
 def _rel(t0: datetime, when: datetime | None) -> float | None:
     return None if when is None else (when - t0).total_seconds()
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 from console.model.org import Band, MaturityLevel, PracticeStep
 
@@ -36,6 +37,39 @@ INDICATORS = (
     Indicator("prevention", "prevention rate", "prevention_rate", "rate", lower_is_better=False),
 )
 BY_ID = {i.id: i for i in INDICATORS}
+
+
+class IndicatorRow(TypedDict):
+    """One figure of an assessment, as `assess` answers it."""
+
+    id: str
+    label: str
+    value: float | None
+    text: str
+    unit: str
+    level: int | None
+    level_name: str | None
+    outside: bool
+    notes: list[str]
+    thresholds: dict[str, str | None]
+    needs: dict[str, str | None]
+
+
+class StepRef(TypedDict):
+    step: int
+    name: str
+
+
+class Gap(TypedDict):
+    """What keeps one figure from a level, and (once attached) the practice steps that
+    address it."""
+
+    indicator: str
+    value: float | None
+    needs: str
+    text: str
+    short_by: NotRequired[float]
+    steps: NotRequired[list[StepRef]]
 
 
 # ------------------------------------------------------------------ reading bands
@@ -60,7 +94,9 @@ def band_text(band: Band | None, unit: str) -> str | None:
         return f"{low}–{_num(band.high, unit)}"
     if band.high is not None:
         return f"< {_num(band.high, unit)}"
-    return f"> {_num(band.low, unit)}"
+    if band.low is not None:
+        return f"> {_num(band.low, unit)}"
+    return None  # (the org file never gives an empty band)
 
 
 def requirement(band: Band | None, ind: Indicator) -> tuple[float, bool] | None:
@@ -167,7 +203,7 @@ def assess(
     levels = sorted(levels, key=lambda m: m.level)
     names = {m.level: m.name for m in levels}
     floor = levels[0].level
-    indicators = []
+    indicators: list[IndicatorRow] = []
     for ind in INDICATORS:
         if ind.id in unmeasured:
             continue
@@ -191,7 +227,7 @@ def assess(
                 else fmt_value(value, ind.unit),
                 "unit": ind.unit,
                 "level": level,
-                "level_name": names.get(level),
+                "level_name": None if level is None else names.get(level),
                 "outside": outside is not None,
                 "notes": notes,
                 "thresholds": {
@@ -206,11 +242,16 @@ def assess(
     if overall is not None:
         for name in unmeasured:
             ind = BY_ID[name]
-            needs = next(
-                (m for m in levels if requirement(getattr(m, ind.band), ind) is not None), None
+            found = next(
+                (
+                    (m, req)
+                    for m in levels
+                    if (req := requirement(getattr(m, ind.band), ind)) is not None
+                ),
+                None,
             )
-            if needs is not None and overall >= needs.level:
-                req = requirement(getattr(needs, ind.band), ind)
+            if found is not None and overall >= found[0].level:
+                needs, req = found
                 overall = needs.level - 1
                 notes.append(
                     f"meets level {needs.level} on every figure measured here; level "
@@ -235,15 +276,15 @@ def assess(
     }
 
 
-def step_text(steps: list[dict]) -> str:
+def step_text(steps: list[StepRef]) -> str:
     return ", ".join(f"practice step {s['step']} ({s['name']})" for s in steps)
 
 
-def steps_for(address: str, practice: Sequence[PracticeStep]) -> list[dict]:
+def steps_for(address: str, practice: Sequence[PracticeStep]) -> list[StepRef]:
     return [{"step": p.step, "name": p.name} for p in practice if address in p.addresses]
 
 
-def _attach_steps(gap: dict, practice: Sequence[PracticeStep]) -> None:
+def _attach_steps(gap: Gap, practice: Sequence[PracticeStep]) -> None:
     gap["steps"] = steps_for(gap["indicator"], practice)
 
 
@@ -261,7 +302,7 @@ def _target(overall, target, levels, indicators, missing, unmeasured, practice) 
             "next_step": first[0] | {"why": "no target level set"} if first else None,
             "text": "no target level set ([meta] target_level)",
         }
-    gaps: dict[str, dict] = {}
+    gaps: dict[str, Gap] = {}
     if overall is not None:
         # Each figure against the strictest band up to the target that it misses.
         for lvl in levels:
@@ -277,7 +318,7 @@ def _target(overall, target, levels, indicators, missing, unmeasured, practice) 
     if stepped:
         step, name, why = stepped[0]
         next_step = {"step": step, "name": name, "why": f"closes the {BY_ID[why].label} gap"}
-    if overall is None:
+    if overall is None or distance is None:
         text = f"level {target} ({names.get(target)}): nothing measured yet"
     elif distance == 0:
         text = f"level {target} ({names.get(target)}) reached"
@@ -296,8 +337,10 @@ def _target(overall, target, levels, indicators, missing, unmeasured, practice) 
     }
 
 
-def _gaps(indicators: list[dict], nxt: MaturityLevel, missing: str, unmeasured) -> list[dict]:
-    gaps = []
+def _gaps(
+    indicators: list[IndicatorRow], nxt: MaturityLevel, missing: str, unmeasured
+) -> list[Gap]:
+    gaps: list[Gap] = []
     for item in indicators:
         ind = BY_ID[item["id"]]
         label = item["label"]

@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from console.model.clock import iso
 from console.model.events import Event
@@ -153,8 +154,8 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
     }
     declared = next((e for e in evs if e.kind == "declared"), None)
     dbody = declared.body if declared else {}
-    declared_service = (_strings(dbody.get("services")) or [None])[0]
-    declared_layer = (_strings(dbody.get("layers")) or [None])[0]
+    declared_service = next(iter(_strings(dbody.get("services"))), None)
+    declared_layer = next(iter(_strings(dbody.get("layers"))), None)
 
     team = dbody.get("responsible_team")
     first_team = None
@@ -311,6 +312,22 @@ def top(counter: Counter) -> tuple[str | None, int]:
     return sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))[0]
 
 
+class MatrixSuggestion(TypedDict):
+    """A change to the matrix the history argues for (see matrix_suggestions)."""
+
+    kind: str
+    key: str
+    resolver: str
+    resolver_share: float
+    resolved: int
+    total: int
+    first_responder: str | None
+    first_share: float
+    matrix_first: str | None
+    change: str
+    text: str
+
+
 def matrix_suggestions(
     rows: Iterable[tuple[str, str | None, str | None, int]],
     *,
@@ -320,7 +337,7 @@ def matrix_suggestions(
     matrix_first=None,
     min_n: int = MIN_HISTORY,
     share: float = SUGGEST_SHARE,
-) -> list[dict]:
+) -> list[MatrixSuggestion]:
     """rows: (key, first responding team, resolving team, count) of resolved incidents.
     A suggestion when one team resolves most of a key's incidents but another team
     responded first (or the matrix routes them elsewhere). subject(key) names the
@@ -332,7 +349,7 @@ def matrix_suggestions(
             continue
         first.setdefault(key, Counter())[first_team] += n
         resolved.setdefault(key, Counter())[resolving_team] += n
-    out = []
+    out: list[MatrixSuggestion] = []
     for key in sorted(resolved):
         total = sum(resolved[key].values())
         winner, wins = top(resolved[key])

@@ -26,7 +26,7 @@ from console.model.responsibility import (
     responsible_team,
     scope_of,
 )
-from console.store import Store, projections, sync_state
+from console.store import Store, paging_status, projections, sync_state
 from console.store import events as event_log
 
 Listener = Callable[[str], None]
@@ -583,6 +583,15 @@ class IncidentService:
         from console.metrics.postmortem import analyse
 
         return analyse(self, self.resolve_id(incident_id), now)
+
+    # ------------------------------------------------------------ paging, for the screens
+    def failing_channels(self) -> list[dict]:
+        """Channels that keep failing, with what waits on them; empty when all is well."""
+        return paging_status.failing_channels(self.store.conn)
+
+    def incident_pages(self, incident_id: str) -> list[dict]:
+        """Every page of one incident: what went where, and what is still waiting."""
+        return paging_status.incident_paging(self.store.conn, incident_id)
 
     # ------------------------------------------------------------ sync bookkeeping
     def sync_remote(self) -> str | None:

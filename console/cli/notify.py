@@ -93,7 +93,7 @@ def cmd_escalate(ctx) -> int:
     finally:
         runner.close()
     _say_catch_up(ctx, report)
-    from console.notify.status import failing_channels
+    from console.store.paging_status import failing_channels
 
     failing = failing_channels(ctx.store.conn, runner.cfg.policy.failing_after)
     data = report.to_dict() | {"failing_channels": failing}
@@ -163,7 +163,7 @@ def _watch(ctx) -> int:
 
 def _status(ctx) -> int:
     from console.model.channels import paging_config
-    from console.notify.status import overview
+    from console.store.paging_status import overview
 
     cfg = paging_config(ctx.org)
     data = overview(ctx.store.conn, cfg.policy.failing_after)

@@ -13,7 +13,7 @@ from nkit import PD_KEY, SPEC, T0, make_world
 from console.model.clock import iso
 from console.model.paging import paging_view
 from console.notify.actions import acknowledge, confirm_severity
-from console.notify.status import failing_channels, incident_paging
+from console.store.paging_status import failing_channels, incident_paging
 
 
 def pd_schema() -> dict:

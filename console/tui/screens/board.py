@@ -119,11 +119,10 @@ class BoardScreen(LiveScreen):
         if t.query_.text:
             parts.append(f"filter “{t.query_.text}”")
         parts.append("resolved shown (r hides)" if self.include_resolved else "r shows resolved")
-        conn = self.app.service.store.conn
         dead = self.app.service.dead_letter_count()
         if dead:
             parts.append(f"{dead} sync dead letter{'' if dead == 1 else 's'} (D lists)")
-        failing = failing_text(conn)
+        failing = failing_text(self.app.service.failing_channels())
         if failing:
             parts.append(failing)
         status = self.query_one("#status", Static)

@@ -143,7 +143,7 @@ class RoomScreen(LiveScreen):
         self._contacts = {}
         self.query_one(ResponsibilityPanel).show(self.responsibility)
         self.query_one(Timeline).show(self.inc.timeline)
-        self.query_one(PagingLine).show_for(self.service.store.conn, self.incident_id)
+        self.query_one(PagingLine).show_for(self.service, self.incident_id)
         scope = (tuple(inc.services), tuple(inc.layers))
         if (
             scope != self._scope

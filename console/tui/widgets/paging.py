@@ -10,16 +10,10 @@ from console.model.text import printable
 from console.tui.format import local_time
 
 
-def failing_channels(conn) -> list[dict]:
-    from console.notify.status import failing_channels as failing  # small; imported on first use
-
-    return failing(conn)
-
-
-def failing_text(conn) -> str:
+def failing_text(failing: list[dict]) -> str:
     """'⚠ channel hook failing (3×: connection refused)' for each failing channel, or ''."""
     parts = []
-    for ch in failing_channels(conn):
+    for ch in failing:
         why = (ch.get("last_error") or "").splitlines()[0][:60] if ch.get("last_error") else "error"
         waiting = f", {ch['pending']} waiting" if ch.get("pending") else ""
         parts.append(
@@ -69,12 +63,10 @@ class PagingLine(Static):
     _rows: list[dict] = []
     _failing = ""
 
-    def show_for(self, conn, incident_id: str) -> None:
+    def show_for(self, service, incident_id: str) -> None:
         """Re-read (after a commit or a runner pass): two small indexed reads."""
-        from console.notify.status import incident_paging
-
-        self._rows = incident_paging(conn, incident_id)
-        self._failing = failing_text(conn)
+        self._rows = service.incident_pages(incident_id)
+        self._failing = failing_text(service.failing_channels())
         self.refresh_mode()
 
     def refresh_mode(self) -> None:

@@ -449,12 +449,21 @@ class IncidentService:
             raise InputError(f"{inc.id}: {person} already holds {role}")
         return self._append(inc.id, events.HandoffOffered(role=role, to=person))[1]
 
-    def accept(self, incident_id: str, role: str) -> Incident:
+    def accept(self, incident_id: str, role: str, as_holder: str | None = None) -> Incident:
+        """The new holder accepts. `as_holder`: they stand at this console, whose user
+        confirms for them (recorded as accepted by them, confirmed by us)."""
         inc = self._open(incident_id)
         role = self._role(role)
         pending = inc.handoffs.get(role)
         if not pending:
             raise InputError(f"{inc.id}: no pending {role} handoff")
+        if as_holder is not None and as_holder != self.actor:
+            if as_holder != pending["to"]:
+                raise InputError(
+                    f"{inc.id}: the {role} handoff is offered to {pending['to']}, not {as_holder}"
+                )
+            body = events.HandoffAccepted(role=role, confirmed_by=self.actor)
+            return self._append(inc.id, body, actor=as_holder)[1]
         if pending["to"] != self.actor:
             raise InputError(
                 f"{inc.id}: the {role} handoff is offered to {pending['to']}; "

@@ -128,6 +128,9 @@ class HandoffOffered(Body, kw_only=True):
 
 class HandoffAccepted(Body, kw_only=True):
     role: Name
+    # Who confirmed it at their console for the new holder standing there (a shared
+    # terminal); None when the new holder accepted at their own.
+    confirmed_by: Label | None = None
 
 
 class StepTicked(Body, kw_only=True):

@@ -93,6 +93,8 @@ def handoff_accepted(inc: Incident, ev: e.Event, b: e.HandoffAccepted) -> str:
         return f"{b.role} handoff accept by {ev.actor} ignored (no offer to them)"
     inc.roles[b.role] = ev.actor
     del inc.handoffs[b.role]
+    if b.confirmed_by:
+        return f"{ev.actor} accepted {b.role} (confirmed at the console of {b.confirmed_by})"
     return f"{ev.actor} accepted {b.role}"
 
 

@@ -353,17 +353,48 @@ class RoomScreen(LiveScreen):
         pending = sorted((self.inc.handoffs if self.inc else {}).items())
         mine = [role for role, offer in pending if offer["to"] == self.service.actor]
         if len(mine) == 1 or (not mine and len(pending) == 1):
-            self._do(self.service.accept, self.incident_id, (mine or [pending[0][0]])[0])
+            self._accept_as((mine or [pending[0][0]])[0])
         elif not pending:
             self.app.notify(f"{self.incident_id}: no pending handoff", severity="warning")
         else:
-            options = [(role, f"{role} (offered to {offer['to']})") for role, offer in pending]
+            options = [
+                (role, f"{role} (offered to {offer['to']}; accept as them)")
+                for role, offer in pending
+            ]
 
             def accept(role: str | None) -> None:
                 if role:
-                    self._do(self.service.accept, self.incident_id, role)
+                    self._accept_as(role)
 
             self.app.push_screen(ChoiceModal("Accept which handoff?", options), accept)
+
+    def _accept_as(self, role: str) -> None:
+        """Accept a handoff; one offered to someone else is accepted in their name, at
+        this shared terminal, only after an explicit yes."""
+        offer = (self.inc.handoffs if self.inc else {}).get(role)
+        me = self.service.actor
+        if offer is None or offer["to"] == me:
+            self._do(self.service.accept, self.incident_id, role)
+            return
+        holder = offer["to"]
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self._do(self.service.accept, self.incident_id, role, as_holder=holder)
+
+        from console.tui.screens.confirm import ConfirmModal
+
+        self.app.push_screen(
+            ConfirmModal(
+                f"Accept {role} of {self.incident_id} as {holder}?",
+                [
+                    f"Only with {holder} here at this terminal, taking {role} now.",
+                    f"Recorded as accepted by {holder}, confirmed at this console by {me}.",
+                ],
+                hint=f"y accepts as {holder} · n cancels (from their own console: c there)",
+            ),
+            confirmed,
+        )
 
     def action_resolve(self) -> None:
         self.app.push_screen(

@@ -174,5 +174,8 @@ def _postmortem(view: dict, a: dict, living: list[str]) -> list[str]:
     tail += [f"- {x}" for x in a["went_well"]] or ["- (nothing the data can vouch for)"]
     tail += ["", "### Went badly", ""]
     tail += [f"- {x}" for x in a["went_badly"]] or ["- (nothing the data flags)"]
+    if a.get("waived"):
+        tail += ["", "### Escalation steps waived", ""]
+        tail += [f"- {w['step']} by {w['by']}: {w['reason']}" for w in a["waived"]]
     tail += ["", "## Action items", "", "- [ ] (owner, due date) — fill in", ""]
     return head + body + tail

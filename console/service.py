@@ -247,6 +247,9 @@ class IncidentService:
                     "notified_by": s.ticks.notified_by,
                     "acknowledged_at": iso(s.ticks.acknowledged_at),
                     "acknowledged_by": s.ticks.acknowledged_by,
+                    "waived_at": iso(s.ticks.waived_at),
+                    "waived_by": s.ticks.waived_by,
+                    "waived_reason": s.ticks.waived_reason,
                 }
             )
         return {
@@ -414,6 +417,24 @@ class IncidentService:
         if not removes:
             raise InputError(f"{inc.id} step {planned.key} is not ticked")
         return self._append(inc.id, events.StepUnticked(step=planned.key, removes=removes))[1]
+
+    def waive(self, incident_id: str, step: str, reason: str) -> Incident:
+        """Decide an open step need not be done; without this a step that fell due keeps
+        asking until it is ticked."""
+        inc = self._open(incident_id)
+        planned = self.find_step(inc, step)
+        reason = (reason or "").strip()
+        if not reason:
+            raise InputError(f"say why {planned.key} need not be done (a reason is required)")
+        if len(reason) > events.MAX_TEXT:
+            raise InputError(
+                f"the reason is {len(reason)} characters; keep it under {events.MAX_TEXT}"
+            )
+        if not planned.open:
+            raise InputError(
+                f"{inc.id} step {planned.key} is {planned.state}; only an open step can be waived"
+            )
+        return self._append(inc.id, events.StepWaived(step=planned.key, reason=reason))[1]
 
     def _role(self, role: str) -> str:
         role = str(role).strip().lower()

@@ -343,6 +343,7 @@ def cmd_show(ctx: Context) -> int:
         out.append(
             f"  {s['key']:9} {s['state']:12} {when:18} {who}"
             + ("  [derived]" if s["derived"] else "")
+            + (f"  waived: {s['waived_reason']}" if s["waived_reason"] else "")
         )
     out += ["", "Timeline:"]
     for t in view["timeline"]:
@@ -384,6 +385,12 @@ def cmd_untick(ctx):
     return _done(
         ctx, ctx.service.untick(ctx.args.id, ctx.args.step), f"step {ctx.args.step} unticked"
     )
+
+
+def cmd_waive(ctx):
+    a = ctx.args
+    inc = ctx.service.waive(a.id, a.step, " ".join(a.reason))
+    return _done(ctx, inc, f"step {a.step} waived")
 
 
 def cmd_assign(ctx):
@@ -546,6 +553,11 @@ def build_parser() -> Parser:
     sp = verb("untick", cmd_untick, "clear the marks of an escalation step")
     sp.add_argument("id")
     sp.add_argument("step")
+
+    sp = verb("waive", cmd_waive, "decide an open escalation step need not be done, and why")
+    sp.add_argument("id")
+    sp.add_argument("step", help="step key (SEV1+15), its number in the list, or a target role")
+    sp.add_argument("reason", nargs="+", help="why (on the timeline)")
 
     for name, func, text in (
         ("assign", cmd_assign, "give a vacant role to someone"),

@@ -86,6 +86,11 @@ def analyse(service, incident_id: str, now: datetime | None = None) -> dict:
         "team_changes": facts.get("team_changes", 0),
         "went_well": well,
         "went_badly": badly,
+        "waived": [
+            {"step": s["key"], "reason": s["waived_reason"], "by": s["waived_by"]}
+            for s in view["escalation"]
+            if s["state"] == "waived"
+        ],
     }
 
 
@@ -121,6 +126,8 @@ def _judge(org, view, facts, pages, minutes, peers, first, resolver) -> tuple[li
     grace = org.overdue_after_seconds
     late, skipped, on_time = [], [], 0
     for s in view["escalation"]:
+        # "skipped" is a step that fell due and was never ticked nor waived; steps a
+        # severity change superseded before they fell due are "cancelled", not missed.
         if s["state"] == "skipped":
             skipped.append(s["key"])
         elif s["notified_at"]:

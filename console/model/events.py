@@ -146,6 +146,13 @@ class StepUnticked(Body, kw_only=True):
     removes: list[Name] = []
 
 
+class StepWaived(Body, kw_only=True, frozen=True):
+    """The commander decided a step need not be done; the reason is on the timeline."""
+
+    step: StepKey
+    reason: Text
+
+
 class NoteAdded(Body, kw_only=True):
     text: Text
 
@@ -356,6 +363,7 @@ CATALOGUE: dict[str, Kind] = {
         Kind("handoff_accepted", HandoffAccepted, incident_fold.handoff_accepted),
         Kind("step_ticked", StepTicked, incident_fold.step_ticked),
         Kind("step_unticked", StepUnticked, incident_fold.step_unticked),
+        Kind("step_waived", StepWaived, incident_fold.step_waived),
         Kind("note_added", NoteAdded, incident_fold.note_added),
         Kind("service_added", ServiceAdded, incident_fold.service_added),
         # automated escalation

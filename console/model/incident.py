@@ -58,6 +58,7 @@ class Incident:
     severity_history: list[tuple[datetime, str]] = field(default_factory=list)
     tick_marks: dict[str, tuple[str, str, datetime, str]] = field(default_factory=dict)
     unticked: set[str] = field(default_factory=set)  # tick event ids an untick removed
+    waivers: dict[str, tuple[str, datetime, str]] = field(default_factory=dict)  # step -> why
     notes: list[TimelineEntry] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)  # state other subsystems fold in
@@ -77,7 +78,7 @@ class Incident:
         return self.roles.get("commander")
 
     def step_ticks(self) -> dict[str, StepTicks]:
-        """Remaining tick marks, per step key; acknowledged implies notified."""
+        """Remaining tick marks and waivers, per step key; acknowledged implies notified."""
         out: dict[str, dict] = {}
         for step, mark, at, actor in sorted(self.tick_marks.values(), key=lambda m: m[2]):
             slot = out.setdefault(step, {})
@@ -85,6 +86,9 @@ class Incident:
                 slot["notified_at"], slot["notified_by"] = at, actor
             if mark == "acknowledged" and "acknowledged_at" not in slot:
                 slot["acknowledged_at"], slot["acknowledged_by"] = at, actor
+        for step, (reason, at, actor) in self.waivers.items():
+            slot = out.setdefault(step, {})
+            slot["waived_at"], slot["waived_by"], slot["waived_reason"] = at, actor, reason
         return {k: StepTicks(**v) for k, v in out.items()}
 
     def plan(self, now: datetime) -> list[PlannedStep]:

@@ -358,7 +358,7 @@ def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
     for sev_steps in by_severity.values():
         sev_steps.sort(key=lambda s: s.offset_minutes)
     for step in steps:
-        if step.state in ("cancelled", "skipped", "acknowledged"):
+        if step.state in ("cancelled", "skipped", "acknowledged", "waived"):
             continue
         if severity_rank(step.severity) < severity_rank(inc.severity):
             continue  # the severity was lowered: stop chasing the higher severity's people
@@ -376,7 +376,7 @@ def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
             sibling = by_severity[step.severity]
             i = sibling.index(step)
             prev = sibling[i - 1] if i > 0 else None
-            if prev is not None and prev.state not in ("cancelled", "skipped"):
+            if prev is not None and prev.state not in ("cancelled", "skipped", "waived"):
                 prev_targets = step_targets(org, inc, prev)
                 fired = _fired_at(st, prev, prev_targets)
                 early = timedelta(minutes=sp.escalate_early_minutes)
@@ -645,6 +645,8 @@ def still_wanted(inc: Incident, body: dict, now: datetime) -> str | None:
         step = next((s for s in inc.plan(now) if s.key == body.get("step")), None)
         if step is None or step.state in ("cancelled", "skipped"):
             return f"step {body.get('step')} was cancelled before delivery"
+        if step.state == "waived":
+            return f"step {step.key} was waived before delivery: {step.ticks.waived_reason}"
         if severity_rank(step.severity) < severity_rank(inc.severity):
             return f"the severity was lowered to {inc.severity} before delivery"
         if step.state == "acknowledged" or state_of(inc).acked(body.get("target", ""), step.key):

@@ -53,7 +53,7 @@ def acknowledge(
     inc = service.get(inc.id)
     for key in [step_key] if step_key else paged_steps:
         planned = next((s for s in service.plan(inc) if s.key == key), None)
-        if planned is None or planned.state in ("acknowledged", "cancelled", "skipped"):
+        if planned is None or planned.state in ("acknowledged", "waived", "cancelled", "skipped"):
             continue
         everyone = {t.id for t in step_targets(service.org, inc, planned)}
         st = state_of(inc)

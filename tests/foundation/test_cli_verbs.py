@@ -49,6 +49,7 @@ VIEW_SHAPE = {
     "handoffs",
     "severity_history",
     "responsibility",
+    "on_call",
     "escalation",
     "timeline",
     "as_of",
@@ -66,6 +67,9 @@ STEP_SHAPE = {
     "notified_by",
     "acknowledged_at",
     "acknowledged_by",
+    "waived_at",
+    "waived_by",
+    "waived_reason",
 }
 RESPONSIBILITY_SHAPE = {
     "severity",

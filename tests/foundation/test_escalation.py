@@ -125,7 +125,7 @@ def test_lowering_cancels_unticked_higher_steps_and_keeps_ticked_ones(service, c
     assert [h["severity"] for h in service.view(inc.id)["severity_history"]] == ["SEV1", "SEV2"]
 
 
-def test_back_up_again_replans_from_the_new_moment(service, clock):
+def test_back_up_again_resumes_the_first_clock(service, clock):
     inc = service.declare("Orders DB down", "SEV1", services=["orders-db"])
     service.tick(inc.id, "SEV1+0")
     clock.advance(minutes=5)
@@ -133,10 +133,122 @@ def test_back_up_again_replans_from_the_new_moment(service, clock):
     clock.advance(minutes=5)  # 09:10
     service.set_severity(inc.id, "SEV1")
     plan = plan_of(service, inc.id)
-    again = T0 + timedelta(minutes=10)
     assert plan["SEV1+0"].state == "notified"  # the tick is kept across both changes
-    assert plan["SEV1+15"].due_at == again + timedelta(minutes=15)
+    assert plan["SEV1+15"].due_at == T0 + timedelta(minutes=15)
     assert plan["SEV1+15"].state == "pending"
+
+
+def test_a_severity_flap_keeps_the_first_sev1_clock(service, clock):
+    """SEV1 at 10:00, a mis-key to SEV2 at 10:05, SEV1 again at 10:06: the CTO is due at
+    10:30, as if the mis-key had never happened."""
+    ten = T0 + timedelta(hours=1)
+    clock.set(ten)
+    inc = service.declare("Orders DB down", "SEV1", services=["orders-db"])
+    clock.set(ten + timedelta(minutes=5))
+    service.set_severity(inc.id, "SEV2")
+    clock.set(ten + timedelta(minutes=6))
+    service.set_severity(inc.id, "SEV1")
+    plan = plan_of(service, inc.id)
+    assert plan["SEV1+0"].due_at == ten
+    assert plan["SEV1+0"].state == "overdue"  # due since 10:00, never ticked
+    assert plan["SEV1+15"].due_at == ten + timedelta(minutes=15)
+    assert plan["SEV1+30"].due_at == ten + timedelta(minutes=30)
+    assert [plan[k].state for k in ("SEV1+15", "SEV1+30")] == ["pending", "pending"]
+    # The mis-keyed SEV2's immediate step fell due while at SEV2: it asks until done
+    # or waived; its later steps were superseded before they fell due.
+    assert plan["SEV2+0"].state == "overdue"
+    assert [plan[k].state for k in ("SEV2+15", "SEV2+60")] == ["cancelled", "cancelled"]
+    clock.set(ten + timedelta(minutes=30))
+    assert plan_of(service, inc.id)["SEV1+30"].state == "due"
+    view = service.view(inc.id)
+    cto = next(s for s in view["escalation"] if s["key"] == "SEV1+30")
+    assert cto["due_at"] == "2026-03-01T10:30:00.000Z"
+
+
+def test_returning_after_a_step_fell_due_resumes_it_overdue(service, clock):
+    inc = service.declare("Orders DB down", "SEV1", services=["orders-db"])
+    clock.advance(minutes=5)
+    service.set_severity(inc.id, "SEV2")
+    clock.advance(minutes=15)  # 09:20: SEV1+15 came due while at SEV2
+    assert plan_of(service, inc.id)["SEV1+15"].state == "cancelled"
+    service.set_severity(inc.id, "SEV1")
+    plan = plan_of(service, inc.id)
+    assert plan["SEV1+15"].due_at == T0 + timedelta(minutes=15)
+    assert plan["SEV1+15"].state == "overdue"
+
+
+def test_lowering_and_raising_keeps_a_lower_overdue_step_overdue(service, clock):
+    inc = service.declare("Checkout errors", "SEV2", services=["checkout-api"])
+    clock.advance(minutes=20)  # 09:20: SEV2+0 and SEV2+15 overdue
+    service.set_severity(inc.id, "SEV1")
+    clock.advance(minutes=5)  # 09:25
+    service.set_severity(inc.id, "SEV2")
+    clock.advance(minutes=1)  # 09:26
+    service.set_severity(inc.id, "SEV1")
+    plan = plan_of(service, inc.id)
+    assert plan["SEV2+0"].due_at == T0 and plan["SEV2+0"].state == "overdue"
+    assert plan["SEV2+15"].due_at == T0 + timedelta(minutes=15)
+    assert plan["SEV2+15"].state == "overdue"
+    assert plan["SEV2+60"].state == "cancelled"
+    # SEV1 keeps the clock of its first arrival at 09:20.
+    assert plan["SEV1+15"].due_at == T0 + timedelta(minutes=35)
+
+
+def test_lowering_keeps_a_higher_step_that_fell_due_until_waived(service, clock, run):
+    inc = service.declare("Orders DB down", "SEV1", services=["orders-db"])
+    clock.advance(minutes=16)  # SEV1+0 and SEV1+15 fell due, neither ticked
+    service.set_severity(inc.id, "SEV3")
+    plan = plan_of(service, inc.id)
+    assert plan["SEV1+0"].state == "overdue"
+    assert plan["SEV1+15"].state == "overdue"
+    assert plan["SEV1+30"].state == "cancelled"
+    with pytest.raises(InputError, match="a reason is required"):
+        service.waive(inc.id, "SEV1+15", "  ")
+    service.waive(inc.id, "SEV1+15", "lowered to SEV3: the VP need not be called")
+    plan = plan_of(service, inc.id)
+    assert plan["SEV1+15"].state == "waived"
+    assert not plan["SEV1+15"].open
+    assert plan["SEV1+15"].ticks.waived_reason == "lowered to SEV3: the VP need not be called"
+    with pytest.raises(InputError, match="only an open step can be waived"):
+        service.waive(inc.id, "SEV1+15", "again")
+    with pytest.raises(InputError, match="only an open step can be waived"):
+        service.waive(inc.id, "SEV1+30", "superseded anyway")
+    texts = [t.text for t in service.get(inc.id).timeline]
+    assert "step SEV1+15 waived: lowered to SEV3: the VP need not be called" in texts
+    # The CLI verb, on the step that is still overdue.
+    out = run("waive", inc.id, "SEV1+0", "leads", "already", "on", "the", "bridge", now=None)
+    assert out.code == 0, out.err
+    step = next(s for s in run("show", inc.id, "--json").json["escalation"] if s["key"] == "SEV1+0")
+    assert step["state"] == "waived"
+    assert step["waived_reason"] == "leads already on the bridge"
+    assert step["waived_by"] == "tester"
+    assert "waived: leads already on the bridge" in run("show", inc.id).out
+
+
+def test_superseded_steps_stay_cancelled_after_resolve(service, clock):
+    inc = service.declare("Checkout errors", "SEV2", services=["checkout-api"])
+    service.tick(inc.id, "SEV2+0")
+    clock.advance(minutes=5)
+    service.set_severity(inc.id, "SEV1")  # SEV2+15 and SEV2+60 superseded
+    service.tick(inc.id, "SEV1+0")
+    clock.advance(minutes=20)  # 09:25: SEV1+15 fell due at 09:20, never ticked
+    service.waive(inc.id, "SEV1+15", "VP already in the room")
+    clock.advance(minutes=15)  # 09:40: SEV1+30 fell due at 09:35, never ticked
+    service.resolve(inc.id, "rolled back")
+    clock.advance(minutes=180)
+    plan = plan_of(service, inc.id)
+    assert plan["SEV2+0"].state == "notified"
+    assert plan["SEV2+15"].state == "cancelled"
+    assert plan["SEV2+60"].state == "cancelled"
+    assert plan["SEV1+0"].state == "notified"
+    assert plan["SEV1+15"].state == "waived"
+    assert plan["SEV1+30"].state == "skipped"
+    draft = service.postmortem(inc.id)
+    missed = [x for x in draft["went_badly"] if "never notified" in x]
+    assert missed == ["Escalation steps that fell due but were never notified: SEV1+30"]
+    assert draft["waived"] == [
+        {"step": "SEV1+15", "reason": "VP already in the room", "by": "tester"}
+    ]
 
 
 def test_resolve_cancels_or_skips_what_is_left(service, clock):

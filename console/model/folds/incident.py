@@ -66,7 +66,12 @@ def status_set(inc: Incident, ev: e.Event, b: e.StatusSet) -> str:
 
 def resolved(inc: Incident, ev: e.Event, b: e.Resolved) -> str:
     _set_status(inc, ev.when, "resolved")
-    return "resolved" + (f": {b.summary}" if b.summary else "")
+    cancelled = sorted(inc.handoffs)
+    inc.handoffs.clear()  # nobody takes over a role in an incident that is over
+    text = "resolved" + (f": {b.summary}" if b.summary else "")
+    if cancelled:
+        text += f" (pending handoff of {', '.join(cancelled)} cancelled)"
+    return text
 
 
 def reopened(inc: Incident, ev: e.Event, b: e.Reopened) -> str:
@@ -114,6 +119,12 @@ def step_unticked(inc: Incident, ev: e.Event, b: e.StepUnticked) -> str:
         inc.unticked.add(removed)
         inc.tick_marks.pop(removed, None)
     return f"step {b.step} unticked"
+
+
+def step_waived(inc: Incident, ev: e.Event, b: e.StepWaived) -> str:
+    # The first waiver stands: a second one (from another console) adds only its note.
+    inc.waivers.setdefault(b.step, (b.reason, ev.when, ev.actor))
+    return f"step {b.step} waived: {b.reason}"
 
 
 def note_added(inc: Incident, ev: e.Event, b: e.NoteAdded) -> str:

@@ -66,6 +66,13 @@ class RoomScreen(LiveScreen):
         Binding(
             "x", "untick", "Untick", show=False, tooltip="clear the marks of the selected step"
         ),
+        Binding(
+            "w",
+            "waive",
+            "Waive",
+            show=False,
+            tooltip="waive the selected open step: it need not be done (asks why)",
+        ),
         Binding("n", "note", "Note", tooltip="add a note to the timeline"),
         Binding(
             "s", "severity", "Severity", tooltip="change the severity (re-plans the escalation)"
@@ -271,6 +278,23 @@ class RoomScreen(LiveScreen):
         step = self._step()
         if step:
             self._do(self.service.untick, self.incident_id, step.key)
+
+    def action_waive(self) -> None:
+        step = self._step()
+        if step is None:
+            return
+        if not step.open:
+            self.app.notify(f"{step.key} is {step.state}; only an open step can be waived")
+            return
+        key = step.key
+        self.app.push_screen(
+            TextModal(
+                f"Waive {key} of {self.incident_id}",
+                lambda text: self._command(self.service.waive, self.incident_id, key, text),
+                placeholder="why it need not be done (on the timeline)",
+                hint="enter waives · escape cancels",
+            )
+        )
 
     def action_note(self) -> None:
         self.app.push_screen(

@@ -23,6 +23,7 @@ BOX = {
     "overdue": "[!]",
     "notified": "[✓]",
     "acknowledged": "[✓]",
+    "waived": "[~]",
     "cancelled": "[-]",
     "skipped": "[-]",
 }
@@ -109,11 +110,14 @@ class Checklist(Widget, can_focus=True):
                 when = f"notified {local_time(step.ticks.notified_at)}"
             elif state == "acknowledged":
                 when = f"ack'd {local_time(step.ticks.acknowledged_at)}"
+            elif state == "waived":
+                when = f"waived {local_time(step.ticks.waived_at)}"
             state_style = {
                 "overdue": pal.overdue,
                 "due": pal.due,
                 "notified": pal.done,
                 "acknowledged": pal.done,
+                "waived": pal.muted,
                 "cancelled": pal.muted,
                 "skipped": pal.muted,
             }.get(state)

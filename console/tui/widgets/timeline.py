@@ -29,6 +29,7 @@ GLYPH = {
     "resolved": "✔",
     "step_ticked": "✓",
     "step_unticked": "↺",
+    "step_waived": "⊘",
     "handoff_offered": "⇄",
     "handoff_accepted": "⇄",
     "role_assigned": "☺",

@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypedDict
 
-from console.model.clock import parse_iso
-from console.model.drill import AUTOPILOTS, MAX_SPEED, ScenarioError, allowed_teams, t_text
+from console.model.clock import parse_iso, t_text
+from console.model.drill.answers import allowed_teams
+from console.model.drill.scenario import AUTOPILOTS, MAX_SPEED, ScenarioError
 from console.model.errors import ConsoleError, InputError
 from console.model.text import map_strings, printable
 
@@ -114,7 +115,7 @@ class ScenarioItem(TypedDict, total=False):
 
 def cmd_list(ctx) -> int:
     from console.drills import library
-    from console.model.drill import parse_scenario
+    from console.model.drill.parse import parse_scenario
 
     items: list[ScenarioItem] = []
     for entry in library.catalogue():

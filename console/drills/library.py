@@ -8,7 +8,8 @@ from importlib import resources
 from pathlib import Path
 
 from console import config
-from console.model.drill import Scenario, ScenarioError, parse_scenario
+from console.model.drill.parse import parse_scenario
+from console.model.drill.scenario import Scenario, ScenarioError
 from console.model.errors import InputError
 from console.model.org import Org, load_org
 

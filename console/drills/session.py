@@ -3,7 +3,7 @@ engine paging due steps into a drill sink, simulated responders acknowledging,
 and the scorecard at the end.
 
 Everything is written through the service API (new event kinds from
-console.model.drill), so the room, the timeline and `show` see a drill exactly as
+console.model.events), so the room, the timeline and `show` see a drill exactly as
 they see a real incident. Pages never leave the process: the only channel a
 session knows is its sink.
 """
@@ -16,18 +16,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from console.model import events
-from console.model.clock import ManualClock, iso
-from console.model.drill import (
-    MAX_SPEED,
-    Action,
-    Scenario,
-    allowed_teams,
-    autopilot_plan,
-    drill_state,
-    score,
-    t_text,
-)
+from console.model.clock import ManualClock, iso, t_text
+from console.model.drill.answers import Action, allowed_teams, autopilot_plan
+from console.model.drill.scenario import MAX_SPEED, Scenario
+from console.model.drill.scoring import score
 from console.model.errors import InputError
+from console.model.folds.drill import drill_state
 from console.model.incident import Incident
 from console.model.org import Org
 from console.service import IncidentService

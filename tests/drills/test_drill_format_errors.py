@@ -7,7 +7,8 @@ import pytest
 from drkit import run_cli
 
 from console.drills import library
-from console.model.drill import ScenarioError, parse_scenario
+from console.model.drill.parse import parse_scenario
+from console.model.drill.scenario import ScenarioError
 from console.model.org import load_org
 
 GOOD = """\

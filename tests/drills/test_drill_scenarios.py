@@ -7,7 +7,7 @@ import pytest
 from drkit import BUNDLED, run_cli, run_json
 
 from console.drills import library
-from console.model.drill import allowed_teams, fault_scope
+from console.model.drill.answers import allowed_teams, fault_scope
 
 
 def test_catalogue_has_the_six_bundled_scenarios():

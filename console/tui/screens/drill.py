@@ -24,7 +24,8 @@ from textual.widgets import Footer, Label, Static
 
 from console.drills import report
 from console.drills.session import DrillSession
-from console.model.drill import reflow, t_text
+from console.model.clock import t_text
+from console.model.drill.scenario import reflow
 from console.model.errors import InputError
 from console.model.text import printable
 from console.tui.app import ConsoleApp, IncidentChanged

@@ -210,15 +210,19 @@ class ConsoleApp(App):
         self._start_sync_now()
 
     def _start_sync_now(self) -> None:
-        from console.sync.worker import start_for
+        from console.sync.worker import SyncStatus, start_for
 
         if self._sync_stopped:
             return
-        self.sync = start_for(
-            self.service,
-            on_status=lambda status: self.post_message(SyncStatusChanged(status)),
-            on_change=lambda ids: [self.post_message(IncidentChanged(i)) for i in ids],
-        )
+
+        def on_status(status: SyncStatus) -> None:
+            self.post_message(SyncStatusChanged(status))
+
+        def on_change(ids: list[str]) -> None:
+            for i in ids:
+                self.post_message(IncidentChanged(i))
+
+        self.sync = start_for(self.service, on_status=on_status, on_change=on_change)
 
     def _stop_sync(self) -> None:
         self._sync_stopped = True

@@ -4,6 +4,8 @@ handle is the one thing a commander must read whole, so it moves to the next lin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 Part = tuple[str, object]  # (text, style)
 
 
@@ -12,7 +14,7 @@ def words(*parts: Part) -> list[Part]:
     return [(w, style) for text, style in parts for w in (text or "").split()]
 
 
-def wrap(items: list[Part], first: int, rest: int) -> list[list[Part]]:
+def wrap(items: Sequence[Part], first: int, rest: int) -> list[list[Part]]:
     """Pack words into lines of `first` columns, then `rest` columns; words on a
     line are separated by one space (an unstyled part). A word that does not fit
     a short first line starts on the next one (the first line may stay empty)."""

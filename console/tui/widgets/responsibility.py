@@ -62,6 +62,8 @@ class ResponsibilityPanel(Widget):
 
     def _build(self, width: int) -> Text:
         r = self.view
+        if r is None:
+            return Text("")
         pal = palette(self.app)
         out = Text(no_wrap=True, overflow="ellipsis")
 

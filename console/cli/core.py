@@ -31,6 +31,7 @@ EXTENSIONS = [
     "console.cli.notify",
     "console.cli.drills",
     "console.cli.metrics",
+    "console.cli.alerts",
 ]
 
 

@@ -97,6 +97,12 @@ def add_commands(sub, verb, parser) -> None:
         help="refuse events stamped more than this far ahead of the server's clock "
         "(default 300: one console's fast clock cannot freeze last-writer-wins)",
     )
+    sp.add_argument(
+        "--alerts-token-file",
+        metavar="FILE",
+        help="receive alerts too (/v1/alerts/alertmanager, /grafana, /pagerduty): tokens "
+        "Alertmanager and Grafana send (bearer or basic-auth password), one per line",
+    )
     sp.add_argument("--certfile", help="TLS certificate (serve https)")
     sp.add_argument("--keyfile", help="TLS private key")
 
@@ -369,6 +375,14 @@ def cmd_serve(ctx) -> int:
 
             return start_in_serve(ctx.args.server_db, org, url, token)
 
+    extra_routes = None
+    if ctx.args.alerts_token_file:
+        from console.alerts.serve import alerts_in_serve
+
+        extra_routes, companion = alerts_in_serve(
+            ctx.args.server_db, ctx.org, server.load_tokens(ctx.args.alerts_token_file), companion
+        )
+
     server.serve(
         ctx.args.host,
         ctx.args.port,
@@ -379,5 +393,6 @@ def cmd_serve(ctx) -> int:
         new_log_id=ctx.args.new_log_id,
         companion=companion,
         max_drift_seconds=ctx.args.max_drift,
+        extra_routes=extra_routes,
     )
     return 0

@@ -25,6 +25,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from console.model.clock import parse_iso
+from console.model.folds import alerts as alerts_fold
 from console.model.folds import drill as drill_fold
 from console.model.folds import incident as incident_fold
 from console.model.folds import paging as paging_fold
@@ -236,6 +237,63 @@ class EscalationCaughtUp(Body, kw_only=True):
     keys: list[Name] = []
 
 
+# ------------------------------------------------------------------ alerts in, acks back
+
+MAX_URL = 2000  # a generator, silence or paging-tool link
+MAX_GROUP_KEY = 2000  # Alertmanager's groupKey spells out the group's labels
+
+LabelName = Annotated[str, Meta(min_length=1, max_length=128)]
+LabelValue = Annotated[str, Meta(max_length=1000)]
+Url = Annotated[str, Meta(max_length=MAX_URL)]
+AlertSource = Literal["alertmanager", "grafana"]
+AlertStatus = Literal["firing", "resolved"]
+
+
+class AlertReceived(Body, kw_only=True, frozen=True):
+    """One alert's state as monitoring sent it, on its incident or on its waiting group."""
+
+    source: AlertSource
+    group: Name  # the group's own aggregate id (ALG-...)
+    group_key: Annotated[str, Meta(min_length=1, max_length=MAX_GROUP_KEY)]
+    fingerprint: Annotated[str, Meta(min_length=1, max_length=128)]
+    status: AlertStatus
+    name: Label = ""
+    summary: Prose = ""
+    labels: Annotated[dict[LabelName, LabelValue], Meta(max_length=64)] = {}
+    service: Name | None = None
+    severity: Severity | None = None
+    generator_url: Url = ""
+    silence_url: Url = ""
+    starts_at: Time | None = None
+    ends_at: Time | None = None
+    values: Annotated[dict[LabelName, float], Meta(max_length=32)] = {}
+    flaps: Count = 0  # changes held back and dropped while it flapped
+
+
+class AlertGroupAssigned(Body, kw_only=True, frozen=True):
+    """An alert group found its incident: written on the incident and on the group."""
+
+    group: Name
+    group_key: Annotated[str, Meta(min_length=1, max_length=MAX_GROUP_KEY)]
+    source: AlertSource
+    incident: Name
+    how: Literal["declared", "attached"]
+    name: Label = ""
+    route: Label = ""
+
+
+class PagerUpdate(Body, kw_only=True, frozen=True):
+    """What the paging tool says happened to one of our pages (resolved, reassigned)."""
+
+    tool: Literal["pagerduty"]
+    event_type: Name
+    target: Label = ""
+    agent: Label = ""
+    tool_incident: Label = ""
+    url: Url = ""
+    webhook_id: Label = ""
+
+
 # ------------------------------------------------------------------ tabletop drills
 
 
@@ -375,6 +433,10 @@ CATALOGUE: dict[str, Kind] = {
         Kind("severity_confirmed", SeverityConfirmed, paging_fold.severity_confirmed),
         Kind("page_adopted", PageAdopted, paging_fold.page_adopted),
         Kind("escalation_caught_up", EscalationCaughtUp, paging_fold.escalation_caught_up),
+        # alerts in, acks back
+        Kind("alert_received", AlertReceived, alerts_fold.alert_received),
+        Kind("alert_group_assigned", AlertGroupAssigned, alerts_fold.alert_group_assigned),
+        Kind("pager_update", PagerUpdate, alerts_fold.pager_update),
         # tabletop drills
         Kind("drill_started", DrillStarted, drill_fold.drill_started),
         Kind("drill_inject", DrillInject, drill_fold.drill_inject),
@@ -477,7 +539,15 @@ def text_problem(value: Any, where: str) -> str | None:
 
 def _cross_check(body: Body) -> str | None:
     """What a type cannot say: times that are real, not just well-formed."""
-    for name in ("impact_started_at", "scheduled_at", "retry_at", "since", "t0"):
+    for name in (
+        "impact_started_at",
+        "scheduled_at",
+        "retry_at",
+        "since",
+        "t0",
+        "starts_at",
+        "ends_at",
+    ):
         value = getattr(body, name, None)
         if isinstance(value, str):
             try:

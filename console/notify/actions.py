@@ -28,10 +28,15 @@ def _target_id(service: IncidentService, inc: Incident, who: str) -> str:
 
 
 def acknowledge(
-    service: IncidentService, incident_id: str, step: str | None = None, target: str | None = None
+    service: IncidentService,
+    incident_id: str,
+    step: str | None = None,
+    target: str | None = None,
+    via: str | None = None,
 ) -> Incident:
     """`target` (default: the acting person) acknowledges their pages on this incident,
-    or on one step. When every target of a step has acknowledged, the step is ticked."""
+    or on one step. When every target of a step has acknowledged, the step is ticked.
+    `via` names where the acknowledgement came from (the paging tool), for the timeline."""
     inc = service.get(incident_id)
     if not inc.open:
         raise InputError(f"{inc.id} is resolved; nothing to acknowledge")
@@ -48,6 +53,7 @@ def acknowledge(
         target_name=service.org.person_name(tid),
         step=step_key,
         paged_steps=paged_steps,
+        via=via,
     )
     service.record(inc.id, body)
     inc = service.get(inc.id)

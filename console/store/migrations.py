@@ -193,3 +193,42 @@ def m006_board_order_index(db):
         "(is_open DESC, sev_rank, next_due_at IS NULL, next_due_at, number DESC)"
     )
     db.execute("DROP INDEX IF EXISTS incidents_board")
+
+
+@MIGRATIONS()
+def m007_alert_groups(db):
+    """Alerts from monitoring: each group's incident (or that it waits for one), folded
+    from the group's own events; and the local holds that debounce flapping alerts."""
+    db.execute(
+        """CREATE TABLE alert_groups (
+            group_id TEXT PRIMARY KEY,
+            group_key TEXT NOT NULL,
+            source TEXT NOT NULL,
+            name TEXT NOT NULL,
+            incident_id TEXT,
+            how TEXT,
+            service TEXT,
+            severity TEXT,
+            firing INTEGER NOT NULL,
+            total INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            first_at TEXT,
+            updated_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX alert_groups_incident ON alert_groups(incident_id)")
+    db.execute(
+        """CREATE TABLE alert_holds (
+            home TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            body TEXT NOT NULL,
+            until TEXT NOT NULL,
+            flaps INTEGER NOT NULL,
+            PRIMARY KEY (home, fingerprint)
+        ) WITHOUT ROWID"""
+    )
+    # Groups already in the log (synced from a newer console before this one upgraded).
+    from console.store import projections
+
+    projections.rebuild_alert_groups(db.conn)
+

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.alerts.views import declared_from_alert
+
 if TYPE_CHECKING:
     from console.service import IncidentService
 
@@ -70,6 +72,10 @@ class BoardSource:
         try:
             count = svc.board_count(**kw)
             rows = svc.board(limit=limit, offset=offset, **kw) if offset < count else []
+            if rows:  # the board marks incidents an alert declared
+                from_alert = declared_from_alert(svc, [r["id"] for r in rows])
+                for r in rows:
+                    r["from_alert"] = r["id"] in from_alert
         finally:
             if own:
                 conn.execute("COMMIT")

@@ -112,7 +112,8 @@ def page_abandoned(inc: Incident, ev: e.Event, b: e.PageAbandoned) -> str:
 def page_acknowledged(inc: Incident, ev: e.Event, b: e.PageAcknowledged) -> str:
     state_of(inc).acks.append(Ack(b.target, b.step, ev.when, ev.actor))
     where = f" for {b.step}" if b.step else ""
-    return f"{b.target_name or b.target} acknowledged the page{where}; no more repeats to them"
+    via = f" in {b.via}" if b.via else ""
+    return f"{b.target_name or b.target} acknowledged the page{where}{via}; no more repeats to them"
 
 
 def severity_confirmed(inc: Incident, ev: e.Event, b: e.SeverityConfirmed) -> str:

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Static
 
+from console.alerts.views import waiting_count
 from console.model.text import printable
 from console.tui.board_source import BoardQuery
 from console.tui.screens.live import LiveScreen
@@ -54,6 +55,13 @@ class BoardScreen(LiveScreen):
             "Dead letters",
             show=False,
             tooltip="sync dead letters: events the server refused, and why (r retries)",
+        ),
+        Binding(
+            "A",
+            "waiting_alerts",
+            "Alerts",
+            show=False,
+            tooltip="alerts waiting for an incident: monitoring sent them, nobody declared",
         ),
         Binding("escape", "clear_filter", "Clear filter", show=False, tooltip="clear the filter"),
         Binding("q", "app.quit", "Quit", show=False, tooltip="quit the console"),
@@ -119,6 +127,9 @@ class BoardScreen(LiveScreen):
         if t.query_.text:
             parts.append(f"filter “{t.query_.text}”")
         parts.append("resolved shown (r hides)" if self.include_resolved else "r shows resolved")
+        alerts = waiting_count(self.app.service)
+        if alerts:
+            parts.append(f"{alerts} alert group{'' if alerts == 1 else 's'} waiting (A lists)")
         dead = self.app.service.dead_letter_count()
         if dead:
             parts.append(f"{dead} sync dead letter{'' if dead == 1 else 's'} (D lists)")
@@ -143,6 +154,11 @@ class BoardScreen(LiveScreen):
         from console.tui.screens.dead_letters import DeadLettersScreen
 
         self.app.push_screen(DeadLettersScreen())
+
+    def action_waiting_alerts(self) -> None:
+        from console.tui.screens.alerts import WaitingAlertsScreen
+
+        self.app.push_screen(WaitingAlertsScreen())
 
     def action_toggle_resolved(self) -> None:
         self.include_resolved = not self.include_resolved

@@ -19,6 +19,7 @@ from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.model.text import printable
 from console.tui.screens.live import LiveScreen
 from console.tui.screens.prompts import ChoiceModal, HandoffModal, TextModal
+from console.tui.widgets.alerts import AlertsPanel
 from console.tui.widgets.checklist import Checklist
 from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.paging import PagingLine
@@ -117,6 +118,7 @@ class RoomScreen(LiveScreen):
         yield RoomHeader(id="header")
         yield PagingLine(id="paging")
         yield SuggestionPanel(self.incident_id, hint="y accepts", id="suggestion")
+        yield AlertsPanel(id="alerts")
         with VerticalScroll(id="checklist-pane") as pane:
             pane.border_title = "Escalation  (space notified · a ack'd · x untick)"
             pane.can_focus = False
@@ -151,6 +153,7 @@ class RoomScreen(LiveScreen):
         self.query_one(ResponsibilityPanel).show(self.responsibility)
         self.query_one(Timeline).show(self.inc.timeline)
         self.query_one(PagingLine).show_for(self.service, self.incident_id)
+        self.query_one(AlertsPanel).show(inc)
         scope = (tuple(inc.services), tuple(inc.layers))
         if (
             scope != self._scope

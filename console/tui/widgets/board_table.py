@@ -248,6 +248,8 @@ class BoardTable(ScrollView, can_focus=True):
         declared = parse_iso(row["declared_at"])
         row = {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
         title = row["title"] + (f"  [drill {row['drill']}]" if row["drill"] else "")
+        if row.get("from_alert"):
+            title = "⚡ " + title  # declared by an alert, not by a person
         next_style = {"overdue": pal.overdue, "due": pal.due, "none": pal.muted}.get(kind)
         cells: dict[str, tuple[str, Style | None]] = {
             "mark": (

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from console.model import maturity
 from console.model import metrics as M
-from console.model.clock import parse_iso
+from console.model.clock import parse_iso, parse_iso_required
 from console.store import projections
 
 LATE_DECLARE_MINUTES = 10  # impact this long before declaring is worth a line
@@ -20,7 +20,7 @@ def _peer_medians(conn, incident_id: str, layer: str | None) -> dict:
         "WHERE i.drill IS NULL AND i.id != ? AND coalesce(f.cause_layer, '') = coalesce(?, '')",
         [incident_id, layer],
     ).fetchall()
-    out = {"n": len(rows)}
+    out: dict[str, float | None] = {"n": len(rows)}
     for idx, name in enumerate(("tta", "ttm", "ttr")):
         vals = [r[idx] / 60 for r in rows if r[idx] is not None]
         out[name] = M.percentile(vals, 0.5) if len(vals) >= M.MIN_HISTORY else None
@@ -59,7 +59,7 @@ def analyse(service, incident_id: str, now: datetime | None = None) -> dict:
         p["expected"] = None if expected is None else p["team"] in expected
     peers = _peer_medians(conn, incident_id, cause_layer)
     minutes = {
-        k: (facts.get(f"{k}_s") / 60 if facts.get(f"{k}_s") is not None else None)
+        k: (None if (seconds := facts.get(f"{k}_s")) is None else seconds / 60)
         for k in ("tta", "ttm", "ttr", "coord")
     }
     well, badly = _judge(org, view, facts, pages, minutes, peers, first, resolver)
@@ -131,7 +131,8 @@ def _judge(org, view, facts, pages, minutes, peers, first, resolver) -> tuple[li
         if s["state"] == "skipped":
             skipped.append(s["key"])
         elif s["notified_at"]:
-            delay = (parse_iso(s["notified_at"]) - parse_iso(s["due_at"])).total_seconds()
+            notified, due = parse_iso_required(s["notified_at"]), parse_iso_required(s["due_at"])
+            delay = (notified - due).total_seconds()
             if delay > grace:
                 late.append(f"{s['key']} (+{delay / 60:.0f} min)")
             else:

@@ -52,6 +52,14 @@ def parse_iso(text: str | None) -> datetime | None:
     return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
+def parse_iso_required(text: str | None) -> datetime:
+    """parse_iso for a time that must be there (one the console stored or computed)."""
+    when = parse_iso(text)
+    if when is None:
+        raise ValueError(f"expected an ISO time, got {text!r}")
+    return when
+
+
 def mmss(seconds: float) -> str:
     """Countdown text: 'mm:ss', hours folded into minutes ('75:00')."""
     s = int(abs(seconds))

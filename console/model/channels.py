@@ -122,7 +122,15 @@ class NotifyPolicy:
     failing_after: int = 3
     catch_up_after_seconds: float = 90
     adopt_after_minutes: float = 15  # a page queued on another database, never delivered (0: off)
-    placeholder_commanders: tuple[str, ...] = ("", "commander", "escalation-bot", "unknown")
+    # who holds the commander role before a person does (an alert declares as its source)
+    placeholder_commanders: tuple[str, ...] = (
+        "",
+        "commander",
+        "escalation-bot",
+        "unknown",
+        "alertmanager",
+        "grafana",
+    )
 
     def for_severity(self, severity: str) -> SeverityPaging:
         return self.severities.get(severity, SeverityPaging())

@@ -157,3 +157,13 @@ def test_a_resolved_incident_is_not_reopened_by_a_repeat_but_a_new_firing_declar
     w.clock.advance(minutes=30)
     anew = w.alertmanager(payload)  # it fires again after the incident was resolved
     assert anew.json()["how"] == "declared" and anew.json()["incident"] == "INC-2"
+
+
+def test_an_incident_an_alert_declared_has_no_person_in_command_yet(desk_world):
+    from console.model.channels import NotifyPolicy
+
+    w = desk_world
+    w.alertmanager(am_payload([am_alert("abab000011112222")]))
+    inc = w.service.get("INC-1")
+    assert inc.commander == "alertmanager" and inc.declared_by == "alertmanager"
+    assert inc.commander in NotifyPolicy().placeholder_commanders  # the nudge asks for one

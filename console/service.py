@@ -399,7 +399,7 @@ class IncidentService:
         )
 
     def tick(self, incident_id: str, step: str, ack: bool = False) -> Incident:
-        inc = self.get(incident_id)
+        inc = self._open(incident_id)  # a resolved incident is reopened first
         planned = self.find_step(inc, step)
         mark: events.Mark = "acknowledged" if ack else "notified"
         if planned.state == mark or (mark == "notified" and planned.state == "acknowledged"):
@@ -411,7 +411,7 @@ class IncidentService:
         return self._append(inc.id, body)[1]
 
     def untick(self, incident_id: str, step: str) -> Incident:
-        inc = self.get(incident_id)
+        inc = self._open(incident_id)  # a resolved incident is reopened first
         planned = self.find_step(inc, step)
         removes = sorted(eid for eid, mark in inc.tick_marks.items() if mark[0] == planned.key)
         if not removes:
@@ -507,6 +507,19 @@ class IncidentService:
             responsible_team=responsible.id if responsible else None,
         )
         return self._append(inc.id, body)[1]
+
+    def resolve_warnings(self, incident_id: str) -> list[str]:
+        """What resolving now leaves behind: steps that fell due and were never marked,
+        and pending handoffs (resolving cancels them). Faces show these first."""
+        inc = self._open(incident_id)
+        out = []
+        due = [s.key for s in self.plan(inc) if s.state in ("due", "overdue")]
+        if due:
+            were = "were" if len(due) > 1 else "was"
+            out.append(f"{', '.join(due)} fell due and {were} never marked notified")
+        for role, offer in sorted(inc.handoffs.items()):
+            out.append(f"the {role} handoff to {offer['to']} is pending: resolving cancels it")
+        return out
 
     def resolve(
         self,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tuikit import make_app, settle, wait_for
 
 from console import config
-from console.sync import state
+from console.store import sync_state as state
 from console.tui.screens.board import BoardScreen
 from console.tui.screens.quit import QuitModal
 

@@ -31,19 +31,11 @@ def quit_reasons(app) -> list[str]:
                 f"{open_count} open incident{s}: this console pages their escalation, "
                 "and paging stops when it quits"
             )
-    unsynced = _unsynced(service.store.conn)
+    unsynced = service.unsynced_count()
     if unsynced:
         s = "" if unsynced == 1 else "s"
         reasons.append(f"{unsynced} change{s} not yet synced with the war room")
     return reasons
-
-
-def _unsynced(conn) -> int:
-    try:
-        from console.sync import state
-    except ImportError:
-        return 0
-    return state.outbox_depth(conn) if state.remote(conn) else 0
 
 
 class QuitModal(ModalScreen[bool]):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -424,12 +425,20 @@ class RoomScreen(LiveScreen):
         )
 
     def action_resolve(self) -> None:
+        try:
+            warnings = self.service.resolve_warnings(self.incident_id)
+        except InputError as exc:
+            self.app.notify(str(exc), title="Not done", severity="error", markup=False)
+            return
+        hint = "enter resolves · escape cancels (r in the board shows resolved incidents)"
+        if warnings:  # said before, not after: the commander may tick or wait first
+            hint = "\n".join(f"⚠ {escape(printable(w))}" for w in warnings) + "\n" + hint
         self.app.push_screen(
             TextModal(
                 f"Resolve {self.incident_id}",
                 lambda text: self._command(self.service.resolve, self.incident_id, text),
                 placeholder="summary (optional): what fixed it",
-                hint="enter resolves · escape cancels (r in the board shows resolved incidents)",
+                hint=hint,
             )
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
 from console.model import events
@@ -17,9 +17,12 @@ from console.model.errors import InputError
 from console.model.escalation import PlannedStep
 from console.model.events import Event, Policy
 from console.model.fold import fold
+from console.model.folds.oncall import aggregate_id as oncall_aggregate
 from console.model.incident import Incident
+from console.model.oncall import Calendar, OnCall, Rota
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES, Org
 from console.model.responsibility import (
+    OnCallNow,
     Scope,
     resolve_role,
     responsibility_view,
@@ -28,6 +31,7 @@ from console.model.responsibility import (
 )
 from console.store import Store, paging_status, projections, sync_state
 from console.store import events as event_log
+from console.store import oncall as oncall_store
 
 Listener = Callable[[str], None]
 
@@ -202,30 +206,173 @@ class IncidentService:
     def plan(self, inc: Incident, now: datetime | None = None) -> list[PlannedStep]:
         return inc.plan(now or self.clock.now())
 
-    def step_contacts(self, inc: Incident, step: PlannedStep) -> list[dict]:
+    def step_contacts(
+        self, inc: Incident, step: PlannedStep, now: datetime | None = None
+    ) -> list[dict]:
+        """The step's roles resolved to people: whoever is on call at `now`."""
         scope = self.scope(inc)
+        on_call = self.on_call_now(now)
         return [
-            {"role": role, "contacts": [dict(c) for c in self._contacts(role, scope)]}
+            {"role": role, "contacts": [dict(c) for c in self._contacts(role, scope, on_call)]}
             for role in step.targets
         ]
 
-    def _contacts(self, role: str, scope: Scope) -> list[dict]:
-        """resolve_role is a pure function of an immutable Org: remembered per org."""
-        memo: tuple[Org, dict[tuple[str, Scope], list[dict]]] | None = self.__dict__.get(
-            "_contacts_memo"
-        )
+    def _contacts(self, role: str, scope: Scope, on_call: OnCallNow) -> list[dict]:
+        """resolve_role is a pure function of an immutable Org and who is on call:
+        remembered per org, for the same people on call."""
+        memo: tuple[Org, dict[tuple, list[dict]]] | None = self.__dict__.get("_contacts_memo")
         if memo is None or memo[0] is not self.org or len(memo[1]) > 4096:
             memo = (self.org, {})
             self._contacts_memo = memo
-        found = memo[1].get((role, scope))
+        key = (role, scope, tuple(sorted((t, c.person) for t, c in on_call.items())))
+        found = memo[1].get(key)
         if found is None:
-            found = memo[1][(role, scope)] = [
-                c.to_dict() for c in resolve_role(self.org, role, scope)
+            found = memo[1][key] = [
+                c.to_dict() for c in resolve_role(self.org, role, scope, on_call)
             ]
         return found
 
-    def responsibility(self, inc: Incident) -> dict:
-        return responsibility_view(self.org, inc.severity, self.scope(inc), inc.pattern or None)
+    def responsibility(self, inc: Incident, now: datetime | None = None) -> dict:
+        return responsibility_view(
+            self.org, inc.severity, self.scope(inc), inc.pattern or None, self.on_call_now(now)
+        )
+
+    # ------------------------------------------------------------ on call
+    def rota(self) -> Rota:
+        """Who is on call for every team: the org's schedules, this database's imported
+        calendars and the overrides in the log; rebuilt when any of them changes."""
+        conn = self.store.conn
+        version = oncall_store.version(conn)
+        cached = self.__dict__.get("_rota")
+        if cached is None or cached[0] is not self.org or cached[1] != version:
+            rota = Rota(self.org, oncall_store.overrides(conn), oncall_store.calendars(conn))
+            cached = self._rota = (self.org, version, rota)
+        return cached[2]
+
+    def on_call_now(self, now: datetime | None = None) -> OnCallNow:
+        return self.rota().at(now or self.clock.now())
+
+    def shifts_of(self, inc: Incident, now: datetime | None = None) -> list[dict]:
+        """The shift of every team the incident's responsibility names: who, since and
+        until when, who is next, and from what (schedule, calendar, override)."""
+        now = now or self.clock.now()
+        on_call = self.on_call_now(now)
+        view = self.responsibility(inc, now)
+        teams = [view["responsible_team"]["team"]] if view["responsible_team"] else []
+        for d in view["domains"]:
+            teams.extend(d[k]["team"] for k in ("first", "second", "final") if d[k]["team"])
+        return [on_call[t].to_dict(self.org) for t in dict.fromkeys(teams) if t in on_call]
+
+    def team_id(self, team: str) -> str:
+        team = str(team).strip()
+        if team not in self.org.teams:
+            by_name = [t.id for t in self.org.teams.values() if t.name.lower() == team.lower()]
+            if len(by_name) == 1:
+                return by_name[0]
+            raise InputError(
+                f"unknown team {team!r}{_suggest(team, self.org.teams)} "
+                f"(teams: {', '.join(self.org.teams)})"
+            )
+        return team
+
+    def person_id(self, person: str) -> str:
+        person = str(person).strip()
+        if person in self.org.people:
+            return person
+        by_name = [p.id for p in self.org.people.values() if p.name.lower() == person.lower()]
+        if len(by_name) == 1:
+            return by_name[0]
+        raise InputError(
+            f"{person!r} is nobody in the org file{_suggest(person, self.org.people)} "
+            "(a person's id, e.g. aoi.matsumoto)"
+        )
+
+    def on_call(self, team: str, at: datetime | None = None) -> OnCall:
+        return self.rota().on_call(self.team_id(team), at or self.clock.now())
+
+    def override(
+        self,
+        team: str,
+        person: str,
+        starts_at: datetime,
+        ends_at: datetime,
+        reason: str = "",
+    ) -> Event:
+        """`person` holds `team`'s pager over [starts_at, ends_at). An event of the team's
+        own on-call aggregate, so it syncs like any other; open incidents that page the
+        team get a note when it changes who they page now."""
+        team, person = self.team_id(team), self.person_id(person)
+        if ends_at <= starts_at:
+            raise InputError("an override must end after it starts (--until after --from)")
+        if ends_at - starts_at > timedelta(days=90):
+            raise InputError(
+                "an override longer than 90 days is a schedule: put it in the org file"
+            )
+        now = self.clock.now()
+        if ends_at <= now:
+            raise InputError(f"that override ended already ({iso(ends_at)})")
+        before = self.on_call_now(now).get(team)
+        body = events.OnCallOverride(
+            team=team,
+            person=person,
+            starts_at=iso(starts_at),
+            ends_at=iso(ends_at),
+            reason=(reason or "").strip(),
+        )
+        with self.store.transaction():
+            ev = self.record(oncall_aggregate(team), body)
+            if before is not None and before.person != person and starts_at <= now < ends_at:
+                self._note_hand_over(team, before.person, person, ends_at)
+        return ev
+
+    def take_shift(self, team: str) -> Event:
+        """ "I'll take this shift": the actor holds the team's pager from now until the
+        current shift would have ended (or for 12 hours when it has no end)."""
+        team = self.team_id(team)
+        me = self.person_id(self.actor)
+        now = self.clock.now()
+        current = self.rota().on_call(team, now)
+        if current.person == me:
+            raise InputError(f"you are already on call for {self.org.teams[team].name}")
+        until = current.until or now + timedelta(hours=12)
+        return self.override(team, me, now, until, reason="took the shift")
+
+    def withdraw_override(self, override_id: str) -> Event:
+        found = next((o for o in self.rota().overrides_all() if o.id == override_id), None)
+        if found is None:
+            raise InputError(f"no live override {override_id!r} (see `incident-console oncall`)")
+        body = events.OnCallOverrideWithdrawn(override=override_id)
+        return self.record(oncall_aggregate(found.team), body)
+
+    def store_calendar(self, calendar: Calendar, summaries: list[str]) -> None:
+        """Keep an imported calendar's shifts (this database only: a calendar is read
+        by each console from its source, not synced)."""
+        self.team_id(calendar.team)
+        with self.store.transaction():
+            oncall_store.store_calendar(self.store.conn, calendar, summaries)
+
+    def calendar_failed(self, team: str, error: str) -> None:
+        with self.store.transaction():
+            oncall_store.record_error(self.store.conn, team, error)
+
+    def calendar_sources(self) -> list[tuple[str, str, str | None]]:
+        return oncall_store.sources(self.store.conn)
+
+    def _note_hand_over(self, team: str, was: str | None, now_on: str, until: datetime) -> None:
+        """The timeline of each open incident that pages `team` says who it pages now."""
+        name = self.org.teams[team].name
+        text = (
+            f"On call for {name} now: {self.org.person_name(now_on)} until {iso(until)} "
+            f"(override; was {self.org.person_name(was) if was else 'nobody'})"
+        )
+        for row in projections.board(self.store.conn, include_drills=False, limit=1000):
+            inc = self.get(row["id"])
+            view = responsibility_view(self.org, inc.severity, self.scope(inc), inc.pattern)
+            teams = {view["responsible_team"]["team"]} if view["responsible_team"] else set()
+            for d in view["domains"]:
+                teams.update(d[k]["team"] for k in ("first", "second", "final"))
+            if team in teams:
+                self.record(inc.id, events.NoteAdded(text=text))
 
     def view(self, incident_id: str, now: datetime | None = None) -> dict:
         """Everything `show` prints, as plain data with a stable shape."""
@@ -238,7 +385,7 @@ class IncidentService:
                     "key": s.key,
                     "severity": s.severity,
                     "offset_minutes": s.offset_minutes,
-                    "targets": self.step_contacts(inc, s),
+                    "targets": self.step_contacts(inc, s, now),
                     "due_at": iso(s.due_at),
                     "state": s.state,
                     "seconds_to_due": round(s.seconds_to_due(now)),
@@ -279,7 +426,8 @@ class IncidentService:
             "severity_history": [
                 {"at": iso(at), "severity": sev} for at, sev in inc.severity_history
             ],
-            "responsibility": self.responsibility(inc),
+            "responsibility": self.responsibility(inc, now),
+            "on_call": self.shifts_of(inc, now),
             "escalation": steps,
             "timeline": [t.to_dict() for t in inc.timeline],
             "as_of": iso(now),
@@ -605,7 +753,7 @@ class IncidentService:
             raise InputError(f"{inc.id}: nothing to accept (no history and no matrix entry)")
         if chosen not in self.org.teams:
             raise InputError(f"unknown team {chosen!r}{_suggest(chosen, self.org.teams)}")
-        person = self.org.teams[chosen].on_call
+        person = self.on_call(chosen).person
         if not person:
             raise InputError(f"team {chosen!r} has no on-call person in the org file")
         why = suggestion["why"] if chosen == suggestion["team"] else "chosen by the commander"

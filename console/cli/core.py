@@ -32,6 +32,7 @@ EXTENSIONS = [
     "console.cli.drills",
     "console.cli.metrics",
     "console.cli.alerts",
+    "console.cli.oncall",
 ]
 
 

@@ -28,6 +28,7 @@ from console.model.clock import parse_iso
 from console.model.folds import alerts as alerts_fold
 from console.model.folds import drill as drill_fold
 from console.model.folds import incident as incident_fold
+from console.model.folds import oncall as oncall_fold
 from console.model.folds import paging as paging_fold
 from console.model.incident import Incident
 
@@ -347,6 +348,23 @@ class DrillEnded(Body, kw_only=True):
 @dataclass(frozen=True)
 class Event:
     event_id: str
+# ------------------------------------------------------------------ on-call overrides
+
+
+class OnCallOverride(Body, kw_only=True, frozen=True):
+    """`person` holds `team`'s pager over [starts_at, ends_at), whatever its schedule says."""
+
+    team: Name
+    person: Name
+    starts_at: Time
+    ends_at: Time
+    reason: Prose = ""
+
+
+class OnCallOverrideWithdrawn(Body, kw_only=True, frozen=True):
+    override: Name  # the event id of the override
+
+
     incident_id: str
     kind: str
     body: dict[str, Any]  # as stored and synced, verbatim
@@ -449,6 +467,13 @@ _KIND_OF: dict[type[Body], str] = {k.body: k.name for k in CATALOGUE.values()}
 
 
 class BodyError(ValueError):
+        # on-call overrides (an aggregate of their own per team: oncall:TEAM)
+        Kind("oncall_override", OnCallOverride, oncall_fold.oncall_override),
+        Kind(
+            "oncall_override_withdrawn",
+            OnCallOverrideWithdrawn,
+            oncall_fold.oncall_override_withdrawn,
+        ),
     """A body that does not fit its kind; the message names the field."""
 
 

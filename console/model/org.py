@@ -12,6 +12,8 @@ from importlib import resources
 from typing import Any
 
 from console.model.errors import OrgError
+from console.model.schedule import Schedule
+from console.model.schedule_file import parse_schedule, schedule_dict
 from console.model.toml_lines import LineIndex
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
@@ -196,7 +198,9 @@ class Team:
     id: str
     name: str
     type: str
-    on_call: str
+    # The simplest schedule: this person, always. With a [[schedules]] entry for the
+    # team, the person paged when the schedule leaves a gap.
+    on_call: str = ""
     lead: str = ""
     manager: str = ""
     domains: tuple[str, ...] = ()
@@ -256,6 +260,7 @@ class Org:
     sources: tuple[str, ...] = ()
     practice: tuple[PracticeStep, ...] = ()
     conditions: tuple[Condition, ...] = ()
+    schedules: dict[str, Schedule] = field(default_factory=dict)  # by team
     # Top-level sections other subsystems own (channels, notify, ...), kept raw.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -330,6 +335,7 @@ class Org:
             "teams": plain(list(self.teams.values())),
             "people": plain(list(self.people.values())),
             "services": plain(list(self.services.values())),
+            "schedules": [schedule_dict(s) for s in self.schedules.values()],
         }
         data.update(
             {k: v for k, v in self.extra.items() if k != "__where__"}
@@ -415,6 +421,8 @@ class _Merged:
         self.escalation: dict[str, list[tuple[dict, dict[str, str]]]] = {}
         self.extra: dict[str, Any] = {}
         self.sources: list[str] = []
+        # team -> (entry, where) of its schedule; a later file replaces a team's whole entry
+        self.schedules: dict[str, tuple[dict, Any]] = {}
 
     def add(self, data: dict, name: str, index: LineIndex, problems: list[str]) -> None:
         self.sources.append(name)
@@ -425,6 +433,8 @@ class _Merged:
                 self.where[section] = {}
             elif section == "escalation":
                 self.escalation = {}
+            if section in ("schedules", "teams"):  # a schedule belongs to its team
+                self.schedules = {}
         for key, value in data.items():
             if key == "meta":
                 if not isinstance(value, dict):
@@ -437,14 +447,48 @@ class _Merged:
                 self._add_keyed(key, value, name, index, problems)
             elif key == "escalation":
                 self._add_escalation(value, name, index, problems)
+            elif key == "schedules":
+                self._add_schedules(value, name, index, problems)
             elif key in EXTRA_SECTIONS:
                 self.extra[key] = value
                 self.extra.setdefault("__where__", {})[key] = (name, index)
             else:
-                known = sorted(["meta", "escalation", *KEYED, *EXTRA_SECTIONS])
+                known = sorted(["meta", "escalation", "schedules", *KEYED, *EXTRA_SECTIONS])
                 problems.append(
                     f"{name}:{index.line(key)}: unknown section {key!r} (expected one of {', '.join(known)})"
                 )
+
+        # A file that gives a team a fixed on_call and no schedule means that person:
+        # the schedule an earlier file (the demo) gave the team no longer applies.
+        given = {e.get("team") for e in data.get("schedules", []) if isinstance(e, dict)}
+        teams = data.get("teams", [])
+        for entry in teams if isinstance(teams, list) else []:
+            if isinstance(entry, dict) and "on_call" in entry and entry.get("id") not in given:
+                self.schedules.pop(str(entry.get("id")), None)
+
+    def _add_schedules(self, value, name, index, problems):
+        if not isinstance(value, list):
+            problems.append(
+                f"{name}:{index.line('schedules')}: 'schedules' must be an array of tables "
+                "([[schedules]])"
+            )
+            return
+        headers = sorted(
+            (line, key[2])
+            for key, line in index.lines.items()
+            if len(key) == 3 and key[:2] == ("schedules", "layers") and isinstance(key[2], int)
+        )
+        for i, entry in enumerate(value):
+            top = index.lines.get(("schedules", i), 0)
+            below = index.lines.get(("schedules", i + 1), 10**9)
+            own = [k for line, k in headers if top < line < below]
+            where = _schedule_where(name, index, i, own)
+            if not isinstance(entry, dict):
+                problems.append(f"{where()}: each 'schedules' entry must be a table")
+                continue
+            team = entry.get("team")
+            key = team if isinstance(team, str) and team else f"<entry {i} of {name}>"
+            self.schedules[key] = (entry, where)
 
     def _add_keyed(self, section, value, name, index, problems):
         id_key = KEYED[section]
@@ -556,6 +600,12 @@ class _Merged:
                     Rule(sev, offset, tuple(targets), str(derived) if derived else None, where[""])
                 )
 
+        schedules = {}
+        for entry, where in self.schedules.values():
+            schedule = parse_schedule(entry, where, problems)
+            if schedule is not None:
+                schedules[schedule.team] = schedule
+
         meta = dict(self.meta)
         meta.pop("replace", None)
         org = Org(
@@ -575,10 +625,29 @@ class _Merged:
             people=built["people"],
             services=built["services"],
             sources=tuple(self.sources),
+            schedules=schedules,
             extra=self.extra,
         )
         _check_references(org, self, bad)
         return org
+
+
+def _schedule_where(name: str, index: LineIndex, i: int, layer_headers: list[int]):
+    """file:line inside schedule entry `i`; its [[schedules.layers]] headers are the
+    file's `layer_headers` (numbered across the whole file by the scanner)."""
+
+    def where(*path) -> str:
+        if (
+            len(path) >= 2
+            and path[0] == "layers"
+            and isinstance(path[1], int)
+            and path[1] < len(layer_headers)
+        ):
+            line = index.line("schedules", "layers", layer_headers[path[1]], *path[2:])
+            return f"{name}:{line}"
+        return f"{name}:{index.line('schedules', i, *path)}"
+
+    return where
 
 
 _LISTS = {
@@ -821,6 +890,18 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
             person = getattr(t, k)
             if person and person not in org.people:
                 bad(w, k, f"team {t.id!r}: {k} {person!r} is not a known person")
+    for s in org.schedules.values():
+        where = merged.schedules[s.team][1]
+        if s.team not in org.teams:
+            bad({"": where("team")}, "", f"schedule for unknown team {s.team!r}")
+        for j, layer in enumerate(s.layers):
+            for person in layer.members:
+                if person not in org.people:
+                    bad(
+                        {"": where("layers", j, "members")},
+                        "",
+                        f"schedule {s.team!r} layer {layer.name!r}: unknown person {person!r}",
+                    )
     for p in org.people.values():
         if p.team and p.team not in org.teams:
             bad(W["people"][p.id], "team", f"person {p.id!r}: unknown team {p.team!r}")

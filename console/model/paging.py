@@ -20,7 +20,7 @@ from console.model.escalation import PlannedStep
 from console.model.folds.paging import PagingState, state_of
 from console.model.incident import Incident
 from console.model.org import Org, severity_rank
-from console.model.responsibility import resolve_role, scope_of
+from console.model.responsibility import OnCallNow, resolve_role, scope_of
 from console.model.text import printable
 
 BOT = "escalation-bot"
@@ -48,17 +48,21 @@ class Target:
     team_type: str | None
     roles: tuple[str, ...]
     contact: str | None = None
+    on_call_until: str | None = None  # paged as the team's on-call, whose shift ends then
 
     def to_dict(self) -> dict:
         return dict(self.__dict__) | {"roles": list(self.roles)}
 
 
-def step_targets(org: Org, inc: Incident, step: PlannedStep) -> list[Target]:
-    """The step's roles resolved to people for this incident's scope (one entry per person)."""
+def step_targets(
+    org: Org, inc: Incident, step: PlannedStep, on_call: OnCallNow | None = None
+) -> list[Target]:
+    """The step's roles resolved to people for this incident's scope (one entry per
+    person), each team's on-call being whoever `on_call` says holds the pager now."""
     scope = scope_of(org, inc.layers, inc.services)
     found: dict[str, Target] = {}
     for role in step.targets:
-        for c in resolve_role(org, role, scope):
+        for c in resolve_role(org, role, scope, on_call):
             tid = c.person or f"role:{role}"
             team = org.teams.get(c.team) if c.team else None
             if tid in found:
@@ -72,6 +76,7 @@ def step_targets(org: Org, inc: Incident, step: PlannedStep) -> list[Target]:
                     prev.team_type,
                     (*prev.roles, role),
                     prev.contact,
+                    prev.on_call_until,
                 )
             else:
                 found[tid] = Target(
@@ -83,8 +88,16 @@ def step_targets(org: Org, inc: Incident, step: PlannedStep) -> list[Target]:
                     team.type if team else None,
                     (role,),
                     c.contact,
+                    _shift_end(on_call, c.team, c.person),
                 )
     return list(found.values())
+
+
+def _shift_end(on_call: OnCallNow | None, team: str | None, person: str | None) -> str | None:
+    shift = on_call.get(team) if on_call is not None and team else None
+    if shift is None or shift.person != person or shift.until is None:
+        return None
+    return iso(shift.until)
 
 
 def channels_for(
@@ -285,8 +298,14 @@ def _trigger(org, cfg, inc, step, target, rnd, reason, when, repeats) -> Intent:
         + (f" (or just you: {acks['target_command']})" if "target_command" in acks else "")
     )
     via = ", ".join(channels) if channels else "NO CHANNEL CONFIGURED — page them by hand"
+    shift = (
+        f", on call for {target.team_name} until {target.on_call_until}"
+        if target.on_call_until
+        else ""
+    )
     summary = (
-        f"page {step.key} → {target.name} ({', '.join(target.roles)}){again} via {via} [{reason}]"
+        f"page {step.key} → {target.name} ({', '.join(target.roles)}){shift}{again} via {via} "
+        f"[{reason}]"
     )
     msg = _message(
         org,
@@ -328,15 +347,18 @@ def _anyone_acked(st: PagingState, step: PlannedStep, targets: list[Target]) -> 
     return step.state == "acknowledged" or any(st.acked(t.id, step.key) for t in targets)
 
 
-def decide(inc: Incident, org: Org, cfg: PagingConfig, now: datetime) -> list[Intent]:
-    """Every page, acknowledgement, resolve and nudge due at `now` and not yet queued."""
+def decide(
+    inc: Incident, org: Org, cfg: PagingConfig, now: datetime, on_call: OnCallNow | None = None
+) -> list[Intent]:
+    """Every page, acknowledgement, resolve and nudge due at `now` and not yet queued.
+    A team's page goes to whoever `on_call` says holds its pager at `now`."""
     if inc.declared_at is None:
         return []
     st = state_of(inc)
     out: list[Intent] = []
     if inc.open:
         steps = inc.plan(now)
-        out += _triggers(inc, org, cfg, st, steps, now)
+        out += _triggers(inc, org, cfg, st, steps, now, on_call)
         out += _acknowledgements(inc, org, cfg, st, steps, now)
         out += _nudges(inc, org, cfg, st, now)
     else:
@@ -350,7 +372,7 @@ def decide(inc: Incident, org: Org, cfg: PagingConfig, now: datetime) -> list[In
     return fresh
 
 
-def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
+def _triggers(inc, org, cfg, st, steps, now, on_call=None) -> list[Intent]:
     out = []
     by_severity: dict[str, list[PlannedStep]] = {}
     for s in steps:
@@ -365,7 +387,9 @@ def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
         sp = cfg.policy.for_severity(step.severity)
         if not sp.page:
             continue
-        targets = step_targets(org, inc, step)
+        targets = step_targets(org, inc, step, on_call)
+        # After a hand-off the new on-call is paged for a step nobody has acknowledged.
+        handled = any(st.acked(tid, key) for key, tid in st.pages if key == step.key)
         bot_paged = any((step.key, t.id) in st.pages for t in targets)
         if step.ticks.notified_at and step.ticks.notified_by != BOT and not bot_paged:
             continue  # someone paged this step by hand; the bot stays out of it
@@ -377,7 +401,7 @@ def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
             i = sibling.index(step)
             prev = sibling[i - 1] if i > 0 else None
             if prev is not None and prev.state not in ("cancelled", "skipped", "waived"):
-                prev_targets = step_targets(org, inc, prev)
+                prev_targets = step_targets(org, inc, prev, on_call)
                 fired = _fired_at(st, prev, prev_targets)
                 early = timedelta(minutes=sp.escalate_early_minutes)
                 if fired and not _anyone_acked(st, prev, prev_targets) and now >= fired + early:
@@ -388,7 +412,7 @@ def _triggers(inc, org, cfg, st, steps, now) -> list[Intent]:
             if st.acked(t.id, step.key):
                 continue
             if track is None:
-                if start is not None:
+                if start is not None and not handled:
                     out.append(_trigger(org, cfg, inc, step, t, 0, reason, start, sp.repeats))
                 continue
             if not track.channels or sp.renotify_minutes <= 0 or track.last_round >= sp.repeats:

@@ -3,10 +3,22 @@ escalation roles resolved to concrete teams and people."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypedDict
 
+from console.model.oncall import OnCall
 from console.model.org import Org, Team
+
+# Who is on call per team at the moment asked about (Rota.at); without it, each team's
+# fixed on_call.
+OnCallNow = Mapping[str, OnCall]
+
+
+def on_call_of(team: Team, on_call: OnCallNow | None = None) -> str | None:
+    if on_call is not None and team.id in on_call:
+        return on_call[team.id].person
+    return team.on_call or None
 
 
 @dataclass(frozen=True)
@@ -108,7 +120,9 @@ def involved_teams(org: Org, scope: Scope, team_type: str) -> list[Team]:
     return list({t.id: t for t in found}.values())
 
 
-def resolve_role(org: Org, role_id: str, scope: Scope) -> list[Contact]:
+def resolve_role(
+    org: Org, role_id: str, scope: Scope, on_call: OnCallNow | None = None
+) -> list[Contact]:
     """A role name of the escalation rules -> the teams and people to page now."""
     role = org.roles.get(role_id)
     if role is None:
@@ -119,18 +133,22 @@ def resolve_role(org: Org, role_id: str, scope: Scope) -> list[Contact]:
         if kind in ("responsible_team", "responsible_manager"):
             team = responsible_team(org, scope)
             if team:
-                person = team.on_call if kind == "responsible_team" else (team.manager or team.lead)
+                person = (
+                    on_call_of(team, on_call)
+                    if kind == "responsible_team"
+                    else (team.manager or team.lead)
+                )
                 found.append(_contact(org, role_id, team, person))
         else:
             for team in involved_teams(org, scope, arg):
-                person = team.lead if kind == "involved_leads" else team.on_call
+                person = team.lead if kind == "involved_leads" else on_call_of(team, on_call)
                 found.append(_contact(org, role_id, team, person))
         if found:
             return found
     for team_id in role.teams:
         team = org.teams.get(team_id)
         if team:
-            found.append(_contact(org, role_id, team, team.on_call))
+            found.append(_contact(org, role_id, team, on_call_of(team, on_call)))
     for person_id in role.people:
         found.append(_contact(org, role_id, None, person_id))
     return found
@@ -157,7 +175,11 @@ class DomainRow(TypedDict):
 
 
 def responsibility_view(
-    org: Org, severity: str, scope: Scope, pattern_id: str | None = None
+    org: Org,
+    severity: str,
+    scope: Scope,
+    pattern_id: str | None = None,
+    on_call: OnCallNow | None = None,
 ) -> dict:
     """Everything the room's responsibility panel shows, as plain data."""
     pattern = org.patterns.get(pattern_id or "", org.pattern)
@@ -169,13 +191,13 @@ def responsibility_view(
         for k in ("first", "second", "final"):
             team_type = getattr(domain, k)
             team = team_for(org, d, team_type, scope.services)
-            on_call = org.people.get(team.on_call) if team else None
+            person = org.people.get(on_call_of(team, on_call) or "") if team else None
             lines[k] = {
                 "team_type": team_type,
                 "team": team.id if team else None,
                 "team_name": team.name if team else None,
-                "on_call": on_call.name if on_call else None,
-                "contact": on_call.contact if on_call else None,
+                "on_call": person.name if person else None,
+                "contact": person.contact if person else None,
                 "responsible": bool(team and responsible and team.id == responsible.id),
             }
         domains.append(
@@ -211,22 +233,27 @@ def responsibility_view(
         "coordinator": (
             {
                 "role": coordinator_role,
-                "contacts": [c.to_dict() for c in resolve_role(org, coordinator_role, scope)],
+                "contacts": [
+                    c.to_dict() for c in resolve_role(org, coordinator_role, scope, on_call)
+                ],
             }
             if coordinator_role
             else None
         ),
-        "responsible_team": (
-            {
-                "team": responsible.id,
-                "team_name": responsible.name,
-                "team_type": responsible.type,
-                "on_call": org.person_name(responsible.on_call),
-                "contact": org.people[responsible.on_call].contact
-                if responsible.on_call in org.people
-                else None,
-            }
-            if responsible
-            else None
-        ),
+        "responsible_team": _responsible(org, responsible, on_call) if responsible else None,
     }
+
+
+def _responsible(org: Org, team: Team, on_call: OnCallNow | None) -> dict:
+    person = on_call_of(team, on_call)
+    shift = on_call.get(team.id) if on_call is not None else None
+    found: dict[str, object] = {
+        "team": team.id,
+        "team_name": team.name,
+        "team_type": team.type,
+        "on_call": org.person_name(person) if person else None,
+        "contact": org.people[person].contact if person in org.people else None,
+    }
+    if shift is not None:
+        found["shift"] = shift.to_dict(org)
+    return found

@@ -61,7 +61,8 @@ def acknowledge(
         planned = next((s for s in service.plan(inc) if s.key == key), None)
         if planned is None or planned.state in ("acknowledged", "waived", "cancelled", "skipped"):
             continue
-        everyone = {t.id for t in step_targets(service.org, inc, planned)}
+        on_call = service.on_call_now()
+        everyone = {t.id for t in step_targets(service.org, inc, planned, on_call)}
         st = state_of(inc)
         if everyone and all(st.acked(t, key) for t in everyone):
             inc = service.tick(inc.id, key, ack=True)

@@ -169,8 +169,9 @@ class EscalationRunner:
             if inc is None:
                 continue
             try:
+                on_call = self.service.on_call_now(now)
                 if decide(
-                    inc, self.org, self.cfg, now
+                    inc, self.org, self.cfg, now, on_call
                 ):  # read-only check first: no write lock when quiet
                     self._decide_one(incident_id, now, report)
                 if adopt > 0 and orphans(inc, now, adopt, self._local_keys(incident_id)):
@@ -231,7 +232,7 @@ class EscalationRunner:
             )  # again, under the write lock: another runner may have queued
             if inc is None:
                 return
-            intents = decide(inc, self.org, self.cfg, now)
+            intents = decide(inc, self.org, self.cfg, now, self.service.on_call_now(now))
             if not intents:
                 return
             threshold = self.cfg.policy.catch_up_after_seconds

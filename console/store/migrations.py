@@ -232,3 +232,30 @@ def m007_alert_groups(db):
 
     projections.rebuild_alert_groups(db.conn)
 
+
+@MIGRATIONS()
+def m008_oncall_calendars(db):
+    """Imported on-call calendars: per team, where it came from and the moment it was
+    read (so a stale one shows as stale), and its shifts expanded for the next days, so
+    pages find the person with no network. Local to this console, never synced."""
+    db.execute(
+        """CREATE TABLE oncall_calendars (
+            team TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            as_of TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            until TEXT NOT NULL,
+            unmatched TEXT NOT NULL DEFAULT '[]',
+            error TEXT
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE oncall_shifts (
+            team TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            person TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX oncall_shifts_team ON oncall_shifts(team, starts_at)")

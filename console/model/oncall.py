@@ -1,0 +1,231 @@
+"""Who is on call for a team at a moment, from everything that says so.
+
+From the bottom up: the org file's schedule (its layers, later layers winning), or the
+team's fixed `on_call` when it has no schedule; an imported calendar, which replaces the
+schedule over the days it was expanded for; overrides, the latest recorded winning.
+Where nothing has anyone, a team with a schedule falls back to its `on_call` if it has
+one; otherwise it is a gap and nobody is paged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from console.model.clock import iso
+from console.model.org import Org
+from console.model.schedule import Shift, merge, schedule_shifts, zone
+
+LOOKBACK = timedelta(days=8)  # far enough back to say since when someone holds the pager
+HORIZON = timedelta(days=36)  # far enough ahead to say until when, and who is next
+STALE_AFTER = timedelta(hours=24)  # an imported calendar not refreshed for this long
+
+
+@dataclass(frozen=True)
+class Override:
+    """Someone takes a team's pager from `start` until `end` (an event in the log)."""
+
+    id: str
+    team: str
+    person: str
+    start: datetime
+    end: datetime
+    by: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """A team's imported calendar: its shifts expanded over [start, until) as of `as_of`."""
+
+    team: str
+    source: str
+    as_of: datetime
+    start: datetime
+    until: datetime
+    shifts: tuple[Shift, ...] = ()
+    unmatched: tuple[str, ...] = ()  # names in the feed that are nobody in the org
+
+    def stale(self, now: datetime) -> bool:
+        return now - self.as_of > STALE_AFTER or now >= self.until
+
+
+@dataclass(frozen=True)
+class OnCall:
+    """The answer for one team at one moment."""
+
+    team: str
+    at: datetime
+    person: str | None
+    since: datetime | None  # None: from before anything we looked at
+    until: datetime | None  # None: no hand-off within the horizon
+    next_person: str | None
+    source: str  # "on_call", "layer NAME", "calendar", "override", "fallback", "gap"
+    stale: bool = False  # the team's imported calendar is out of date
+
+    def to_dict(self, org: Org) -> dict:
+        person = org.people.get(self.person or "")
+        nxt = org.people.get(self.next_person or "")
+        team = org.teams.get(self.team)
+        return {
+            "team": self.team,
+            "team_name": team.name if team else self.team,
+            "person": self.person,
+            "person_name": person.name if person else self.person,
+            "contact": person.contact if person else None,
+            "since": iso(self.since),
+            "until": iso(self.until),
+            "next": self.next_person,
+            "next_name": nxt.name if nxt else self.next_person,
+            "source": self.source,
+            "stale": self.stale,
+            "time_zone": schedule_zone(org, self.team),
+        }
+
+
+def schedule_zone(org: Org, team: str) -> str | None:
+    schedule = org.schedules.get(team)
+    return schedule.zone if schedule else None
+
+
+class Rota:
+    """Every team's on-call, for one org, its overrides and its imported calendars.
+    Immutable once built; timelines are worked out per team and day, then kept."""
+
+    def __init__(
+        self,
+        org: Org,
+        overrides: Iterable[Override] = (),
+        calendars: Mapping[str, Calendar] | None = None,
+    ):
+        self.org = org
+        self.overrides: dict[str, list[Override]] = {}
+        for o in overrides:
+            self.overrides.setdefault(o.team, []).append(o)
+        self.calendars = dict(calendars or {})
+        self._timelines: dict[tuple[str, datetime], list[Shift]] = {}
+        self._at: dict[datetime, dict[str, OnCall]] = {}
+
+    def overrides_all(self) -> list[Override]:
+        return [o for found in self.overrides.values() for o in found]
+
+    # ------------------------------------------------------------ timelines
+    def timeline(
+        self, team_id: str, start: datetime, end: datetime, *, fallback: bool = True
+    ) -> list[Shift]:
+        """The team's on-call over [start, end), every moment once (gaps as person None)."""
+        team = self.org.teams.get(team_id)
+        if team is None:
+            return [Shift(None, start, end, "gap")]
+        schedule = self.org.schedules.get(team_id)
+        sources: list[list[Shift]] = []
+        if schedule is None:
+            if team.on_call:
+                sources.append([Shift(team.on_call, start, end, "on_call")])
+        else:
+            sources.extend(_by_layer(schedule_shifts(schedule, start, end)))
+        calendar = self.calendars.get(team_id)
+        if calendar is not None:
+            # Over the days it covers the calendar is the schedule, its gaps included.
+            sources.append([Shift(None, calendar.start, calendar.until, "calendar gap")])
+            sources.append(list(calendar.shifts))
+        for o in self.overrides.get(team_id, []):
+            sources.append([Shift(o.person, o.start, o.end, "override")])
+        merged = merge(sources, start, end)
+        if fallback and schedule is not None and team.on_call:
+            merged = merge(
+                [[Shift(team.on_call, start, end, "fallback")], [s for s in merged if s.person]],
+                start,
+                end,
+            )
+        return [Shift(s.person, s.start, s.end, "gap") if not s.person else s for s in merged]
+
+    def _window(self, team_id: str, at: datetime) -> list[Shift]:
+        day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+        key = (team_id, day)
+        found = self._timelines.get(key)
+        if found is None:
+            found = self._timelines[key] = self.timeline(team_id, day - LOOKBACK, day + HORIZON)
+        return found
+
+    # ------------------------------------------------------------ answers
+    def on_call(self, team_id: str, at: datetime) -> OnCall:
+        shifts = self._window(team_id, at)
+        i = next(k for k, s in enumerate(shifts) if s.start <= at < s.end)
+        here = shifts[i]
+        first, last = i, i
+        while first > 0 and shifts[first - 1].person == here.person:
+            first -= 1
+        while last < len(shifts) - 1 and shifts[last + 1].person == here.person:
+            last += 1
+        since = shifts[first].start if first > 0 else None
+        until = shifts[last].end if last < len(shifts) - 1 else None
+        nxt = shifts[last + 1].person if last < len(shifts) - 1 else None
+        calendar = self.calendars.get(team_id)
+        return OnCall(
+            team=team_id,
+            at=at,
+            person=here.person,
+            since=since,
+            until=until,
+            next_person=nxt,
+            source=here.source,
+            stale=bool(calendar and calendar.stale(at)),
+        )
+
+    def at(self, at: datetime) -> dict[str, OnCall]:
+        """Every team's answer at one moment (what resolve_role reads)."""
+        found = self._at.get(at)
+        if found is None:
+            if len(self._at) > 256:
+                self._at.clear()
+            found = self._at[at] = {t: self.on_call(t, at) for t in self.org.teams}
+        return found
+
+
+def _by_layer(shifts: list[Shift]) -> list[list[Shift]]:
+    """The merged schedule as one source (merge keeps it ordered and disjoint)."""
+    return [[s for s in shifts if s.person]]
+
+
+def local_time(at: datetime, zone_name: str | None, now: datetime | None = None) -> str:
+    """A hand-off as the team's clock shows it: '18:00 JST' today, 'Mon 10:00 JST' this
+    week, '2026-03-09 10:00 JST' later."""
+    tz = zone(zone_name or "UTC")
+    local = at.astimezone(tz)
+    name = local.tzname() or zone_name or "UTC"
+    clock = local.strftime("%H:%M")
+    if now is not None and now.astimezone(tz).date() == local.date():
+        return f"{clock} {name}"
+    if now is not None and timedelta(0) <= at - now < timedelta(days=6):
+        return f"{local.strftime('%a')} {clock} {name}"
+    return f"{local.strftime('%Y-%m-%d')} {clock} {name}"
+
+
+def shift_text(org: Org, shift: OnCall, now: datetime | None = None) -> str:
+    """'Aoi Matsumoto until 18:00 JST, then Haruto Inoue' — the words every face uses."""
+    who = org.person_name(shift.person) if shift.person else "nobody (a gap in the schedule)"
+    if shift.until is None:
+        text = who
+    else:
+        then = org.person_name(shift.next_person) if shift.next_person else "nobody"
+        text = f"{who} until {local_time(shift.until, schedule_zone(org, shift.team), now)}, then {then}"
+    if shift.source == "override":
+        text += " (override)"
+    elif shift.source == "fallback":
+        text += " (fallback: the schedule has nobody)"
+    if shift.stale:
+        text += " — imported calendar is stale"
+    return text
+
+
+@dataclass
+class OverrideBook:
+    """The overrides of one team's on-call aggregate, folded from its events."""
+
+    overrides: dict[str, Override] = field(default_factory=dict)
+    withdrawn: set[str] = field(default_factory=set)
+
+    def live(self) -> list[Override]:
+        return [o for k, o in self.overrides.items() if k not in self.withdrawn]

@@ -461,12 +461,6 @@ CATALOGUE: dict[str, Kind] = {
         Kind("drill_page", DrillPage, drill_fold.drill_page),
         Kind("drill_ack", DrillAck, drill_fold.drill_ack),
         Kind("drill_ended", DrillEnded, drill_fold.drill_ended),
-    )
-}
-_KIND_OF: dict[type[Body], str] = {k.body: k.name for k in CATALOGUE.values()}
-
-
-class BodyError(ValueError):
         # on-call overrides (an aggregate of their own per team: oncall:TEAM)
         Kind("oncall_override", OnCallOverride, oncall_fold.oncall_override),
         Kind(
@@ -474,6 +468,12 @@ class BodyError(ValueError):
             OnCallOverrideWithdrawn,
             oncall_fold.oncall_override_withdrawn,
         ),
+    )
+}
+_KIND_OF: dict[type[Body], str] = {k.body: k.name for k in CATALOGUE.values()}
+
+
+class BodyError(ValueError):
     """A body that does not fit its kind; the message names the field."""
 
 

@@ -195,7 +195,7 @@ def cmd_model_check(ctx: Context) -> int:
             for p in exc.problems:
                 print(p.replace(": ", ": error: ", 1), file=sys.stderr)
         return 2
-    findings = run_checks(org)
+    findings = run_checks(org, ctx.clock.now())
     errors = [f for f in findings if f.level == "error"]
     if ctx.args.json:
         ctx.emit({"ok": not errors, "findings": [f.to_dict() for f in findings]})

@@ -133,7 +133,7 @@ class Rota:
         for o in self.overrides.get(team_id, []):
             sources.append([Shift(o.person, o.start, o.end, "override")])
         merged = merge(sources, start, end)
-        if fallback and schedule is not None and team.on_call:
+        if fallback and (schedule is not None or calendar is not None) and team.on_call:
             merged = merge(
                 [[Shift(team.on_call, start, end, "fallback")], [s for s in merged if s.person]],
                 start,

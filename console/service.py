@@ -546,7 +546,12 @@ class IncidentService:
             f"{inc.id} has no step {step!r} (steps: {keys}; or a number 1-{len(steps)}, or a role)"
         )
 
-    def tick(self, incident_id: str, step: str, ack: bool = False) -> Incident:
+    def tick(
+        self, incident_id: str, step: str, ack: bool = False, *, by: str | None = None
+    ) -> Incident:
+        """`by` (with `ack`) names the person who answered; without it, the step's only
+        person (a commander ticking a step that pages several cannot say who answered).
+        Their team is the first responding team when theirs is the first acknowledgement."""
         inc = self._open(incident_id)  # a resolved incident is reopened first
         planned = self.find_step(inc, step)
         mark: events.Mark = "acknowledged" if ack else "notified"
@@ -555,8 +560,30 @@ class IncidentService:
         contacts = [c for t in self.step_contacts(inc, planned) for c in t["contacts"]]
         targets = [c["person_name"] for c in contacts]
         teams = list(dict.fromkeys(c["team"] for c in contacts if c["team"]))
-        body = events.StepTicked(step=planned.key, mark=mark, targets=targets, teams=teams)
+        who, team = self._acknowledger(contacts, by) if ack else (None, None)
+        body = events.StepTicked(
+            step=planned.key,
+            mark=mark,
+            targets=targets,
+            teams=teams,
+            acknowledger=who,
+            acknowledger_team=team,
+        )
         return self._append(inc.id, body)[1]
+
+    def _acknowledger(self, contacts: list[dict], by: str | None) -> tuple[str | None, str | None]:
+        """(person, team) of who answered, or (None, None) when nobody can say."""
+        people = {c["person"]: c["team"] for c in contacts if c.get("person")}
+        if by is not None:
+            who = str(by).strip()
+            if who not in self.org.people and who not in people:
+                raise InputError(f"unknown person {who!r}{_suggest(who, self.org.people)}")
+        elif len(people) == 1:
+            who = next(iter(people))
+        else:
+            return None, None
+        person = self.org.people.get(who)
+        return who, (person.team if person and person.team else people.get(who)) or None
 
     def untick(self, incident_id: str, step: str) -> Incident:
         inc = self._open(incident_id)  # a resolved incident is reopened first
@@ -676,9 +703,11 @@ class IncidentService:
         *,
         resolved_by_team: str | None = None,
         cause_service: str | None = None,
+        prevented: bool = False,
     ) -> Incident:
         """`resolved_by_team` / `cause_service` (optional) name who fixed it and what the
-        cause was when the data would not say it (metrics read them)."""
+        cause was when the data would not say it (metrics read them); `prevented` says it
+        was caught before users felt it, or was a near miss (the prevention rate)."""
         inc = self._open(incident_id)
         cause_layer = None
         if cause_service is not None:
@@ -701,8 +730,20 @@ class IncidentService:
             cause_service=cause_service,
             cause_layer=cause_layer,
             resolved_by_team=resolved_by_team,
+            prevented=bool(prevented),
         )
         return self._append(inc.id, body)[1]
+
+    def resolve_defaults(self, incident_id: str) -> dict:
+        """What a resolve form starts from: the likeliest cause service (the last one
+        added) and the team the matrix makes responsible for it."""
+        from console.model.metrics import cause_owner
+
+        inc = self.get(incident_id)
+        cause = next((s for s in reversed(inc.services) if s in self.org.services), None)
+        layer = self.org.services[cause].layer if cause else next(iter(inc.layers), None)
+        team = cause_owner(self.org, cause, layer) or inc.responsible_team
+        return {"cause_service": cause, "resolved_by_team": team}
 
     def reopen(self, incident_id: str) -> Incident:
         inc = self.get(incident_id)

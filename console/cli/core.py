@@ -379,7 +379,9 @@ def cmd_note(ctx):
 
 
 def cmd_tick(ctx):
-    inc = ctx.service.tick(ctx.args.id, ctx.args.step, ack=ctx.args.ack)
+    if ctx.args.by and not ctx.args.ack:
+        raise InputError("--by names who acknowledged: use it with --ack")
+    inc = ctx.service.tick(ctx.args.id, ctx.args.step, ack=ctx.args.ack, by=ctx.args.by)
     return _done(ctx, inc, f"step {ctx.args.step} {'acknowledged' if ctx.args.ack else 'notified'}")
 
 
@@ -428,7 +430,11 @@ def cmd_add_service(ctx):
 def cmd_resolve(ctx):
     a = ctx.args
     inc = ctx.service.resolve(
-        a.id, " ".join(a.summary or []), resolved_by_team=a.by_team, cause_service=a.cause
+        a.id,
+        " ".join(a.summary or []),
+        resolved_by_team=a.by_team,
+        cause_service=a.cause,
+        prevented=a.prevented,
     )
     return _done(ctx, inc, "resolved")
 
@@ -551,6 +557,11 @@ def build_parser() -> Parser:
     sp.add_argument("id")
     sp.add_argument("step", help="step key (SEV1+15), its number in the list, or a target role")
     sp.add_argument("--ack", action="store_true", help="mark acknowledged")
+    sp.add_argument(
+        "--by",
+        metavar="PERSON",
+        help="with --ack: who answered (default: the step's only person, if it pages one)",
+    )
 
     sp = verb("untick", cmd_untick, "clear the marks of an escalation step")
     sp.add_argument("id")
@@ -586,6 +597,11 @@ def build_parser() -> Parser:
     )
     sp.add_argument(
         "--cause", metavar="SERVICE", help="the service that caused it (metrics: by layer)"
+    )
+    sp.add_argument(
+        "--prevented",
+        action="store_true",
+        help="caught before users felt it, or a near miss (metrics: prevention rate)",
     )
 
     sp = verb("reopen", cmd_reopen, "reopen a resolved incident")

@@ -112,6 +112,7 @@ class Resolved(Body, kw_only=True):
     cause_service: Name | None = None
     cause_layer: Name | None = None
     resolved_by_team: Name | None = None
+    prevented: bool = False  # caught before users felt it, or a near miss
 
 
 class Reopened(Body, kw_only=True):
@@ -141,6 +142,10 @@ class StepTicked(Body, kw_only=True):
     targets: list[Label | None] = []
     teams: list[Label] = []
     via: Label | None = None
+    # Who answered (an acknowledgement) and their team, when known: the first
+    # responding team is the acknowledger's. Older logs lack them.
+    acknowledger: Label | None = None
+    acknowledger_team: Label | None = None
 
 
 class StepUnticked(Body, kw_only=True):
@@ -219,6 +224,7 @@ class PageAcknowledged(Body, kw_only=True):
     step: StepKey | None = None
     paged_steps: list[StepKey] = []
     via: Label | None = None
+    acknowledger_team: Label | None = None  # the target's team; older logs lack it
 
 
 class SeverityConfirmed(Body, kw_only=True):

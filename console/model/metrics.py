@@ -8,8 +8,11 @@ Definitions (the README repeats them):
 - TTA / TTM / TTR: start -> first acknowledged page / mitigated (status monitoring or
   resolved) / resolved. MTTx is the mean; median and p90 beside it (linear
   interpolation between closest ranks).
-- first responding team: the incident's responsible team when its first page was
-  acknowledged (or at declaration if nothing was acknowledged).
+- first responding team: the team of the person who gave the incident's first
+  acknowledgement (a page acknowledged, or a step ticked acknowledged). When the log
+  does not say who (older logs, or a step ticked for several people at once), the
+  incident's responsible team at that moment; with no acknowledgement, the team
+  responsible at declaration.
 - resolving team: the team named at resolve (`--by-team`), else the team the matrix in
   force makes responsible for the eventual cause (its owner), else the responsible
   team at resolution.
@@ -20,7 +23,7 @@ Definitions (the README repeats them):
   ("mis-paged"), or the first responding team is not the resolving team ("mis-routed").
 - coordination time: declared -> the moment every paged team had acknowledged, over
   incidents that paged two or more teams and where all of them acknowledged.
-- prevented: declared as prevented, or a near-miss (final severity SEV5).
+- prevented: declared or resolved as prevented, or a near-miss (final severity SEV5).
 - re-escalations: severity raises plus changes of responsible team after declaring.
 """
 
@@ -144,6 +147,11 @@ def _strings(value) -> list[str]:
     return [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
 
 
+def _acknowledger_team(body: dict) -> str | None:
+    team = body.get("acknowledger_team")
+    return team if isinstance(team, str) and team else None
+
+
 def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]:
     """Everything the metrics need from one incident, folded from its events
     (ordered like the fold, so arrival order never matters). Never raises on an odd
@@ -185,7 +193,7 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
         elif ev.kind == "step_ticked" and ev.event_id not in removed:
             acked = b.get("mark") == "acknowledged"
             if acked and (first_ack_at is None or ev.when < first_ack_at):
-                first_ack_at, first_team = ev.when, team
+                first_ack_at, first_team = ev.when, _acknowledger_team(b) or team
             sev = step_severity(b.get("step", ""))
             for t in _strings(b.get("teams")):
                 slot = paged.setdefault((t, sev), [ev.when, None])
@@ -193,6 +201,11 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
                 if acked:
                     slot[1] = ev.when if slot[1] is None else min(slot[1], ev.when)
                     team_acked[t] = min(team_acked.get(t, ev.when), ev.when)
+        elif ev.kind == "page_acknowledged" and _acknowledger_team(b):
+            # An older page acknowledgement does not say the team: the step tick it
+            # leads to decides, as it always did.
+            if first_ack_at is None or ev.when < first_ack_at:
+                first_ack_at, first_team = ev.when, _acknowledger_team(b)
         elif ev.kind == "resolved":
             resolved_body = b
         elif ev.kind == "reopened":

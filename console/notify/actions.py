@@ -27,6 +27,11 @@ def _target_id(service: IncidentService, inc: Incident, who: str) -> str:
     )
 
 
+def _team_of(service: IncidentService, person: str) -> str | None:
+    found = service.org.people.get(person)
+    return found.team if found and found.team else None
+
+
 def acknowledge(
     service: IncidentService,
     incident_id: str,
@@ -54,6 +59,7 @@ def acknowledge(
         step=step_key,
         paged_steps=paged_steps,
         via=via,
+        acknowledger_team=_team_of(service, tid),
     )
     service.record(inc.id, body)
     inc = service.get(inc.id)
@@ -65,7 +71,8 @@ def acknowledge(
         everyone = {t.id for t in step_targets(service.org, inc, planned, on_call)}
         st = state_of(inc)
         if everyone and all(st.acked(t, key) for t in everyone):
-            inc = service.tick(inc.id, key, ack=True)
+            known = tid if tid in service.org.people else None
+            inc = service.tick(inc.id, key, ack=True, by=known)
     return inc
 
 

@@ -66,6 +66,7 @@ def status_set(inc: Incident, ev: e.Event, b: e.StatusSet) -> str:
 
 def resolved(inc: Incident, ev: e.Event, b: e.Resolved) -> str:
     _set_status(inc, ev.when, "resolved")
+    inc.prevented = inc.prevented or b.prevented
     cancelled = sorted(inc.handoffs)
     inc.handoffs.clear()  # nobody takes over a role in an incident that is over
     text = "resolved" + (f": {b.summary}" if b.summary else "")

@@ -430,14 +430,35 @@ class RoomScreen(LiveScreen):
         except InputError as exc:
             self.app.notify(str(exc), title="Not done", severity="error", markup=False)
             return
-        hint = "enter resolves · escape cancels (r in the board shows resolved incidents)"
+        hint = (
+            "tab moves · space ticks the box · enter resolves · escape cancels"
+            " (r in the board shows resolved incidents)"
+        )
         if warnings:  # said before, not after: the commander may tick or wait first
             hint = "\n".join(f"⚠ {escape(printable(w))}" for w in warnings) + "\n" + hint
+        from console.tui.screens.resolve import ResolveModal
+
+        org = self.service.org
+        defaults = self.service.resolve_defaults(self.incident_id)
+
+        def resolve(summary: str, cause: str | None, team: str | None, prevented: bool):
+            return self._command(
+                self.service.resolve,
+                self.incident_id,
+                summary,
+                cause_service=cause,
+                resolved_by_team=team,
+                prevented=prevented,
+            )
+
         self.app.push_screen(
-            TextModal(
+            ResolveModal(
                 f"Resolve {self.incident_id}",
-                lambda text: self._command(self.service.resolve, self.incident_id, text),
-                placeholder="summary (optional): what fixed it",
+                resolve,
+                services=sorted(org.services),
+                teams=sorted(org.teams),
+                cause=defaults["cause_service"],
+                team=defaults["resolved_by_team"],
                 hint=hint,
             )
         )

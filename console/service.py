@@ -791,7 +791,10 @@ class IncidentService:
         suggestion = self.suggest_for(inc.id)
         chosen = team or suggestion["team"]
         if not chosen:
-            raise InputError(f"{inc.id}: nothing to accept (no history and no matrix entry)")
+            raise InputError(
+                f"{inc.id}: no clear suggestion to accept ({suggestion['why']}); "
+                "name a team to choose one"
+            )
         if chosen not in self.org.teams:
             raise InputError(f"unknown team {chosen!r}{_suggest(chosen, self.org.teams)}")
         person = self.on_call(chosen).person

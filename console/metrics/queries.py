@@ -427,7 +427,6 @@ def suggest_team(
         attempts.append(("service", service, "f.declared_service = ?"))
     if layer:
         attempts.append(("layer", layer, "f.declared_layer = ?"))
-    alternatives: list[dict] = []
     for basis, key, clause in attempts:
         rows = conn.execute(
             f"""
@@ -442,17 +441,18 @@ def suggest_team(
             team = named or M.cause_owner(org, cause_service, cause_layer) or responsible
             if team:
                 resolvers[team] += n
+        total = sum(resolvers.values())
+        if total < M.MIN_HISTORY:
+            continue  # too few to say anything: try the wider basis
+        evidence = [
+            {"team": t, "team_name": _team_name(org, t), "count": n, "share": n / total}
+            for t, n in sorted(resolvers.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
         pred = M.predict(dict(resolvers), basis, key)
-        if pred is not None:
-            alternatives = [
-                {"team": t, "team_name": _team_name(org, t), "count": n, "share": n / pred.total}
-                for t, n in sorted(resolvers.items(), key=lambda kv: (-kv[1], kv[0]))
-            ]
-            return _suggestion(
-                org, pred.team, basis, key, pred.count, pred.total, alternatives, service, layer
-            )
+        team, count = (pred.team, pred.count) if pred else (None, 0)
+        return _suggestion(org, team, basis, key, count, total, evidence, service, layer)
     owner = M.cause_owner(org, service, layer)
-    return _suggestion(org, owner, "matrix", service or layer, 0, 0, alternatives, service, layer)
+    return _suggestion(org, owner, "matrix", service or layer, 0, 0, [], service, layer)
 
 
 def _team_name(org: Org, team: str | None) -> str | None:
@@ -475,10 +475,19 @@ def _suggestion(org, team, basis, key, count, total, alternatives, service, laye
             else "no history and no matrix entry"
         )
     else:
-        why = (
-            f"{_team_name(org, team)} resolved {count} of {total} incidents declared on "
-            f"{'service' if basis == 'service' else 'layer'} {key} ({count / total:.0%})"
-        )
+        where = f"{'service' if basis == 'service' else 'layer'} {key}"
+        spread = ", ".join(f"{a['team_name']} {a['count']}" for a in alternatives)
+        if team:
+            why = (
+                f"{_team_name(org, team)} resolved {count} of {total} incidents declared on "
+                f"{where} ({count / total:.0%})"
+            )
+        else:
+            why = (
+                f"no clear suggestion: {total} resolved incidents declared on {where} were "
+                f"resolved by {spread}; none resolved {M.PREDICT_SHARE:.0%} of them and "
+                f"{M.PREDICT_LEAD:.0%} more than the next"
+            )
     return {
         "team": team,
         "team_name": _team_name(org, team),
@@ -488,7 +497,7 @@ def _suggestion(org, team, basis, key, count, total, alternatives, service, laye
         "key": key,
         "count": count,
         "total": total,
-        "share": (count / total) if total else None,
+        "share": (count / total) if total and team else None,
         "matrix_team": matrix,
         "matrix_team_name": _team_name(org, matrix),
         "differs_from_matrix": bool(team and matrix and team != matrix),

@@ -44,6 +44,10 @@ from console.model.responsibility import resolve_role, responsible_team, scope_o
 NEAR_MISS_SEVERITY = "SEV5"
 MIN_HISTORY = 3  # fewer similar incidents than this is not a pattern
 SUGGEST_SHARE = 0.6  # a resolver this dominant is worth a matrix change
+# Predictive escalation speaks only with a clear leader: it resolved at least this share
+# of the similar incidents, and this many more of them (as a share) than the runner-up.
+PREDICT_SHARE = 0.5
+PREDICT_LEAD = 0.25
 PERCENTILES = (0.5, 0.9)
 
 
@@ -310,12 +314,17 @@ class Prediction:
 def predict(
     resolvers: dict[str, int], basis: str, key: str, min_n: int = MIN_HISTORY
 ) -> Prediction | None:
-    """The team that resolved most similar incidents; ties go to the team id first
-    in alphabetical order so the answer is stable."""
+    """The team that resolved most similar incidents, only with enough evidence: at
+    least `min_n` incidents, the leader resolving at least PREDICT_SHARE of them and
+    PREDICT_LEAD more than the runner-up. Otherwise None: a tie is never broken."""
     total = sum(resolvers.values())
-    if total < min_n:
+    if total < min_n or total <= 0:
         return None
-    team, count = sorted(resolvers.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    ranked = sorted(resolvers.values(), reverse=True)
+    count, runner_up = ranked[0], (ranked[1] if len(ranked) > 1 else 0)
+    if count / total < PREDICT_SHARE or (count - runner_up) / total < PREDICT_LEAD:
+        return None
+    team = next(t for t, n in resolvers.items() if n == count)  # the only one: it leads
     return Prediction(team, count, total, count / total, basis, key)
 
 

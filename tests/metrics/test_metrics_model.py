@@ -55,9 +55,15 @@ def test_matrix_suggestions_need_a_dominant_resolver():
     )
 
 
-def test_predict_is_stable_on_ties():
-    assert M.predict({"b": 2, "a": 2}, "service", "x").team == "a"
+def test_predict_speaks_only_with_a_clear_margin():
+    assert M.predict({"b": 2, "a": 2}, "service", "x") is None  # a tie is never broken
+    assert M.predict({t: 1 for t in "abcde"}, "service", "x") is None  # five-way, 20 % each
     assert M.predict({"a": 2}, "service", "x") is None  # fewer than MIN_HISTORY
+    assert M.predict({"b": 3, "a": 1}, "service", "x").team == "b"  # 75 %, 50 points ahead
+    assert M.predict({"b": 5, "a": 4, "c": 1}, "service", "x") is None  # 50 %, 10 points ahead
+    clear = M.predict({"b": 5, "a": 2, "c": 1}, "service", "x")  # 62.5 %, 37.5 points ahead
+    assert (clear.team, clear.count, clear.total) == ("b", 5, 8)
+    assert clear.share == pytest.approx(0.625)
 
 
 def test_matrix_teams_for_a_cause(org):

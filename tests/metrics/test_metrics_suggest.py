@@ -120,3 +120,29 @@ def test_suggest_cli(misrouted, capsys):
     assert out["operations"] == "rina.fujita" and out["accepted"]["team"] == "platform-data"
     assert main(["--db", db, "suggest", "checkout-api", "--accept"]) == 2
     assert "--accept needs an incident id" in capsys.readouterr().err
+
+
+def test_a_spread_history_gives_no_clear_suggestion(make_service, capsys):
+    """Five checkout-api incidents, each resolved by a different team (20 % each): no
+    team is suggested, the evidence is shown, and there is nothing to accept."""
+    svc, clock = make_service()
+    causes = ["checkout-api", "payment-api", "orders-db", "search-api", "cdn"]
+    for n, cause in enumerate(causes):
+        clock.advance(minutes=600)
+        inc = svc.declare(f"Checkout trouble {n}", "SEV3", services=["checkout-api"]).id
+        clock.advance(minutes=30)
+        svc.resolve(inc, cause_service=cause)
+    s = svc.suggest_team(service="checkout-api")
+    assert (s["team"], s["basis"], s["total"], s["share"]) == (None, "service", 5, None)
+    assert sorted(a["count"] for a in s["alternatives"]) == [1, 1, 1, 1, 1]
+    assert s["why"].startswith("no clear suggestion: 5 resolved incidents declared on service")
+    assert "Checkout 1" in s["why"] and "Data Platform 1" in s["why"]
+    db = str(svc.store.path)
+    assert main(["--db", db, "suggest", "checkout-api"]) == 0
+    assert "checkout-api: no clear suggestion" in capsys.readouterr().out
+    inc = svc.declare("Checkout again", "SEV2", services=["checkout-api"]).id
+    with pytest.raises(InputError, match="no clear suggestion to accept"):
+        svc.accept_suggestion(inc)
+    chosen = svc.accept_suggestion(inc, team="checkout")  # the commander may still choose
+    assert chosen.roles["operations"]
+    assert chosen.notes[-1].text.endswith("chosen by the commander")

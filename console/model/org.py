@@ -130,7 +130,7 @@ class Band:
     low: float | None = None
     high: float | None = None
 
-    def to_dict(self) -> dict[str, float]:
+    def to_dict(self) -> dict[str, float | None]:
         if self.low is not None and self.high is not None:
             return {"from": self.low, "to": self.high}
         return {"below": self.high} if self.high is not None else {"above": self.low}
@@ -563,8 +563,8 @@ class _Merged:
             severities[ident] = Severity(ident, str(raw.get("meaning", "")), roles, where[""])
 
         rules: list[Rule] = []
-        for sev, entries in sorted(self.escalation.items()):
-            for raw, where in entries:
+        for sev, rule_entries in sorted(self.escalation.items()):
+            for raw, where in rule_entries:
                 unknown = set(raw) - {"severity", "offset_minutes", "targets", "derived"}
                 for k in sorted(unknown):
                     bad(
@@ -690,7 +690,7 @@ def _build_entry(section, raw, where, bad):
             ok = False
     if not ok:
         return None
-    values = {}
+    values: dict[str, Any] = {}  # the keyword arguments of `cls`, one type per field
     for k, v in raw.items():
         if k in _LISTS:
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
@@ -783,12 +783,12 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
                 "",
                 f"team type {t!r} is missing (the model needs {', '.join(REQUIRED_TEAM_TYPES)})",
             )
-    for s in SEVERITIES:
-        if s not in org.severities:
+    for sev_id in SEVERITIES:
+        if sev_id not in org.severities:
             bad(
                 {"": org.sources[-1] + ":1"},
                 "",
-                f"severity {s!r} is missing from the severity matrix",
+                f"severity {sev_id!r} is missing from the severity matrix",
             )
     W = merged.where
     for sev in org.severities.values():
@@ -825,9 +825,9 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
                 )
     for p in org.patterns.values():
         w = W["patterns"][p.id]
-        for sev, role in p.coordinator.items():
-            if sev not in SEVERITIES:
-                bad(w, "coordinator", f"pattern {p.id!r}: unknown severity {sev!r}")
+        for sev_id, role in p.coordinator.items():
+            if sev_id not in SEVERITIES:
+                bad(w, "coordinator", f"pattern {p.id!r}: unknown severity {sev_id!r}")
             if role not in org.roles:
                 bad(
                     w,
@@ -871,40 +871,40 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
                 key,
                 f"role {r.id!r} resolves to nobody: give it people or teams (the fallback when its rule finds no one)",
             )
-    for t in org.teams.values():
-        w = W["teams"][t.id]
-        if t.type not in org.team_types:
+    for tm in org.teams.values():
+        w = W["teams"][tm.id]
+        if tm.type not in org.team_types:
             bad(
                 w,
                 "type",
-                f"team {t.id!r}: unknown team type {t.type!r} (expected one of {', '.join(org.team_types)})",
+                f"team {tm.id!r}: unknown team type {tm.type!r} (expected one of {', '.join(org.team_types)})",
             )
-        for d in t.domains:
-            if d not in org.domains:
+        for domain_id in tm.domains:
+            if domain_id not in org.domains:
                 bad(
                     w,
                     "domains",
-                    f"team {t.id!r}: unknown domain {d!r} (expected one of {', '.join(org.domains)})",
+                    f"team {tm.id!r}: unknown domain {domain_id!r} (expected one of {', '.join(org.domains)})",
                 )
         for k in ("on_call", "lead", "manager"):
-            person = getattr(t, k)
+            person = getattr(tm, k)
             if person and person not in org.people:
-                bad(w, k, f"team {t.id!r}: {k} {person!r} is not a known person")
-    for s in org.schedules.values():
-        where = merged.schedules[s.team][1]
-        if s.team not in org.teams:
-            bad({"": where("team")}, "", f"schedule for unknown team {s.team!r}")
-        for j, layer in enumerate(s.layers):
+                bad(w, k, f"team {tm.id!r}: {k} {person!r} is not a known person")
+    for sched in org.schedules.values():
+        where = merged.schedules[sched.team][1]
+        if sched.team not in org.teams:
+            bad({"": where("team")}, "", f"schedule for unknown team {sched.team!r}")
+        for j, layer in enumerate(sched.layers):
             for person in layer.members:
                 if person not in org.people:
                     bad(
                         {"": where("layers", j, "members")},
                         "",
-                        f"schedule {s.team!r} layer {layer.name!r}: unknown person {person!r}",
+                        f"schedule {sched.team!r} layer {layer.name!r}: unknown person {person!r}",
                     )
-    for p in org.people.values():
-        if p.team and p.team not in org.teams:
-            bad(W["people"][p.id], "team", f"person {p.id!r}: unknown team {p.team!r}")
+    for who in org.people.values():
+        if who.team and who.team not in org.teams:
+            bad(W["people"][who.id], "team", f"person {who.id!r}: unknown team {who.team!r}")
     for s in org.services.values():
         w = W["services"][s.id]
         if s.layer not in org.layers:
@@ -926,12 +926,14 @@ def _check_references(org: Org, merged: _Merged, bad) -> None:
     levels = [m.level for m in org.maturity]
     if levels != [1, 2, 3, 4]:
         bad({"": org.sources[-1] + ":1"}, "", f"maturity levels must be 1-4, got {levels}")
-    target = org.meta.get("target_level")
-    if target is not None and (
-        not isinstance(target, int) or isinstance(target, bool) or target not in levels
+    target_level = org.meta.get("target_level")
+    if target_level is not None and (
+        not isinstance(target_level, int)
+        or isinstance(target_level, bool)
+        or target_level not in levels
     ):
         bad(
             mw,
             "target_level",
-            f"target_level must be one of the maturity levels {levels}, got {target!r}",
+            f"target_level must be one of the maturity levels {levels}, got {target_level!r}",
         )

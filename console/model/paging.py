@@ -17,11 +17,13 @@ from console.model.channels import NotifyPolicy, PagingConfig, parse_channels
 from console.model.check import Finding, check
 from console.model.clock import iso
 from console.model.escalation import PlannedStep
+from console.model.folds.comms import comms_state
 from console.model.folds.paging import PagingState, state_of
 from console.model.incident import Incident
 from console.model.org import Org, severity_rank
 from console.model.responsibility import OnCallNow, resolve_role, scope_of
 from console.model.text import printable
+from console.model.updates import next_update_due
 
 BOT = "escalation-bot"
 DRILL_CHANNEL = "drill"
@@ -32,7 +34,7 @@ PD_SEVERITY = {
     "SEV4": "info",
     "SEV5": "info",
 }
-KINDS = ("trigger", "acknowledge", "resolve", "nudge")
+KINDS = ("trigger", "acknowledge", "resolve", "nudge", "update")
 
 
 # ------------------------------------------------------------------ who is paged
@@ -121,7 +123,12 @@ def channels_for(
 
 
 def commander_person(org: Org, inc: Incident) -> str | None:
-    who = inc.commander
+    return role_person(org, inc, "commander")
+
+
+def role_person(org: Org, inc: Incident, role: str) -> str | None:
+    """The org's person holding an incident role (by id, or by name as typed)."""
+    who = inc.roles.get(role)
     if not who:
         return None
     if who in org.people:
@@ -129,13 +136,15 @@ def commander_person(org: Org, inc: Incident) -> str | None:
     return next((p.id for p in org.people.values() if p.name.lower() == who.lower()), None)
 
 
-def nudge_channels(cfg: PagingConfig, org: Org, inc: Incident) -> tuple[str, ...]:
-    """Nudges go to channels marked nudges = true and to the commander's own
+def nudge_channels(
+    cfg: PagingConfig, org: Org, inc: Incident, role: str = "commander"
+) -> tuple[str, ...]:
+    """Nudges go to channels marked nudges = true and to the role holder's own
     non-PagerDuty channels (a nudge is not worth waking a pager for)."""
     if inc.drill:
         return (DRILL_CHANNEL,)
     out = [c.id for c in cfg.channels.values() if c.nudges]
-    person = commander_person(org, inc)
+    person = role_person(org, inc, role)
     if person:
         target = Target(
             person, person, org.person_name(person), org.people[person].team, None, None, ()
@@ -363,6 +372,7 @@ def decide(
         out += _nudges(inc, org, cfg, st, now)
     else:
         out += _resolves(inc, org, cfg, st)
+    out += _updates(inc, org, cfg)  # a last update may follow the resolve
     seen: set[str] = set()
     fresh = []
     for intent in out:
@@ -565,9 +575,11 @@ def _resolves(inc, org, cfg, st) -> list[Intent]:
     return out
 
 
-def _nudge(inc, org, cfg, what: str, key: str, when: datetime, text: str) -> Intent:
-    channels = nudge_channels(cfg, org, inc)
-    commander = inc.commander or "nobody"
+def _nudge(
+    inc, org, cfg, what: str, key: str, when: datetime, text: str, role: str = "commander"
+) -> Intent:
+    channels = nudge_channels(cfg, org, inc, role)
+    holder = inc.roles.get(role) or "nobody"
     msg = _message(
         org,
         inc,
@@ -579,23 +591,23 @@ def _nudge(inc, org, cfg, what: str, key: str, when: datetime, text: str) -> Int
         reason=what,
         asked=text,
         text=f"[{inc.severity}] {inc.id} {inc.title} — {text}",
-        dedup=dedup_key(inc.id, "commander"),
+        dedup=dedup_key(inc.id, role),
     )
-    msg["target"] = {"id": "commander", "name": commander, "person": commander_person(org, inc)}
+    msg["target"] = {"id": role, "name": holder, "person": role_person(org, inc, role)}
     via = ", ".join(channels) if channels else "the timeline only (no nudge channel configured)"
     return Intent(
         key,
         "nudge",
         inc.id,
         None,
-        "commander",
-        commander,
+        role,
+        holder,
         0,
         what,
         when,
         channels,
         msg,
-        f"nudge to the commander ({what}): {text} — via {via}",
+        f"nudge to the {role} ({what}): {text} — via {via}",
     )
 
 
@@ -657,6 +669,77 @@ def _nudges(inc, org, cfg, st, now) -> list[Intent]:
                     f"`incident-console status {inc.id} STATUS`",
                 )
             )
+    due = next_update_due(inc, cfg.updates)
+    if due is not None and now >= due:
+        # The communications role owes the stakeholders their update; with nobody in
+        # it, the commander does.
+        role = "communications" if inc.roles.get("communications") else "commander"
+        k = 0
+        if p.nudge_repeat_minutes > 0:
+            k = int((now - due) / timedelta(minutes=p.nudge_repeat_minutes))
+        out.append(
+            _nudge(
+                inc,
+                org,
+                cfg,
+                "update-overdue",
+                f"{inc.id}/nudge/update-overdue/{iso(due)}/{k}",
+                due + k * timedelta(minutes=p.nudge_repeat_minutes or 0),
+                f"the stakeholder update was due at {iso(due)}: `U` in the room or "
+                f"`incident-console update {inc.id}`",
+                role,
+            )
+        )
+    return out
+
+
+def _updates(inc: Incident, org: Org, cfg: PagingConfig) -> list[Intent]:
+    """Each stakeholder update recorded on the timeline goes out once to the channels
+    it names (those still configured); the runner's outbox retries it like a page."""
+    out = []
+    for u in comms_state(inc).updates:
+        channels = (
+            (DRILL_CHANNEL,) if inc.drill else tuple(c for c in u.channels if c in cfg.channels)
+        )
+        if not channels:
+            continue
+        msg = _message(
+            org,
+            inc,
+            "update",
+            step=None,
+            target=None,
+            rnd=0,
+            repeats=0,
+            reason="stakeholder-update",
+            asked="",
+            text=u.text,
+            dedup=dedup_key(inc.id, "update"),
+        )
+        msg["incident"] |= {"severity": u.severity, "status": u.status}  # as it was told
+        msg["target"] = {"id": "stakeholders", "name": "stakeholders", "roles": list(u.roles)}
+        msg["update"] = {
+            "event_id": u.event_id,
+            "by": u.actor,
+            "at": iso(u.at),
+            "next_due_at": iso(u.next_due_at),
+        }
+        out.append(
+            Intent(
+                f"{inc.id}/update/{u.event_id}",
+                "update",
+                inc.id,
+                None,
+                "stakeholders",
+                "stakeholders",
+                0,
+                "stakeholder-update",
+                u.at,
+                channels,
+                msg,
+                f"stakeholder update queued for {', '.join(channels)}",
+            )
+        )
     return out
 
 
@@ -694,9 +777,10 @@ def orphans(
     for key, body in st.intents.items():
         if not body.get("message"):
             continue  # queued by a console that did not record the message: cannot be rebuilt faithfully
-        track = (
-            st.pages.get((body.get("step"), body.get("target")))
-            if body.get("kind") == "trigger"
+        step, target = body.get("step"), body.get("target")
+        track = (  # (only a trigger with a step has a page track)
+            st.pages.get((step, target))
+            if body.get("kind") == "trigger" and isinstance(step, str) and isinstance(target, str)
             else None
         )
         if track is not None and track.last_round > int(body.get("round", 0)):

@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from console.model.text import map_strings, markdown_inline
+from console.zone import text as zone_text
 
 
 def _local(ts: str | None) -> str:
+    """In the zone the console shows, named: a reader elsewhere knows what 13:25 means."""
     if not ts:
         return "—"
-    return (
-        datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    )
+    return zone_text(datetime.fromisoformat(ts.replace("Z", "+00:00")), "%Y-%m-%d %H:%M:%S")
 
 
 def markdown(view: dict, analysis: dict | None = None) -> str:

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from console import __version__, config
+from console import __version__, config, zone
 from console.model.clock import Clock, ManualClock, SystemClock, mmss, parse_iso
 from console.model.errors import ConsoleError, InputError, OrgError
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
@@ -347,9 +347,9 @@ def cmd_show(ctx: Context) -> int:
             + ("  [derived]" if s["derived"] else "")
             + (f"  waived: {s['waived_reason']}" if s["waived_reason"] else "")
         )
-    out += ["", "Timeline:"]
+    out += ["", f"Timeline ({zone.label()}):"]
     for t in view["timeline"]:
-        local = parse_iso(t["at"]).astimezone().strftime("%H:%M:%S")
+        local = zone.text(parse_iso(t["at"]), zone=False)
         out.append(f"  {local}  {t['actor']:14} {t['text']}")
     say("\n".join(out))
     return 0
@@ -502,6 +502,11 @@ def build_parser() -> Parser:
         "--as", dest="actor", metavar="NAME", help="who is acting (default: the OS user)"
     )
     p.add_argument("--now", metavar="ISO", help="evaluate countdowns at this time (scripts, tests)")
+    p.add_argument(
+        "--utc",
+        action="store_true",
+        help='show times in UTC (default: local time, with its zone; or "utc": true in settings)',
+    )
     p.set_defaults(func=None)
     sub = p.add_subparsers(dest="verb", parser_class=Parser, metavar="VERB")
 
@@ -642,6 +647,7 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         ctx = Context(args)
+        zone.use_utc(True if args.utc else None)  # None: the user setting decides
         func = args.func
         if func is None:
             tui = getattr(args, "tui_func", None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from console.model.clock import mmss, parse_iso
+from console.zone import text as zone_text
 
 
 def countdown(seconds: float) -> str:
@@ -37,14 +38,15 @@ def age(seconds: float) -> str:
     return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
 
 
-def local_time(when: datetime | str | None, with_date: bool = False) -> str:
+def local_time(when: datetime | str | None, with_date: bool = False, zone: bool = False) -> str:
+    """In the zone the console shows (local, or UTC when asked); `zone` adds its name."""
     if when is None:
         return "—"
     if isinstance(when, str):
         when = parse_iso(when)
         if when is None:
             return "—"
-    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S")
+    return zone_text(when, "%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", zone)
 
 
 def step_when(state: str, seconds_to_due: float) -> str:

@@ -169,7 +169,7 @@ def test_show_human_and_json(run, declared):
         "Database",
         "Escalation:",
         "SEV1+15   overdue",
-        "Timeline:",
+        "Timeline (",  # then the zone its times are in
         "declared SEV1",
     ):
         assert expected in r.out, expected

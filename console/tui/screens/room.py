@@ -29,6 +29,7 @@ from console.tui.widgets.room_header import RoomHeader
 from console.tui.widgets.suggestion import SuggestionPanel
 from console.tui.widgets.timeline import Timeline
 from console.tui.widgets.topbar import TopBar
+from console.zone import label as zone_label
 
 if TYPE_CHECKING:
     from console.model.incident import Incident
@@ -129,7 +130,7 @@ class RoomScreen(LiveScreen):
                 rp.border_title = "Responsibility"
                 yield ResponsibilityPanel(id="responsibility")
             timeline = Timeline(id="timeline")
-            timeline.border_title = "Timeline  (n adds a note)"
+            timeline.border_title = f"Timeline  ({zone_label()} · n adds a note)"
             yield timeline
         yield KeyBar()
 

@@ -62,12 +62,12 @@ class RoomHeader(Widget):
             out.append(f"elapsed {elapsed(since)}", pal.bold)
         else:
             out.append(
-                f"resolved {local_time(inc.resolved_at)} after "
+                f"resolved {local_time(inc.resolved_at, zone=True)} after "
                 f"{elapsed((inc.resolved_at - inc.declared_at).total_seconds())}",
                 pal.done,
             )
         out.append(
-            f" · declared {local_time(inc.declared_at)} by {printable(inc.declared_by or '')}",
+            f" · declared {local_time(inc.declared_at, zone=True)} by {printable(inc.declared_by or '')}",
             pal.muted,
         )
         out.append(f" · {printable(self.meaning)}", pal.muted)

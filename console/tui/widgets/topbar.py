@@ -30,20 +30,27 @@ class TopBar(Widget):
 
     def tick(self) -> None:
         """Called by the screens' 1 s timers: redraw when the shown second changes."""
-        key = (local_time(self.app.clock.now()), getattr(self.app, "banner", ""), self.app.theme)
+        key = (self._clock(), getattr(self.app, "banner", ""), self.app.theme)
         if key != getattr(self, "_shown", None):
             self._shown = key
             self.refresh()
 
+    def _clock(self) -> str:
+        """The time with its zone; a demo's shifted clock says so."""
+        clock = self.app.clock
+        shifted = "demo clock " if getattr(clock, "offset", None) else ""
+        return shifted + local_time(clock.now(), zone=True)
+
     def render(self) -> Text:
         app = self.app
         left = f" INCIDENT CONSOLE · {self.title or self.screen.TITLE}"
-        right = (
-            f"{app.banner} · " if getattr(app, "banner", "") else ""
-        ) + f"{app.service.org.meta.get('name', 'org')} · {local_time(app.clock.now())} "
+        banner = getattr(app, "banner", "")
+        org = app.service.org.meta.get("name", "org")
+        clock = self._clock()
+        # the most that fits: banner (DEMO, sync state) and org, then the banner, then the clock
+        choices = [" · ".join(x for x in (banner, org, clock) if x) + " "]
+        choices += [f"{banner} · {clock} "] if banner else []
+        right = next((c for c in choices if len(left) + len(c) + 1 <= self.size.width), f"{clock} ")
         gap = max(1, self.size.width - len(left) - len(right))
-        if len(left) + len(right) + 1 > self.size.width:
-            right = f"{local_time(app.clock.now())} "
-            gap = max(1, self.size.width - len(left) - len(right))
         # the banner carries the sync state, which may quote a server
         return Text(printable(left + " " * gap + right), no_wrap=True, overflow="ellipsis")

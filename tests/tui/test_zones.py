@@ -1,0 +1,72 @@
+"""Every time the console shows carries its zone: the header clock, the room's header and
+timeline, `show` and exports; --utc (or "utc": true in the settings) shows UTC; the demo
+marks its shifted clock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from tuikit import make_app, settle
+
+from console import config, zone
+from console.export import markdown
+from console.tui.demo import OffsetClock
+from console.tui.screens.room import RoomScreen
+from console.tui.widgets.room_header import RoomHeader
+from console.tui.widgets.topbar import TopBar
+
+
+@pytest.fixture
+def tokyo():
+    os.environ["TZ"] = "Asia/Tokyo"  # the TUI fixtures put UTC back afterwards
+    time.tzset()
+    zone.use_utc(None)
+    yield
+    zone.use_utc(None)
+
+
+async def test_the_room_names_its_zone(service, tokyo):
+    inc = service.declare("Payments DB failover", "SEV1", ["data"])  # 02:00 UTC = 11:00 JST
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "11:00:00 JST" in str(app.screen.query_one(TopBar).render())
+        app.open_incident(inc.id)
+        await settle(pilot)
+        room = app.screen
+        assert isinstance(room, RoomScreen)
+        assert "declared 11:00:00 JST" in str(room.query_one(RoomHeader).render())
+        assert "JST" in str(room.query_one("#timeline").border_title)
+
+
+async def test_utc_when_the_settings_ask(service, tokyo):
+    config.save_user_setting("utc", True)
+    zone.use_utc(None)
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "02:00:00 UTC" in str(app.screen.query_one(TopBar).render())
+
+
+async def test_the_demo_marks_its_shifted_clock(service, clock, tokyo):
+    service.clock = OffsetClock(timedelta(hours=-3), clock)
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "demo clock 08:00:00 JST" in str(app.screen.query_one(TopBar).render())
+
+
+def test_exports_and_show_carry_the_zone(service, db_path, tokyo):
+    inc = service.declare("Payments DB failover", "SEV1", ["data"])
+    assert "| Declared | 2026-03-01 11:00:00 JST by commander |" in markdown(service.view(inc.id))
+    run = [sys.executable, "-m", "console", "--db", str(db_path)]
+    env = {**os.environ, "TZ": "Asia/Tokyo"}
+    shown = subprocess.run([*run, "show", inc.id], capture_output=True, text=True, env=env)
+    assert "Timeline (JST):" in shown.stdout and "  11:00:00  " in shown.stdout
+    shown = subprocess.run([*run, "--utc", "show", inc.id], capture_output=True, text=True, env=env)
+    assert "Timeline (UTC):" in shown.stdout and "  02:00:00  " in shown.stdout

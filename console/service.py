@@ -17,6 +17,7 @@ from console.model.errors import InputError
 from console.model.escalation import PlannedStep
 from console.model.events import Event, Policy
 from console.model.fold import fold
+from console.model.folds.comms import decisions_view, updates_view
 from console.model.folds.oncall import aggregate_id as oncall_aggregate
 from console.model.incident import Incident
 from console.model.oncall import Calendar, OnCall, Rota
@@ -430,6 +431,8 @@ class IncidentService:
             "on_call": self.shifts_of(inc, now),
             "escalation": steps,
             "timeline": [t.to_dict() for t in inc.timeline],
+            "updates": updates_view(inc),
+            "decisions": decisions_view(inc),
             "as_of": iso(now),
         }
 

@@ -16,6 +16,7 @@ from console.model.backoff import Backoff
 from console.model.check import Finding, check
 from console.model.errors import OrgError
 from console.model.org import EXTRA_SECTIONS, SEVERITIES, Org
+from console.model.updates import UpdatePolicy, parse_updates
 
 EXTRA_SECTIONS.update({"channels", "notify"})
 
@@ -37,6 +38,7 @@ _CHANNEL_KEYS = {
     "teams": "team ids whose members are paged through this channel",
     "roles": "escalation roles paged through this channel",
     "nudges": "true: commander nudges go here too",
+    "stakeholders": "true: stakeholder updates go here (not pagerduty)",
     "timeout_seconds": "HTTP timeout",
 }
 
@@ -69,6 +71,7 @@ class ChannelConfig:
     teams: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     nudges: bool = False
+    stakeholders: bool = False
     timeout_seconds: float = 10.0
     description: str = ""
     where: str = ""
@@ -144,6 +147,7 @@ class NotifyPolicy:
 class PagingConfig:
     channels: dict[str, ChannelConfig]
     policy: NotifyPolicy
+    updates: UpdatePolicy = field(default_factory=UpdatePolicy)
 
     @property
     def enabled(self) -> bool:
@@ -321,6 +325,16 @@ def parse_channels(org: Org) -> tuple[dict[str, ChannelConfig], list[Finding]]:
         if not isinstance(nudges, bool):
             bad(w("nudges"), f"channel {ident!r}: nudges must be true or false")
             ok = False
+        stakeholders = entry.get("stakeholders", False)
+        if not isinstance(stakeholders, bool):
+            bad(w("stakeholders"), f"channel {ident!r}: stakeholders must be true or false")
+            ok = False
+        elif stakeholders and kind == "pagerduty":
+            bad(
+                w("stakeholders"),
+                f"channel {ident!r}: stakeholder updates go to chat or webhooks, never to a pager",
+            )
+            ok = False
         timeout = entry.get("timeout_seconds", 10.0)
         if (
             isinstance(timeout, bool)
@@ -334,7 +348,7 @@ def parse_channels(org: Org) -> tuple[dict[str, ChannelConfig], list[Finding]]:
             ok = False
         if not ok:
             continue
-        if not any(lists.values()) and not nudges:
+        if not any(lists.values()) and not nudges and not stakeholders:
             bad(
                 w(),
                 f"channel {ident!r} is mapped to nobody: give it people, teams, roles or nudges = true",
@@ -348,6 +362,7 @@ def parse_channels(org: Org) -> tuple[dict[str, ChannelConfig], list[Finding]]:
             routing_key_secret=entry.get("routing_key_secret", ""),
             token_secret=entry.get("token_secret", ""),
             nudges=nudges,
+            stakeholders=stakeholders,
             timeout_seconds=float(timeout),
             description=str(entry.get("description", "")),
             where=w(),
@@ -463,18 +478,21 @@ def paging_config(org: Org) -> PagingConfig:
     """The validated configuration; raises OrgError with every problem (file:line)."""
     channels, findings = parse_channels(org)
     policy, more = parse_policy(org)
-    errors = [f"{f.where}: {f.message}" for f in (*findings, *more) if f.level == "error"]
+    updates, told = parse_updates(org, channels)
+    problems = (*findings, *more, *told)
+    errors = [f"{f.where}: {f.message}" for f in problems if f.level == "error"]
     if errors:
         raise OrgError(errors)
-    return PagingConfig(channels, policy)
+    return PagingConfig(channels, policy, updates)
 
 
 @check
 def channels_are_valid(org: Org) -> list[Finding]:
     """Structure, URLs and references of [[channels]] and [notify] (secrets: console.notify)."""
-    _, findings = parse_channels(org)
+    channels, findings = parse_channels(org)
     _, more = parse_policy(org)
-    return list(dict.fromkeys([*findings, *more]))
+    _, told = parse_updates(org, channels)
+    return list(dict.fromkeys([*findings, *more, *told]))
 
 
 def secret_references(org: Org) -> list[tuple[str, str, str, str]]:

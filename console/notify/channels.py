@@ -85,7 +85,10 @@ def render_slack(message: dict, key: str, now: datetime) -> dict:
         "acknowledge": "Acknowledged",
         "resolve": "Resolved",
         "nudge": "Commander nudge",
+        "update": "Stakeholder update",
     }.get(kind, kind)
+    if kind == "nudge" and target.get("id") == "communications":
+        title = "Communications nudge"
     header = _clip(_said(f"{title}: {inc['severity']} {inc['id']} {inc['title']}"), 150)
     lines = []
     if kind == "trigger":
@@ -95,7 +98,7 @@ def render_slack(message: dict, key: str, now: datetime) -> dict:
         lines.append(f"*Asked of you:* {_escape_mrkdwn(_said(message['asked']))}")
     if kind == "resolve":
         lines.append("The incident is resolved; no further pages will follow.")
-    if kind == "acknowledge":
+    if kind in ("acknowledge", "update"):
         lines.append(_escape_mrkdwn(_said(message.get("text", ""))))
     fields = [
         {
@@ -147,6 +150,7 @@ def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -
         "nudge": "trigger",
         "acknowledge": "acknowledge",
         "resolve": "resolve",
+        "update": "trigger",  # never configured (stakeholder channels are not pagers)
     }[kind]
     body: dict[str, Any] = {
         "routing_key": routing_key,

@@ -137,12 +137,13 @@ class EscalationRunner:
         ] = {}  # channels that failed this pass: not tried again until next
 
     # ---------------------------------------------------------------- one pass
-    def run_once(self) -> PassReport:
+    def run_once(self, only: str | None = None) -> PassReport:
+        """One pass; `only` restricts it to one incident (a script posting its update)."""
         now = self.clock.now()
         report = PassReport(at=now)
         report.previous_pass_at = self.store.setting(LAST_PASS)
-        self._decide_all(now, report)
-        self._deliver_due(now, report)
+        self._decide_all(now, report, only)
+        self._deliver_due(now, report, only)
         with self.store.transaction():
             previous = parse_iso(self.store.setting(LAST_PASS))
             if previous is None or previous < now:
@@ -152,9 +153,12 @@ class EscalationRunner:
     def _candidates(self, now: datetime) -> list[str]:
         """Open incidents, plus recently resolved ones that were paged (they owe a resolve)."""
         drills_only = "" if self.cfg.enabled else "AND drill IS NOT NULL"
+        # A resolved incident may still owe its stakeholders the last update.
         rows = self.store.conn.execute(
-            f"SELECT id FROM incidents WHERE (is_open = 1 OR (resolved_at >= ? AND id IN "
-            f"(SELECT DISTINCT incident_id FROM notify_outbox))) {drills_only} ORDER BY number",
+            f"SELECT id FROM incidents WHERE (is_open = 1 OR (resolved_at >= ? AND (id IN "
+            f"(SELECT DISTINCT incident_id FROM notify_outbox) OR EXISTS (SELECT 1 FROM events "
+            f"WHERE events.incident_id = incidents.id AND events.kind = 'update_posted')))) "
+            f"{drills_only} ORDER BY number",
             [iso(now - RECENT_RESOLVED)],
         )
         return [r[0] for r in rows]
@@ -162,9 +166,11 @@ class EscalationRunner:
     def _fold(self, incident_id: str) -> Incident | None:
         return fold(event_log.for_incident(self.store.conn, incident_id))
 
-    def _decide_all(self, now: datetime, report: PassReport) -> None:
+    def _decide_all(self, now: datetime, report: PassReport, only: str | None = None) -> None:
         adopt = self.cfg.policy.adopt_after_minutes
         for incident_id in self._candidates(now):
+            if only is not None and incident_id != only:
+                continue
             inc = self._fold(incident_id)
             if inc is None:
                 continue
@@ -294,11 +300,11 @@ class EscalationRunner:
         self.log(f"{inc.id}: {summary}")
 
     # ---------------------------------------------------------------- delivery
-    def _deliver_due(self, now: datetime, report: PassReport) -> None:
+    def _deliver_due(self, now: datetime, report: PassReport, only: str | None = None) -> None:
         conn = self.store.conn
         self._tripped = {}
         with self.store.transaction():
-            rows = outbox.due(conn, iso(now))
+            rows = [r for r in outbox.due(conn, iso(now)) if only is None or r.incident_id == only]
             groups: dict[tuple[str, str], list[outbox.Row]] = {}
             for row in rows:
                 groups.setdefault((row.incident_id, row.lease_step), []).append(row)

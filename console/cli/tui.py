@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 
@@ -40,7 +41,8 @@ def _exit_cleanly_on_signals() -> None:
 
 
 def run_tui(ctx) -> int:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    served = "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")  # a tab of `web`
+    if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InputError(
             "the console UI needs a terminal; for scripts use the verbs (`incident-console --help`)"
         )

@@ -1,0 +1,45 @@
+"""The board's line for stakeholder updates: which open incidents owe one, soonest
+first, each counting down ("next update due in mm:ss"); hidden when none has a cadence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import Static
+
+from console.comms.desk import CommsDesk
+from console.model.updates import due_text
+from console.tui.style import palette
+
+SHOWN = 4
+
+
+class UpdatesLine(Static):
+    DEFAULT_CSS = """
+    UpdatesLine { height: 1; padding: 0 1; display: none; }
+    UpdatesLine.shown { display: block; }
+    """
+
+    def on_mount(self) -> None:
+        self.due: list[dict] = []
+
+    def reload(self, desk: CommsDesk, now: datetime) -> None:
+        self.due = desk.due_updates(now)
+        self.set_class(bool(self.due), "shown")
+        self.tick(now)
+
+    def tick(self, now: datetime) -> None:
+        if not self.due:
+            return
+        pal = palette(self.app)
+        text = Text("Updates: ", pal.bold)
+        for i, d in enumerate(self.due[:SHOWN]):
+            if i:
+                text.append(" · ")
+            late = d["due_at"] <= now
+            text.append(f"{d['id']} ", pal.bold)
+            text.append(due_text(d["due_at"], now), pal.overdue if late else None)
+        if len(self.due) > SHOWN:
+            text.append(f" · {len(self.due) - SHOWN} more")
+        self.update(text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from drkit import session
 
 from console.tui.screens.drill import (
@@ -85,7 +86,7 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
         # Two real seconds at 60x: the on-call answered (simulated), the checklist says so.
         app.advance(2.0)
         await pilot.pause()
-        assert s.elapsed == declared_at + 120
+        assert s.elapsed == pytest.approx(declared_at + 120)  # float seconds
         await until(
             pilot, lambda: "ACKNOWLEDGED" in screen_text(app)
         )  # the room redraws on its next refresh

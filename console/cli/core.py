@@ -132,7 +132,9 @@ def cmd_model(ctx: Context) -> int:
             f"  {s.id}  "
             + "  ".join(f"{s.roles.get(t, '—'):22}" for t in org.team_types)
             + f"  ({s.meaning})"
+            + (f"  [ours: {s.ours}]" if s.ours else "")
         )
+    out += [f"  {t.name}: [ours: {t.ours}]" for t in org.team_types.values() if t.ours]
     out += ["", "Domain matrix (first / second / final):"]
     out += [
         f"  {d.name:32} {d.layer or 'cross-cutting':13} {d.first} / {d.second} / {d.final}"
@@ -149,6 +151,7 @@ def cmd_model(ctx: Context) -> int:
     out += [
         f"  {'*' if p.id == org.pattern.id else ' '} {p.name:14} coordinates SEV1: {p.coordinator.get('SEV1')}, "
         f"SEV2: {p.coordinator.get('SEV2')} — {p.character}"
+        + (f"  [ours: {p.ours}]" if p.ours else "")
         for p in org.patterns.values()
     ]
     out += ["", "Maturity (a range's ends count; < and > are strict; — the model sets none):"]

@@ -70,6 +70,7 @@ class TeamType:
     incident_role: str = ""
     authority: str = ""
     on_call: str = ""
+    ours: str = ""  # what of this entry is the console's, not the source's
     where: str = ""
 
 
@@ -79,6 +80,7 @@ class Severity:
     meaning: str
     roles: dict[str, str]
     where: str = ""
+    ours: str = ""  # what of this entry is the console's, not the source's
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Pattern:
     character: str
     coordinator: dict[str, str]
     moves: tuple[Move, ...] = ()
+    ours: str = ""  # what of this entry is the console's, not the source's
     where: str = ""
 
 
@@ -559,8 +562,10 @@ class _Merged:
                     f"unknown severity {ident!r} (expected one of {', '.join(SEVERITIES)})",
                 )
                 continue
-            roles = {k: str(v) for k, v in raw.items() if k not in ("id", "meaning")}
-            severities[ident] = Severity(ident, str(raw.get("meaning", "")), roles, where[""])
+            roles = {k: str(v) for k, v in raw.items() if k not in ("id", "meaning", "ours")}
+            severities[ident] = Severity(
+                ident, str(raw.get("meaning", "")), roles, where[""], str(raw.get("ours", ""))
+            )
 
         rules: list[Rule] = []
         for sev, rule_entries in sorted(self.escalation.items()):

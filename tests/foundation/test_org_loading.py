@@ -578,7 +578,7 @@ def test_patterns_change_the_sev2_step_plan_as_documented():
     "pattern, sev1, sev2",
     [
         ("platform-led", "platform_lead", "platform_support"),
-        ("product-led", "product_leads", "responsible_team"),
+        ("product-led", "product_coordinator", "product_coordinator"),
         ("sre-mediated", "sre_lead", "sre_support"),
     ],
 )

@@ -49,6 +49,8 @@ def build_matrix(org: Org, pal) -> Group:
     head.append(pat.when)
     head.append("\n  coordinates: ", pal.muted)
     head.append(", ".join(f"{sev} → {role}" for sev, role in pat.coordinator.items()) or "—")
+    if pat.ours:
+        head.append(f"\n  ours, not the source's: {pat.ours}", pal.muted)
     others = [p.name for p in org.patterns.values() if p.id != pat.id]
     head.append(
         f"\n  other patterns: {', '.join(others)} (set meta.pattern in your org file)", pal.muted
@@ -65,7 +67,8 @@ def build_matrix(org: Org, pal) -> Group:
     sev.add_column("SEV", no_wrap=True)
     for t in org.team_types:
         sev.add_column(type_label(t), ratio=1)
-    sev.add_column("meaning", ratio=2, min_width=30)
+    mark = " (ours)" if any(s.ours for s in org.severities.values()) else ""
+    sev.add_column("meaning" + mark, ratio=2, min_width=30)
     for s in org.severities.values():
         sev.add_row(
             Text(sev_label(s.id, pal.markers), style=pal.severity(s.id)),
@@ -75,7 +78,13 @@ def build_matrix(org: Org, pal) -> Group:
             ],
             Text(s.meaning, style=pal.muted),
         )
-    parts += [sev, Text("")]
+    parts += [sev]
+    for t in org.team_types.values():
+        if t.ours:
+            parts.append(
+                Text(printable(f"  {t.name} — ours, not the source's: {t.ours}"), pal.muted)
+            )
+    parts += [Text("")]
 
     dom = Table(
         title="Domain matrix — first response / second line / final responsibility",

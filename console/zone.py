@@ -1,26 +1,21 @@
 """The zone times are shown in: local time with its abbreviation (JST, CET, …) by
-default, UTC when asked (`--utc`, or "utc": true in the user settings). Stored
-times, --json and events stay UTC ISO-8601 whatever is shown."""
+default, UTC when asked (`--utc`, or "utc": true in the user settings; the command
+line reads both and says so here). Stored times, --json and events stay UTC
+ISO-8601 whatever is shown."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-_utc: bool | None = None
+_utc = False
 
 
-def use_utc(flag: bool | None) -> None:
-    """True or False for this process; None: read the user setting again."""
+def use_utc(flag: bool) -> None:
     global _utc
     _utc = flag
 
 
 def utc() -> bool:
-    global _utc
-    if _utc is None:
-        from console import config
-
-        _utc = config.user_settings().get("utc") is True
     return _utc
 
 

@@ -650,7 +650,7 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser()
         args = parser.parse_args(argv)
         ctx = Context(args)
-        zone.use_utc(True if args.utc else None)  # None: the user setting decides
+        zone.use_utc(bool(args.utc) or config.user_settings().get("utc") is True)
         func = args.func
         if func is None:
             tui = getattr(args, "tui_func", None)

@@ -25,9 +25,9 @@ from console.tui.widgets.topbar import TopBar
 def tokyo():
     os.environ["TZ"] = "Asia/Tokyo"  # the TUI fixtures put UTC back afterwards
     time.tzset()
-    zone.use_utc(None)
+    zone.use_utc(False)
     yield
-    zone.use_utc(None)
+    zone.use_utc(False)
 
 
 async def test_the_room_names_its_zone(service, tokyo):
@@ -44,9 +44,8 @@ async def test_the_room_names_its_zone(service, tokyo):
         assert "JST" in str(room.query_one("#timeline").border_title)
 
 
-async def test_utc_when_the_settings_ask(service, tokyo):
-    config.save_user_setting("utc", True)
-    zone.use_utc(None)
+async def test_utc_when_asked(service, tokyo):
+    zone.use_utc(True)  # what --utc or the "utc" setting does
     app = make_app(service)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -70,3 +69,6 @@ def test_exports_and_show_carry_the_zone(service, db_path, tokyo):
     assert "Timeline (JST):" in shown.stdout and "  11:00:00  " in shown.stdout
     shown = subprocess.run([*run, "--utc", "show", inc.id], capture_output=True, text=True, env=env)
     assert "Timeline (UTC):" in shown.stdout and "  02:00:00  " in shown.stdout
+    config.save_user_setting("utc", True)
+    shown = subprocess.run([*run, "show", inc.id], capture_output=True, text=True, env=env)
+    assert "Timeline (UTC):" in shown.stdout

@@ -81,6 +81,12 @@ class OnCall:
             "source": self.source,
             "stale": self.stale,
             "time_zone": schedule_zone(org, self.team),
+            # As the team's clock shows it, seen from the moment asked about.
+            "until_local": (
+                local_time(self.until, schedule_zone(org, self.team), self.at)
+                if self.until
+                else None
+            ),
         }
 
 

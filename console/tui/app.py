@@ -394,6 +394,12 @@ class ConsoleApp(App):
         if not isinstance(self.screen, MatrixScreen):
             self.push_screen(MatrixScreen())
 
+    def action_oncall(self) -> None:
+        from console.tui.screens.oncall import OnCallScreen
+
+        if not isinstance(self.screen, OnCallScreen):
+            self.push_screen(OnCallScreen())
+
     def action_metrics(self) -> None:
         # the metrics screen module is the only one that loads the plotting library
         from console.tui.screens.metrics import MetricsScreen

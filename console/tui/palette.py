@@ -48,6 +48,7 @@ class ConsoleCommands(Provider):
             ("Declare incident", app.action_declare, "open the declare form"),
             ("Board", app.action_board, "back to the board of open incidents"),
             ("Matrix explorer", app.action_matrix, "the whole org model and model check"),
+            ("On call", app.action_oncall, "who is on call now and next for every team"),
             ("Help: every key", app.action_help, "every binding of every screen"),
             ("Theme: next", app.action_cycle_theme, "cycle through the themes (ctrl+t)"),
         ]

@@ -50,6 +50,9 @@ class BoardScreen(LiveScreen):
         Binding("r", "toggle_resolved", "Resolved", tooltip="show or hide resolved incidents"),
         Binding("m", "matrix", "Matrix", tooltip="the matrix explorer: the whole org model"),
         Binding(
+        Binding(
+            "o", "oncall", "On call", show=False, tooltip="who is on call now and next, every team"
+        ),
             "D",
             "dead_letters",
             "Dead letters",
@@ -156,6 +159,9 @@ class BoardScreen(LiveScreen):
         self.app.push_screen(DeadLettersScreen())
 
     def action_waiting_alerts(self) -> None:
+    def action_oncall(self) -> None:
+        self.app.action_oncall()
+
         from console.tui.screens.alerts import WaitingAlertsScreen
 
         self.app.push_screen(WaitingAlertsScreen())

@@ -16,6 +16,7 @@ from textual.containers import Horizontal, VerticalScroll
 
 from console import config
 from console.model.errors import ConsoleError, InputError
+from console.model.folds.oncall import is_oncall
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.model.text import printable
 from console.tui.screens.live import LiveScreen
@@ -223,8 +224,8 @@ class RoomScreen(LiveScreen):
             self.app.bell()
 
     def incident_changed(self, incident_id: str) -> None:
-        if incident_id == self.incident_id:
-            self.changed()
+        if incident_id == self.incident_id or is_oncall(incident_id):
+            self.changed()  # an override changes whom the room shows
 
     def reload_data(self) -> None:
         self.reload()

@@ -13,7 +13,7 @@ from textual.widget import Widget
 
 from console.model.text import printable
 from console.tui.style import palette
-from console.tui.wrap import words, wrap
+from console.tui.wrap import Part, words, wrap
 
 CONTINUED = 4  # indent of a contact's continuation lines
 
@@ -79,9 +79,17 @@ class ResponsibilityPanel(Widget):
                 (f" ★ {rt['team_name']} ", pal.responsible),
                 (f" {type_label(rt['team_type'])}", None),
             )
-            on_call = words((rt["on_call"] or "—", None), (rt.get("contact") or "", pal.muted))
-            for i, parts in enumerate(wrap(on_call, width - 10, width - CONTINUED)):
-                line(("  on call " if i == 0 else " " * CONTINUED, pal.muted), *parts)
+            shift = rt.get("shift") or {}
+            label = "  on call now " if shift.get("until") else "  on call "
+            who: list[Part] = [(rt["on_call"] or "nobody — a gap in the schedule", None)]
+            if shift.get("until"):  # a rota: until when, and who comes next
+                then = shift.get("next_name") or "nobody"
+                who.append((f"until {shift['until_local']}, then {then}", pal.muted))
+            if shift.get("stale"):
+                who.append(("(imported calendar is stale)", pal.overdue))
+            on_call = words(*who, (rt.get("contact") or "", pal.muted))
+            for i, parts in enumerate(wrap(on_call, width - len(label), width - CONTINUED)):
+                line((label if i == 0 else " " * CONTINUED, pal.muted), *parts)
         else:
             line(("Responsible  ", pal.bold), ("none found — check the org's teams", pal.overdue))
         line(

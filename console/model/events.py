@@ -348,12 +348,6 @@ class DrillEnded(Body, kw_only=True):
     t: Seconds = 0
 
 
-# ------------------------------------------------------------------ the envelope
-
-
-@dataclass(frozen=True)
-class Event:
-    event_id: str
 # ------------------------------------------------------------------ on-call overrides
 
 
@@ -371,6 +365,12 @@ class OnCallOverrideWithdrawn(Body, kw_only=True, frozen=True):
     override: Name  # the event id of the override
 
 
+# ------------------------------------------------------------------ the envelope
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: str
     incident_id: str
     kind: str
     body: dict[str, Any]  # as stored and synced, verbatim

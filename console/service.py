@@ -330,7 +330,13 @@ class IncidentService:
         """ "I'll take this shift": the actor holds the team's pager from now until the
         current shift would have ended (or for 12 hours when it has no end)."""
         team = self.team_id(team)
-        me = self.person_id(self.actor)
+        try:
+            me = self.person_id(self.actor)
+        except InputError:
+            raise InputError(
+                f"you are {self.actor!r}, not a person in the org file: take a shift as yourself "
+                "(--as PERSON_ID)"
+            ) from None
         now = self.clock.now()
         current = self.rota().on_call(team, now)
         if current.person == me:

@@ -224,7 +224,7 @@ def leadership_reached(org: Org, steps: list[PlannedStep], severity: str) -> tup
     nxt = mine[0]
     return (
         False,
-        f"leadership not reached yet ({', '.join(nxt.targets)}: step {nxt.key} {nxt.state})",
+        f"leadership not reached yet ({', '.join(nxt.targets)} {nxt.state})",
     )
 
 

@@ -5,7 +5,7 @@ and what `model check` finds."""
 from __future__ import annotations
 
 from rich import box
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -37,7 +37,7 @@ def _teams_of(org: Org, domain_id: str, team_type: str) -> str:
 
 
 def build_matrix(org: Org, pal) -> Group:
-    parts = []
+    parts: list[RenderableType] = []
     title = pal.bold
 
     pat = org.pattern
@@ -79,10 +79,13 @@ def build_matrix(org: Org, pal) -> Group:
             Text(s.meaning, style=pal.muted),
         )
     parts += [sev]
-    for t in org.team_types.values():
-        if t.ours:
+    for team_type in org.team_types.values():
+        if team_type.ours:
             parts.append(
-                Text(printable(f"  {t.name} — ours, not the source's: {t.ours}"), pal.muted)
+                Text(
+                    printable(f"  {team_type.name} — ours, not the source's: {team_type.ours}"),
+                    pal.muted,
+                )
             )
     parts += [Text("")]
 
@@ -113,7 +116,7 @@ def build_matrix(org: Org, pal) -> Group:
     for col in ("layer", "responsibilities", "blast radius", "detected by", "recovery", "observe"):
         lay.add_column(col, overflow="fold")
     for layer in org.layers.values():
-        cells = (
+        layer_cells = (
             f"{layer.name}\n({layer.id})",
             "\n".join(layer.responsibilities),
             layer.blast_radius,
@@ -121,7 +124,7 @@ def build_matrix(org: Org, pal) -> Group:
             layer.recovery,
             layer.observability,
         )
-        lay.add_row(*map(_plain, cells))
+        lay.add_row(*map(_plain, layer_cells))
     parts += [lay, Text("")]
 
     esc = Table(
@@ -135,10 +138,10 @@ def build_matrix(org: Org, pal) -> Group:
     esc.add_column("after", no_wrap=True)
     esc.add_column("page", overflow="fold")
     esc.add_column("source", overflow="fold")
-    for s in SEVERITIES:
-        for rule in org.rules_for(s):
+    for severity in SEVERITIES:
+        for rule in org.rules_for(severity):
             esc.add_row(
-                Text(s, style=pal.severity(s)),
+                Text(severity, style=pal.severity(severity)),
                 f"+{rule.offset_minutes} min",
                 ", ".join(rule.targets),
                 Text(f"derived: {rule.derived}" if rule.derived else "model", style=pal.muted),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from rich import box
-from rich.console import Group
+from rich.console import Group, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -90,14 +90,15 @@ def maturity_card(a: dict) -> Group:
 
 def figures_table(m: dict, names: dict[str, str]) -> Table:
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
-    for col, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("", "left"),
         ("n", "right"),
         ("MTTA mean/med/p90", "right"),
         ("MTTR mean/med/p90", "right"),
         ("mis-esc", "right"),
         ("coord", "right"),
-    ):
+    )
+    for col, justify in columns:
         table.add_column(col, justify=justify, no_wrap=True)
 
     def row(label: str, g: dict, style: str = "") -> None:
@@ -244,7 +245,9 @@ class MetricsScreen(LiveScreen):
         self.data = data
         m, a, names = data["metrics"], data["assessment"], data["team_names"]
         card = maturity_card(a)
-        card.renderables[0].append(f"\nperiod: {data['label']} (p cycles)", "dim")
+        head = card.renderables[0]
+        assert isinstance(head, Text)  # maturity_card's first part is its heading
+        head.append(f"\nperiod: {data['label']} (p cycles)", "dim")
         self.query_one("#card", Static).update(card)
         self.query_one("#figures", Static).update(figures_table(m, names))
         self.query_one("#patterns", Static).update(patterns_text(data["patterns"], names))
@@ -262,7 +265,8 @@ class MetricsScreen(LiveScreen):
             plt.plot(list(xs), list(ys), marker="braille")
             step = max(1, len(weekly) // 4)
             ticks = list(range(0, len(weekly), step))
-            plt.xticks(ticks, [weekly[i]["week"][5:] for i in ticks])
+            # plotext types the ticks list[float]; whole numbers are what it gets and fine
+            plt.xticks(ticks, [weekly[i]["week"][5:] for i in ticks])  # type: ignore[arg-type]
         plot.refresh()
 
     def _chart_layers(self, layers: list[dict]) -> None:

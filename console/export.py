@@ -83,6 +83,8 @@ def markdown(view: dict, analysis: dict | None = None) -> str:
             for t in s["targets"]
         )
         lines.append(f"| {s['key']} | {_local(s['due_at'])} | {s['state']} | {targets} |")
+    lines += _decisions(view.get("decisions", []))
+    lines += _updates(view.get("updates", []))
     lines += ["", "## Timeline", ""]
     for t in view["timeline"]:
         lines.append(f"- {_local(t['at'])} · {t['actor']} · {t['text']}")
@@ -90,6 +92,33 @@ def markdown(view: dict, analysis: dict | None = None) -> str:
     if analysis is not None:
         lines = _postmortem(view, analysis, lines)
     return "\n".join(lines)
+
+
+def _decisions(decisions: list[dict]) -> list[str]:
+    """Who decided what, when, and what else was on the table."""
+    lines = ["", "## Decisions", ""]
+    if not decisions:
+        return [*lines, "No decision was recorded."]
+    for d in decisions:
+        lines.append(f"- {_local(d['at'])} · **{d['by']}**: {d['text']}")
+        if d.get("asked"):
+            lines.append(f"  - asked: {d['asked']}")
+        if d["options"]:
+            lines.append(f"  - options considered: {'; '.join(d['options'])}")
+        if d.get("recorded_by") and d["recorded_by"] != d["by"]:
+            lines.append(f"  - recorded by {d['recorded_by']}")
+    return lines
+
+
+def _updates(updates: list[dict]) -> list[str]:
+    if not updates:
+        return []
+    lines = ["", "## Stakeholder updates", ""]
+    for u in updates:
+        to = ", ".join(u["channels"]) or "the timeline only"
+        lines.append(f"- {_local(u['at'])} · {u['by']} · {u['severity']} {u['status']} · to {to}")
+        lines += [f"  > {line}" for line in u["text"].splitlines()]
+    return lines
 
 
 # ---- postmortem draft: the living document above, framed by

@@ -33,6 +33,8 @@ EXTENSIONS = [
     "console.cli.metrics",
     "console.cli.alerts",
     "console.cli.oncall",
+    "console.cli.comms",
+    "console.cli.web",
 ]
 
 

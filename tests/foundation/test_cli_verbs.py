@@ -52,6 +52,8 @@ VIEW_SHAPE = {
     "on_call",
     "escalation",
     "timeline",
+    "updates",
+    "decisions",
     "as_of",
 }
 STEP_SHAPE = {

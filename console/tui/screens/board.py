@@ -16,6 +16,7 @@ from console.tui.widgets.board_table import BoardTable, header_text
 from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.paging import failing_text
 from console.tui.widgets.topbar import TopBar
+from console.tui.widgets.updates_line import UpdatesLine
 
 
 class BoardHeader(Static):
@@ -50,9 +51,9 @@ class BoardScreen(LiveScreen):
         Binding("r", "toggle_resolved", "Resolved", tooltip="show or hide resolved incidents"),
         Binding("m", "matrix", "Matrix", tooltip="the matrix explorer: the whole org model"),
         Binding(
-        Binding(
             "o", "oncall", "On call", show=False, tooltip="who is on call now and next, every team"
         ),
+        Binding(
             "D",
             "dead_letters",
             "Dead letters",
@@ -86,6 +87,7 @@ class BoardScreen(LiveScreen):
         yield BoardTable(
             app.board_source, app.clock, app.service.org.overdue_after_seconds, id="table"
         )
+        yield UpdatesLine(id="updates")
         yield Static("", id="status")
         yield KeyBar()
 
@@ -106,6 +108,7 @@ class BoardScreen(LiveScreen):
         """Once a second: countdowns and ages move; nothing is fetched."""
         self.query_one(TopBar).tick()
         self.table.refresh()
+        self.query_one(UpdatesLine).tick(self.app.clock.now())
 
     def incident_changed(self, incident_id: str) -> None:
         self.changed()
@@ -122,6 +125,9 @@ class BoardScreen(LiveScreen):
         self._status()
 
     def _status(self) -> None:
+        from console.comms.desk import CommsDesk
+
+        self.query_one(UpdatesLine).reload(CommsDesk(self.app.service), self.app.clock.now())
         t = self.table
         if not t.loaded_once:
             return  # Loaded calls again with the count
@@ -153,15 +159,15 @@ class BoardScreen(LiveScreen):
     def action_matrix(self) -> None:
         self.app.action_matrix()
 
+    def action_oncall(self) -> None:
+        self.app.action_oncall()
+
     def action_dead_letters(self) -> None:
         from console.tui.screens.dead_letters import DeadLettersScreen
 
         self.app.push_screen(DeadLettersScreen())
 
     def action_waiting_alerts(self) -> None:
-    def action_oncall(self) -> None:
-        self.app.action_oncall()
-
         from console.tui.screens.alerts import WaitingAlertsScreen
 
         self.app.push_screen(WaitingAlertsScreen())

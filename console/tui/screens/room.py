@@ -19,10 +19,12 @@ from console.model.errors import ConsoleError, InputError
 from console.model.folds.oncall import is_oncall
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.model.text import printable
+from console.tui.screens.comms import CommsActions
 from console.tui.screens.live import LiveScreen
 from console.tui.screens.prompts import ChoiceModal, HandoffModal, TextModal
 from console.tui.widgets.alerts import AlertsPanel
 from console.tui.widgets.checklist import Checklist
+from console.tui.widgets.comms import CommsPanel
 from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.paging import PagingLine
 from console.tui.widgets.responsibility import ResponsibilityPanel
@@ -50,7 +52,7 @@ class Pane(VerticalScroll):
     ]
 
 
-class RoomScreen(LiveScreen):
+class RoomScreen(CommsActions, LiveScreen):
     TITLE = "Incident room"
     HELP = "One incident: escalation checklist, responsibility, timeline."
 
@@ -95,6 +97,17 @@ class RoomScreen(LiveScreen):
         ),
         Binding("m", "matrix", "Matrix", show=False, tooltip="the matrix explorer"),
         Binding(
+            "U", "update", "Update", show=False, tooltip="compose a stakeholder update and send it"
+        ),
+        Binding("D", "decide", "Decide", show=False, tooltip="record a decision"),
+        Binding(
+            "Q",
+            "request_decision",
+            "Ask",
+            show=False,
+            tooltip="ask leadership for a decision (pending until one is recorded)",
+        ),
+        Binding(
             "y",
             "accept_suggestion",
             "Suggestion",
@@ -122,6 +135,7 @@ class RoomScreen(LiveScreen):
         yield PagingLine(id="paging")
         yield SuggestionPanel(self.incident_id, hint="y accepts", id="suggestion")
         yield AlertsPanel(id="alerts")
+        yield CommsPanel(id="comms")
         with VerticalScroll(id="checklist-pane") as pane:
             pane.border_title = "Escalation  (space notified · a ack'd · x untick)"
             pane.can_focus = False
@@ -157,6 +171,7 @@ class RoomScreen(LiveScreen):
         self.query_one(Timeline).show(self.inc.timeline)
         self.query_one(PagingLine).show_for(self.service, self.incident_id)
         self.query_one(AlertsPanel).show(inc)
+        self.query_one(CommsPanel).show(self._desk(), inc, self.app.clock.now())
         scope = (tuple(inc.services), tuple(inc.layers))
         if (
             scope != self._scope
@@ -200,6 +215,7 @@ class RoomScreen(LiveScreen):
         self.query_one(Checklist).set_steps(steps, self._contacts, now)
         meaning = self.responsibility["severity_meaning"] if self.responsibility else ""
         self.query_one(RoomHeader).show(self.inc, meaning, now)
+        self.query_one(CommsPanel).tick(now)
         self.query_one(TopBar).tick()
         self._announce(steps)
 

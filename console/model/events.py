@@ -26,6 +26,7 @@ from msgspec import Meta, Struct
 
 from console.model.clock import parse_iso
 from console.model.folds import alerts as alerts_fold
+from console.model.folds import comms as comms_fold
 from console.model.folds import drill as drill_fold
 from console.model.folds import incident as incident_fold
 from console.model.folds import oncall as oncall_fold
@@ -54,7 +55,7 @@ Seconds = Annotated[float, Meta(ge=0, le=10**9)]
 Severity = Literal["SEV1", "SEV2", "SEV3", "SEV4", "SEV5"]
 Status = Literal["investigating", "identified", "mitigating", "monitoring", "resolved"]
 Mark = Literal["notified", "acknowledged"]
-PageKind = Literal["trigger", "acknowledge", "resolve", "nudge"]
+PageKind = Literal["trigger", "acknowledge", "resolve", "nudge", "update"]
 
 
 class Body(Struct, frozen=True, kw_only=True):
@@ -71,20 +72,20 @@ class Body(Struct, frozen=True, kw_only=True):
 # ------------------------------------------------------------------ the incident
 
 
-class PolicyStep(Body, kw_only=True):
+class PolicyStep(Body, kw_only=True, frozen=True):
     offset_minutes: Annotated[int, Meta(ge=0, le=10**6)]
     targets: list[Name]
     derived: Label | None = None
 
 
-class Policy(Body, kw_only=True):
+class Policy(Body, kw_only=True, frozen=True):
     """The escalation policy as the incident snapshotted it at declaration."""
 
     steps: dict[Severity, list[PolicyStep]] = {}
     overdue_after_seconds: Count = 60
 
 
-class Declared(Body, kw_only=True):
+class Declared(Body, kw_only=True, frozen=True):
     title: Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
     severity: Severity
     layers: list[Name] = []
@@ -99,15 +100,15 @@ class Declared(Body, kw_only=True):
     impact_started_at: Time | None = None
 
 
-class SeveritySet(Body, kw_only=True):
+class SeveritySet(Body, kw_only=True, frozen=True):
     severity: Severity
 
 
-class StatusSet(Body, kw_only=True):
+class StatusSet(Body, kw_only=True, frozen=True):
     status: Status
 
 
-class Resolved(Body, kw_only=True):
+class Resolved(Body, kw_only=True, frozen=True):
     summary: Prose = ""
     cause_service: Name | None = None
     cause_layer: Name | None = None
@@ -115,28 +116,28 @@ class Resolved(Body, kw_only=True):
     prevented: bool = False  # caught before users felt it, or a near miss
 
 
-class Reopened(Body, kw_only=True):
+class Reopened(Body, kw_only=True, frozen=True):
     pass
 
 
-class RoleAssigned(Body, kw_only=True):
+class RoleAssigned(Body, kw_only=True, frozen=True):
     role: Name
     person: Name
 
 
-class HandoffOffered(Body, kw_only=True):
+class HandoffOffered(Body, kw_only=True, frozen=True):
     role: Name
     to: Name
 
 
-class HandoffAccepted(Body, kw_only=True):
+class HandoffAccepted(Body, kw_only=True, frozen=True):
     role: Name
     # Who confirmed it at their console for the new holder standing there (a shared
     # terminal); None when the new holder accepted at their own.
     confirmed_by: Label | None = None
 
 
-class StepTicked(Body, kw_only=True):
+class StepTicked(Body, kw_only=True, frozen=True):
     step: StepKey
     mark: Mark = "notified"
     targets: list[Label | None] = []
@@ -148,7 +149,7 @@ class StepTicked(Body, kw_only=True):
     acknowledger_team: Label | None = None
 
 
-class StepUnticked(Body, kw_only=True):
+class StepUnticked(Body, kw_only=True, frozen=True):
     step: StepKey
     removes: list[Name] = []
 
@@ -160,11 +161,11 @@ class StepWaived(Body, kw_only=True, frozen=True):
     reason: Text
 
 
-class NoteAdded(Body, kw_only=True):
+class NoteAdded(Body, kw_only=True, frozen=True):
     text: Text
 
 
-class ServiceAdded(Body, kw_only=True):
+class ServiceAdded(Body, kw_only=True, frozen=True):
     service: Name
     layer: Name | None = None
     responsible_team: Name | None = None
@@ -173,7 +174,7 @@ class ServiceAdded(Body, kw_only=True):
 # ------------------------------------------------------------------ automated escalation
 
 
-class PageQueued(Body, kw_only=True):
+class PageQueued(Body, kw_only=True, frozen=True):
     key: Name
     kind: PageKind
     target: Label
@@ -187,7 +188,7 @@ class PageQueued(Body, kw_only=True):
     message: dict[str, Any] = {}
 
 
-class _Delivery(Body, kw_only=True):
+class _Delivery(Body, kw_only=True, frozen=True):
     """What every delivery outcome names: the outbox row it is about."""
 
     key: Name
@@ -199,13 +200,13 @@ class _Delivery(Body, kw_only=True):
     summary: Prose = ""
 
 
-class PageDelivered(_Delivery, kw_only=True):
+class PageDelivered(_Delivery, kw_only=True, frozen=True):
     attempt: Count = 1
     status: int | Label | None = None
     drill: bool = False
 
 
-class PageFailed(_Delivery, kw_only=True):
+class PageFailed(_Delivery, kw_only=True, frozen=True):
     attempt: Count = 1
     status: int | Label | None = None
     error: Prose = ""
@@ -214,11 +215,11 @@ class PageFailed(_Delivery, kw_only=True):
     channel_failing: bool = False
 
 
-class PageAbandoned(_Delivery, kw_only=True):
+class PageAbandoned(_Delivery, kw_only=True, frozen=True):
     why: Prose = ""
 
 
-class PageAcknowledged(Body, kw_only=True):
+class PageAcknowledged(Body, kw_only=True, frozen=True):
     target: Name
     target_name: Label | None = None
     step: StepKey | None = None
@@ -227,16 +228,16 @@ class PageAcknowledged(Body, kw_only=True):
     acknowledger_team: Label | None = None  # the target's team; older logs lack it
 
 
-class SeverityConfirmed(Body, kw_only=True):
+class SeverityConfirmed(Body, kw_only=True, frozen=True):
     severity: Severity | None = None
 
 
-class PageAdopted(Body, kw_only=True):
+class PageAdopted(Body, kw_only=True, frozen=True):
     keys: list[Name] = []
     summary: Prose = ""
 
 
-class EscalationCaughtUp(Body, kw_only=True):
+class EscalationCaughtUp(Body, kw_only=True, frozen=True):
     summary: Prose = ""
     since: Time | None = None
     count: Count = 0
@@ -304,7 +305,7 @@ class PagerUpdate(Body, kw_only=True, frozen=True):
 # ------------------------------------------------------------------ tabletop drills
 
 
-class DrillStarted(Body, kw_only=True):
+class DrillStarted(Body, kw_only=True, frozen=True):
     scenario: Name
     title: Label = ""
     t0: Time
@@ -313,7 +314,7 @@ class DrillStarted(Body, kw_only=True):
     channel: Label = ""
 
 
-class DrillInject(Body, kw_only=True):
+class DrillInject(Body, kw_only=True, frozen=True):
     t: Seconds = 0
     text: Prose = ""
     index: Count = 0
@@ -324,7 +325,7 @@ class DrillInject(Body, kw_only=True):
     layers: list[Name] = []
 
 
-class DrillPage(Body, kw_only=True):
+class DrillPage(Body, kw_only=True, frozen=True):
     team: Label  # empty: the step was ticked but there was nobody to page
     tick: Label | None = None
     step: Label | None = None
@@ -335,7 +336,7 @@ class DrillPage(Body, kw_only=True):
     contact: Label | None = None
 
 
-class DrillAck(Body, kw_only=True):
+class DrillAck(Body, kw_only=True, frozen=True):
     team: Name
     team_name: Label | None = None
     person: Label | None = None
@@ -343,7 +344,7 @@ class DrillAck(Body, kw_only=True):
     verdict: Prose = ""
 
 
-class DrillEnded(Body, kw_only=True):
+class DrillEnded(Body, kw_only=True, frozen=True):
     reason: Prose = ""
     t: Seconds = 0
 
@@ -363,6 +364,33 @@ class OnCallOverride(Body, kw_only=True, frozen=True):
 
 class OnCallOverrideWithdrawn(Body, kw_only=True, frozen=True):
     override: Name  # the event id of the override
+
+
+# ------------------------------------------------------------------ everyone not at the keyboard
+
+
+class UpdatePosted(Body, kw_only=True, frozen=True):
+    """A stakeholder update as it was sent: the text, what the incident was then, and
+    when the next one is due (the cadence of the severity it was sent at)."""
+
+    text: Text
+    severity: Severity
+    status: Status
+    channels: list[Name] = []
+    roles: list[Name] = []  # the leadership roles told
+    next_due_at: Time | None = None
+
+
+class DecisionRequested(Body, kw_only=True, frozen=True):
+    question: Text
+    asked_of: list[Name] = []  # the roles asked to decide (leadership by default)
+
+
+class DecisionRecorded(Body, kw_only=True, frozen=True):
+    text: Text
+    by: Name  # who decided (not always who typed it)
+    options: list[Annotated[str, Meta(min_length=1, max_length=MAX_TEXT)]] = []
+    answers: Label | None = None  # the decision_requested event it settles
 
 
 # ------------------------------------------------------------------ the envelope
@@ -461,6 +489,10 @@ CATALOGUE: dict[str, Kind] = {
         Kind("alert_received", AlertReceived, alerts_fold.alert_received),
         Kind("alert_group_assigned", AlertGroupAssigned, alerts_fold.alert_group_assigned),
         Kind("pager_update", PagerUpdate, alerts_fold.pager_update),
+        # stakeholder updates and the decision log
+        Kind("update_posted", UpdatePosted, comms_fold.update_posted),
+        Kind("decision_requested", DecisionRequested, comms_fold.decision_requested),
+        Kind("decision_recorded", DecisionRecorded, comms_fold.decision_recorded),
         # tabletop drills
         Kind("drill_started", DrillStarted, drill_fold.drill_started),
         Kind("drill_inject", DrillInject, drill_fold.drill_inject),
@@ -578,6 +610,7 @@ def _cross_check(body: Body) -> str | None:
         "t0",
         "starts_at",
         "ends_at",
+        "next_due_at",
     ):
         value = getattr(body, name, None)
         if isinstance(value, str):

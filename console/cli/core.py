@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from console import __version__, config, zone
-from console.model.clock import Clock, ManualClock, SystemClock, mmss, parse_iso
+from console.model.clock import Clock, ManualClock, SystemClock, mmss, parse_iso, parse_iso_required
 from console.model.errors import ConsoleError, InputError, OrgError
 from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.model.text import map_strings, printable
@@ -233,14 +233,14 @@ def cmd_declare(ctx: Context) -> int:
 def _board_line(row: dict, now: datetime) -> str:
     due = ""
     if row["next_due_at"]:
-        secs = (parse_iso(row["next_due_at"]) - now).total_seconds()
+        secs = (parse_iso_required(row["next_due_at"]) - now).total_seconds()
         if secs > 0:
             due = f"{row['next_step']} in {mmss(secs)}"
         elif secs > -60:
             due = f"{row['next_step']} due now"
         else:
             due = f"{row['next_step']} OVERDUE +{mmss(secs)}"
-    age = mmss((now - parse_iso(row["declared_at"])).total_seconds())
+    age = mmss((now - parse_iso_required(row["declared_at"])).total_seconds())
     drill = " [DRILL]" if row["drill"] else ""
     row = {k: printable(v) if isinstance(v, str) else v for k, v in row.items()}
     return (
@@ -354,7 +354,7 @@ def cmd_show(ctx: Context) -> int:
         )
     out += ["", f"Timeline ({zone.label()}):"]
     for t in view["timeline"]:
-        local = zone.text(parse_iso(t["at"]), zone=False)
+        local = zone.text(parse_iso_required(t["at"]), zone=False)
         out.append(f"  {local}  {t['actor']:14} {t['text']}")
     say("\n".join(out))
     return 0

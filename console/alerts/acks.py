@@ -15,7 +15,7 @@ from console.model.folds.paging import state_of
 from console.notify.actions import acknowledge
 from console.service import IncidentService
 
-# console.model.paging.dedup_key: "incident-console/<incident>/<target>"
+# console.model.paging.messages.dedup_key: "incident-console/<incident>/<target>"
 _OUR_KEY = re.compile(r"^incident-console/(INC-\d{1,12})/([^/\s]{1,200})$")
 TOOL = "PagerDuty"
 

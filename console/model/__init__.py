@@ -3,4 +3,4 @@
 # Register the event kinds and model checks of automated escalation wherever
 # incidents are folded: page_queued, page_delivered, ... and [[channels]].
 from console.model import channels as _channels  # noqa: E402,F401
-from console.model import paging as _paging  # noqa: E402,F401
+from console.model.paging import checks as _paging_checks  # noqa: E402,F401

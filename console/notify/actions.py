@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from console.model import events
 from console.model.errors import InputError
+from console.model.folds.paging import state_of
 from console.model.incident import Incident
-from console.model.paging import state_of, step_targets
+from console.model.paging.targets import step_targets
 from console.service import IncidentService
 
 

@@ -18,7 +18,7 @@ from console import __version__
 from console.model.backoff import parse_retry_after
 from console.model.channels import ChannelConfig, url_problem
 from console.model.clock import iso
-from console.model.paging import DRILL_CHANNEL
+from console.model.paging.targets import DRILL_CHANNEL
 from console.model.text import printable
 from console.notify import redact, secrets
 

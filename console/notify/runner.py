@@ -1,4 +1,4 @@
-"""The escalation runner: decide (pure, console.model.paging) → record the page_queued
+"""The escalation runner: decide (pure, console.model.paging.decide) → record the page_queued
 event and its outbox rows in one BEGIN IMMEDIATE transaction → deliver due rows under
 a lease per (incident, step) → record every attempt's outcome on the timeline.
 
@@ -30,14 +30,9 @@ from console.model.events import clip
 from console.model.fold import fold
 from console.model.incident import Incident
 from console.model.org import Org
-from console.model.paging import (
-    BOT,
-    DRILL_CHANNEL,
-    Intent,
-    decide,
-    orphans,
-    still_wanted,
-)
+from console.model.paging.decide import BOT, decide, orphans, still_wanted
+from console.model.paging.messages import Intent
+from console.model.paging.targets import DRILL_CHANNEL
 from console.notify import redact
 from console.store import outbox
 

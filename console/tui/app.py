@@ -172,7 +172,7 @@ class ConsoleApp(App):
         # Someone other than a runner ticked, declared or changed severity: page now. (A
         # runner's own events need no second pass; waking on them would loop.)
         if self.escalation_runner is not None:
-            from console.model.paging import BOT  # loaded with the runner already
+            from console.model.paging.decide import BOT  # loaded with the runner already
 
             if change.actors - {BOT}:
                 self.escalation_runner.wake()

@@ -11,7 +11,7 @@ from akit import PD_SECRET, pd_payload, sign
 from console.model import events
 from console.model.folds.alerts import alerts_of
 from console.model.folds.paging import state_of
-from console.model.paging import dedup_key
+from console.model.paging.messages import dedup_key
 
 
 def _paged(w, target: str = "taro.yamamoto", step: str = "SEV1+15") -> str:

@@ -104,7 +104,7 @@ roles = ["engineering_manager"]
 
 def test_pages_sent_to_channels_defuse_it(store, clock):
     from console.model.channels import paging_config
-    from console.model.paging import decide
+    from console.model.paging.decide import decide
     from console.notify.channels import render_slack
     from console.service import IncidentService
 

@@ -11,7 +11,7 @@ import pytest
 from nkit import PD_KEY, SPEC, T0, make_world
 
 from console.model.clock import iso
-from console.model.paging import paging_view
+from console.model.paging.view import paging_view
 from console.notify.actions import acknowledge, confirm_severity
 from console.store.paging_status import failing_channels, incident_paging
 

@@ -305,7 +305,7 @@ def test_pages_queued_on_another_database_and_never_delivered_are_adopted(
     """A laptop's runner queued pages, then the laptop died before sending them; its
     events reached the server's mirror by sync. After adopt_after_minutes of silence the
     mirror's runner takes them over (same keys), and says so on the timeline."""
-    from console.model.paging import orphans
+    from console.model.paging.decide import orphans
     from console.notify.runner import PassReport
 
     quiet = "[notify]\nseverity_confirm_minutes = 0\n[notify.SEV1]\nrepeats = 0\nescalate_early_minutes = 0\n"

@@ -9,7 +9,7 @@ import time
 
 from tuikit import make_app, open_service, settle, wait_for
 
-from console.model.paging import BOT
+from console.model.paging.decide import BOT
 from console.tui.screens.board import BoardScreen
 from console.tui.screens.matrix import MatrixScreen
 from console.tui.screens.room import RoomScreen

@@ -1,5 +1,5 @@
 """What automated escalation has done so far, folded from its events into
-`inc.extra["paging"]`, so the next decision (console/model/paging.py) knows what was
+`inc.extra["paging"]`, so the next decision (console/model/paging/decide.py) knows what was
 already queued, delivered, failed or acknowledged."""
 
 from __future__ import annotations

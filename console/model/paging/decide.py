@@ -1,299 +1,32 @@
-"""Automated escalation as a pure decision (principle 4): given an incident, the
-org, the paging configuration and now → the pages and nudges that should exist.
-
-The runner (console/notify) turns each new intent into an event plus outbox rows in
-one transaction; this module also folds those events back into `inc.extra["paging"]`
-so the next decision knows what was already sent. Deciding twice never pages
-twice: every intent has an idempotency key (incident/step/target/round).
-"""
+"""Automated escalation as a pure decision (principle 4): given an incident, the org,
+the paging configuration and now → the pages, acknowledgements, resolves, nudges and
+stakeholder updates that should exist and are not yet queued; and, at delivery, whether a
+queued page is still wanted or was orphaned by a runner that is gone."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from console.model import events
-from console.model.channels import NotifyPolicy, PagingConfig, parse_channels
-from console.model.check import Finding, check
+from console.model.channels import PagingConfig
 from console.model.clock import iso
 from console.model.escalation import PlannedStep
 from console.model.folds.comms import comms_state
 from console.model.folds.paging import PagingState, state_of
 from console.model.incident import Incident
 from console.model.org import Org, severity_rank
-from console.model.responsibility import OnCallNow, resolve_role, scope_of
-from console.model.text import printable
+from console.model.paging.messages import Intent, ack_commands, asked_of, dedup_key, message
+from console.model.paging.targets import (
+    DRILL_CHANNEL,
+    Target,
+    channels_for,
+    nudge_channels,
+    role_person,
+    step_targets,
+)
+from console.model.responsibility import OnCallNow
 from console.model.updates import next_update_due
 
 BOT = "escalation-bot"
-DRILL_CHANNEL = "drill"
-PD_SEVERITY = {
-    "SEV1": "critical",
-    "SEV2": "error",
-    "SEV3": "warning",
-    "SEV4": "info",
-    "SEV5": "info",
-}
-KINDS = ("trigger", "acknowledge", "resolve", "nudge", "update")
-
-
-# ------------------------------------------------------------------ who is paged
-
-
-@dataclass(frozen=True)
-class Target:
-    id: str  # person id, or "role:<id>" when the role resolves to nobody
-    person: str | None
-    name: str
-    team: str | None
-    team_name: str | None
-    team_type: str | None
-    roles: tuple[str, ...]
-    contact: str | None = None
-    on_call_until: str | None = None  # paged as the team's on-call, whose shift ends then
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__) | {"roles": list(self.roles)}
-
-
-def step_targets(
-    org: Org, inc: Incident, step: PlannedStep, on_call: OnCallNow | None = None
-) -> list[Target]:
-    """The step's roles resolved to people for this incident's scope (one entry per
-    person), each team's on-call being whoever `on_call` says holds the pager now."""
-    scope = scope_of(org, inc.layers, inc.services)
-    found: dict[str, Target] = {}
-    for role in step.targets:
-        for c in resolve_role(org, role, scope, on_call):
-            tid = c.person or f"role:{role}"
-            team = org.teams.get(c.team) if c.team else None
-            if tid in found:
-                prev = found[tid]
-                found[tid] = Target(
-                    prev.id,
-                    prev.person,
-                    prev.name,
-                    prev.team,
-                    prev.team_name,
-                    prev.team_type,
-                    (*prev.roles, role),
-                    prev.contact,
-                    prev.on_call_until,
-                )
-            else:
-                found[tid] = Target(
-                    tid,
-                    c.person,
-                    c.person_name or tid,
-                    c.team,
-                    c.team_name,
-                    team.type if team else None,
-                    (role,),
-                    c.contact,
-                    _shift_end(on_call, c.team, c.person),
-                )
-    return list(found.values())
-
-
-def _shift_end(on_call: OnCallNow | None, team: str | None, person: str | None) -> str | None:
-    shift = on_call.get(team) if on_call is not None and team else None
-    if shift is None or shift.person != person or shift.until is None:
-        return None
-    return iso(shift.until)
-
-
-def channels_for(
-    cfg: PagingConfig, org: Org, target: Target, drill: bool = False
-) -> tuple[str, ...]:
-    """Channels mapped to the person, their team(s) or any of their roles, in file order."""
-    if drill:
-        return (DRILL_CHANNEL,)
-    teams = {target.team}
-    if target.person in org.people:
-        teams.add(org.people[target.person].team)
-    out = []
-    for ch in cfg.channels.values():
-        if (
-            (target.person and target.person in ch.people)
-            or teams & set(ch.teams)
-            or set(target.roles) & set(ch.roles)
-        ):
-            out.append(ch.id)
-    return tuple(out)
-
-
-def commander_person(org: Org, inc: Incident) -> str | None:
-    return role_person(org, inc, "commander")
-
-
-def role_person(org: Org, inc: Incident, role: str) -> str | None:
-    """The org's person holding an incident role (by id, or by name as typed)."""
-    who = inc.roles.get(role)
-    if not who:
-        return None
-    if who in org.people:
-        return who
-    return next((p.id for p in org.people.values() if p.name.lower() == who.lower()), None)
-
-
-def nudge_channels(
-    cfg: PagingConfig, org: Org, inc: Incident, role: str = "commander"
-) -> tuple[str, ...]:
-    """Nudges go to channels marked nudges = true and to the role holder's own
-    non-PagerDuty channels (a nudge is not worth waking a pager for)."""
-    if inc.drill:
-        return (DRILL_CHANNEL,)
-    out = [c.id for c in cfg.channels.values() if c.nudges]
-    person = role_person(org, inc, role)
-    if person:
-        target = Target(
-            person, person, org.person_name(person), org.people[person].team, None, None, ()
-        )
-        out += [c for c in channels_for(cfg, org, target) if cfg.channels[c].type != "pagerduty"]
-    return tuple(dict.fromkeys(out))
-
-
-# ------------------------------------------------------------------ what a page says
-
-
-def dedup_key(incident_id: str, target: str) -> str:
-    """Stable per incident and target: a repeat updates the open PagerDuty alert."""
-    return f"incident-console/{incident_id}/{target}"
-
-
-def _incident_dict(org: Org, inc: Incident) -> dict:
-    sev = org.severities.get(inc.severity)
-    return {
-        "id": inc.id,
-        "title": inc.title,
-        "severity": inc.severity,
-        "severity_meaning": sev.meaning if sev else "",
-        "status": inc.status,
-        "layers": list(inc.layers),
-        "services": list(inc.services),
-        "commander": inc.commander,
-        "drill": inc.drill,
-        "declared_at": iso(inc.declared_at),
-        "resolved_at": iso(inc.resolved_at),
-    }
-
-
-def asked_of(org: Org, inc: Incident, step: PlannedStep, target: Target) -> str:
-    """What the receiver is asked to do: their step role and their team type's
-    line in the severity matrix (plus coordination under the pattern in force)."""
-    roles = []
-    for role in target.roles:
-        desc = org.roles[role].description if role in org.roles else ""
-        roles.append(f"{role} ({desc})" if desc else role)
-    parts = [f"You are paged as {' and '.join(roles)} for step {step.key}."]
-    sev = org.severities.get(step.severity)
-    if target.team_type:
-        type_name = (
-            org.team_types[target.team_type].name
-            if target.team_type in org.team_types
-            else target.team_type
-        )
-        duty = sev.roles.get(target.team_type) if sev else None
-        if duty:
-            parts.append(f"At {step.severity} the {type_name} role is: {duty}.")
-        else:
-            parts.append(
-                f"At {step.severity} the severity matrix gives {type_name} no standing duty; "
-                "you are asked in by the escalation rule."
-            )
-    pattern = org.patterns.get(inc.pattern) or org.pattern
-    coordinator = pattern.coordinator.get(step.severity)
-    if coordinator and coordinator in target.roles:
-        parts.append(f"You coordinate this incident ({pattern.name}).")
-    return " ".join(parts)
-
-
-def ack_commands(inc: Incident, step: str | None, target: Target | None) -> dict:
-    out = {}
-    if step:
-        out["command"] = f"incident-console tick {inc.id} {step} --ack"
-    if target and target.person:
-        out["target_command"] = f"incident-console ack {inc.id} --as {target.person}"
-    return out
-
-
-@dataclass(frozen=True)
-class Intent:
-    """A page or nudge that should exist. The runner stores one event per intent and
-    one outbox row per channel; `key` + channel is the idempotency key."""
-
-    key: str
-    kind: str
-    incident_id: str
-    step: str | None
-    target: str
-    target_name: str
-    round: int
-    reason: str
-    scheduled_at: datetime
-    channels: tuple[str, ...]
-    message: dict
-    summary: str
-
-    def late_by(self, now: datetime) -> float:
-        return (now - self.scheduled_at).total_seconds()
-
-    def event_body(self) -> events.PageQueued:
-        return events.PageQueued(
-            key=self.key,
-            kind=self.kind,  # type: ignore[arg-type]  # one of KINDS
-            step=self.step,
-            target=self.target,
-            target_name=self.target_name,
-            round=self.round,
-            reason=self.reason,
-            scheduled_at=iso(self.scheduled_at),
-            channels=list(self.channels),
-            summary=self.summary,
-            message=self.message,
-        )
-
-
-def _message(
-    org: Org,
-    inc: Incident,
-    kind: str,
-    *,
-    step: PlannedStep | None,
-    target: Target | None,
-    rnd: int,
-    repeats: int,
-    reason: str,
-    asked: str,
-    text: str,
-    dedup: str,
-) -> dict:
-    return {
-        "kind": kind,
-        "incident": _incident_dict(org, inc),
-        "step": (
-            {
-                "key": step.key,
-                "severity": step.severity,
-                "offset_minutes": step.offset_minutes,
-                "roles": list(step.targets),
-                "due_at": iso(step.due_at),
-            }
-            if step
-            else None
-        ),
-        "target": target.to_dict() if target else None,
-        # What a person reads (chat, pager, SMS) never carries a raw control char;
-        # "incident" above keeps the exact data for machines.
-        "asked": printable(asked),
-        "acknowledge": ack_commands(inc, step.key if step else None, target),
-        "round": rnd,
-        "repeats": repeats,
-        "reason": reason,
-        "text": printable(text),
-        "pd_severity": PD_SEVERITY.get(inc.severity, "info") if kind != "nudge" else "info",
-        "dedup_key": dedup,
-    }
 
 
 def _trigger(org, cfg, inc, step, target, rnd, reason, when, repeats) -> Intent:
@@ -316,7 +49,7 @@ def _trigger(org, cfg, inc, step, target, rnd, reason, when, repeats) -> Intent:
         f"page {step.key} → {target.name} ({', '.join(target.roles)}){shift}{again} via {via} "
         f"[{reason}]"
     )
-    msg = _message(
+    msg = message(
         org,
         inc,
         "trigger",
@@ -456,7 +189,7 @@ def _acknowledgements(inc, org, cfg, st, steps, now) -> list[Intent]:
         when = ack.at if ack else (step.ticks.acknowledged_at if step else now)
         who = (ack.by if ack else step.ticks.acknowledged_by if step else None) or "someone"
         text = f"[{inc.severity}] {inc.id} {inc.title} — page to {tid} for {step_key} acknowledged by {who}"
-        msg = _message(
+        msg = message(
             org,
             inc,
             "acknowledge",
@@ -511,7 +244,7 @@ def _resolves(inc, org, cfg, st) -> list[Intent]:
                 channels.append(c)
         if not channels:
             continue
-        msg = _message(
+        msg = message(
             org,
             inc,
             "resolve",
@@ -542,7 +275,7 @@ def _resolves(inc, org, cfg, st) -> list[Intent]:
             )
         )
     for room in dict.fromkeys(rooms):
-        msg = _message(
+        msg = message(
             org,
             inc,
             "resolve",
@@ -580,7 +313,7 @@ def _nudge(
 ) -> Intent:
     channels = nudge_channels(cfg, org, inc, role)
     holder = inc.roles.get(role) or "nobody"
-    msg = _message(
+    msg = message(
         org,
         inc,
         "nudge",
@@ -703,7 +436,7 @@ def _updates(inc: Incident, org: Org, cfg: PagingConfig) -> list[Intent]:
         )
         if not channels:
             continue
-        msg = _message(
+        msg = message(
             org,
             inc,
             "update",
@@ -797,78 +530,4 @@ def orphans(
             last = max(body["at"], st.channel_failed_at.get(channel, body["at"]))
             if now - last >= quiet:
                 out.append({"intent_key": key, "channel": channel, "key": okey, "body": body})
-    return out
-
-
-def paging_view(inc: Incident) -> dict:
-    """What the room shows about automated paging, as plain data: who was paged for
-    which step, how often, through which channels, and who acknowledged."""
-    st = state_of(inc)
-    pages = []
-    for (step, target), track in sorted(st.pages.items(), key=lambda kv: kv[1].first_at):
-        delivered = sorted(k for k in st.delivered if k.startswith(f"{inc.id}/{step}/{target}/"))
-        pages.append(
-            {
-                "step": step,
-                "target": target,
-                "rounds": track.last_round + 1,
-                "first_at": iso(track.first_at),
-                "last_at": iso(track.last_at),
-                "channels": list(track.channels),
-                "deliveries": len(delivered),
-                "acknowledged": st.acked(target, step),
-                "unroutable": not track.channels,
-            }
-        )
-    return {
-        "pages": pages,
-        "severity_confirmed_at": iso(st.severity_confirmed_at),
-        "acks": [
-            {"target": a.target, "step": a.step, "at": iso(a.at), "by": a.by} for a in st.acks
-        ],
-        "failed_attempts": sum(st.failures.values()),
-        "abandoned": len(st.abandoned),
-        "catch_ups": st.catch_ups,
-    }
-
-
-@check
-def people_reach_a_channel(org: Org) -> list[Finding]:
-    """Who an escalation rule would page but no channel reaches: they get a timeline
-    entry ("page them by hand"), not a page. Only when channels are configured."""
-    channels, _ = parse_channels(org)
-    if not channels:
-        return []
-    cfg = PagingConfig(channels, NotifyPolicy())
-    out, seen = [], set()
-    for rule in org.escalation:
-        for role in rule.targets:
-            if role in seen:
-                continue
-            seen.add(role)
-            missed: dict[str, str] = {}
-            for layer in org.layers:
-                for c in resolve_role(org, role, scope_of(org, [layer], [])):
-                    team = org.teams.get(c.team) if c.team else None
-                    target = Target(
-                        c.person or f"role:{role}",
-                        c.person,
-                        c.person_name or role,
-                        c.team,
-                        c.team_name,
-                        team.type if team else None,
-                        (role,),
-                    )
-                    if not channels_for(cfg, org, target):
-                        missed[target.id] = target.name
-            if missed:
-                out.append(
-                    Finding(
-                        "warning",
-                        rule.where,
-                        f"{rule.severity} +{rule.offset_minutes}min: role {role!r} can resolve to "
-                        f"{', '.join(f'{n} ({i})' for i, n in sorted(missed.items()))}, whom no channel "
-                        "reaches; they would appear on the timeline as 'page them by hand'",
-                    )
-                )
     return out

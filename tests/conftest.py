@@ -11,3 +11,29 @@ def _isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("INCIDENT_CONSOLE_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("INCIDENT_CONSOLE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("INCIDENT_CONSOLE_DB", str(tmp_path / "data" / "local.db"))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL for the session (tests/pgcluster.py), started on first use.
+    Without the server binaries the tests that need it are skipped, except under CI=true,
+    where that fails the run."""
+    import os
+
+    import pgcluster
+
+    bindir = pgcluster.find_bindir()
+    if bindir is None:
+        why = "PostgreSQL server binaries not found (Debian: apt-get install postgresql)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(why)
+        pytest.skip(why)
+    cluster = pgcluster.Cluster(bindir).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster):
+    """The URL of a fresh, empty PostgreSQL database."""
+    return pg_cluster.new_database()

@@ -69,8 +69,9 @@ def add_commands(sub, verb, parser) -> None:
         "--db",
         dest="server_db",
         default="server.db",
-        metavar="PATH",
-        help="the server's event log (default: server.db)",
+        metavar="PATH|URL",
+        help="the server's event log: a SQLite file (default: server.db) or a "
+        "postgresql://user@host/db URL shared by several serve processes",
     )
     sp.add_argument(
         "--token-file",

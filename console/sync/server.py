@@ -15,15 +15,14 @@ import sqlite3
 import sys
 import threading
 import time
-import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -31,160 +30,121 @@ from starlette.routing import Route
 
 from console.model.errors import InputError
 from console.model.hlc import MAX_DRIFT_MS
+from console.store.server_log import (
+    Item,
+    LogStorage,
+    SqliteLog,
+    StorageUnavailable,
+    open_log,
+)
 from console.sync import protocol as wire
 
 if TYPE_CHECKING:
     import uvicorn
 
-SERVER_MIGRATIONS = Migrations("incident_console_server")
 MIN_TOKEN_CHARS = 16
 
 
-@SERVER_MIGRATIONS()
-def s001_log(db):
-    db.execute(
-        """CREATE TABLE log (
-            server_seq INTEGER PRIMARY KEY,
-            event_id TEXT NOT NULL UNIQUE,
-            incident_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            client_id TEXT NOT NULL,
-            received_at TEXT NOT NULL
-        )"""
-    )
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    db.execute("INSERT INTO meta(key, value) VALUES ('log_id', ?)", [uuid.uuid4().hex])
-
-
 class ServerLog:
-    """The global, append-only log. server_seq is the cursor; log_id names this log."""
+    """The global, append-only log: the server's checks in front of a storage backend
+    (console/store: SQLite by default, PostgreSQL for a postgresql:// URL). server_seq is
+    the cursor; log_id names this log."""
 
-    def __init__(self, path: str | Path, max_drift_seconds: float = MAX_DRIFT_MS / 1000):
-        self.path = Path(path)
+    def __init__(self, target: str | Path, max_drift_seconds: float = MAX_DRIFT_MS / 1000):
+        self.storage: LogStorage = open_log(target)
         self.max_drift_ms = int(max_drift_seconds * 1000)
-        if self.path.is_dir():
-            raise InputError(f"{self.path}: is a directory, not a database file")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            # Used only from the event-loop thread (or a test before serving starts).
-            conn = sqlite3.connect(
-                str(self.path), isolation_level=None, timeout=10, check_same_thread=False
-            )
-            tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"{self.path}: not a server log database ({exc})") from None
-        if tables and "log" not in tables:
-            conn.close()
-            raise InputError(
-                f"{self.path}: a SQLite database, but not a server log "
-                f"(tables: {', '.join(sorted(tables)[:5])})"
-            )
-        self.db = Database(conn)
-        conn.execute("PRAGMA busy_timeout = 10000")
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        SERVER_MIGRATIONS.apply(self.db)
-        self.conn = conn
-        self.log_id = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()[0]
+
+    @property
+    def backend(self) -> str:
+        return self.storage.backend
+
+    @property
+    def threaded(self) -> bool:
+        return self.storage.threaded
+
+    @property
+    def log_id(self) -> str:
+        return self.storage.log_id
+
+    @property
+    def path(self) -> str:
+        """Where the log lives (a file path, or the database URL without its password)."""
+        return self.storage.describe()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The SQLite connection (tests look at the file through it)."""
+        if not isinstance(self.storage, SqliteLog):
+            raise AttributeError("conn: only a SQLite log has one connection")
+        return self.storage.conn
 
     def close(self) -> None:
-        self.conn.close()
+        self.storage.close()
 
     def head(self) -> int:
-        return self.conn.execute("SELECT coalesce(max(server_seq), 0) FROM log").fetchone()[0]
+        return self.storage.head()
 
     def count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM log").fetchone()[0]
+        return self.storage.count()
+
+    def rows(self) -> list[tuple[int, str, str]]:
+        """(server_seq, event_id, payload) of every stored event, in order."""
+        return self.storage.rows()
 
     def push(self, events: list[Any], client_id: str) -> list[dict[str, Any]]:
         """Validate and append; one transaction; a result per event, in order."""
-        checked = []
         now_ms = time.time_ns() // 1_000_000
+        results: list[dict[str, Any] | None] = []
+        items: list[Item] = []
         for raw in events:
             problem, text = wire.check_event(raw)
             if problem is None:
                 problem = wire.stamp_problem(raw, now_ms, self.max_drift_ms)
-            checked.append((raw, problem, text))
-        ids = [raw["event_id"] for raw, problem, _ in checked if problem is None]
-        received = datetime.now(UTC).isoformat(timespec="milliseconds")
-        conn = self.conn
-        results: list[dict[str, Any]] = []
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            known: dict[str, tuple[int, str]] = {}
-            if ids:
-                marks = ",".join("?" for _ in ids)
-                for seq, event_id, payload in conn.execute(
-                    f"SELECT server_seq, event_id, payload FROM log WHERE event_id IN ({marks})",
-                    ids,
-                ):
-                    known[event_id] = (seq, payload)
-            head = self.head()
-            rows = []
-            for raw, problem, text in checked:
-                if problem is not None:
-                    eid = raw.get("event_id") if isinstance(raw, dict) else None
-                    results.append(
-                        {
-                            "event_id": eid if isinstance(eid, str) else None,
-                            "status": "rejected",
-                            "error": problem,
-                        }
-                    )
-                    continue
-                assert text is not None  # check_event gives the text whenever it finds no problem
-                eid = raw["event_id"]
-                if eid in known:
-                    seq, payload = known[eid]
-                    if payload == text:
-                        results.append({"event_id": eid, "status": "duplicate", "server_seq": seq})
-                    else:
-                        results.append(
-                            {
-                                "event_id": eid,
-                                "status": "rejected",
-                                "server_seq": None,
-                                "error": f"idempotency mismatch: event {eid} is already stored "
-                                f"(server_seq {seq}) with a different body",
-                            }
-                        )
-                    continue
-                head += 1
-                known[eid] = (head, text)
-                rows.append((head, eid, raw["incident_id"], raw["kind"], text, client_id, received))
-                results.append({"event_id": eid, "status": "accepted", "server_seq": head})
-            if rows:
-                conn.executemany(
-                    "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
-                    "received_at) VALUES (?,?,?,?,?,?,?)",
-                    rows,
+            if problem is not None:
+                eid = raw.get("event_id") if isinstance(raw, dict) else None
+                results.append(
+                    {
+                        "event_id": eid if isinstance(eid, str) else None,
+                        "status": "rejected",
+                        "error": problem,
+                    }
                 )
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return results
+                continue
+            assert text is not None  # check_event gives the text whenever it finds no problem
+            items.append(Item(raw["event_id"], raw["incident_id"], raw["kind"], text))
+            results.append(None)
+        received = datetime.now(UTC).isoformat(timespec="milliseconds")
+        stored = iter(self.storage.append(items, client_id, received) if items else [])
+        out: list[dict[str, Any]] = []
+        pending = iter(items)
+        for result in results:
+            if result is not None:
+                out.append(result)
+                continue
+            item, (status, seq) = next(pending), next(stored)
+            if status == "mismatch":
+                out.append(
+                    {
+                        "event_id": item.event_id,
+                        "status": "rejected",
+                        "server_seq": None,
+                        "error": f"idempotency mismatch: event {item.event_id} is already "
+                        f"stored (server_seq {seq}) with a different body",
+                    }
+                )
+            else:
+                out.append({"event_id": item.event_id, "status": status, "server_seq": seq})
+        return out
 
     def event_at(self, seq: int) -> str | None:
-        row = self.conn.execute("SELECT event_id FROM log WHERE server_seq = ?", [seq]).fetchone()
-        return row[0] if row else None
+        return self.storage.event_at(seq)
 
     def rotate_log_id(self) -> str:
-        """After restoring this file from a backup: clients then start over against it."""
-        self.log_id = uuid.uuid4().hex
-        with self.conn:
-            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'log_id'", [self.log_id])
-        return self.log_id
+        """After restoring the log from a backup: clients then start over against it."""
+        return self.storage.rotate_log_id()
 
     def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
-        rows = self.conn.execute(
-            "SELECT server_seq, payload FROM log WHERE server_seq > ? ORDER BY server_seq LIMIT ?",
-            [after, limit + 1],
-        ).fetchall()
-        return rows, self.head()
+        return self.storage.page(after, limit)
 
     def pull_body(self, after: int, limit: int) -> tuple[bytes, int]:
         """The pull reply as bytes, assembled from the stored canonical text (no re-encoding)."""
@@ -264,6 +224,27 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
     secrets = [t.encode("utf-8") for t in tokens]
     signal = _Signal()
 
+    async def call(log: ServerLog, fn, *args):
+        """A backend that blocks on the network runs on a worker thread; the SQLite file,
+        one connection, stays on the event loop (which serialises its writes)."""
+        if log.threaded:
+            return await run_in_threadpool(fn, *args)
+        return fn(*args)
+
+    subscribed: weakref.WeakSet[LogStorage] = weakref.WeakSet()
+
+    def listening(log: ServerLog) -> None:
+        """Pushes on other processes (a shared database) wake this one's long-polls."""
+        if log.storage in subscribed:
+            return
+        subscribed.add(log.storage)
+        loop = asyncio.get_running_loop()
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(signal.fire)
+
+        log.storage.listen(wake)
+
     def authorize(request: Request) -> None:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         ok = False
@@ -308,7 +289,7 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
             )
             raise Problem(413 if too_many else 400, problem)
         log: ServerLog = request.app.state.log
-        results = log.push(data["events"], data["client_id"])
+        results = await call(log, log.push, data["events"], data["client_id"])
         if any(r["status"] == "accepted" for r in results):
             signal.fire()
         stored = any(r["status"] != "rejected" for r in results)
@@ -325,7 +306,8 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
         except wire.ProtocolError as exc:
             raise Problem(400, str(exc)) from None
         log: ServerLog = request.app.state.log
-        if after and after_id and log.event_at(after) != after_id:
+        listening(log)
+        if after and after_id and await call(log, log.event_at, after) != after_id:
             return JSONResponse(
                 {
                     "error": f"this log does not hold event {after_id} at {after} "
@@ -340,7 +322,7 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
         try:
             while True:
                 waiter = signal.current()
-                body, count = log.pull_body(after, limit)
+                body, count = await call(log, log.pull_body, after, limit)
                 remaining = deadline - loop.time()
                 if count or remaining <= 0 or request.app.state.closing:
                     return Response(body, media_type="application/json")
@@ -368,7 +350,18 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
         return JSONResponse({"ok": True, "bytes": size})
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"ok": True, "protocol": wire.PROTOCOL})
+        """For a load balancer: 503 when this process cannot reach its log."""
+        log: ServerLog = request.app.state.log
+        reachable = bool(await call(log, log.storage.reachable))
+        return JSONResponse(
+            {
+                "ok": reachable,
+                "protocol": wire.PROTOCOL,
+                "backend": log.backend,
+                "reachable": reachable,
+            },
+            status_code=200 if reachable else 503,
+        )
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
@@ -377,6 +370,14 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    async def on_unavailable(request: Request, exc: Exception) -> Response:
+        print(f"incident-console serve: log unavailable: {exc}", file=sys.stderr)
+        return JSONResponse(
+            {"error": "the server's database is unavailable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
 
     async def on_crash(request: Request, exc: Exception) -> Response:
         print(f"incident-console serve: internal error: {exc!r}", file=sys.stderr)
@@ -390,7 +391,12 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
             Route("/v1/health", health, methods=["GET"]),
             *(extra_routes or []),
         ],
-        exception_handlers={Problem: on_problem, HTTPException: on_http, Exception: on_crash},
+        exception_handlers={
+            Problem: on_problem,
+            HTTPException: on_http,
+            StorageUnavailable: on_unavailable,
+            Exception: on_crash,
+        },
     )
     app.state.log = log
     app.state.signal = signal
@@ -504,3 +510,4 @@ def serve(
     finally:
         if handle is not None:
             handle.stop()
+        log.close()

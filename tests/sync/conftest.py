@@ -3,6 +3,7 @@ consoles on real SQLite files, an in-memory keyring, an isolated environment."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,9 +54,10 @@ def memory_keyring(no_real_keyring):
 
 
 class Server:
-    """A real reference server in a thread; restartable on the same port and log."""
+    """A real reference server in a thread; restartable on the same port and log.
+    `path` is a SQLite file or a PostgreSQL database URL."""
 
-    def __init__(self, path: Path, port: int = 0):
+    def __init__(self, path: Path | str, port: int = 0):
         self.path = path
         self.port = port
         self.log: ServerLog | None = None
@@ -79,12 +81,26 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def backend(self) -> str:
+        return "postgresql" if str(self.path).startswith("postgresql://") else "sqlite"
+
+    def restore_empty_backup(self) -> None:
+        """As if the log were restored from a backup taken before any event (log id kept)."""
+        if self.backend == "sqlite":
+            with sqlite3.connect(self.path) as restored:
+                restored.execute("DELETE FROM log")
+            return
+        import psycopg
+
+        with psycopg.connect(str(self.path)) as restored:
+            restored.execute("DELETE FROM log")
+            restored.execute("UPDATE log_head SET seq = 0")
+
     def rows(self) -> list[tuple]:
-        log = ServerLog(self.path)  # a second connection: read-only look at the file
+        log = ServerLog(self.path)  # a second connection: a read-only look at the log
         try:
-            return log.conn.execute(
-                "SELECT server_seq, event_id, payload FROM log ORDER BY server_seq"
-            ).fetchall()
+            return log.rows()
         finally:
             log.close()
 
@@ -104,11 +120,35 @@ def shared_uvicorn(tmp_path_factory):
     app.state.log.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    """The server's storage: every server contract test runs against both."""
+    return request.param
+
+
 @pytest.fixture
-def server(tmp_path, shared_uvicorn):
+def log_target(backend, tmp_path, request):
+    """Where a test's server log lives: `log_target(name)` is a SQLite file in tmp_path, or
+    a fresh PostgreSQL database (the same one again for the same name: restarts)."""
+    made: dict[str, str | Path] = {}
+
+    def target(name: str) -> str | Path:
+        if name not in made:
+            made[name] = (
+                tmp_path / name
+                if backend == "sqlite"
+                else request.getfixturevalue("pg_cluster").new_database()
+            )
+        return made[name]
+
+    return target
+
+
+@pytest.fixture
+def server(log_target, shared_uvicorn):
     """A real server with an empty log of its own, on 127.0.0.1 (ephemeral port)."""
     app, running = shared_uvicorn
-    srv = Server(tmp_path / "server.db", port=int(running.url.rsplit(":", 1)[1]))
+    srv = Server(log_target("server.db"), port=int(running.url.rsplit(":", 1)[1]))
     srv.log = ServerLog(srv.path)
     previous, app.state.log = app.state.log, srv.log
     yield srv
@@ -117,12 +157,13 @@ def server(tmp_path, shared_uvicorn):
 
 
 @pytest.fixture
-def make_server():
-    """Servers a test starts and stops itself (restarts, resets); all stopped at the end."""
+def make_server(log_target):
+    """Servers a test starts and stops itself (restarts, resets); all stopped at the end.
+    The path names the log: on PostgreSQL, the same path is the same database."""
     made: list[Server] = []
 
     def make(path: Path, port: int = 0, start: bool = True) -> Server:
-        srv = Server(path, port)
+        srv = Server(log_target(Path(path).name), port)
         made.append(srv)
         return srv.start() if start else srv
 

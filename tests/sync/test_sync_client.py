@@ -415,16 +415,13 @@ def test_a_server_restored_from_a_backup_under_the_same_log_id(
 ):
     """The server lost events but kept its log id, then accepted new ones: every
     console notices (cursor check at pull, server_seq collision at push) and starts over."""
-    import sqlite3
-
     srv = make_server(tmp_path / "s.db")
     a, b, c = consoles("a"), consoles("b"), consoles("c")
     work(a)
     a.sync(srv.url)
     b.sync(srv.url)
     srv.stop()
-    with sqlite3.connect(srv.path) as restored:  # back to an empty backup, same log id
-        restored.execute("DELETE FROM log")
+    srv.restore_empty_backup()  # same log id, no events
     srv.start()
     if first == "newcomer":
         work(c, n_notes=5, title="After the restore")

@@ -38,7 +38,8 @@ def push(http, events, **extra):
 def test_health_needs_no_token(server):
     with server.http(token=None) as http:
         r = http.get("/v1/health")
-    assert r.status_code == 200 and r.json() == {"ok": True, "protocol": 1}
+    assert r.status_code == 200
+    assert r.json() == {"ok": True, "protocol": 1, "backend": server.backend, "reachable": True}
 
 
 @pytest.mark.parametrize("token", [None, "wrong-token-0123456789", ""])

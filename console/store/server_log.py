@@ -1,0 +1,219 @@
+"""The war-room server's global log: what a storage backend offers, and the SQLite one.
+
+The server (console/sync/server.py) validates events; a backend only stores them. Every
+backend hands out `server_seq` densely, in commit order, so a reader paging
+`server_seq > cursor` never skips a row that commits late.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from console.model.errors import InputError
+
+SERVER_MIGRATIONS = Migrations("incident_console_server")
+
+
+class StorageUnavailable(Exception):
+    """The database did not answer (down, restarting, out of connections): try again."""
+
+
+class Item(NamedTuple):
+    """One checked event to append: `text` is its canonical stored form."""
+
+    event_id: str
+    incident_id: str
+    kind: str
+    text: str
+
+
+class Stored(NamedTuple):
+    """What became of an Item: accepted (new seq), duplicate (same text, its seq), or
+    mismatch (same id, other text: its seq, nothing written)."""
+
+    status: str
+    seq: int
+
+
+class LogStorage(Protocol):
+    backend: str  # "sqlite" | "postgresql"
+    log_id: str
+    # True: calls block on the network and may run on worker threads at once (the server
+    # then calls them off the event loop). False: one connection, event-loop thread only.
+    threaded: bool
+
+    def describe(self) -> str: ...
+    def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]: ...
+    def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]: ...
+    def head(self) -> int: ...
+    def count(self) -> int: ...
+    def event_at(self, seq: int) -> str | None: ...
+    def rows(self) -> list[tuple[int, str, str]]: ...
+    def rotate_log_id(self) -> str: ...
+    def reachable(self) -> bool: ...
+    def listen(self, wake: Callable[[], None]) -> None: ...
+    def close(self) -> None: ...
+
+
+def resolve(items: list[Item], known: dict[str, tuple[int, str]], head: int):
+    """Shared by the backends: the outcome per item, and the rows to insert as
+    (seq, item), given what the log already holds for these ids and its head."""
+    results: list[Stored] = []
+    rows: list[tuple[int, Item]] = []
+    for item in items:
+        if item.event_id in known:
+            seq, text = known[item.event_id]
+            results.append(Stored("duplicate" if text == item.text else "mismatch", seq))
+            continue
+        head += 1
+        known[item.event_id] = (head, item.text)
+        rows.append((head, item))
+        results.append(Stored("accepted", head))
+    return results, rows
+
+
+@SERVER_MIGRATIONS()
+def s001_log(db):
+    db.execute(
+        """CREATE TABLE log (
+            server_seq INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL UNIQUE,
+            incident_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            client_id TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta(key, value) VALUES ('log_id', ?)", [uuid.uuid4().hex])
+
+
+class SqliteLog:
+    """One file, one connection, used from the event-loop thread only: BEGIN IMMEDIATE
+    serialises appends, so server_seq is assigned in commit order."""
+
+    backend = "sqlite"
+    threaded = False
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise InputError(f"{self.path}: is a directory, not a database file")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(
+                str(self.path), isolation_level=None, timeout=10, check_same_thread=False
+            )
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path}: not a server log database ({exc})") from None
+        if tables and "log" not in tables:
+            conn.close()
+            raise InputError(
+                f"{self.path}: a SQLite database, but not a server log "
+                f"(tables: {', '.join(sorted(tables)[:5])})"
+            )
+        self.db = Database(conn)
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        SERVER_MIGRATIONS.apply(self.db)
+        self.conn = conn
+        self.log_id: str = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()[0]
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def head(self) -> int:
+        return self.conn.execute("SELECT coalesce(max(server_seq), 0) FROM log").fetchone()[0]
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM log").fetchone()[0]
+
+    def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            known: dict[str, tuple[int, str]] = {}
+            ids = [i.event_id for i in items]
+            if ids:
+                marks = ",".join("?" for _ in ids)
+                for seq, event_id, payload in conn.execute(
+                    f"SELECT server_seq, event_id, payload FROM log WHERE event_id IN ({marks})",
+                    ids,
+                ):
+                    known[event_id] = (seq, payload)
+            results, rows = resolve(items, known, self.head())
+            if rows:
+                conn.executemany(
+                    "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
+                    "received_at) VALUES (?,?,?,?,?,?,?)",
+                    [
+                        (seq, i.event_id, i.incident_id, i.kind, i.text, client_id, received_at)
+                        for seq, i in rows
+                    ],
+                )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return results
+
+    def event_at(self, seq: int) -> str | None:
+        row = self.conn.execute("SELECT event_id FROM log WHERE server_seq = ?", [seq]).fetchone()
+        return row[0] if row else None
+
+    def rows(self) -> list[tuple[int, str, str]]:
+        return self.conn.execute(
+            "SELECT server_seq, event_id, payload FROM log ORDER BY server_seq"
+        ).fetchall()
+
+    def rotate_log_id(self) -> str:
+        self.log_id = uuid.uuid4().hex
+        with self.conn:
+            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'log_id'", [self.log_id])
+        return self.log_id
+
+    def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
+        rows = self.conn.execute(
+            "SELECT server_seq, payload FROM log WHERE server_seq > ? ORDER BY server_seq LIMIT ?",
+            [after, limit + 1],
+        ).fetchall()
+        return rows, self.head()
+
+    def reachable(self) -> bool:
+        try:
+            self.conn.execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
+
+    def listen(self, wake: Callable[[], None]) -> None:
+        """One process holds the file: the server's own push wakes its pullers."""
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def open_log(target: str | Path) -> LogStorage:
+    """A postgresql:// URL opens PostgreSQL (psycopg, the `server` extra); anything else is
+    a SQLite file path."""
+    if is_postgres_url(target):
+        from console.store.server_log_pg import PgLog
+
+        return PgLog(str(target))
+    return SqliteLog(target)

@@ -1,0 +1,187 @@
+"""The war-room server's log in PostgreSQL (psycopg 3), shared by several serve processes.
+
+Appends lock the one-row `log_head` for their whole transaction and take the next
+numbers from it, so server_seq values commit in number order and a reader paging
+`server_seq > cursor` can never pass over a row that commits later. Each append also
+NOTIFYs (delivered at commit); every process LISTENs on a dedicated connection and wakes
+its parked long-polls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+from psycopg import conninfo
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from console.model.errors import InputError
+from console.store import pg_schema
+from console.store.server_log import Item, StorageUnavailable, Stored, resolve
+
+CHANNEL = "incident_console_log"
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for logs and health."""
+    try:
+        parts = conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://(unparsable URL)"
+    host = parts.get("host") or "localhost"
+    user = f"{parts['user']}@" if parts.get("user") else ""
+    return f"postgresql://{user}{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
+
+
+class PgLog:
+    backend = "postgresql"
+    threaded = True
+
+    def __init__(self, url: str, pool_size: int = 10, connect_timeout: int = 10):
+        self.url = url
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=connect_timeout) as conn:
+                pg_schema.migrate(conn)
+                row = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()
+        except psycopg.Error as exc:
+            raise InputError(f"{safe_url(url)}: cannot open the server log ({exc})") from None
+        assert row is not None  # migration 1 writes it
+        self.log_id: str = row[0]
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            timeout=connect_timeout,
+            open=True,
+            name="incident-console-log",
+        )
+        self._wakes: list[Callable[[], None]] = []
+        self._stop = threading.Event()
+        self._listener: threading.Thread | None = None
+        self._listen_conn: psycopg.Connection | None = None
+
+    def describe(self) -> str:
+        return safe_url(self.url)
+
+    @contextlib.contextmanager
+    def _conn(self, timeout: float | None = None) -> Iterator[psycopg.Connection[Any]]:
+        try:
+            with self.pool.connection(timeout=timeout) as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise StorageUnavailable(str(exc)) from exc
+
+    def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]:
+        with self._conn() as conn, conn.transaction():
+            # First the head's row lock: from here on this transaction is the only appender,
+            # and (read committed) every following statement sees what earlier ones committed.
+            head_row = conn.execute("SELECT seq FROM log_head FOR UPDATE").fetchone()
+            assert head_row is not None
+            known: dict[str, tuple[int, str]] = {}
+            if items:
+                for seq, event_id, payload in conn.execute(
+                    "SELECT server_seq, event_id, payload FROM log WHERE event_id = ANY(%s)",
+                    [[i.event_id for i in items]],
+                ):
+                    known[event_id] = (seq, payload)
+            results, rows = resolve(items, known, head_row[0])
+            if rows:
+                with conn.cursor() as cur:
+                    cur.executemany(
+                        "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, "
+                        "client_id, received_at) VALUES (%s,%s,%s,%s,%s,%s,%s)",
+                        [
+                            (seq, i.event_id, i.incident_id, i.kind, i.text, client_id, received_at)
+                            for seq, i in rows
+                        ],
+                    )
+                conn.execute("UPDATE log_head SET seq = %s", [rows[-1][0]])
+                conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(rows[-1][0])])
+        return results
+
+    def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT server_seq, payload FROM log WHERE server_seq > %s "
+                "ORDER BY server_seq LIMIT %s",
+                [after, limit + 1],
+            ).fetchall()
+            head = conn.execute("SELECT seq FROM log_head").fetchone()
+        return [(r[0], r[1]) for r in rows], head[0] if head else 0
+
+    def head(self) -> int:
+        with self._conn() as conn:
+            row = conn.execute("SELECT seq FROM log_head").fetchone()
+        return row[0] if row else 0
+
+    def count(self) -> int:
+        with self._conn() as conn:
+            row = conn.execute("SELECT count(*) FROM log").fetchone()
+        return row[0] if row else 0
+
+    def event_at(self, seq: int) -> str | None:
+        with self._conn() as conn:
+            row = conn.execute("SELECT event_id FROM log WHERE server_seq = %s", [seq]).fetchone()
+        return row[0] if row else None
+
+    def rows(self) -> list[tuple[int, str, str]]:
+        with self._conn() as conn:
+            got = conn.execute(
+                "SELECT server_seq, event_id, payload FROM log ORDER BY server_seq"
+            ).fetchall()
+        return [(r[0], r[1], r[2]) for r in got]
+
+    def rotate_log_id(self) -> str:
+        self.log_id = uuid.uuid4().hex
+        with self._conn() as conn:
+            conn.execute("UPDATE meta SET value = %s WHERE key = 'log_id'", [self.log_id])
+        return self.log_id
+
+    def reachable(self) -> bool:
+        try:
+            with self._conn(timeout=2.0) as conn:
+                conn.execute("SELECT 1")
+        except (StorageUnavailable, psycopg.Error):
+            return False
+        return True
+
+    # ---------------------------------------------------------------- LISTEN
+    def listen(self, wake: Callable[[], None]) -> None:
+        """Call `wake` (from another thread) whenever any process appends to the log."""
+        if wake not in self._wakes:
+            self._wakes.append(wake)
+        if self._listener is None:
+            self._listener = threading.Thread(
+                target=self._listen, name="incident-console-listen", daemon=True
+            )
+            self._listener.start()
+
+    def _wake_all(self) -> None:
+        for wake in list(self._wakes):
+            wake()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+                    self._listen_conn = conn
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._wake_all()  # anything appended while we were not listening
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            self._wake_all()
+            except psycopg.Error:
+                self._stop.wait(1.0)  # the database went away: reconnect shortly
+            finally:
+                self._listen_conn = None
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+        self.pool.close()

@@ -23,6 +23,14 @@ from console.model.text import printable
 from console.notify import redact, secrets
 
 USER_AGENT = f"incident-console/{__version__}"
+# PagerDuty's severity words for ours; a nudge is never more than "info".
+PD_SEVERITY = {
+    "SEV1": "critical",
+    "SEV2": "error",
+    "SEV3": "warning",
+    "SEV4": "info",
+    "SEV5": "info",
+}
 
 
 @dataclass(frozen=True)
@@ -164,7 +172,7 @@ def render_pagerduty(message: dict, key: str, now: datetime, routing_key: str) -
     body["payload"] = {
         "summary": _clip(_said(message.get("text", "")), 1024),
         "source": "incident-console",
-        "severity": message.get("pd_severity", "info"),
+        "severity": "info" if kind == "nudge" else PD_SEVERITY.get(inc.get("severity"), "info"),
         "timestamp": iso(now),
         "component": ",".join(inc.get("services") or [])
         or ",".join(inc.get("layers") or [])

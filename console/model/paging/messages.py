@@ -15,13 +15,6 @@ from console.model.org import Org
 from console.model.paging.targets import Target
 from console.model.text import printable
 
-PD_SEVERITY = {
-    "SEV1": "critical",
-    "SEV2": "error",
-    "SEV3": "warning",
-    "SEV4": "info",
-    "SEV5": "info",
-}
 KINDS = ("trigger", "acknowledge", "resolve", "nudge", "update")
 
 
@@ -160,6 +153,5 @@ def message(
         "repeats": repeats,
         "reason": reason,
         "text": printable(text),
-        "pd_severity": PD_SEVERITY.get(inc.severity, "info") if kind != "nudge" else "info",
         "dedup_key": dedup,
     }

@@ -83,7 +83,8 @@ def markdown(view: dict, analysis: dict | None = None) -> str:
             for t in s["targets"]
         )
         lines.append(f"| {s['key']} | {_local(s['due_at'])} | {s['state']} | {targets} |")
-    lines += _decisions(view.get("decisions", []))
+    if analysis is None:  # the postmortem draft gives decisions a section of its own
+        lines += _decisions(view.get("decisions", []))
     lines += _updates(view.get("updates", []))
     lines += ["", "## Timeline", ""]
     for t in view["timeline"]:
@@ -127,6 +128,42 @@ def _updates(updates: list[dict]) -> list[str]:
 
 def _minutes(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f} min"
+
+
+def _decision_log(decisions: list[dict], unanswered: list[dict], still_open: bool) -> list[str]:
+    """The postmortem's Decisions: who decided what, when, from which options, and what
+    leadership was asked and never answered."""
+    lines = ["", "## Decisions", ""]
+    if not decisions:
+        lines.append("No decision was recorded.")
+    else:
+        lines += [
+            "| When | Into the incident | Decided by | Decision | Options considered | Asked |",
+            "|---|---|---|---|---|---|",
+        ]
+        for d in decisions:
+            by = d["by_name"]
+            if d["recorded_by"] and d["recorded_by"] != d["by"]:
+                by += f", recorded by {d['recorded_by']}"
+            asked = "—"
+            if d["asked"]:
+                asked = f"{d['asked']} (by {d['asked_by']}; decided {_minutes(d['waited_minutes'])} later)"
+            lines.append(
+                f"| {_local(d['at'])} | {_minutes(d['minutes_in'])} | {by} | {d['text']} | "
+                f"{'; '.join(d['options']) or '—'} | {asked} |"
+            )
+    if unanswered:
+        lines += [
+            "",
+            "Still waiting for a decision:" if still_open else "Asked and never decided:",
+            "",
+        ]
+        lines += [
+            f"- {u['question']} — asked by {u['asked_by']} at {_local(u['asked_at'])}"
+            + (f" of {', '.join(u['of'])}" if u["of"] else "")
+            for u in unanswered
+        ]
+    return lines
 
 
 def _postmortem(view: dict, a: dict, living: list[str]) -> list[str]:
@@ -175,6 +212,7 @@ def _postmortem(view: dict, a: dict, living: list[str]) -> list[str]:
             f"| {label} | {_minutes(a['minutes'][key])} | {_minutes(a['peers'].get(key))} |"
         )
     head.append(f"| Cross-team coordination | {_minutes(a['minutes']['coord'])} | |")
+    head += _decision_log(a.get("decisions", []), a.get("unanswered", []), a["open"])
     head += ["", "## Incident record"]
     body = living[1:]  # the living document without its title
     tail = ["## Responsibility in hindsight", ""]

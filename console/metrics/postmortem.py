@@ -8,7 +8,8 @@ from datetime import datetime
 
 from console.model import maturity
 from console.model import metrics as M
-from console.model.clock import parse_iso, parse_iso_required
+from console.model.clock import iso, parse_iso, parse_iso_required
+from console.model.folds.comms import comms_state
 from console.store import projections
 
 LATE_DECLARE_MINUTES = 10  # impact this long before declaring is worth a line
@@ -63,6 +64,12 @@ def analyse(service, incident_id: str, now: datetime | None = None) -> dict:
         for k in ("tta", "ttm", "ttr", "coord")
     }
     well, badly = _judge(org, view, facts, pages, minutes, peers, first, resolver)
+    decisions, unanswered = _decision_log(service, incident_id, parse_iso(view["declared_at"]))
+    if unanswered and not view["open"]:
+        badly.append(
+            "Asked of leadership and never decided: "
+            + "; ".join(f"{u['question']} (asked by {u['asked_by']})" for u in unanswered)
+        )
     return {
         "id": incident_id,
         "summary": summary,
@@ -84,6 +91,8 @@ def analyse(service, incident_id: str, now: datetime | None = None) -> dict:
         "pages": pages,
         "severity_raises": facts.get("severity_raises", 0),
         "team_changes": facts.get("team_changes", 0),
+        "decisions": decisions,
+        "unanswered": unanswered,
         "went_well": well,
         "went_badly": badly,
         "waived": [
@@ -92,6 +101,53 @@ def analyse(service, incident_id: str, now: datetime | None = None) -> dict:
             if s["state"] == "waived"
         ],
     }
+
+
+def _decision_log(
+    service, incident_id: str, declared: datetime | None
+) -> tuple[list[dict], list[dict]]:
+    """Who decided what and when (minutes into the incident), what else was on the table,
+    the question it answered and how long that answer took; and the questions no decision
+    answered."""
+    org = service.org
+    state = comms_state(service.get(incident_id))
+
+    def person(who: str) -> str:
+        known = org.people.get(who)
+        return f"{known.name} ({who})" if known is not None and known.name != who else who
+
+    def into(at: datetime) -> float | None:
+        return None if declared is None else (at - declared).total_seconds() / 60
+
+    decisions = []
+    for d in state.decisions:
+        asked = state.requests.get(d.answers) if d.answers else None
+        decisions.append(
+            {
+                "at": iso(d.at),
+                "minutes_in": into(d.at),
+                "by": d.by,
+                "by_name": person(d.by),
+                "recorded_by": d.actor,
+                "text": d.text,
+                "options": list(d.options),
+                "asked": asked.question if asked else None,
+                "asked_by": asked.actor if asked else None,
+                "asked_at": iso(asked.at) if asked else None,
+                "waited_minutes": (d.at - asked.at).total_seconds() / 60 if asked else None,
+            }
+        )
+    unanswered = [
+        {
+            "question": r.question,
+            "asked_by": r.actor,
+            "asked_at": iso(r.at),
+            "minutes_in": into(r.at),
+            "of": list(r.of),
+        }
+        for r in state.pending
+    ]
+    return decisions, unanswered
 
 
 def _name(org, team: str | None) -> str | None:

@@ -177,42 +177,30 @@ def cmd_model(ctx: Context) -> int:
 
 
 def cmd_model_check(ctx: Context) -> int:
-    from console.model.check import run_checks
+    """Every problem at once: the load problems of every file, then the findings of
+    every check on what did load. Exit 2 with load problems, 1 with errors, else 0."""
+    from console.model.check import Finding, run_checks
 
     try:
-        org = ctx.org
+        org, problems = ctx.org, []
     except OrgError as exc:
-        if ctx.args.json:
-            ctx.emit(
-                {
-                    "ok": False,
-                    "findings": [
-                        {
-                            "level": "error",
-                            "where": p.split(": ", 1)[0],
-                            "message": p.split(": ", 1)[-1],
-                        }
-                        for p in exc.problems
-                    ],
-                }
-            )
-        else:
-            for p in exc.problems:
-                print(p.replace(": ", ": error: ", 1), file=sys.stderr)
-        return 2
-    findings = run_checks(org, ctx.clock.now())
-    errors = [f for f in findings if f.level == "error"]
+        org, problems = exc.org, exc.problems
+    loaded = [Finding("error", p.partition(": ")[0], p.partition(": ")[2]) for p in problems]
+    findings = run_checks(org, ctx.clock.now(), loaded=not problems) if org else []
+    errors = len(loaded) + sum(f.level == "error" for f in findings)
     if ctx.args.json:
-        ctx.emit({"ok": not errors, "findings": [f.to_dict() for f in findings]})
+        ctx.emit({"ok": not errors, "findings": [f.to_dict() for f in [*loaded, *findings]]})
     else:
+        for f in loaded:  # what makes the exit 2, on stderr as every load error is
+            print(printable(f.line()), file=sys.stderr)
         for f in findings:
             say(f.line())
         warnings = sum(f.level == "warning" for f in findings)
         print(
-            f"model check: {len(errors)} error(s), {warnings} warning(s) — "
+            f"model check: {errors} error(s), {warnings} warning(s) — "
             + ("responsibility matches authority" if not errors else "fix the errors above")
         )
-    return 1 if errors else 0
+    return 2 if problems else 1 if errors else 0
 
 
 def cmd_declare(ctx: Context) -> int:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from console.model.clock import iso
 from console.model.oncall import Rota
-from console.model.org import Org
+from console.model.org import DEFAULTS_NAME, Org
 from console.model.responsibility import resolve_role, scope_of, team_for
 from console.model.schedule import layer_shifts
 
@@ -36,14 +36,37 @@ def check(fn: Check) -> Check:
     return fn
 
 
-def run_checks(org: Org, now: datetime | None = None) -> list[Finding]:
-    """Every registered check; with `now`, also the schedules over the coming days."""
+def run_checks(org: Org, now: datetime | None = None, loaded: bool = True) -> list[Finding]:
+    """Every registered check; with `now`, also the schedules over the coming days.
+
+    `loaded=False` is an org built from files with load problems (OrgError.org): what
+    did load is still checked, so every problem shows at once, but a check that trips
+    over what is missing is reported as not run instead of failing the whole report."""
     findings: list[Finding] = []
-    for fn in CHECKS:
-        findings.extend(fn(org))
+    runs: list[tuple[str, Check]] = [(fn.__name__, fn) for fn in CHECKS]
     if now is not None:
-        findings.extend(schedules_cover(org, now))
+        runs.append(("schedules_cover", lambda o: schedules_cover(o, now)))
+    for name, fn in runs:
+        if loaded:
+            findings.extend(fn(org))
+            continue
+        try:
+            findings.extend(fn(org))
+        except Exception:  # noqa: BLE001 - the load errors already say what is wrong
+            findings.append(
+                Finding(
+                    "info",
+                    org.sources[-1] + ":1",
+                    f"not checked ({name.replace('_', ' ')}): it needs entries that failed to load",
+                )
+            )
     return findings
+
+
+def blame(fallback: str, *candidates: str) -> str:
+    """Where to show a problem: the first candidate in a user's file — an entry the user
+    added or overrode is where they can fix it — else `fallback`."""
+    return next((w for w in candidates if w and not w.startswith(DEFAULTS_NAME)), fallback)
 
 
 GAP_DAYS = 14
@@ -118,6 +141,22 @@ def _overlap_hours(a, b) -> float:
 def domains_have_owners(org: Org) -> list[Finding]:
     out = []
     for d in org.domains.values():
+        # The domain's own lines, then the teams and services that could cover it.
+        where = blame(
+            d.where,
+            org.where_of("domains", d.id, "final"),
+            *(
+                org.where_of("teams", t.id, k)
+                for t in org.teams.values()
+                if t.type == d.final or d.id in t.domains
+                for k in ("domains", "type")
+            ),
+            *(
+                org.where_of("services", s.id, "owner")
+                for s in org.services.values()
+                if s.domain == d.id
+            ),
+        )
         final_type = org.team_types.get(d.final)
         team = team_for(
             org, d.id, d.final, tuple(s.id for s in org.services.values() if s.domain == d.id)
@@ -126,7 +165,7 @@ def domains_have_owners(org: Org) -> list[Finding]:
             out.append(
                 Finding(
                     "error",
-                    d.where,
+                    where,
                     f"domain {d.id!r}: no {d.final} team covers it, so its final responsibility has no owner",
                 )
             )
@@ -134,7 +173,7 @@ def domains_have_owners(org: Org) -> list[Finding]:
             out.append(
                 Finding(
                     "error",
-                    d.where,
+                    blame(d.where, org.where_of("team_types", d.final, "authority")),
                     f"domain {d.id!r}: final team type {d.final!r} has no authority defined",
                 )
             )
@@ -148,7 +187,7 @@ def domains_have_owners(org: Org) -> list[Finding]:
                 out.append(
                     Finding(
                         "warning",
-                        d.where,
+                        blame(d.where, org.where_of("domains", d.id, k), where),
                         f"domain {d.id!r}: no {getattr(d, k)} team covers its {k} line",
                     )
                 )
@@ -166,17 +205,32 @@ def services_have_on_call_owners(org: Org) -> list[Finding]:
         if team.id in org.schedules and not team.on_call:
             pass  # the schedule's people are checked with the schedule
         elif person is None or not person.contact:
+            where = blame(
+                s.where,
+                org.where_of("people", team.on_call, "contact"),
+                org.where_of("teams", team.id, "on_call"),
+                org.where_of("services", s.id, "owner"),
+                s.where,
+            )
             out.append(
                 Finding(
-                    "error", s.where, f"service {s.id!r}: owner {team.id!r} has no on-call contact"
+                    "error", where, f"service {s.id!r}: owner {team.id!r} has no on-call contact"
                 )
             )
         domain = org.domains.get(s.domain)
         if domain and team.type != domain.final:
+            where = blame(
+                s.where,
+                org.where_of("services", s.id, "owner"),
+                org.where_of("services", s.id, "domain"),
+                org.where_of("teams", team.id, "type"),
+                org.where_of("domains", domain.id, "final"),
+                s.where,
+            )
             out.append(
                 Finding(
                     "warning",
-                    s.where,
+                    where,
                     f"service {s.id!r} is owned by {team.type} team {team.id!r}, but the {domain.name} domain "
                     f"puts final responsibility on {domain.final}: responsibility without matching authority",
                 )
@@ -193,10 +247,15 @@ def roles_resolve(org: Org) -> list[Finding]:
                 contacts = resolve_role(org, role, scope_of(org, [layer], []))
                 scheduled = all(c.team in org.schedules for c in contacts)
                 if not contacts or (any(not c.person for c in contacts) and not scheduled):
+                    where = blame(
+                        rule.where,
+                        org.where_of("roles", role),
+                        *(org.where_of("teams", c.team, "on_call") for c in contacts if c.team),
+                    )
                     out.append(
                         Finding(
                             "error",
-                            rule.where,
+                            where,
                             f"{rule.severity} +{rule.offset_minutes}min: role {role!r} resolves to nobody for the {layer} layer",
                         )
                     )
@@ -211,3 +270,45 @@ def derived_rules_are_marked(org: Org) -> list[Finding]:
         for r in org.escalation
         if r.derived and r.offset_minutes == 0
     ]
+
+
+@check
+def people_paged_have_a_contact(org: Org) -> list[Finding]:
+    """Everyone a role resolves to, for any layer or service, needs a contact: a page to
+    someone without one reaches nobody. (Rota members are checked with their schedule.)"""
+    roles_of: dict[str, list[str]] = {}
+    scopes = [scope_of(org, [layer], []) for layer in org.layers]
+    scopes += [scope_of(org, [], [s]) for s in org.services]
+    for role in org.roles:
+        for scope in scopes:
+            for c in resolve_role(org, role, scope):
+                person = org.people.get(c.person or "")
+                if person is not None and not person.contact:
+                    roles_of.setdefault(person.id, [])
+                    if role not in roles_of[person.id]:
+                        roles_of[person.id].append(role)
+    out = []
+    for person_id, roles in roles_of.items():
+        person = org.people[person_id]
+        where = blame(
+            person.where,
+            org.where_of("people", person_id, "contact"),
+            person.where,
+            *(org.where_of("roles", r) for r in roles),
+            *(
+                org.where_of("teams", t.id, k)
+                for t in org.teams.values()
+                for k in ("on_call", "lead", "manager")
+                if getattr(t, k) == person_id
+            ),
+        )
+        out.append(
+            Finding(
+                "error",
+                where,
+                f"person {person_id!r} ({person.name}) has no contact, but role"
+                f"{'s' if len(roles) > 1 else ''} {', '.join(map(repr, roles))} can page them: "
+                "a page to them reaches nobody",
+            )
+        )
+    return out

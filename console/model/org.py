@@ -266,6 +266,8 @@ class Org:
     schedules: dict[str, Schedule] = field(default_factory=dict)  # by team
     # Top-level sections other subsystems own (channels, notify, ...), kept raw.
     extra: dict[str, Any] = field(default_factory=dict)
+    # section -> id -> key -> the file:line that last set it ("" the entry itself)
+    origins: dict[str, dict[Any, dict[str, str]]] = field(default_factory=dict)
 
     @property
     def pattern(self) -> Pattern:
@@ -299,6 +301,12 @@ class Org:
     def target_level(self) -> int | None:
         """The maturity level the organisation aims for (practice step 1 sets it)."""
         return self.meta.get("target_level")
+
+    def where_of(self, section: str, ident: Any, key: str = "") -> str:
+        """The file:line that set `key` of an entry (the last file to set it), else the
+        entry's own line in the last file that named it; "" for an unknown entry."""
+        entry = self.origins.get(section, {}).get(ident, {})
+        return entry.get(key) or entry.get("", "")
 
     def domains_of_layer(self, layer: str) -> list[Domain]:
         return [d for d in self.domains.values() if d.layer == layer]
@@ -375,9 +383,15 @@ def default_org_text() -> str:
     return resources.files("console.model").joinpath("defaults/org.toml").read_text("utf-8")
 
 
+DEFAULTS_NAME = "<defaults>/org.toml"
+
+
 def load_org(sources: list[tuple[str, str]] | None = None) -> Org:
-    """Load the embedded defaults, then each (text, filename) in order over them."""
-    layers = [(default_org_text(), "<defaults>/org.toml"), *(sources or [])]
+    """Load the embedded defaults, then each (text, filename) in order over them.
+
+    Raises OrgError with every problem of every file; it carries the org built from
+    what did load, so `model check` can report its findings alongside."""
+    layers = [(default_org_text(), DEFAULTS_NAME), *(sources or [])]
     problems: list[str] = []
     merged = _Merged()
     for text, name in layers:
@@ -389,11 +403,9 @@ def load_org(sources: list[tuple[str, str]] | None = None) -> Org:
             )
             continue
         merged.add(data, name, LineIndex(text), problems)
-    if problems:
-        raise OrgError(problems)
     org = merged.build(problems)
     if problems:
-        raise OrgError(problems)
+        raise OrgError(problems, org)
     return org
 
 
@@ -429,7 +441,8 @@ class _Merged:
 
     def add(self, data: dict, name: str, index: LineIndex, problems: list[str]) -> None:
         self.sources.append(name)
-        replace = set(data.get("meta", {}).get("replace", []))
+        meta = data.get("meta")
+        replace = set(meta.get("replace", [])) if isinstance(meta, dict) else set()
         for section in replace:
             if section in self.sections:
                 self.sections[section] = {}
@@ -512,9 +525,17 @@ class _Merged:
                     f"{name}:{index.line(section, i)}: {section} entry without '{id_key}'"
                 )
                 continue
+            if not isinstance(ident, (str, int)) or isinstance(ident, bool):
+                problems.append(
+                    f"{name}:{index.line(section, i, id_key)}: {section} entry: '{id_key}' must "
+                    f"be {'a whole number' if id_key in ('level', 'step') else 'text'}, got {ident!r}"
+                )
+                continue
             target = self.sections[section].setdefault(ident, {})
             where = self.where[section].setdefault(ident, {})
-            where.setdefault("", f"{name}:{index.line(section, i)}")
+            # The entry's own line is in the last file that names it: a problem with an
+            # entry the user's file overrode is shown in the user's file.
+            where[""] = f"{name}:{index.line(section, i)}"
             for k, v in entry.items():
                 target[k] = v
                 where[k] = f"{name}:{index.line(section, i, k)}"
@@ -632,6 +653,7 @@ class _Merged:
             sources=tuple(self.sources),
             schedules=schedules,
             extra=self.extra,
+            origins=self.where,
         )
         _check_references(org, self, bad)
         return org

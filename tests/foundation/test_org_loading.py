@@ -470,8 +470,12 @@ def test_model_check_fails_when_an_owner_has_no_on_call_contact(tmp_path, run):
     )
     r = run("--org", str(path), "model", "check")
     assert r.code == 1
-    assert "service 'orders-db': owner 'platform-data' has no on-call contact" in r.out
-    assert re.search(r"<defaults>/org\.toml:\d+: error: ", r.out)
+    # Shown where the user emptied the contact, not at the defaults' service entry.
+    assert (
+        f"{path}:3: error: service 'orders-db': owner 'platform-data' has no on-call contact"
+        in r.out
+    )
+    assert not re.search(r"<defaults>/org\.toml:\d+: error: ", r.out)
     data = run("--org", str(path), "model", "check", "--json").json
     assert data["ok"] is False
 

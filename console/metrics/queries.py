@@ -1,6 +1,6 @@
-"""Metrics over a store, in SQL: one pass builds a per-incident temp table (real
-incidents of the period, with the matrix's verdict joined in), then each figure is
-a GROUP BY or a window query over it. Formulas and definitions: console.model.metrics.
+"""Metrics over a store: one pass reads the real incidents of the period, with the
+matrix's verdict joined in, as a cube of additive cells (the SQL is console/store/metrics.py),
+then each figure is rolled up from it. Formulas and definitions: console.model.metrics.
 """
 
 from __future__ import annotations
@@ -14,13 +14,10 @@ from console.model import metrics as M
 from console.model.clock import iso
 from console.model.maturity import assess as assess_maturity
 from console.model.org import SEVERITIES, Org
+from console.store import metrics as metrics_sql
+from console.store.metrics import DURATIONS
 
-DURATIONS = (("tta", "tta_s"), ("ttm", "ttm_s"), ("ttr", "ttr_s"))
 DIMENSIONS = (("overall", None), ("layer", "layer"), ("team", "team"), ("severity", "severity"))
-
-
-def _cause_key_sql(alias: str = "f") -> str:
-    return f"coalesce({alias}.cause_service, '') || '|' || coalesce({alias}.cause_layer, '')"
 
 
 class Analysis:
@@ -48,75 +45,25 @@ class Analysis:
     # ------------------------------------------------------------ preparation
     def _judge(self) -> None:
         """What the matrix in force says about every cause seen in the history."""
-        c = self.conn
-        c.execute("DROP TABLE IF EXISTS temp.mx_cause")
-        c.execute("DROP TABLE IF EXISTS temp.mx_expected")
-        c.execute("CREATE TEMP TABLE mx_cause (cause_key TEXT PRIMARY KEY, owner TEXT)")
-        c.execute(
-            "CREATE TEMP TABLE mx_expected (cause_key TEXT, severity TEXT, team TEXT, "
-            "PRIMARY KEY (cause_key, severity, team)) WITHOUT ROWID"
-        )
         causes, expected = [], []
-        for service, layer in c.execute(
-            "SELECT DISTINCT cause_service, cause_layer FROM incident_facts"
-        ):
+        for service, layer in metrics_sql.causes(self.conn):
             key = M.cause_key(service, layer)
             per_sev = {sev: M.matrix_teams(self.org, service, layer, sev) for sev in SEVERITIES}
             if per_sev[SEVERITIES[0]] is None:
                 continue  # a cause this org does not know: nothing to judge against
             causes.append((key, M.cause_owner(self.org, service, layer)))
             expected += [(key, sev, team) for sev, teams in per_sev.items() for team in teams or ()]
-        c.executemany("INSERT INTO temp.mx_cause VALUES (?, ?)", causes)
-        c.executemany("INSERT OR IGNORE INTO temp.mx_expected VALUES (?, ?, ?)", expected)
+        metrics_sql.judge(self.conn, causes, expected)
 
-    def _period(self, alias: str = "i") -> tuple[str, list]:
-        clauses, params = [], []
-        if self.since:
-            clauses.append(f"{alias}.declared_at >= ?")
-            params.append(iso(self.since))
-        if self.until:
-            clauses.append(f"{alias}.declared_at < ?")
-            params.append(iso(self.until))
-        return "".join(f" AND {x}" for x in clauses), params
-
-    def _incidents_sql(self) -> tuple[str, list]:
-        """One row per real incident of the period, with the matrix's verdict."""
-        where, params = self._period()
-        resolver = "coalesce(f.resolved_by_team, c.owner, i.responsible_team)"
-        resolved = "i.resolved_at IS NOT NULL"
-        # mis-routed: the first responding team is not the resolving team; mis-paged: a page
-        # the matrix (for the eventual cause, at the page's severity) would not have made.
-        # Both NULL while open (the cause is not known yet); mis-escalated = either.
-        misrouted = f"coalesce(f.first_team != {resolver}, 0)"
-        mispaged = (
-            "(c.cause_key IS NOT NULL AND EXISTS (SELECT 1 FROM incident_pages p "
-            "WHERE p.incident_id = i.id AND NOT EXISTS (SELECT 1 FROM temp.mx_expected e "
-            "WHERE e.cause_key = c.cause_key AND e.severity = p.severity AND e.team = p.team)))"
-        )
-        sql = f"""
-            SELECT i.id, i.declared_at, {resolved} AS resolved,
-                   (i.prevented = 1 OR i.severity = '{M.NEAR_MISS_SEVERITY}') AS prevented,
-                   f.peak_severity AS severity, coalesce(f.cause_layer, '') AS layer,
-                   f.cause_service AS service, f.declared_service, f.first_team,
-                   CASE WHEN {resolved} THEN {resolver} END AS resolver,
-                   CASE WHEN {resolved} THEN {resolver} ELSE i.responsible_team END AS team,
-                   f.tta_s, f.ttm_s, f.ttr_s, f.coord_s, f.reescalations,
-                   CASE WHEN {resolved} THEN {misrouted} END AS misrouted,
-                   CASE WHEN {resolved} THEN {mispaged} END AS mispaged
-            FROM incidents i
-            JOIN incident_facts f ON f.id = i.id
-            LEFT JOIN temp.mx_cause c ON c.cause_key = {_cause_key_sql()}
-            WHERE i.drill IS NULL{where}"""
-        return sql, params
+    def _bounds(self) -> tuple[str | None, str | None]:
+        return iso(self.since), iso(self.until)
 
     def _mx(self) -> str:
         """The per-incident rows as a temp table, for the pattern finder's many GROUP BYs."""
         if not self._has_mx:
-            sql, params = self._incidents_sql()
-            self.conn.execute("DROP TABLE IF EXISTS temp.mx")
-            self.conn.execute(f"CREATE TEMP TABLE mx AS {sql}", params)
+            metrics_sql.build_mx(self.conn, *self._bounds())
             self._has_mx = True
-        return "temp.mx"
+        return metrics_sql.MX
 
     # ------------------------------------------------------------ figures
     _CUBE_SUMS = (
@@ -141,22 +88,9 @@ class Analysis:
 
     def _cube(self) -> list[tuple]:
         """One scan: the additive figures and the durations (group_concat) of every
-        (layer, team, severity, week) cell, rolled up per dimension in Python. The
-        subquery's LIMIT keeps it a co-routine, so each verdict is computed once."""
+        (layer, team, severity, week) cell, rolled up per dimension in Python."""
         if self._cube_rows is None:
-            sql, params = self._incidents_sql()
-            self._cube_rows = self.conn.execute(
-                f"""
-                SELECT layer, team, severity, date(declared_at, '-6 days', 'weekday 1') AS week,
-                       count(*), total(resolved),
-                       total(tta_s), total(ttm_s), total(ttr_s), count(tta_s), count(ttm_s), count(ttr_s),
-                       total(misrouted OR mispaged), count(misrouted), total(misrouted), total(mispaged),
-                       total(coord_s), count(coord_s), total(prevented), total(reescalations),
-                       max(coord_s), min(declared_at), max(declared_at),
-                       {", ".join(f"group_concat(CAST(round({c} * 1000) AS INTEGER))" for _, c in DURATIONS)}
-                FROM ({sql} LIMIT -1) GROUP BY layer, team, severity, week""",
-                params,
-            ).fetchall()
+            self._cube_rows = metrics_sql.cube(self.conn, *self._bounds())
         return self._cube_rows
 
     def _groups(self) -> dict[str, dict[str, dict]]:
@@ -277,10 +211,7 @@ class Analysis:
 
     def period(self) -> dict:
         if self._period_info is None:
-            where, params = self._period()
-            drills = self.conn.execute(
-                f"SELECT count(*) FROM incidents i WHERE drill IS NOT NULL{where}", params
-            ).fetchone()[0]
+            drills = metrics_sql.drills_in_period(self.conn, *self._bounds())
             cube, width = self._cube(), len(self._CUBE_SUMS)
             self._period_info = {
                 "since": iso(self.since),
@@ -323,10 +254,7 @@ class Analysis:
         mx = self._mx()
         out: dict = {}
         for name, col in (("layers", "layer"), ("services", "service"), ("teams", "team")):
-            rows = self.conn.execute(f"""
-                SELECT {col}, count(*), total(reescalations), avg(coord_s), max(coord_s), count(coord_s),
-                       total(misrouted OR mispaged), count(misrouted)
-                FROM {mx} WHERE {col} IS NOT NULL AND {col} != '' GROUP BY {col}""").fetchall()
+            rows = metrics_sql.pattern_rows(self.conn, mx, col)
             items = [
                 {
                     "key": k,
@@ -356,14 +284,7 @@ class Analysis:
 
     def suggestions(self) -> list[M.MatrixSuggestion]:
         org, mx = self.org, self._mx()
-        layer_rows = self.conn.execute(
-            f"SELECT layer, first_team, resolver, count(*) FROM {mx} WHERE resolved AND layer != '' "
-            "GROUP BY 1, 2, 3"
-        ).fetchall()
-        service_rows = self.conn.execute(
-            f"SELECT declared_service, first_team, resolver, count(*) FROM {mx} "
-            "WHERE resolved AND declared_service IS NOT NULL GROUP BY 1, 2, 3"
-        ).fetchall()
+        layer_rows, service_rows = metrics_sql.routing_rows(self.conn, mx)
         by_layer = M.matrix_suggestions(
             layer_rows,
             kind="layer",
@@ -424,18 +345,11 @@ def suggest_team(
         layer = org.services[service].layer
     attempts = []
     if service:
-        attempts.append(("service", service, "f.declared_service = ?"))
+        attempts.append(("service", service))
     if layer:
-        attempts.append(("layer", layer, "f.declared_layer = ?"))
-    for basis, key, clause in attempts:
-        rows = conn.execute(
-            f"""
-            SELECT f.resolved_by_team, f.cause_service, f.cause_layer, i.responsible_team, count(*)
-            FROM incident_facts f JOIN incidents i ON i.id = f.id
-            WHERE {clause} AND i.drill IS NULL AND i.resolved_at IS NOT NULL
-            GROUP BY 1, 2, 3, 4""",
-            [key],
-        ).fetchall()
+        attempts.append(("layer", layer))
+    for basis, key in attempts:
+        rows = metrics_sql.resolutions(conn, basis, key)
         resolvers: Counter = Counter()
         for named, cause_service, cause_layer, responsible, n in rows:
             team = named or M.cause_owner(org, cause_service, cause_layer) or responsible

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from console.model import events
 from console.model.backoff import key_jitter
@@ -49,6 +49,18 @@ RECENT_RESOLVED = timedelta(days=7)
 Log = Callable[[str], None]
 
 
+class SharedDelivery(Protocol):
+    """Coordination between runners on different mirror databases that share one server
+    database (console/store/escalation_pg.py)."""
+
+    def lead(self, holder: str, seconds: float) -> bool: ...
+    def claim(self, key: str, holder: str, seconds: float) -> Literal["mine", "sent", "busy"]: ...
+    def mark_sent(self, key: str, holder: str) -> None: ...
+    def release(self, key: str, holder: str) -> None: ...
+    def resign(self, holder: str) -> None: ...
+    def close(self) -> None: ...
+
+
 @dataclass
 class PassReport:
     at: datetime
@@ -58,6 +70,7 @@ class PassReport:
     abandoned: list[dict] = field(default_factory=list)
     caught_up: list[dict] = field(default_factory=list)
     busy: list[str] = field(default_factory=list)  # (incident, step) leased by another runner
+    standby: bool = False  # another process leads escalation on the shared database
     adopted: list[dict] = field(
         default_factory=list
     )  # pages taken over from a vanished runner elsewhere
@@ -114,6 +127,8 @@ class EscalationRunner:
         lease_seconds: float = 300.0,
         log: Log | None = None,
         config: PagingConfig | None = None,
+        shared: SharedDelivery | None = None,
+        shared_seconds: float = 30.0,
     ):
         self.store = store
         self.org = org
@@ -124,6 +139,10 @@ class EscalationRunner:
         self.drill_sink = drill_sink or DrillSink()
         self.holder = holder or outbox.new_holder()
         self.lease_seconds = lease_seconds
+        # Several serve processes, each with its own mirror database: one leads at a time
+        # and every send is claimed in the shared database first (console/store/escalation_pg).
+        self.shared = shared
+        self.shared_seconds = shared_seconds
         self.log = log or (lambda line: None)
         self._real: ChannelFactory | None = None
         self._client: httpx.Client | None = None
@@ -137,6 +156,9 @@ class EscalationRunner:
         now = self.clock.now()
         report = PassReport(at=now)
         report.previous_pass_at = self.store.setting(LAST_PASS)
+        if self.shared is not None and not self.shared.lead(self.holder, self.shared_seconds):
+            report.standby = True  # another serve process leads; this one takes over if it stops
+            return report
         self._decide_all(now, report, only)
         self._deliver_due(now, report, only)
         with self.store.transaction():
@@ -147,22 +169,23 @@ class EscalationRunner:
 
     def _candidates(self, now: datetime) -> list[str]:
         """Open incidents, plus recently resolved ones that were paged (they owe a resolve)."""
-        drills_only = "" if self.cfg.enabled else "AND drill IS NOT NULL"
         # A resolved incident may still owe its stakeholders the last update.
-        rows = self.store.conn.execute(
-            f"SELECT id FROM incidents WHERE (is_open = 1 OR (resolved_at >= ? AND (id IN "
-            f"(SELECT DISTINCT incident_id FROM notify_outbox) OR EXISTS (SELECT 1 FROM events "
-            f"WHERE events.incident_id = incidents.id AND events.kind = 'update_posted')))) "
-            f"{drills_only} ORDER BY number",
-            [iso(now - RECENT_RESOLVED)],
+        return outbox.candidates(
+            self.store.conn, iso(now - RECENT_RESOLVED), drills_only=not self.cfg.enabled
         )
-        return [r[0] for r in rows]
 
     def _fold(self, incident_id: str) -> Incident | None:
         return fold(event_log.for_incident(self.store.conn, incident_id))
 
+    def _adopt_after_minutes(self) -> float:
+        """Sharing one database, a page another process queued and nobody delivered for a
+        leader lease was left by a process that stopped leading: take it over then."""
+        if self.shared is not None:
+            return self.shared_seconds / 60
+        return self.cfg.policy.adopt_after_minutes
+
     def _decide_all(self, now: datetime, report: PassReport, only: str | None = None) -> None:
-        adopt = self.cfg.policy.adopt_after_minutes
+        adopt = self._adopt_after_minutes()
         for incident_id in self._candidates(now):
             if only is not None and incident_id != only:
                 continue
@@ -182,12 +205,7 @@ class EscalationRunner:
                 self.log(f"{incident_id}: could not queue pages: {exc}")
 
     def _local_keys(self, incident_id: str) -> set[str]:
-        return {
-            r[0]
-            for r in self.store.conn.execute(
-                "SELECT key FROM notify_outbox WHERE incident_id = ?", [incident_id]
-            )
-        }
+        return outbox.local_keys(self.store.conn, incident_id)
 
     def _adopt(self, incident_id: str, now: datetime, report: PassReport) -> None:
         """Take over pages another database's runner queued and never delivered (it is gone):
@@ -197,9 +215,7 @@ class EscalationRunner:
             inc = self._fold(incident_id)
             if inc is None:
                 return
-            found = orphans(
-                inc, now, self.cfg.policy.adopt_after_minutes, self._local_keys(incident_id)
-            )
+            found = orphans(inc, now, self._adopt_after_minutes(), self._local_keys(incident_id))
             if not found:
                 return
             for o in found:
@@ -219,7 +235,7 @@ class EscalationRunner:
             keys = [o["key"] for o in found]
             summary = (
                 f"took over {len(keys)} page(s) queued elsewhere and not delivered within "
-                f"{self.cfg.policy.adopt_after_minutes:g} min (that runner is gone?)"
+                f"{self._adopt_after_minutes():g} min (that runner is gone?)"
             )
             self.service.record(incident_id, events.PageAdopted(keys=keys, summary=summary))
             report.adopted.append({"incident": incident_id, "keys": keys})
@@ -388,10 +404,23 @@ class EscalationRunner:
                 retryable=False,
             )
         else:
+            if self.shared is not None:
+                claim = self.shared.claim(row.key, self.holder, self.shared_seconds)
+                if claim == "busy":  # another process is sending it right now
+                    report.busy.append(f"{row.incident_id} {row.key}")
+                    return
+                if claim == "sent":
+                    self._sent_elsewhere(row, base, attempt, drill, now, report)
+                    return
             try:
                 outcome = channel.send(row.message, row.key, now)
             except Exception as exc:  # noqa: BLE001 - a broken sink must not kill the runner
                 outcome = Outcome(False, None, redact.scrub(f"{type(exc).__name__}: {exc}"))
+            if self.shared is not None:  # before the timeline: a crash now cannot resend it
+                if outcome.ok:
+                    self.shared.mark_sent(row.key, self.holder)
+                else:
+                    self.shared.release(row.key, self.holder)
         where = "the drill sink" if drill else row.channel
         with self.store.transaction():
             if outcome.ok:
@@ -460,6 +489,28 @@ class EscalationRunner:
                 conn, row.incident_id, row.lease_step, self.holder, time.time(), self.lease_seconds
             )
 
+    def _sent_elsewhere(
+        self, row: outbox.Row, base: dict, attempt: int, drill: bool, now: datetime, report
+    ) -> None:
+        """Another serve process sent this key (and may have died before its timeline
+        caught up): record the delivery here instead of sending it again."""
+        where = "the drill sink" if drill else row.channel
+        with self.store.transaction():
+            outbox.mark_delivered(self.store.conn, row.id, iso(now))
+            self.service.record(
+                row.incident_id,
+                events.PageDelivered(
+                    **base,
+                    attempt=attempt,
+                    drill=drill,
+                    summary=f"{row.kind} to {row.target} delivered via {where} "
+                    "by another serve process",
+                ),
+            )
+            if row.kind == "trigger":
+                self._tick_notified(row, now)
+        report.delivered.append({**base, "attempt": attempt, "status": None, "elsewhere": True})
+
     def _tick_notified(self, row: outbox.Row, now: datetime) -> None:
         """Automated escalation ticks the checklist: the step is notified (by escalation-bot)."""
         inc = self._fold(row.incident_id)
@@ -521,8 +572,12 @@ class BackgroundRunner:
         drill_sink: ChannelFactory | None = None,
         log: Log | None = None,
         on_pass: Callable[[PassReport], None] | None = None,
+        shared: Callable[[], SharedDelivery] | None = None,
+        shared_seconds: float = 30.0,
     ):
         self.db_path = Path(db_path)
+        self.shared = shared  # made in the runner's thread, like the Store
+        self.shared_seconds = shared_seconds
         self.org = org
         self.clock = clock or SystemClock()
         self.interval = interval
@@ -553,6 +608,7 @@ class BackgroundRunner:
         store = self._open()
         if store is None:
             return
+        shared = self.shared() if self.shared is not None else None
         try:
             runner = EscalationRunner(
                 store,
@@ -562,6 +618,8 @@ class BackgroundRunner:
                 drill_sink=self.drill_sink,
                 log=self.log,
                 config=self.config,
+                shared=shared,
+                shared_seconds=self.shared_seconds,
             )
 
             def keep(report: PassReport) -> None:
@@ -573,7 +631,12 @@ class BackgroundRunner:
                 runner.watch(self._stop, self.interval, self._wake, keep)
             finally:
                 runner.close()
+                if shared is not None:
+                    with contextlib.suppress(Exception):  # stopping: the lease runs out anyway
+                        shared.resign(runner.holder)
         finally:
+            if shared is not None:
+                shared.close()
             store.close()
 
     def start(self) -> BackgroundRunner:

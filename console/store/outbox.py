@@ -88,6 +88,28 @@ def enqueue(
     return cur.rowcount == 1
 
 
+def candidates(conn: sqlite3.Connection, resolved_since: str, drills_only: bool) -> list[str]:
+    """Open incidents, plus those resolved since `resolved_since` that were paged (they owe
+    a resolve) or posted a stakeholder update (they may owe the last one), by number."""
+    only = "AND drill IS NOT NULL" if drills_only else ""
+    rows = conn.execute(
+        f"SELECT id FROM incidents WHERE (is_open = 1 OR (resolved_at >= ? AND (id IN "
+        f"(SELECT DISTINCT incident_id FROM notify_outbox) OR EXISTS (SELECT 1 FROM events "
+        f"WHERE events.incident_id = incidents.id AND events.kind = 'update_posted')))) "
+        f"{only} ORDER BY number",
+        [resolved_since],
+    )
+    return [r[0] for r in rows]
+
+
+def local_keys(conn: sqlite3.Connection, incident_id: str) -> set[str]:
+    """The outbox keys this database holds for an incident."""
+    return {
+        r[0]
+        for r in conn.execute("SELECT key FROM notify_outbox WHERE incident_id = ?", [incident_id])
+    }
+
+
 def due(conn: sqlite3.Connection, now: str, limit: int = 500) -> list[Row]:
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM notify_outbox WHERE state = 'queued' AND next_attempt_at <= ? "

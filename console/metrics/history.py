@@ -19,6 +19,7 @@ from console.model.clock import parse_iso
 from console.model.events import Event
 from console.model.fold import fold
 from console.model.hlc import HLC
+from console.store import events as event_log
 
 FIELDS = ("event_id", "incident_id", "kind", "body", "actor", "origin", "hlc", "at")
 OPTIONAL = ("server_seq",)  # written by other tools; a different store's sequence, dropped
@@ -34,10 +35,7 @@ _HINT = re.compile(r'"incident_id"\s*:\s*"([^"\\]{1,64})"')
 
 def export_lines(conn) -> Iterator[str]:
     """Every event, grouped per incident (INC-2 before INC-10), in fold order."""
-    rows = conn.execute(
-        "SELECT event_id, incident_id, kind, body, actor, origin, hlc, at FROM events "
-        "ORDER BY length(incident_id), incident_id, hlc, origin, event_id"
-    )
+    rows = event_log.raw_in_fold_order(conn)
     for event_id, incident_id, kind, body, actor, origin, hlc, at in rows:
         yield json.dumps(
             {
@@ -259,17 +257,7 @@ def _check_against_store(service, path, events, first_line, bad, report) -> None
         if incident in bad:
             continue
         line = first_line[incident]
-        ids = [e.event_id for e in evs]
-        stored: dict[str, tuple] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for row in conn.execute(
-                f"SELECT event_id, incident_id, kind, body, actor, origin, hlc, at FROM events "
-                f"WHERE event_id IN ({marks})",
-                chunk,
-            ):
-                stored[row[0]] = row
+        stored = event_log.raw_by_id(conn, [e.event_id for e in evs])
         why = None
         for ev in evs:
             row = stored.get(ev.event_id)
@@ -285,13 +273,7 @@ def _check_against_store(service, path, events, first_line, bad, report) -> None
                 why = f"event {ev.event_id} is already in this store with different content"
                 break
         declared = [e.event_id for e in evs if e.kind == "declared"]
-        existing = [
-            r[0]
-            for r in conn.execute(
-                "SELECT event_id FROM events WHERE incident_id = ? AND kind = 'declared'",
-                [incident],
-            )
-        ]
+        existing = event_log.declared_ids(conn, incident)
         if why is None and not declared and not existing:
             why = f"{incident} has no 'declared' event; an incident is imported whole"
         if why is None and existing and declared and not set(declared) & set(existing):
@@ -301,8 +283,6 @@ def _check_against_store(service, path, events, first_line, bad, report) -> None
             )
         if why is None:
             try:
-                from console.store import events as event_log
-
                 fold(
                     [
                         *event_log.for_incident(conn, incident),

@@ -10,17 +10,13 @@ from console.model import maturity
 from console.model import metrics as M
 from console.model.clock import iso, parse_iso, parse_iso_required
 from console.model.folds.comms import comms_state
-from console.store import projections
+from console.store import metrics as metrics_sql
 
 LATE_DECLARE_MINUTES = 10  # impact this long before declaring is worth a line
 
 
 def _peer_medians(conn, incident_id: str, layer: str | None) -> dict:
-    rows = conn.execute(
-        "SELECT f.tta_s, f.ttm_s, f.ttr_s FROM incident_facts f JOIN incidents i ON i.id = f.id "
-        "WHERE i.drill IS NULL AND i.id != ? AND coalesce(f.cause_layer, '') = coalesce(?, '')",
-        [incident_id, layer],
-    ).fetchall()
+    rows = metrics_sql.peer_durations(conn, incident_id, layer)
     out: dict[str, float | None] = {"n": len(rows)}
     for idx, name in enumerate(("tta", "ttm", "ttr")):
         vals = [r[idx] / 60 for r in rows if r[idx] is not None]
@@ -31,19 +27,8 @@ def _peer_medians(conn, incident_id: str, layer: str | None) -> dict:
 def analyse(service, incident_id: str, now: datetime | None = None) -> dict:
     conn, org = service.store.conn, service.org
     view = service.view(incident_id, now)
-    row = conn.execute(
-        f"SELECT {', '.join(projections.FACT_COLUMNS)} FROM incident_facts WHERE id = ?",
-        [incident_id],
-    ).fetchone()
-    facts = dict(zip(projections.FACT_COLUMNS, row, strict=True)) if row else {}
-    pages = [
-        dict(zip(("team", "severity", "paged_at", "acked_at"), p, strict=True))
-        for p in conn.execute(
-            "SELECT team, severity, paged_at, acked_at FROM incident_pages WHERE incident_id = ? "
-            "ORDER BY paged_at, team",
-            [incident_id],
-        )
-    ]
+    facts = metrics_sql.facts(conn, incident_id)
+    pages = metrics_sql.pages(conn, incident_id)
     resolved = [e for e in service.events(incident_id) if e.kind in ("resolved", "reopened")]
     summary = (
         resolved[-1].body.get("summary", "") if resolved and resolved[-1].kind == "resolved" else ""

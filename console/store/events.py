@@ -7,6 +7,7 @@ import os
 import sqlite3
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 
 from console.model.events import Event
 from console.model.hlc import HLC, receive, tick
@@ -92,6 +93,39 @@ def for_incident(conn: sqlite3.Connection, incident_id: str) -> list[Event]:
         f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? ORDER BY hlc", [incident_id]
     )
     return [row_to_event(r) for r in rows]
+
+
+_RAW = "event_id, incident_id, kind, body, actor, origin, hlc, at"
+
+
+def raw_in_fold_order(conn: sqlite3.Connection) -> Iterator[tuple]:
+    """Every event as stored (body as text), grouped per incident (INC-2 before INC-10),
+    in fold order: (event_id, incident_id, kind, body, actor, origin, hlc, at)."""
+    yield from conn.execute(
+        f"SELECT {_RAW} FROM events ORDER BY length(incident_id), incident_id, hlc, origin, event_id"
+    )
+
+
+def raw_by_id(conn: sqlite3.Connection, event_ids: list[str]) -> dict[str, tuple]:
+    """The stored rows (as in `raw_in_fold_order`) of those of `event_ids` that are here."""
+    stored: dict[str, tuple] = {}
+    for start in range(0, len(event_ids), 500):
+        chunk = event_ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        for row in conn.execute(f"SELECT {_RAW} FROM events WHERE event_id IN ({marks})", chunk):
+            stored[row[0]] = row
+    return stored
+
+
+def declared_ids(conn: sqlite3.Connection, incident_id: str) -> list[str]:
+    """The ids of the incident's `declared` events."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT event_id FROM events WHERE incident_id = ? AND kind = 'declared'",
+            [incident_id],
+        )
+    ]
 
 
 def get(conn: sqlite3.Connection, event_id: str) -> Event | None:

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from console.model.metrics import NEAR_MISS_SEVERITY
+from console.store.projections import FACT_COLUMNS
 
 # The durations, as (figure, column of incident_facts); the cube concatenates them in this order.
 DURATIONS = (("tta", "tta_s"), ("ttm", "ttm_s"), ("ttr", "ttr_s"))
@@ -158,3 +159,35 @@ def resolutions(conn: sqlite3.Connection, basis: str, key: str) -> list[tuple]:
         GROUP BY 1, 2, 3, 4""",
         [key],
     ).fetchall()
+
+
+# ------------------------------------------------------------------ one incident (postmortem)
+
+
+def peer_durations(conn: sqlite3.Connection, incident_id: str, layer: str | None) -> list[tuple]:
+    """(tta_s, ttm_s, ttr_s) of every other real incident caused on the same layer."""
+    return conn.execute(
+        "SELECT f.tta_s, f.ttm_s, f.ttr_s FROM incident_facts f JOIN incidents i ON i.id = f.id "
+        "WHERE i.drill IS NULL AND i.id != ? AND coalesce(f.cause_layer, '') = coalesce(?, '')",
+        [incident_id, layer],
+    ).fetchall()
+
+
+def facts(conn: sqlite3.Connection, incident_id: str) -> dict:
+    """The incident's row of incident_facts by column name ({} when it has none)."""
+    row = conn.execute(
+        f"SELECT {', '.join(FACT_COLUMNS)} FROM incident_facts WHERE id = ?", [incident_id]
+    ).fetchone()
+    return dict(zip(FACT_COLUMNS, row, strict=True)) if row else {}
+
+
+def pages(conn: sqlite3.Connection, incident_id: str) -> list[dict]:
+    """The teams paged for the incident: team, severity, paged_at, acked_at; by time."""
+    return [
+        dict(zip(("team", "severity", "paged_at", "acked_at"), p, strict=True))
+        for p in conn.execute(
+            "SELECT team, severity, paged_at, acked_at FROM incident_pages WHERE incident_id = ? "
+            "ORDER BY paged_at, team",
+            [incident_id],
+        )
+    ]

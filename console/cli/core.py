@@ -113,8 +113,17 @@ def cmd_model(ctx: Context) -> int:
     from console.model.maturity import INDICATORS, band_text
 
     if ctx.args.action == "check":
+        if ctx.args.markdown:
+            raise UsageError("model check: --markdown is for the model itself (see --help)")
         return cmd_model_check(ctx)
     org = ctx.org
+    if ctx.args.markdown:
+        from console.model.document import model_markdown
+
+        if ctx.args.json:
+            raise UsageError("model: choose --json or --markdown, not both (see --help)")
+        sys.stdout.write(model_markdown(org))  # its cells are neutralised as it is written
+        return 0
     data = org.to_dict()
     if ctx.args.json:
         ctx.emit(data)
@@ -517,6 +526,12 @@ def build_parser() -> Parser:
     )
     sp.add_argument(
         "action", nargs="?", choices=["check"], help="check: responsibility = authority"
+    )
+    sp.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the model's tables as Markdown, with what is derived or ours labelled "
+        "(docs/model.md is this, from the defaults)",
     )
 
     sp = verb("declare", cmd_declare, "declare an incident; prints its id")

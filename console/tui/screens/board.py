@@ -12,7 +12,8 @@ from console.alerts.views import waiting_count
 from console.model.text import printable
 from console.tui.board_source import BoardQuery
 from console.tui.screens.live import LiveScreen
-from console.tui.widgets.board_table import BoardTable, header_text
+from console.tui.style import palette
+from console.tui.widgets.board_table import BoardTable, header_text, sev_width
 from console.tui.widgets.keybar import KeyBar
 from console.tui.widgets.paging import failing_text
 from console.tui.widgets.topbar import TopBar
@@ -25,7 +26,7 @@ class BoardHeader(Static):
     """
 
     def render(self):
-        return header_text(self.size.width)
+        return header_text(self.size.width, sev_width(palette(self.app).markers))
 
 
 class BoardScreen(LiveScreen):

@@ -56,13 +56,24 @@ class RoomScreen(CommsActions, LiveScreen):
     TITLE = "Incident room"
     HELP = "One incident: escalation checklist, responsibility, timeline."
 
+    # Below 100 columns the room is one column that scrolls: checklist, then
+    # timeline, then responsibility, each at its full height and the full width.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    KEYBAR_KEEP = ("back", "resolve", "export")  # never hidden on a narrow key bar
+
     DEFAULT_CSS = """
+    RoomScreen #body { height: 1fr; overflow-y: hidden; }
     RoomScreen #checklist-pane {
-        height: auto; max-height: 45%; min-height: 6;
+        height: auto; max-height: 45vh; min-height: 6;
         border: round $accent; border-title-color: $accent;
     }
     RoomScreen #lower { height: 1fr; }
-    RoomScreen #responsibility-pane { width: 62; }
+    RoomScreen #responsibility-pane { dock: left; width: 62; }
+    RoomScreen.-narrow #body { overflow-y: auto; scrollbar-size-vertical: 1; }
+    RoomScreen.-narrow #checklist-pane { max-height: 1000; }
+    RoomScreen.-narrow #lower { layout: vertical; height: auto; }
+    RoomScreen.-narrow #timeline { height: auto; min-height: 5; max-height: 24; }
+    RoomScreen.-narrow #responsibility-pane { dock: none; width: 1fr; height: auto; }
     """
 
     BINDINGS = [
@@ -132,21 +143,22 @@ class RoomScreen(CommsActions, LiveScreen):
     def compose(self) -> ComposeResult:
         yield TopBar(title=f"Incident room {self.incident_id}")
         yield RoomHeader(id="header")
-        yield PagingLine(id="paging")
-        yield SuggestionPanel(self.incident_id, hint="y accepts", id="suggestion")
-        yield AlertsPanel(id="alerts")
-        yield CommsPanel(id="comms")
-        with VerticalScroll(id="checklist-pane") as pane:
-            pane.border_title = "Escalation  (space notified · a ack'd · x untick)"
-            pane.can_focus = False
-            yield Checklist(id="checklist")
-        with Horizontal(id="lower"):
-            with Pane(id="responsibility-pane") as rp:
-                rp.border_title = "Responsibility"
-                yield ResponsibilityPanel(id="responsibility")
-            timeline = Timeline(id="timeline")
-            timeline.border_title = f"Timeline  ({zone_label()} · n adds a note)"
-            yield timeline
+        with VerticalScroll(id="body", can_focus=False):
+            yield PagingLine(id="paging")
+            yield SuggestionPanel(self.incident_id, hint="y accepts", id="suggestion")
+            yield AlertsPanel(id="alerts")
+            yield CommsPanel(id="comms")
+            with VerticalScroll(id="checklist-pane") as pane:
+                pane.border_title = "Escalation  (space notified · a ack'd · x untick)"
+                pane.can_focus = False
+                yield Checklist(id="checklist")
+            with Horizontal(id="lower"):
+                timeline = Timeline(id="timeline")
+                timeline.border_title = f"Timeline  ({zone_label()} · n adds a note)"
+                yield timeline
+                with Pane(id="responsibility-pane") as rp:  # docked left when wide
+                    rp.border_title = "Responsibility"
+                    yield ResponsibilityPanel(id="responsibility")
         yield KeyBar()
 
     def on_mount(self) -> None:

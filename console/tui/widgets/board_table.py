@@ -26,29 +26,54 @@ PAGE = 100
 KEEP_PAGES = 12
 
 # (key, header, width); width 0 is the title, which takes what is left. The
-# countdown stays left of the title so it survives a narrow terminal.
+# countdown stays left of the title so it survives a narrow terminal. The severity
+# column is as wide as the theme's label (its marker and the level).
 COLUMNS = (
     ("mark", "", 2),
     ("id", "ID", 10),
-    ("sev", "SEV", 10),
+    ("sev", "SEV", 0),
     ("status", "STATUS", 14),
-    ("age", "AGE", 8),
+    ("age", "AGE", 7),
     ("next", "NEXT STEP", 25),
     ("title", "TITLE", 0),
     ("commander", "COMMANDER", 16),
     ("layers", "LAYERS", 13),
 )
-NARROW = 110  # below this, commander and layers give their room to the title
+# Below WIDE, commander and layers give their room to the title; below NARROW the
+# other columns shrink too (short status words, no padding to spare).
+WIDE = 150
+NARROW = 100
+NARROW_WIDTHS = {"mark": 1, "id": 9, "status": 8, "age": 6, "next": 21}
+SHORT_STATUS = {
+    "investigating": "invest",
+    "identified": "ident",
+    "mitigating": "mitig",
+    "monitoring": "monit",
+    "resolved": "done",
+}
 
 
-def layout(width: int) -> list[tuple[str, str, int]]:
-    cols = [c for c in COLUMNS if width >= NARROW or c[0] not in ("commander", "layers")]
+def sev_width(markers: dict[str, str]) -> int:
+    return max(len(sev_label(s, markers)) for s in ("SEV1", "SEV5")) + 1
+
+
+def layout(width: int, sev: int = 10) -> list[tuple[str, str, int]]:
+    cols = []
+    for key, head, w in COLUMNS:
+        if width < WIDE and key in ("commander", "layers"):
+            continue
+        if key == "sev":
+            w = sev
+        elif width < NARROW:
+            w = NARROW_WIDTHS.get(key, w)
+            head = "STAT" if key == "status" else head
+        cols.append((key, head, w))
     fixed = sum(w for _, _, w in cols)
     return [(k, h, w or max(8, width - fixed)) for k, h, w in cols]
 
 
-def header_text(width: int) -> str:
-    head = "".join(h.ljust(w) for _, h, w in layout(width))
+def header_text(width: int, sev: int = 10) -> str:
+    head = "".join(h.ljust(w) for _, h, w in layout(width, sev))
     return truncate(head, width).ljust(width)
 
 
@@ -259,18 +284,25 @@ class BoardTable(ScrollView, can_focus=True):
             "id": (row["id"], pal.bold),
             "sev": (sev_label(row["severity"], pal.markers), pal.severity(row["severity"])),
             "status": (
-                row["status"] + (" ⚑" if row["drill"] else ""),
+                (
+                    SHORT_STATUS.get(row["status"], row["status"]) + ("⚑" if row["drill"] else "")
+                    if width < NARROW
+                    else row["status"] + (" ⚑" if row["drill"] else "")
+                ),
                 pal.muted if not is_open else None,
             ),
             "age": (age((now - declared).total_seconds()), None),
-            "next": (next_text, next_style),
+            "next": (
+                next_text.replace("OVERDUE", "LATE") if width < NARROW else next_text,
+                next_style,
+            ),
             "title": (title, pal.muted if not is_open else pal.bold),
             "commander": (row["commander"] or "—", None),
             "layers": (row["layers"] or "—", None),
         }
         segments: list[Segment] = []
         used = 0
-        for key, _, w in layout(width):
+        for key, _, w in layout(width, sev_width(pal.markers)):
             w = min(w, width - used)
             if w <= 0:
                 break

@@ -43,21 +43,54 @@ class KeyBar(Widget):
         except (ColorParseError, TypeError):
             return Style(bold=True)
 
-    def render(self) -> Text:
-        key_style = self._key_style()
-        out = Text(no_wrap=True, overflow="ellipsis")
-        spans: list[tuple[int, int, str]] = []
+    def _keys(self) -> list[tuple[str, str, bool, str, str]]:
+        """(key shown, description, enabled, binding key, action) in binding order."""
+        keys = []
         seen: set[str] = set()
         palette_key = self.app.COMMAND_PALETTE_BINDING
         for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
             if not binding.show or binding.action in seen or binding.key == palette_key:
                 continue
             seen.add(binding.action)
+            keys.append(
+                (
+                    self.app.get_key_display(binding),
+                    binding.description,
+                    enabled,
+                    binding.key,
+                    binding.action,
+                )
+            )
+        return keys
+
+    def _fit(self, keys: list, width: int) -> list:
+        """Drop keys from the end until the line fits; the screen's KEYBAR_KEEP actions
+        (resolve and export in the room) are dropped last, so they are never hidden
+        behind an ellipsis."""
+        keep = set(getattr(self.screen, "KEYBAR_KEEP", ()))
+
+        def size(ks) -> int:
+            return sum(len(k) + len(d) + 3 for k, d, *_ in ks)
+
+        keys = list(keys)
+        while size(keys) > width:
+            optional = [i for i, k in enumerate(keys) if k[4] not in keep]
+            if not optional:
+                break
+            del keys[optional[-1]]
+        return keys
+
+    def render(self) -> Text:
+        key_style = self._key_style()
+        out = Text(no_wrap=True, overflow="ellipsis")
+        spans: list[tuple[int, int, str]] = []
+        palette_key = self.app.COMMAND_PALETTE_BINDING
+        for shown, description, enabled, key, _action in self._fit(self._keys(), self.size.width):
             start = len(out)
             out.append(" ")
-            out.append(self.app.get_key_display(binding), key_style if enabled else Style(dim=True))
-            out.append(f" {binding.description} ", None if enabled else Style(dim=True))
-            spans.append((start, len(out), binding.key))
+            out.append(shown, key_style if enabled else Style(dim=True))
+            out.append(f" {description} ", None if enabled else Style(dim=True))
+            spans.append((start, len(out), key))
         hint = (
             f"{self.app.get_key_display(Binding(palette_key, 'command_palette'))} palette "
             if self.app.ENABLE_COMMAND_PALETTE

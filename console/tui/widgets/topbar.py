@@ -47,9 +47,11 @@ class TopBar(Widget):
         banner = getattr(app, "banner", "")
         org = app.service.org.meta.get("name", "org")
         clock = self._clock()
-        # the most that fits: banner (DEMO, sync state) and org, then the banner, then the clock
+        # the most that fits: banner (DEMO, sync state) and org, then the banner, then its
+        # first words (DEMO stays on screen at any width), then the clock
+        short = banner.split(" (")[0]
         choices = [" · ".join(x for x in (banner, org, clock) if x) + " "]
-        choices += [f"{banner} · {clock} "] if banner else []
+        choices += [f"{banner} · {clock} ", f"{short} · {clock} "] if banner else []
         right = next((c for c in choices if len(left) + len(c) + 1 <= self.size.width), f"{clock} ")
         gap = max(1, self.size.width - len(left) - len(right))
         # the banner carries the sync state, which may quote a server

@@ -28,6 +28,7 @@ from console.model.org import severity_rank
 from console.service import IncidentService
 from console.store import alerts as alert_store
 from console.store import events as event_log
+from console.store import projections
 
 
 @dataclass
@@ -69,10 +70,7 @@ class AlertIntake:
         return alerts_of(agg).alerts if agg is not None else {}
 
     def _open(self, incident_id: str) -> bool:
-        row = self.service.store.conn.execute(
-            "SELECT is_open FROM incidents WHERE id = ?", [incident_id]
-        ).fetchone()
-        return bool(row and row[0])
+        return projections.is_open(self.service.store.conn, incident_id)
 
     # ------------------------------------------------------------ writes
     def receive(self, group: AlertGroup) -> Outcome:

@@ -215,7 +215,7 @@ def cmd_check(ctx) -> int:
 @contextmanager
 def drill_store(ctx):
     """The drill's own database: throwaway by default, or --db when it is drill-only."""
-    from console.store import Store
+    from console.store import Store, projections
 
     explicit = ctx.args.db
     tmp = None
@@ -227,9 +227,7 @@ def drill_store(ctx):
     store = Store(path)
     try:
         if explicit:
-            real = store.conn.execute(
-                "SELECT count(*) FROM incidents WHERE drill IS NULL"
-            ).fetchone()[0]
+            real = projections.count(store.conn, include_resolved=True, include_drills=False)
             if real:
                 raise InputError(
                     f"{path}: holds {real} real incident(s); a drill keeps its own database "

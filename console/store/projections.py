@@ -250,6 +250,11 @@ def exists(conn: sqlite3.Connection, incident_id: str) -> bool:
     )
 
 
+def is_open(conn: sqlite3.Connection, incident_id: str) -> bool:
+    row = conn.execute("SELECT is_open FROM incidents WHERE id = ?", [incident_id]).fetchone()
+    return bool(row and row[0])
+
+
 def get(conn: sqlite3.Connection, incident_id: str) -> dict | None:
     cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM incidents WHERE id = ?", [incident_id])
     row = cur.fetchone()

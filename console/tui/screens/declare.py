@@ -5,6 +5,7 @@ Hints appear as you type; enter declares (the service decides) and opens the roo
 from __future__ import annotations
 
 import difflib
+import re
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -58,10 +59,11 @@ class ListSuggester(Suggester):
 
 
 class SeverityPicker(Widget, can_focus=True):
-    """SEV1..SEV5 with the model's meaning; j/k or arrows or 1-5 choose."""
+    """SEV1..SEV5 with the model's meaning; j/k or arrows or 1-5 choose. Nothing is
+    chosen at first: the commander picks the severity, the form never guesses it."""
 
     DEFAULT_CSS = """
-    SeverityPicker { height: auto; padding: 0 0; }
+    SeverityPicker { height: auto; padding: 0 0; text-wrap: nowrap; text-overflow: ellipsis; }
     SeverityPicker:focus { background-tint: $foreground 5%; }
     """
     BINDINGS = [
@@ -70,7 +72,7 @@ class SeverityPicker(Widget, can_focus=True):
         *(Binding(str(i), f"choose({i})", "Choose SEV by number", show=False) for i in range(1, 6)),
     ]
 
-    value = reactive("SEV3")
+    value = reactive("")
 
     def __init__(self, meanings: dict[str, str], **kw):
         super().__init__(**kw)
@@ -107,6 +109,9 @@ class SeverityPicker(Widget, can_focus=True):
         self.refresh()
 
     def action_move(self, delta: int) -> None:
+        if self.value not in SEVERITIES:  # first move: down starts at SEV1, up at SEV5
+            self.value = SEVERITIES[0 if delta > 0 else -1]
+            return
         i = SEVERITIES.index(self.value)
         self.value = SEVERITIES[max(0, min(len(SEVERITIES) - 1, i + delta))]
 
@@ -138,7 +143,13 @@ class DeclareScreen(ModalScreen[str | None]):
     DeclareScreen #preview { margin-top: 1; height: auto; }
     DeclareScreen #error { color: $error; text-style: bold; height: auto; }
     DeclareScreen .hint { color: $text-muted; margin-top: 1; }
+    DeclareScreen.-short Grid { grid-gutter: 0 1; }
+    DeclareScreen.-short .title, DeclareScreen.-short .hint { margin: 0; }
+    DeclareScreen.-short #notes, DeclareScreen.-short #preview { margin-top: 0; }
     """
+    # On a short terminal (24 rows) the form loses its blank lines, so the error and
+    # the hint stay on screen.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
@@ -147,6 +158,7 @@ class DeclareScreen(ModalScreen[str | None]):
 
     def __init__(self):
         super().__init__()
+        self._error = ""
 
     @property
     def service(self):
@@ -187,8 +199,8 @@ class DeclareScreen(ModalScreen[str | None]):
             yield Static("", id="preview")
             yield Static("", id="error")
             yield Static(
-                "enter declares and opens the room · tab next field · → accepts a completion · "
-                "escape cancels",
+                "enter declares and opens the room (taking a completion on show) · tab next "
+                "field · → accepts a completion · escape cancels",
                 classes="hint",
             )
 
@@ -245,6 +257,8 @@ class DeclareScreen(ModalScreen[str | None]):
         pal = palette(self.app)
         notes = Text()
         for line in layer_note + svc_note:
+            if line.startswith("✗") and self._error:
+                continue  # the error line below says it: once is enough
             notes.append(line + "\n", pal.overdue if line.startswith("✗") else pal.muted)
         notes.rstrip()
         self.query_one("#notes", Static).update(notes)
@@ -257,7 +271,9 @@ class DeclareScreen(ModalScreen[str | None]):
             team = responsible_team(org, scope)
             preview.append("→ ", "bold")
             preview.append(
-                f"{severity}: {org.severities[severity].meaning if severity in org.severities else ''}\n"
+                f"{severity}: {org.severities[severity].meaning}\n"
+                if severity in org.severities
+                else "severity not chosen yet (1-5)\n"
             )
             preview.append("  domains ", "dim")
             preview.append(", ".join(org.domains[d].name for d in scope.domains) or "—")
@@ -271,8 +287,12 @@ class DeclareScreen(ModalScreen[str | None]):
         self.query_one("#preview", Static).update(preview)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one("#error", Static).update("")
+        self._show_error("")
         self._update_hints()
+
+    def _show_error(self, text: str) -> None:
+        self._error = text
+        self.query_one("#error", Static).update(Text(printable(f"✗ {text}")) if text else "")
 
     def on_severity_picker_changed(self) -> None:
         if self.is_mounted:
@@ -280,17 +300,55 @@ class DeclareScreen(ModalScreen[str | None]):
 
     # ------------------------------------------------------------ declaring
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter takes the completion on show (typing `dat` with `data` shown declares
+        `data`), as → would, then declares."""
         event.stop()
+        if event.input.cursor_at_end:
+            event.input.action_cursor_right()
         self.action_declare()
 
+    def _problem(self) -> tuple[str, str] | None:
+        """The first thing that stops the declaration, in this form's words, and the
+        field to fix; None when the service may decide."""
+        org = self.service.org
+        title, severity, layers, services, _ = self._values()
+        if not title.strip():
+            return "give it a title: what is broken, in a few words", "#title"
+        if severity not in SEVERITIES:
+            return "choose a severity: 1-5, or j/k on the severity line", "#severity"
+        for layer in layers:
+            if layer not in org.layers:
+                close = difflib.get_close_matches(layer, list(org.layers), n=1)
+                hint = f"did you mean {close[0]}?" if close else f"one of {', '.join(org.layers)}"
+                return f"unknown layer {layer!r}: {hint}", "#layers"
+        for svc in services:
+            if svc not in org.services:
+                close = difflib.get_close_matches(svc, list(org.services), n=2)
+                hint = f": did you mean {', '.join(close)}?" if close else " (→ completes)"
+                return f"unknown service {svc!r}{hint}", "#services"
+        return None
+
     def action_declare(self) -> None:
+        problem = self._problem()
+        if problem:
+            text, field = problem
+            self.query_one(field).focus()
+            self._show_error(text)
+            self._update_hints()
+            return
         title, severity, layers, services, detection = self._values()
         try:
             inc = self.service.declare(title, severity, layers, services, detection)
         except InputError as exc:
-            self.query_one("#error", Static).update(Text(printable(f"✗ {exc}")))
+            self._show_error(tui_words(str(exc)))
+            self._update_hints()
             return
         self.dismiss(inc.id)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def tui_words(message: str) -> str:
+    """A service message without its pointers to command-line verbs."""
+    return re.sub(r"\s*\((?:see |run )?`incident-console[^)]*\)", "", message).strip()

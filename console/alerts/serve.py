@@ -29,10 +29,11 @@ def alerts_in_serve(
     org: Org,
     tokens: list[str],
     escalation: Callable[[str, str], Any] | None,
+    mirror: str | Path | None = None,
 ) -> tuple[list, Callable[[str, str], Any]]:
     """The routes to mount and the companion to start once the server listens (it wraps
     the escalation companion when there is one, and shares its sync worker)."""
-    desk = AlertDesk(mirror_path(server_db), org)
+    desk = AlertDesk(mirror or mirror_path(server_db), org)
     desk.pagerduty_secrets = pagerduty_secrets(desk.routing)
 
     def companion(url: str, token: str) -> _Both:

@@ -91,6 +91,28 @@ def add_commands(sub, verb, parser) -> None:
         help="do not run the escalation runner beside the server (it pages when due)",
     )
     sp.add_argument(
+        "--escalation-db",
+        metavar="PATH",
+        help="serve's own console database for escalation and alerts (default: next to a "
+        "SQLite log; serve-PORT.escalation.db in the data directory for PostgreSQL)",
+    )
+    sp.add_argument(
+        "--escalation-interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often the escalation runner passes (default 5)",
+    )
+    sp.add_argument(
+        "--lease",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="PostgreSQL: how long a serve process leads escalation, or holds a page it is "
+        "sending, without renewing; a killed process's work is taken over after this "
+        "(default 30)",
+    )
+    sp.add_argument(
         "--max-drift",
         type=float,
         default=300.0,
@@ -366,6 +388,13 @@ def cmd_serve(ctx) -> int:
         raise InputError(f"--port {ctx.args.port}: not a port number")
     if not 1 <= ctx.args.max_drift <= 86_400:
         raise InputError(f"--max-drift {ctx.args.max_drift:g}: expected 1 to 86400 seconds")
+    if not 0.1 <= ctx.args.escalation_interval <= 3600:
+        raise InputError("--escalation-interval: expected 0.1 to 3600 seconds")
+    if not 1 <= ctx.args.lease <= 3600:
+        raise InputError("--lease: expected 1 to 3600 seconds")
+    from console.notify.serve import mirror_path
+
+    mirror = ctx.args.escalation_db or mirror_path(ctx.args.server_db, ctx.args.port)
     companion = None
     if not ctx.args.no_escalation:
         org = ctx.org  # load (and validate) before the server starts
@@ -374,14 +403,26 @@ def cmd_serve(ctx) -> int:
             # Escalation must happen when no commander has a console open.
             from console.notify.serve import start_in_serve
 
-            return start_in_serve(ctx.args.server_db, org, url, token)
+            return start_in_serve(
+                ctx.args.server_db,
+                org,
+                url,
+                token,
+                mirror=mirror,
+                interval=ctx.args.escalation_interval,
+                shared_seconds=ctx.args.lease,
+            )
 
     extra_routes = None
     if ctx.args.alerts_token_file:
         from console.alerts.serve import alerts_in_serve
 
         extra_routes, companion = alerts_in_serve(
-            ctx.args.server_db, ctx.org, server.load_tokens(ctx.args.alerts_token_file), companion
+            ctx.args.server_db,
+            ctx.org,
+            server.load_tokens(ctx.args.alerts_token_file),
+            companion,
+            mirror=mirror,
         )
 
     server.serve(

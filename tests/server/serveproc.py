@@ -3,7 +3,6 @@ started on a free 127.0.0.1 port, ready once /v1/health answers, killed or stopp
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -23,12 +22,14 @@ def free_port() -> int:
 
 
 class ServeProcess:
-    def __init__(self, workdir: Path, db: str, name: str, *extra: str, env: dict | None = None):
+    def __init__(
+        self, workdir: Path, db: str, name: str, *extra: str, org: Path | None = None
+    ) -> None:
         self.workdir = workdir
+        self.org = org
         self.db = db
         self.name = name
         self.extra = extra
-        self.env = env or {}
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.stderr_path = workdir / f"{name}.stderr"
@@ -41,13 +42,13 @@ class ServeProcess:
         tokens = self.workdir / "tokens"
         if not tokens.exists():
             tokens.write_text(TOKEN + "\n")
-        argv = [sys.executable, "-m", "console", "serve"]
+        argv = [sys.executable, "-m", "console"]
+        argv += ["--org", str(self.org), "serve"] if self.org else ["serve"]
         argv += ["--port", str(self.port), "--db", self.db, "--token-file", str(tokens)]
         argv += list(self.extra)
-        env = {**os.environ, **self.env}
         with self.stderr_path.open("ab") as err:
             self.proc = subprocess.Popen(
-                argv, cwd=self.workdir, env=env, stdout=subprocess.DEVNULL, stderr=err
+                argv, cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=err
             )
         wait_until(self.healthy, timeout=30, what=f"{self.name} to answer /v1/health")
         return self

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from console.model.org import severity_rank
+from console.model.names import severity_rank
 
 STEP_STATES = (
     "pending",

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from console.model.clock import iso
-from console.model.org import Org
 from console.model.schedule import Shift, merge, schedule_shifts, zone
+
+if TYPE_CHECKING:  # the fold of on-call overrides needs no org
+    from console.model.org import Org
 
 LOOKBACK = timedelta(days=8)  # far enough back to say since when someone holds the pager
 HORIZON = timedelta(days=36)  # far enough ahead to say until when, and who is next

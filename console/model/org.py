@@ -6,19 +6,21 @@ user's file overrides entries by id (field by field) and adds new ones.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import MISSING, dataclass, field, fields
 from importlib import resources
 from typing import Any
 
 from console.model.errors import OrgError
+from console.model.names import (  # noqa: F401 - the vocabulary, re-exported
+    INCIDENT_ROLES,
+    SEVERITIES,
+    STATUSES,
+    severity_rank,
+)
 from console.model.schedule import Schedule
 from console.model.schedule_file import parse_schedule, schedule_dict
 from console.model.toml_lines import LineIndex
 
-SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4", "SEV5")
-STATUSES = ("investigating", "identified", "mitigating", "monitoring", "resolved")
-INCIDENT_ROLES = ("commander", "communications", "operations", "scribe")
 REQUIRED_TEAM_TYPES = ("platform", "product", "sre", "security", "leadership")
 PATTERN_IDS = ("platform-led", "product-led", "sre-mediated")
 RULES = ("responsible_team", "responsible_manager", "involved_leads", "involved_on_call")
@@ -43,11 +45,6 @@ KEYED = {
     "people": "id",
     "services": "id",
 }
-
-
-def severity_rank(severity: str) -> int:
-    """1 is the most severe."""
-    return int(severity[3:])
 
 
 @dataclass(frozen=True)
@@ -391,6 +388,12 @@ def load_org(sources: list[tuple[str, str]] | None = None) -> Org:
 
     Raises OrgError with every problem of every file; it carries the org built from
     what did load, so `model check` can report its findings alongside."""
+    # The subsystems that own top-level sections ([channels], [updates], [alerts], ...)
+    # name them when imported: import them all, so every caller accepts the same files.
+    import tomllib
+
+    from console.model import alert_routes, channels, updates  # noqa: F401
+
     layers = [(default_org_text(), DEFAULTS_NAME), *(sources or [])]
     problems: list[str] = []
     merged = _Merged()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from console.model.oncall import OnCall
-from console.model.org import Org, Team
+
+if TYPE_CHECKING:
+    from console.model.org import Org, Team
 
 # Who is on call per team at the moment asked about (Rota.at); without it, each team's
 # fixed on_call.

@@ -1,25 +1,52 @@
-"""Where things live: the database, the user's org file, user settings (platformdirs)."""
+"""Where things live: the database, the user's org file, user settings (platformdirs).
+
+The org is compiled once per content: `load` keeps the built Org in the user cache
+dir, keyed by the org file's bytes and console.fingerprint (the version and the
+model's source files), so a command does not parse TOML and re-check the model every
+time. A changed file is a new key: it is read at once."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from platformdirs import user_config_dir, user_data_dir
-
+from console.fingerprint import model_fingerprint
 from console.model.errors import InputError
-from console.model.org import Org, load_org
+
+if TYPE_CHECKING:
+    from console.model.org import Org
 
 APP = "incident-console"
+_KEEP = 8  # compiled orgs kept in the cache dir (one per org file content)
 
 
 def config_dir() -> Path:
-    return Path(os.environ.get("INCIDENT_CONSOLE_CONFIG_DIR") or user_config_dir(APP))
+    env = os.environ.get("INCIDENT_CONSOLE_CONFIG_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP))
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("INCIDENT_CONSOLE_DATA_DIR") or user_data_dir(APP))
+    env = os.environ.get("INCIDENT_CONSOLE_DATA_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP))
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("INCIDENT_CONSOLE_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP))
 
 
 def db_path(explicit: str | None = None) -> Path:
@@ -39,13 +66,65 @@ def org_path(explicit: str | None = None) -> Path | None:
 
 def load(explicit_org: str | None = None) -> Org:
     path = org_path(explicit_org)
+    raw = b""
+    if path is not None:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read org file ({exc})") from None
+    key = _org_key(str(path) if path else "", raw)
+    cached = _cached_org(key)
+    if cached is not None:
+        return cached
     sources = []
     if path is not None:
         try:
-            sources.append((path.read_text("utf-8"), str(path)))
-        except (OSError, UnicodeDecodeError) as exc:
+            sources.append((raw.decode("utf-8"), str(path)))
+        except UnicodeDecodeError as exc:
             raise InputError(f"{path}: cannot read org file ({exc})") from None
-    return load_org(sources)
+    from console.model.org import load_org
+
+    org = load_org(sources)  # an OrgError is not cached: it is reported every time
+    _store_org(key, org)
+    return org
+
+
+def _org_key(name: str, raw: bytes) -> str:
+    """The org file's name and bytes, and the model's code: an edited default or
+    parser is a new key too."""
+    import hashlib
+
+    h = hashlib.sha256(f"{model_fingerprint()}\0{name}\0".encode())
+    h.update(raw)
+    return h.hexdigest()[:32]
+
+
+def _cached_org(key: str) -> Org | None:
+    import pickle
+
+    try:
+        data = (cache_dir() / f"org-{key}.pickle").read_bytes()
+        return pickle.loads(data)  # our own cache dir, written by `_store_org`
+    except Exception:  # noqa: BLE001 - missing, unreadable or stale: build it again
+        return None
+
+
+def _store_org(key: str, org: Org) -> None:
+    """Best effort: a read-only or full cache dir only costs the next command a parse."""
+    import pickle
+
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"org-{key}.pickle"
+        tmp = folder / f".org-{key}.{os.getpid()}.tmp"
+        tmp.write_bytes(pickle.dumps(org, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(target)
+        old = sorted(folder.glob("org-*.pickle"), key=lambda p: p.stat().st_mtime)[:-_KEEP]
+        for stale in old:
+            stale.unlink(missing_ok=True)
+    except Exception:  # noqa: BLE001 - see above
+        pass
 
 
 def user_settings_path() -> Path:

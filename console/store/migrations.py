@@ -259,3 +259,24 @@ def m008_oncall_calendars(db):
         )"""
     )
     db.execute("CREATE INDEX oncall_shifts_team ON oncall_shifts(team, starts_at)")
+
+
+@MIGRATIONS()
+def m009_fold_snapshots(db):
+    # A folded incident kept on disk, so a new process folds only the events after it
+    # (console/store/folded.py). Derived like the projections: cleared by rebuild.
+    db.execute(
+        """CREATE TABLE fold_snapshots (
+            incident_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,          -- the newest event row folded in
+            tail_id TEXT NOT NULL,         -- that row's event_id
+            hlc TEXT NOT NULL,             -- the fold-order key of the last event folded
+            origin TEXT NOT NULL,
+            event_id TEXT NOT NULL,
+            event_count INTEGER NOT NULL,
+            code TEXT NOT NULL,            -- console.fingerprint of the code that wrote it
+            state BLOB NOT NULL
+        )"""
+    )
+    # An incident's newest rows, and the rows after a snapshot, by index.
+    db.execute("CREATE INDEX events_incident_seq ON events(incident_id, seq)")

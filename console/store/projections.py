@@ -1,43 +1,37 @@
-"""The incidents table: a projection of the event log, rebuilt at will."""
+"""The incidents table: a projection of the event log, rebuilt at will.
+
+This is the write side (folding, facts); the queries live in console.store.board,
+which `list` loads without the model."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from console.model.alert_payloads import is_group_id
 from console.model.clock import iso
 from console.model.escalation import next_open
 from console.model.fold import fold
 from console.model.incident import Incident
 from console.model.metrics import facts_of
-from console.model.org import severity_rank
+from console.model.names import severity_rank
 from console.store import alerts, events
-
-COLUMNS = (
-    "id",
-    "number",
-    "title",
-    "severity",
-    "sev_rank",
-    "status",
-    "is_open",
-    "drill",
-    "prevented",
-    "commander",
-    "layers",
-    "services",
-    "responsible_team",
-    "declared_at",
-    "detected_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "next_step",
-    "next_targets",
-    "next_due_at",
-    "event_count",
-    "last_hlc",
+from console.store.board import (  # noqa: F401 - the read side, kept importable from here
+    COLUMNS,
+    _filter,
+    board,
+    count,
+    exists,
+    get,
+    is_open,
+    max_number,
+    snapshot,
 )
+
+
+def is_group_id(aggregate_id: str) -> bool:
+    # Imported on use: alert payloads (hashing, patterns) are not needed to fold a command.
+    from console.model.alert_payloads import is_group_id
+
+    return is_group_id(aggregate_id)
 
 
 def incident_number(incident_id: str) -> int:
@@ -93,12 +87,19 @@ def refresh(conn: sqlite3.Connection, incident_id: str, evs: list | None = None)
     if evs is None:
         evs = events.for_incident(conn, incident_id)
     inc = fold(evs)
-    if inc is not None and inc.declared_at is not None:
-        upsert(conn, inc)
-        store_facts(conn, inc, evs)
-    elif inc is not None and is_group_id(incident_id):
-        alerts.store_group(conn, inc)  # an alert group waiting for (or linked to) an incident
+    if inc is not None:
+        store_state(conn, inc, evs)
     return inc
+
+
+def store_state(conn: sqlite3.Connection, inc: Incident, evs, figures=None) -> None:
+    """The rows of one folded incident (`evs`: its events, or only those facts_of reads;
+    `figures`: a function giving facts_of's result when the caller keeps it)."""
+    if inc.declared_at is not None:
+        upsert(conn, inc)
+        store_facts(conn, inc, evs, figures() if figures else None)
+    elif is_group_id(inc.id):
+        alerts.store_group(conn, inc)  # an alert group waiting for (or linked to) an incident
 
 
 def rebuild(conn: sqlite3.Connection) -> int:
@@ -106,8 +107,9 @@ def rebuild(conn: sqlite3.Connection) -> int:
     conn.execute("DELETE FROM incidents")
     conn.execute("DELETE FROM incident_facts")
     conn.execute("DELETE FROM incident_pages")
+    conn.execute("DELETE FROM fold_snapshots")  # derived too; written again as commands run
     alerts.clear_groups(conn)
-    count = 0
+    done = 0
     current: list = []
     last_id = None
     rows = conn.execute(
@@ -117,13 +119,13 @@ def rebuild(conn: sqlite3.Connection) -> int:
     for row in rows:
         ev = events.row_to_event(row)
         if ev.incident_id != last_id and current:
-            count += _store(conn, current)
+            done += _store(conn, current)
             current = []
         last_id = ev.incident_id
         current.append(ev)
     if current:
-        count += _store(conn, current)
-    return count
+        done += _store(conn, current)
+    return done
 
 
 def _store(conn, evs) -> int:
@@ -176,8 +178,8 @@ _PAGES_ROWS = (
 )
 
 
-def store_facts(conn: sqlite3.Connection, inc: Incident, evs) -> None:
-    facts, pages = facts_of(inc, evs)
+def store_facts(conn: sqlite3.Connection, inc: Incident, evs, figures=None) -> None:
+    facts, pages = figures or facts_of(inc, evs)
     # Plain attribute reads (Facts is flat; asdict's deep copy showed in the profile of
     # bench/commands_bench.py), and no write when nothing changed: most commands (notes,
     # status) leave the facts as they were, and an unchanged row costs pages in the WAL.
@@ -206,27 +208,27 @@ def rebuild_facts(conn: sqlite3.Connection) -> int:
     """Only the metrics facts, from the log (the migration that adds them backfills so)."""
     conn.execute("DELETE FROM incident_facts")
     conn.execute("DELETE FROM incident_pages")
-    count = 0
+    done = 0
     for incident_id in events.incident_ids(conn):
         evs = events.for_incident(conn, incident_id)
         inc = fold(evs)
         if inc is not None and inc.declared_at is not None:
             store_facts(conn, inc, evs)
-            count += 1
-    return count
+            done += 1
+    return done
 
 
 def rebuild_alert_groups(conn: sqlite3.Connection) -> int:
     """Only the alert groups, from their own aggregates in the log."""
     alerts.clear_groups(conn)
-    count = 0
+    done = 0
     for incident_id in events.incident_ids(conn):
         if is_group_id(incident_id):
             agg = fold(events.for_incident(conn, incident_id))
             if agg is not None:
                 alerts.store_group(conn, agg)
-                count += 1
-    return count
+                done += 1
+    return done
 
 
 def facts_snapshot(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
@@ -237,76 +239,3 @@ def facts_snapshot(conn: sqlite3.Connection) -> tuple[list[tuple], list[tuple]]:
         "SELECT * FROM incident_pages ORDER BY incident_id, team, severity"
     ).fetchall()
     return facts, pages
-
-
-def snapshot(conn: sqlite3.Connection) -> list[tuple]:
-    cols = ", ".join(COLUMNS)
-    return conn.execute(f"SELECT {cols} FROM incidents ORDER BY id").fetchall()
-
-
-def exists(conn: sqlite3.Connection, incident_id: str) -> bool:
-    return (
-        conn.execute("SELECT 1 FROM incidents WHERE id = ?", [incident_id]).fetchone() is not None
-    )
-
-
-def is_open(conn: sqlite3.Connection, incident_id: str) -> bool:
-    row = conn.execute("SELECT is_open FROM incidents WHERE id = ?", [incident_id]).fetchone()
-    return bool(row and row[0])
-
-
-def get(conn: sqlite3.Connection, incident_id: str) -> dict | None:
-    cur = conn.execute(f"SELECT {', '.join(COLUMNS)} FROM incidents WHERE id = ?", [incident_id])
-    row = cur.fetchone()
-    return dict(zip(COLUMNS, row, strict=True)) if row else None
-
-
-def board(
-    conn: sqlite3.Connection,
-    *,
-    include_resolved: bool = False,
-    include_drills: bool = True,
-    text: str = "",
-    limit: int = 200,
-    offset: int = 0,
-) -> list[dict]:
-    """One page of the board: open first, most severe, then the most overdue next step."""
-    where, params = _filter(include_resolved, include_drills, text)
-    sql = (
-        f"SELECT {', '.join(COLUMNS)} FROM incidents {where} "
-        "ORDER BY is_open DESC, sev_rank ASC, next_due_at IS NULL, next_due_at ASC, number DESC "
-        "LIMIT ? OFFSET ?"
-    )
-    return [dict(zip(COLUMNS, r, strict=True)) for r in conn.execute(sql, [*params, limit, offset])]
-
-
-def count(
-    conn: sqlite3.Connection,
-    *,
-    include_resolved: bool = False,
-    include_drills: bool = True,
-    text: str = "",
-) -> int:
-    where, params = _filter(include_resolved, include_drills, text)
-    return conn.execute(f"SELECT count(*) FROM incidents {where}", params).fetchone()[0]
-
-
-def _filter(include_resolved: bool, include_drills: bool, text: str) -> tuple[str, list]:
-    clauses, params = [], []
-    if not include_resolved:
-        clauses.append("is_open = 1")
-    if not include_drills:
-        clauses.append("drill IS NULL")
-    if text:
-        like = f"%{text}%"
-        clauses.append(
-            "(id LIKE ? OR title LIKE ? OR severity LIKE ? OR status LIKE ? "
-            "OR layers LIKE ? OR services LIKE ? OR commander LIKE ?)"
-        )
-        params.extend([like] * 7)
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-def max_number(conn: sqlite3.Connection) -> int:
-    row = conn.execute("SELECT max(number) FROM incidents").fetchone()
-    return row[0] or 0

@@ -242,8 +242,22 @@ class World:
         inc = self.service.get(incident_id)
         return [t.to_dict() for t in inc.timeline if kinds is None or t.kind in kinds]
 
+    def deliveries(self, incident_id: str) -> list[str]:
+        return delivered_via(t["text"] for t in self.timeline(incident_id, {"page_queued"}))
+
     def close(self):
         self.store.close()
+
+
+def delivered_via(texts) -> list[str]:
+    """Every delivery the timeline shows: a page is one row, and each delivery joins it
+    ("... · delivered via slack, sms"). One item per delivery, e.g. "pd-sre (attempt 2)"."""
+    found = []
+    for text in texts:
+        _, sep, via = text.partition(" · delivered via ")
+        if sep:
+            found += via.split(", ")
+    return found
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ already queued, delivered, failed or acknowledged."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -91,9 +91,35 @@ def page_queued(inc: Incident, ev: e.Event, b: e.PageQueued) -> str:
     return b.summary or f"{b.kind} queued for {b.target}"
 
 
-def page_delivered(inc: Incident, ev: e.Event, b: e.PageDelivered) -> str:
-    state_of(inc).delivered.setdefault(b.key, ev.when)
+def page_delivered(inc: Incident, ev: e.Event, b: e.PageDelivered) -> str | None:
+    st = state_of(inc)
+    st.delivered.setdefault(b.key, ev.when)
+    where = "the drill sink" if b.drill else b.channel
+    note = f"delivered via {where}" + (f" (attempt {b.attempt})" if b.attempt > 1 else "")
+    if _onto_queued_row(inc, st, b.intent, note):
+        return None  # one page, one timeline row: the delivery joins its page's line
     return b.summary or f"delivered via {b.channel}"
+
+
+def _onto_queued_row(inc: Incident, st: PagingState, intent_key: str, note: str) -> bool:
+    """Append a delivery to the timeline row of the page it delivers; False when that
+    row is not in this incident's timeline (an older log, a page queued elsewhere)."""
+    intent = st.intents.get(intent_key) if intent_key else None
+    event_id = intent.get("event_id") if intent else None
+    if not event_id:
+        return False
+    for i in range(len(inc.timeline) - 1, -1, -1):
+        entry = inc.timeline[i]
+        if entry.event_id == event_id:
+            joiner = ", " if "· delivered via" in entry.text else " · "
+            text = (
+                entry.text
+                + joiner
+                + (note.removeprefix("delivered via ") if joiner == ", " else note)
+            )
+            inc.timeline[i] = replace(entry, text=text)  # a new entry: screens see it changed
+            return True
+    return False
 
 
 def page_failed(inc: Incident, ev: e.Event, b: e.PageFailed) -> str:

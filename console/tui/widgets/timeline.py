@@ -8,6 +8,7 @@ unless you have scrolled up.
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 from rich.segment import Segment
@@ -37,6 +38,17 @@ GLYPH = {
     "reopened": "↻",
 }
 ACTOR_WIDTH = 14
+_SEVERITY_CHANGE = re.compile(r"SEV(\d)\D+SEV(\d)")
+
+
+def glyph(kind: str, text: str) -> str:
+    """The mark of a timeline row; a severity change points the way it went (a lower
+    number is more severe: SEV1 above SEV3)."""
+    if kind == "severity_set":
+        m = _SEVERITY_CHANGE.search(text)
+        if m and int(m.group(2)) > int(m.group(1)):
+            return "▼"
+    return GLYPH.get(kind, "·")
 
 
 class Timeline(ScrollView, can_focus=True):
@@ -81,8 +93,9 @@ class Timeline(ScrollView, can_focus=True):
 
     def show(self, entries: list) -> None:
         grew = len(entries) > len(self.entries)
-        same_prefix = all(
-            a.event_id == b.event_id for a, b in zip(self.entries, entries, strict=False)
+        same_prefix = all(  # a row's text may grow (a page's deliveries join its line)
+            a.event_id == b.event_id and a.text == b.text
+            for a, b in zip(self.entries, entries, strict=False)
         )
         self.entries = list(entries)
         if not same_prefix or len(entries) < self._wrapped:
@@ -129,7 +142,7 @@ class Timeline(ScrollView, can_focus=True):
         actor = actor if len(actor) <= ACTOR_WIDTH else actor[: ACTOR_WIDTH - 1] + "…"
         prefix = [
             Segment(f"{local_time(entry.at)}  ", pal.muted),
-            Segment(f"{GLYPH.get(entry.kind, '·')}  "),
+            Segment(f"{glyph(entry.kind, entry.text)}  "),
             Segment(f"{actor:<{ACTOR_WIDTH}}  ", pal.muted),
         ]
         indent = sum(len(s.text) for s in prefix)

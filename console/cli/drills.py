@@ -39,7 +39,14 @@ def add_commands(sub, verb, parser) -> None:
         a.set_defaults(func=func)
         return a
 
-    action("list", cmd_list, "the bundled scenarios and yours (drills/*.toml in the config dir)")
+    a = action(
+        "list", cmd_list, "the bundled scenarios and yours (drills/*.toml in the config dir)"
+    )
+    a.add_argument(
+        "--answers",
+        action="store_true",
+        help="also each scenario's answer key (severity, the services at fault): a spoiler",
+    )
     a = action("check", cmd_check, "validate a scenario file and show its answer key")
     a.add_argument("scenario", metavar="NAME|FILE")
     a = action("run", cmd_run, "run a drill: the console in drill mode (or --autopilot, headless)")
@@ -117,6 +124,7 @@ def cmd_list(ctx) -> int:
     from console.drills import library
     from console.model.drill.parse import parse_scenario
 
+    answers = ctx.args.answers
     items: list[ScenarioItem] = []
     for entry in library.catalogue():
         item: ScenarioItem = {"name": entry.name, "origin": entry.origin, "path": str(entry.path)}
@@ -125,14 +133,19 @@ def cmd_list(ctx) -> int:
             item.update(
                 {
                     "title": scn.title,
-                    "severity": scn.expected.severity,
-                    "services": list(scn.expected.services),
-                    "layers": list(scn.expected.layers),
                     "injects": len(scn.injects),
                     "duration": t_text(scn.duration),
                     "ok": True,
                 }
             )
+            if answers:  # the answer key spoils a tabletop: only when asked for
+                item.update(
+                    {
+                        "severity": scn.expected.severity,
+                        "services": list(scn.expected.services),
+                        "layers": list(scn.expected.layers),
+                    }
+                )
         except InputError as exc:
             item.update({"ok": False, "error": str(exc)})
         items.append(item)
@@ -143,16 +156,19 @@ def cmd_list(ctx) -> int:
         print("no drill scenarios found")
         return 0
     items = map_strings(items, printable)  # scenario files are anyone's text
-    print(f"{'NAME':20} {'SEV':5} {'AT FAULT':28} {'INJECTS':>7} {'LENGTH':>8}  TITLE")
+    key = f"{'SEV':5} {'AT FAULT':28} " if answers else ""
+    print(f"{'NAME':20} {key}{'INJECTS':>7} {'LENGTH':>8}  TITLE")
     for it in items:
         if not it["ok"]:
             print(f"{it['name']:20} INVALID: {it['error']}")
             continue
-        fault = ", ".join(it["services"] or it["layers"])
         mine = "  (yours)" if it["origin"] == "user" else ""
-        print(
-            f"{it['name']:20} {it['severity']:5} {fault[:28]:28} {it['injects']:>7} {it['duration']:>8}  {it['title']}{mine}"
-        )
+        if answers:
+            fault = ", ".join(it["services"] or it["layers"])
+            key = f"{it['severity']:5} {fault[:28]:28} "
+        print(f"{it['name']:20} {key}{it['injects']:>7} {it['duration']:>8}  {it['title']}{mine}")
+    if not answers:
+        print("(answer keys hidden: --answers shows each scenario's severity and fault)")
     return 0
 
 

@@ -136,7 +136,8 @@ class DrillSession:
         self.paused = False
         self.auto_escalate = auto_escalate
         self.autopilot = autopilot
-        self.mode = f"autopilot {autopilot}" if autopilot else "commander"
+        # who ran it, as the scorecard says "run by ...": the autopilot or the person
+        self.mode = f"autopilot {autopilot}" if autopilot else actor
         self._actions: list[Action] = autopilot_plan(scenario, org, autopilot) if autopilot else []
         self._next_action = 0
         self._next_inject = 0

@@ -57,6 +57,8 @@ class DrillBanner(Widget):
             state = f"■ ENDED ({s.ended[1]})"
         elif s.paused:
             state = "⏸ PAUSED"
+        elif self.app.screen.is_modal:
+            state = "⏸ held while the dialog is open"
         else:
             state = "▶ running"
         line1 = Text(no_wrap=True, overflow="ellipsis")
@@ -248,14 +250,21 @@ class DrillApp(ConsoleApp):
             tooltip="drill: everything that has arrived so far",
         ),
         Binding("E,f10", "drill_end", "End drill", tooltip="drill: end now and show the scorecard"),
-        Binding(
-            "S",
-            "drill_scorecard",
-            "Scorecard",
-            show=False,
-            tooltip="drill: show the scorecard again",
-        ),
+        Binding("S", "drill_scorecard", "Scorecard", tooltip="drill: show the scorecard again"),
     ]
+    # what the drill's keys do while it runs; once it has ended only the scorecard is left
+    RUNNING_ACTIONS = frozenset(
+        ("drill_pause", "drill_faster", "drill_slower", "drill_page", "drill_end")
+    )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        drill = getattr(self, "drill", None)
+        ended = bool(drill and drill.ended)
+        if action in self.RUNNING_ACTIONS and ended:
+            return False  # not offered, and the key does nothing
+        if action == "drill_scorecard" and not ended:
+            return False
+        return super().check_action(action, parameters)
 
     def __init__(
         self,
@@ -302,6 +311,9 @@ class DrillApp(ConsoleApp):
         self._drill_changed()
 
     def _add_banner(self, screen: Screen) -> None:
+        for shown in self.screen_stack:  # a dialog opening or closing holds or frees the clock
+            for banner in shown.query(DrillBanner):
+                banner.refresh()
         if isinstance(screen, ModalScreen) or screen.query(DrillBanner):
             return
         screen.mount(DrillBanner())
@@ -312,8 +324,9 @@ class DrillApp(ConsoleApp):
         self.advance(real)
 
     def advance(self, real_seconds: float) -> None:
-        """Move the simulated clock by real time × speed (the timer calls this)."""
-        if self.drill.ended or self.drill.paused:
+        """Move the simulated clock by real time × speed (the timer calls this). A dialog
+        open holds it: at 60× a note typed would otherwise cost the commander minutes."""
+        if self.drill.ended or self.drill.paused or self.screen.is_modal:
             return
         try:
             self.drill.advance(real_seconds)
@@ -395,7 +408,8 @@ class DrillApp(ConsoleApp):
             ChoiceModal(
                 "Page a team directly (drill sink; the matrix may disagree)",
                 options,
-                hint="enter pages · escape cancels",
+                hint=f"enter pages · 1-{len(options)} by number (two digits from 10) "
+                "· escape cancels",
             ),
             chosen,
         )

@@ -24,8 +24,10 @@ def plain(text: str) -> Text:
     return Text(printable(text))
 
 
+# Dialogs sit at the bottom over a dimmed screen, so what is under them (the room's
+# header and countdowns) stays in sight while they are open.
 MODAL_CSS = """
-{name} {{ align: center middle; background: $background 60%; }}
+{name} {{ align: center bottom; background: $background 45%; }}
 {name} > Vertical {{
     width: 84; max-width: 95%; height: auto; max-height: 90%;
     border: thick $accent; background: $surface; padding: 0 1;
@@ -47,12 +49,14 @@ class KeyOptionList(OptionList):
 
 
 class ChoiceModal(ModalScreen[str | None]):
-    """Pick one value: arrows or j/k then enter, or its number; escape cancels."""
+    """Pick one value: arrows or j/k then enter, or its number; escape cancels. With
+    more than nine, digits build the number (1 then 3 picks the 13th; 1 alone waits for
+    a second digit or enter)."""
 
     DEFAULT_CSS = MODAL_CSS.format(name="ChoiceModal")
     BINDINGS = [
         Binding("escape,q", "cancel", "Cancel"),
-        *(Binding(str(i), f"pick({i})", "Pick by number", show=False) for i in range(1, 10)),
+        *(Binding(str(i), f"digit({i})", "Pick by number", show=False) for i in range(10)),
     ]
 
     def __init__(
@@ -60,13 +64,16 @@ class ChoiceModal(ModalScreen[str | None]):
         title: str,
         options: Sequence[tuple[str, str]],
         current: str | None = None,
-        hint: str = "enter picks · 1-9 picks by number · escape cancels",
+        hint: str | None = None,
     ):
         super().__init__()
         self.title_text = title
         self.options = list(options)
         self.current = current
-        self.hint = hint
+        self.hint = hint or (
+            f"enter picks · 1-{len(self.options)} picks by number · escape cancels"
+        )
+        self._typed = ""
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -95,6 +102,22 @@ class ChoiceModal(ModalScreen[str | None]):
     def action_pick(self, number: int) -> None:
         if 1 <= number <= len(self.options):
             self.dismiss(self.options[number - 1][0])
+
+    def action_digit(self, digit: int) -> None:
+        count = len(self.options)
+        typed = self._typed + str(digit)
+        if not 1 <= int(typed) <= count:
+            typed = str(digit)  # a fresh number
+            if not 1 <= digit <= count:
+                self._typed = ""
+                return
+        number = int(typed)
+        if number * 10 > count:  # no longer number starts with these digits: pick it
+            self._typed = ""
+            self.action_pick(number)
+            return
+        self._typed = typed  # 1 of 13 may become 10-13: show it, wait for more or enter
+        self.query_one(OptionList).highlighted = number - 1
 
     def action_cancel(self) -> None:
         self.dismiss(None)

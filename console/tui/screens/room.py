@@ -497,7 +497,10 @@ class RoomScreen(CommsActions, LiveScreen):
         from console.export import markdown
 
         try:
-            text = markdown(self.service.view(self.incident_id))
+            view = self.service.view(self.incident_id)
+            # over, it is the postmortem draft `export` writes; open, the living document
+            analysis = None if view["open"] else self.service.postmortem(view["id"])
+            text = markdown(view, analysis)
             path = export_path(self.incident_id)
             path.write_text(text, "utf-8")
         except (InputError, OSError) as exc:

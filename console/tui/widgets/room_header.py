@@ -8,7 +8,7 @@ from textual.widget import Widget
 
 from console.model.org import INCIDENT_ROLES
 from console.model.text import printable
-from console.tui.format import elapsed, local_time, sev_label
+from console.tui.format import age, local_time, sev_label
 from console.tui.style import palette
 
 ROLE_LABELS = {
@@ -59,11 +59,11 @@ class RoomHeader(Widget):
         out.append("\n")
         since = (self.now - inc.declared_at).total_seconds() if self.now and inc.declared_at else 0
         if inc.open:
-            out.append(f"elapsed {elapsed(since)}", pal.bold)
+            out.append(f"elapsed {age(since)}", pal.bold)  # as the board says it
         else:
             out.append(
                 f"resolved {local_time(inc.resolved_at, zone=True)} after "
-                f"{elapsed((inc.resolved_at - inc.declared_at).total_seconds())}",
+                f"{age((inc.resolved_at - inc.declared_at).total_seconds())}",
                 pal.done,
             )
         out.append(

@@ -1,4 +1,4 @@
-"""Themes are files: the package's `console/themes/*.toml`, then the user's
+"""Themes are files: the repository's `themes/*.toml` (shipped in the wheel), then the user's
 `<config dir>/themes/*.toml` (same name replaces). A bad file is reported with
 file:line and skipped, so a typo never stops the console from starting."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
@@ -159,12 +160,23 @@ def _colour_problem(value) -> str | None:
     return None
 
 
+def _shipped_folder() -> Traversable | None:
+    """The themes that come with the console: inside an installed wheel they are
+    console/themes (setup.py copies them in); in a source checkout or an editable
+    install they are the repository's top-level themes/ folder."""
+    inside = resources.files("console").joinpath("themes")
+    if inside.is_dir():
+        return inside
+    checkout = Path(__file__).resolve().parents[2] / "themes"
+    return checkout if checkout.is_dir() else None
+
+
 def packaged_theme_files() -> list[tuple[str, str]]:
-    folder = resources.files("console").joinpath("themes")
+    folder = _shipped_folder()
     out = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+    for entry in sorted(folder.iterdir() if folder else [], key=lambda e: e.name):
         if entry.name.endswith(".toml"):
-            out.append((entry.read_text("utf-8"), f"console/themes/{entry.name}"))
+            out.append((entry.read_text("utf-8"), f"themes/{entry.name}"))
     return out
 
 

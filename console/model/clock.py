@@ -42,7 +42,19 @@ def iso(dt: datetime | None) -> str | None:
     """UTC ISO-8601 with milliseconds: the one text form of time in events and JSON."""
     if dt is None:
         return None
-    return dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if dt.tzinfo is not UTC:
+        dt = dt.astimezone(UTC)
+    # Formatted by hand: isoformat(timespec=...) costs twice as much, and a rebuild
+    # writes several times per incident.
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 - the fast form
+        dt.year,
+        dt.month,
+        dt.day,
+        dt.hour,
+        dt.minute,
+        dt.second,
+        dt.microsecond // 1000,
+    )
 
 
 def parse_iso(text: str | None) -> datetime | None:

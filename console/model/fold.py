@@ -9,13 +9,17 @@ but still shows on the timeline, so nobody wonders where it went.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import attrgetter
 
 from console.model.events import CATALOGUE, BodyError, Event
 from console.model.incident import Incident, TimelineEntry
 
+# Event.sort_key as one C call: a rebuild sorts a million events.
+FOLD_ORDER = attrgetter("hlc", "origin", "event_id")
+
 
 def fold(events: Iterable[Event]) -> Incident | None:
-    ordered = sorted(events, key=lambda e: e.sort_key)
+    ordered = sorted(events, key=FOLD_ORDER)
     if not ordered:
         return None
     inc = Incident(id=ordered[0].incident_id)

@@ -69,23 +69,49 @@ def rows(card: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             _mark(mis["ok"]),
         )
     )
+    coord = ind["coordination"]
     out.append(
         (
-            "coordination (declare → all required acked)",
-            _mins(co["minutes"]),
-            f"L{ind['coordination']['level']} ({_threshold_line(ind['coordination'])})",
+            "coordination (declared → every paged team acked)",
+            co["not_measured"]
+            or ("never reached" if co["minutes"] is None else _mins(co["minutes"])),
+            ("not counted, as in metrics" if coord["level"] is None else f"L{coord['level']}")
+            + f" ({_threshold_line(coord)}); all required teams acked",
             _mark(co["ok"]),
         )
     )
     out.append(
         (
-            "time to mitigate",
+            "mitigated (the fix in place)",
             mit["t"] + (f" (marked early at {mit['first_marked']})" if mit["premature"] else ""),
-            f"{mit['reasonable_from']}..{mit['expected_by']}; L{ind['mttr']['level']} ({_threshold_line(ind['mttr'])})",
+            f"{mit['reasonable_from']}..{mit['expected_by']}",
             _mark(mit["ok"]),
         )
     )
+    ttm, ttr = card["time_to_mitigate"], card["time_to_resolve"]
+    out.append(
+        (
+            f"time to mitigate ({ttm['from_label']} → monitoring)",
+            _span(ttm),
+            "as metrics measures TTM",
+            "",
+        )
+    )
+    out.append(
+        (
+            f"time to resolve ({ttr['from_label']} → resolved)",
+            _span(ttr),
+            f"MTTR, as in assess: L{ind['mttr']['level']} ({_threshold_line(ind['mttr'])})",
+            "",
+        )
+    )
     return out
+
+
+def _span(figure: dict[str, Any]) -> str:
+    if figure["minutes"] is None:
+        return "never reached"
+    return f"{_mins(figure['minutes'])} ({figure['from']} → {figure['until']})"
 
 
 def headline(card: dict[str, Any]) -> str:
@@ -162,8 +188,10 @@ def markdown(card: dict[str, Any]) -> str:
     out += _details(card, bullet="- ")
     out += [
         "",
-        "_Times are from T+0, the opening alert. Coordination runs from the declaration. "
-        "A drill's incidents are tagged and left out of real metrics._",
+        "_Times are from T+0, the opening alert. Time to mitigate and to resolve run from "
+        "the impact start when recorded, else the declaration, and coordination from the "
+        "declaration, as in metrics. A drill's incidents are tagged and left out of real "
+        "metrics._",
         "",
     ]
     return "\n".join(out)

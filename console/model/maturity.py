@@ -14,7 +14,7 @@ Level 1 is the floor: figures worse than its range are level 1, said to be outsi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NotRequired, TypedDict
 
@@ -186,7 +186,7 @@ def assess(
     values: dict[str, float | None],
     levels: Iterable[MaturityLevel],
     *,
-    missing: str = "no data",
+    missing: str | Mapping[str, str] = "no data",
     unmeasured: Iterable[str] = (),
     labels: dict[str, str] | None = None,
     target: int | None = None,
@@ -195,7 +195,8 @@ def assess(
     """Per figure the highest level it allows; overall the lowest of those.
 
     missing: what a None figure means — "no data" (not counted) or "never reached"
-    (counted at the floor). unmeasured: figures the caller cannot measure at all (one
+    (counted at the floor); or that per figure ({"coordination": "no data", ...}, "no
+    data" for a figure not named). unmeasured: figures the caller cannot measure at all (one
     drill cannot show a prevention rate): a level that needs one is not claimed.
     labels: the caller's name for a figure where it measures it its own way.
     target, practice: the organisation's target level and the model's practice steps;
@@ -208,13 +209,14 @@ def assess(
         if ind.id in unmeasured:
             continue
         value = values.get(ind.id)
+        never = _missing(missing, ind.id) == "never reached"
         if value is None:
-            level = floor if missing == "never reached" else None
+            level = floor if never else None
         else:
             level = indicator_level(value, ind, levels)
         outside = _outside(value, ind, levels)
         notes = [outside] if outside else []
-        if value is None and missing == "never reached":
+        if value is None and never:
             notes.append("never reached in this run: counted at the floor")
         notes += _unset_notes(ind, levels)
         indicators.append(
@@ -222,9 +224,7 @@ def assess(
                 "id": ind.id,
                 "label": (labels or {}).get(ind.id, ind.label),
                 "value": value,
-                "text": "never reached"
-                if value is None and missing == "never reached"
-                else fmt_value(value, ind.unit),
+                "text": "never reached" if value is None and never else fmt_value(value, ind.unit),
                 "unit": ind.unit,
                 "level": level,
                 "level_name": None if level is None else names.get(level),
@@ -274,6 +274,10 @@ def assess(
         "top_level": levels[-1].level,
         "target": _target(overall, target, levels, indicators, missing, unmeasured, practice),
     }
+
+
+def _missing(missing: str | Mapping[str, str], figure: str) -> str:
+    return missing if isinstance(missing, str) else missing.get(figure, "no data")
 
 
 def step_text(steps: list[StepRef]) -> str:
@@ -338,7 +342,10 @@ def _target(overall, target, levels, indicators, missing, unmeasured, practice) 
 
 
 def _gaps(
-    indicators: list[IndicatorRow], nxt: MaturityLevel, missing: str, unmeasured
+    indicators: list[IndicatorRow],
+    nxt: MaturityLevel,
+    missing: str | Mapping[str, str],
+    unmeasured,
 ) -> list[Gap]:
     gaps: list[Gap] = []
     for item in indicators:
@@ -350,7 +357,9 @@ def _gaps(
         needs = requirement_text(req, ind)
         value = item["value"]
         if value is None:
-            what = "never reached" if missing == "never reached" else "no data yet"
+            what = (
+                "never reached" if _missing(missing, ind.id) == "never reached" else "no data yet"
+            )
             gaps.append(
                 {
                     "indicator": ind.id,

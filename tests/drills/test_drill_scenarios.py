@@ -90,8 +90,14 @@ def test_text_scorecard_and_markdown_export(tmp_path):
     md = tmp_path / "card.md"
     code, out, err = run_cli("drill", "run", "cdn-outage", "--autopilot", "--markdown", str(md))
     assert code == 0, err
-    assert out.startswith("DRILL cdn-outage · WON · maturity level 3")
+    # Level 2: coordination counts every team paged, as metrics does — Edge Platform at
+    # T+0 and SRE at SEV2+15, acknowledged at T+17:00 (L2: 10–30 min).
+    assert out.startswith("DRILL cdn-outage · WON · maturity level 2")
+    assert "time to mitigate (declared → monitoring)" in out
+    assert "time to resolve (declared → resolved)" in out
     text = md.read_text()
     assert text.startswith("# Drill scorecard: CDN edge returning 503 in ap-northeast")
     assert "| ✔ | engage Edge Platform | T+00:00 (SEV2+0) |" in text
-    assert "prevention rate" in text  # level 4 is not claimed from one drill
+    # both times, each labelled with what it runs from and to
+    assert "| time to mitigate (declared → monitoring) | 14 min (T+00:00 → T+14:00) |" in text
+    assert "| time to resolve (declared → resolved) | 19 min (T+00:00 → T+19:00) |" in text

@@ -18,6 +18,12 @@ from console.model.drill.scenario import (
     minutes,
 )
 from console.model.events import Event
+from console.model.figures import (
+    COORDINATION_MIN_TEAMS,
+    coordination_time,
+    time_to_mitigate,
+    time_to_resolve,
+)
 from console.model.fold import fold
 from console.model.folds.drill import drill_state
 from console.model.incident import Incident
@@ -92,7 +98,8 @@ def score(
         if p["team"] and p["team"] not in first_page:
             first_page[p["team"]] = _rel(t0, p["at"])
             paged_via[p["team"]] = p.get("step") or "direct page"
-    acks = {team: _rel(t0, at) for team, at in st["acks"].items()}
+    ack_at: dict[str, datetime] = dict(st["acks"])
+    acks = {team: _rel(t0, at) for team, at in ack_at.items()}
 
     def team_name(team: str) -> str:
         return org.teams[team].name if team in org.teams else team
@@ -144,31 +151,61 @@ def score(
         "ok": count == 0,
     }
 
-    coordination_s = None
-    if declared is not None and required and all(t in acks for t in required):
-        coordination_s = max(0.0, max(acks[t] for t in required) - declared)
-    elif declared is not None and not required:
-        coordination_s = 0.0
+    # Coordination time as metrics defines it: declared -> every paged team (here, paged
+    # on the drill sink) acknowledged, only when two or more teams were paged.
+    coordination_s = coordination_time(inc.declared_at if inc else None, first_page, ack_at)
+    one_team = declared is not None and len(first_page) < COORDINATION_MIN_TEAMS
     coordination = {
         "seconds": coordination_s,
         "minutes": minutes(coordination_s),
         "from": t_text(declared),
-        "until": t_text(None if coordination_s is None else declared + coordination_s),
+        "until": t_text(
+            None if coordination_s is None or declared is None else declared + coordination_s
+        ),
+        "teams_paged": len(first_page),
+        "teams_acknowledged": len(set(first_page) & set(acks)),
+        "not_measured": f"{len(first_page)} team{'' if len(first_page) == 1 else 's'} paged: "
+        f"coordination needs {COORDINATION_MIN_TEAMS}"
+        if one_team
+        else None,
         "waiting_for": [t for t in required if t not in acks],
-        "ok": coordination_s is not None,
+        # the drill's own verdict: every team the answer key requires acknowledged
+        "ok": all(t in acks for t in required) and declared is not None,
+    }
+    # Time to mitigate and to resolve as metrics defines them: from the start (impact
+    # start when recorded, else declared), so a drill and a real incident read alike.
+    start = _rel(t0, inc.detected_at) if inc and inc.detected_at else None
+    ttm_s = time_to_mitigate(inc) if inc else None
+    ttr_s = time_to_resolve(inc) if inc else None
+    start_label = "impact start" if inc and inc.impact_started_at else "declared"
+    time_to = {
+        name: {
+            "seconds": value,
+            "minutes": minutes(value),
+            "from": t_text(start),
+            "from_label": start_label,
+            "until": t_text(None if value is None or start is None else start + value),
+        }
+        for name, value in (("mitigate", ttm_s), ("resolve", ttr_s))
     }
 
-    # One drill cannot show a prevention rate, and a figure it never reached is the floor.
+    # MTTR reads time to resolve, as `assess` does. One drill cannot show a prevention
+    # rate; a figure it never reached is the floor, and coordination with fewer than two
+    # teams paged is left out, as metrics leaves such incidents out.
     maturity = assess_maturity(
-        {
-            "mttr": minutes(mit_credited),
+        {  # unrounded, as metrics' means are
+            "mttr": None if ttr_s is None else ttr_s / 60,
             "mis_escalation": rate,
-            "coordination": minutes(coordination_s),
+            "coordination": None if coordination_s is None else coordination_s / 60,
         },
         org.maturity,
-        missing="never reached",
+        missing={
+            "mttr": "never reached",
+            "mis_escalation": "never reached",
+            "coordination": "no data" if one_team else "never reached",
+        },
         unmeasured=("prevention",),
-        labels={"mttr": "time to mitigate", "coordination": "cross-team coordination"},
+        labels={"mttr": "time to resolve", "coordination": "cross-team coordination"},
     )
     engaged_ok = all(e["ok"] for e in engagement)
     won = bool(
@@ -190,6 +227,8 @@ def score(
         "mis_escalation": mis,
         "coordination": coordination,
         "mitigation": mitigation,
+        "time_to_mitigate": time_to["mitigate"],
+        "time_to_resolve": time_to["resolve"],
         "maturity": maturity,
         "answer_key": {
             "severity": exp.severity,

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from tuikit import make_app, settle
 
 from console.model.errors import InputError
-from console.tui.screens.prompts import TextModal
+from console.tui.screens.resolve import ResolveModal
 from console.tui.screens.room import RoomScreen
 
 
@@ -82,7 +82,7 @@ async def test_the_resolve_dialog_warns_of_due_steps_and_pending_handoffs(servic
         await pilot.press("R")
         await pilot.pause()
         modal = app.screen
-        assert isinstance(modal, TextModal)
+        assert isinstance(modal, ResolveModal)
         hint = str(modal.query_one(".hint", Static).render())
         assert "SEV1+0 fell due" in hint and "handoff to mei.suzuki is pending" in hint
         await pilot.press("enter")

@@ -22,6 +22,8 @@ import time
 import unicodedata
 from collections.abc import Callable
 
+from bench.bytecode import installed_env
+
 _CSI = re.compile(r"\x1b\[([0-9;?<>=]*)([ -/]*)([@-~])")
 _OSC = re.compile(r"\x1b\][^\x07\x1b]*(\x07|\x1b\\)")
 
@@ -151,6 +153,7 @@ class PtyApp:
         )
         full_env.pop("NO_COLOR", None)
         full_env.update(env or {})
+        full_env = installed_env(full_env)  # bytecode cached, as installed
         self.started = time.perf_counter()
         pid, fd = pty.fork()
         if pid == 0:  # child

@@ -1,0 +1,135 @@
+"""CLI verbs as whole processes on the 100,000-incident / 1,000,000-event database,
+against `python -c pass` run in the same loop (interleaved, so both see the same
+machine).
+
+    python bench/cli_bench.py [--db /tmp/incident-bench/big-1m.db] [--n 21]
+
+Each round runs the baseline, then every verb once: `list`, `list --json`, `show`,
+`note` and `tick` on an open incident (an untimed `untick` before each `tick`), and
+`--version`. Bytecode is cached as an installed package's would be (bench/bytecode.py;
+the warm-up run writes it), and the org cache lives in a private cache dir.
+Prints JSON: median and p90 per verb, the baseline's median, and each ratio.
+Goal: median <= 100 ms and <= 3x the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.bytecode import installed_env  # noqa: E402
+from bench.list_show_bench import build, counts  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DB = Path(tempfile.gettempdir()) / "incident-bench" / "big-1m.db"
+GOAL_MS, GOAL_RATIO = 100.0, 3.0
+
+
+def _env(work: Path) -> dict[str, str]:
+    env = installed_env(dict(os.environ))
+    env["INCIDENT_CONSOLE_CONFIG_DIR"] = str(work / "config")
+    env["INCIDENT_CONSOLE_CACHE_DIR"] = str(work / "cache")
+    env["INCIDENT_CONSOLE_ACTOR"] = "bench"
+    return env
+
+
+def _run(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    r = subprocess.run(argv, cwd=REPO, env=env, capture_output=True)
+    elapsed = time.perf_counter() - started
+    if r.returncode != 0:
+        raise SystemExit(f"{argv}: exit {r.returncode}: {r.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def _stats(samples: list[float], base: float | None = None) -> dict:
+    ordered = sorted(samples)
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+    med = statistics.median(ordered)
+    out = {"median_ms": round(med * 1000, 1), "p90_ms": round(p90 * 1000, 1), "n": len(ordered)}
+    if base:
+        out["ratio"] = round(med / base, 2)
+    return out
+
+
+def _open_incident(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    row = conn.execute(
+        "SELECT id FROM incidents WHERE is_open = 1 AND severity IN ('SEV1', 'SEV2') "
+        "ORDER BY number DESC LIMIT 1"
+    ).fetchone()
+    conn.close()
+    if row is None:
+        raise SystemExit(f"{path}: no open SEV1/SEV2 incident to note and tick")
+    return row[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--db", default=str(DEFAULT_DB))
+    p.add_argument("--n", type=int, default=21, help="rounds (each runs every verb once)")
+    a = p.parse_args(argv)
+    path = Path(a.db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    have = counts(path) if path.exists() else None
+    if not have or have["incidents"] != 100_000 or have["events"] < 1_000_000:
+        build(path, 100_000, 1_000_000)
+    inc = _open_incident(path)
+    py = sys.executable
+    cli = [py, "-m", "console", "--db", str(path)]
+    verbs = {
+        "list": [*cli, "list"],
+        "list --json": [*cli, "list", "--json"],
+        "show": [*cli, "show", inc],
+        "note": [*cli, "note", inc, "Error rate back under SLO"],
+        "tick": [*cli, "tick", inc, "2"],
+        "--version": [py, "-m", "console", "--version"],
+    }
+    untick = [*cli, "untick", inc, "2"]
+    with tempfile.TemporaryDirectory(prefix="cli-bench-") as tmp:
+        env = _env(Path(tmp))
+        subprocess.run(untick, cwd=REPO, env=env, capture_output=True)  # may not be ticked
+        for argv_ in verbs.values():  # warm-up: bytecode, org cache, page cache
+            _run(argv_, env)
+            if argv_ is verbs["tick"]:
+                _run(untick, env)
+        samples: dict[str, list[float]] = {"python -c pass": [], **{k: [] for k in verbs}}
+        for _ in range(a.n):
+            samples["python -c pass"].append(_run([py, "-c", "pass"], env))
+            for name, argv_ in verbs.items():
+                samples[name].append(_run(argv_, env))
+                if name == "tick":
+                    _run(untick, env)
+    base = statistics.median(samples["python -c pass"])
+    figures = {name: _stats(s, base) for name, s in samples.items() if name != "python -c pass"}
+    goal = ("list", "show", "note", "tick")
+    out = {
+        "bench": "cli_processes",
+        "db": str(path),
+        "database": counts(path),
+        "incident": inc,
+        "load_average": os.getloadavg(),
+        "baseline": {"python -c pass": _stats(samples["python -c pass"])},
+        "verbs": figures,
+        "goal": f"median <= {GOAL_MS:g} ms and <= {GOAL_RATIO:g}x python -c pass",
+        "goal_met": all(
+            figures[v]["median_ms"] <= GOAL_MS and figures[v]["ratio"] <= GOAL_RATIO for v in goal
+        ),
+    }
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,215 @@
+"""Incidents kept folded, so a command costs the same on the 5,000th event as on the
+first: the state of an incident plus the new event, not a fold of its whole log.
+
+In memory, a service keeps the folded state of recently used incidents (`FoldCache`).
+On disk, `fold_snapshots` keeps a folded state every SNAPSHOT_EVERY events, so a new
+process starts from it rather than from the first event. Either is trusted only as far
+as the log agrees:
+
+- Each state records the newest event row it has folded (seq and event id). Rows after
+  it are folded in if every one of them sorts after the state's last event; one that
+  sorts before it (sync delivers events stamped earlier than ours) means a full fold.
+- A row of ours that was rolled back changes the incident's newest row; a state whose
+  newest row is gone is dropped.
+- A snapshot written by other code (console.fingerprint) is not read.
+
+The fold is a left fold in (hlc, origin, event_id) order, so folding the later events
+onto a state is the same as folding everything; tests compare the two on random logs.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from console.fingerprint import model_fingerprint
+from console.model.events import Event
+from console.model.fold import apply, fold
+from console.model.incident import Incident
+from console.model.metrics import Facts, Page, facts_of
+from console.store import events as event_log
+from console.store.projections import FACT_KINDS
+
+SNAPSHOT_EVERY = 64  # events folded since the last snapshot before a new one is written
+_ROW = f"SELECT {event_log._COLUMNS}, seq FROM events"  # noqa: SLF001 - the log's own columns
+
+
+@dataclass
+class Folded:
+    """One incident's folded state. `inc` is private to the cache: faces get a fork."""
+
+    inc: Incident
+    facts: list[Event]  # the events facts_of reads (FACT_KINDS), in fold order
+    last_key: tuple[str, str, str]  # fold-order key of the last event folded
+    seq: int  # the newest event row folded in
+    tail_id: str  # its event id
+    saved_count: int = 0  # event_count of the snapshot on disk (0: none)
+    _figures: tuple[tuple, tuple[Facts, list[Page]]] | None = field(default=None, repr=False)
+
+    def figures(self) -> tuple[Facts, list[Page]]:
+        """facts_of for this state, again only when what it reads has changed: the fact
+        events (only ever appended to) and the incident's times, status and severity."""
+        inc = self.inc
+        key = (
+            len(self.facts),
+            inc.severity,
+            inc.status,
+            inc.declared_at,
+            inc.impact_started_at,
+            inc.acknowledged_at,
+            inc.mitigated_at,
+            inc.resolved_at,
+        )
+        if self._figures is None or self._figures[0] != key:
+            self._figures = (key, facts_of(inc, self.facts))
+        return self._figures[1]
+
+    def add(self, ev: Event) -> None:
+        """Fold one event that sorts after everything folded so far."""
+        apply(self.inc, ev)
+        if ev.kind in FACT_KINDS:
+            self.facts.append(ev)
+        self.last_key = ev.sort_key
+
+
+class FoldCache:
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._entries: OrderedDict[str, Folded] = OrderedDict()
+
+    def state(self, conn: sqlite3.Connection, incident_id: str) -> Folded | None:
+        """The incident folded up to its newest row; None for an incident with no events."""
+        tail = _tail(conn, incident_id)
+        if tail is None:
+            self._entries.pop(incident_id, None)
+            return None
+        entry = self._entries.get(incident_id)
+        if entry is not None and (entry.seq, entry.tail_id) == tail:
+            self._entries.move_to_end(incident_id)
+            return entry
+        if entry is None or not _still_there(conn, entry):
+            entry = _from_snapshot(conn, incident_id)
+        if entry is not None:
+            entry = _catch_up(conn, incident_id, entry)
+        if entry is None:
+            entry = _full(conn, incident_id)
+        self._put(incident_id, entry)
+        return entry
+
+    def appended(self, conn: sqlite3.Connection, before: Folded | None, ev: Event) -> Folded:
+        """`ev` was just inserted (the connection's last row, same transaction) after
+        `before`, the state() read in that transaction. Writes a snapshot when one is due."""
+        seq = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+        if before is None:
+            before = Folded(Incident(id=ev.incident_id), [], ("", "", ""), 0, "")
+        if ev.sort_key > before.last_key:
+            before.add(ev)
+            before.seq, before.tail_id = seq, ev.event_id
+            entry = before
+        else:  # stamped before what is folded (a skewed clock): fold it all again
+            entry = _full(conn, ev.incident_id, saved_count=before.saved_count)
+        if entry.inc.event_count - entry.saved_count >= SNAPSHOT_EVERY:
+            save(conn, entry)
+        self._put(ev.incident_id, entry)
+        return entry
+
+    def drop(self, incident_id: str) -> None:
+        """Forget an incident whose state may hold a change that was not committed."""
+        self._entries.pop(incident_id, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def _put(self, incident_id: str, entry: Folded) -> None:
+        self._entries[incident_id] = entry
+        self._entries.move_to_end(incident_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+def _tail(conn: sqlite3.Connection, incident_id: str) -> tuple[int, str] | None:
+    row = conn.execute(
+        "SELECT seq, event_id FROM events WHERE incident_id = ? ORDER BY seq DESC LIMIT 1",
+        [incident_id],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _still_there(conn: sqlite3.Connection, entry: Folded) -> bool:
+    row = conn.execute("SELECT event_id FROM events WHERE seq = ?", [entry.seq]).fetchone()
+    return row is not None and row[0] == entry.tail_id
+
+
+def _catch_up(conn: sqlite3.Connection, incident_id: str, entry: Folded) -> Folded | None:
+    """Fold the rows after the entry's newest one; None when one sorts before it."""
+    rows = conn.execute(
+        f"{_ROW} WHERE incident_id = ? AND seq > ? ORDER BY seq", [incident_id, entry.seq]
+    ).fetchall()
+    if not rows:
+        return entry
+    newer = [(event_log.row_to_event(r[:-1]), r[-1]) for r in rows]
+    if min(ev.sort_key for ev, _ in newer) <= entry.last_key:
+        return None
+    for ev, _ in sorted(newer, key=lambda pair: pair[0].sort_key):
+        entry.add(ev)
+    entry.seq, entry.tail_id = rows[-1][-1], rows[-1][0]
+    return entry
+
+
+def _full(conn: sqlite3.Connection, incident_id: str, saved_count: int = 0) -> Folded:
+    rows = conn.execute(f"{_ROW} WHERE incident_id = ? ORDER BY seq", [incident_id]).fetchall()
+    evs = sorted((event_log.row_to_event(r[:-1]) for r in rows), key=lambda e: e.sort_key)
+    inc = fold(evs)
+    assert inc is not None and rows, f"{incident_id} has no events to fold"
+    facts = [ev for ev in evs if ev.kind in FACT_KINDS]
+    return Folded(inc, facts, evs[-1].sort_key, rows[-1][-1], rows[-1][0], saved_count)
+
+
+# ---------------------------------------------------------------- snapshots on disk
+
+
+def save(conn: sqlite3.Connection, entry: Folded) -> None:
+    hlc, origin, event_id = entry.last_key
+    state = pickle.dumps((entry.inc, entry.facts), protocol=pickle.HIGHEST_PROTOCOL)
+    conn.execute(
+        "INSERT INTO fold_snapshots (incident_id, seq, tail_id, hlc, origin, event_id, "
+        "event_count, code, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(incident_id) DO UPDATE SET seq = excluded.seq, tail_id = excluded.tail_id, "
+        "hlc = excluded.hlc, origin = excluded.origin, event_id = excluded.event_id, "
+        "event_count = excluded.event_count, code = excluded.code, state = excluded.state",
+        [
+            entry.inc.id,
+            entry.seq,
+            entry.tail_id,
+            hlc,
+            origin,
+            event_id,
+            entry.inc.event_count,
+            model_fingerprint(),
+            state,
+        ],
+    )
+    entry.saved_count = entry.inc.event_count
+
+
+def _from_snapshot(conn: sqlite3.Connection, incident_id: str) -> Folded | None:
+    row = conn.execute(
+        "SELECT seq, tail_id, hlc, origin, event_id, event_count, code, state "
+        "FROM fold_snapshots WHERE incident_id = ?",
+        [incident_id],
+    ).fetchone()
+    if row is None or row[6] != model_fingerprint():
+        return None
+    seq, tail_id, hlc, origin, event_id, count, _, state = row
+    try:
+        inc, facts = pickle.loads(state)  # written by save() above, with this code
+    except Exception:  # noqa: BLE001 - unreadable: fold from the log instead
+        return None
+    entry = Folded(inc, facts, (hlc, origin, event_id), seq, tail_id, count)
+    return entry if _still_there(conn, entry) else None
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM fold_snapshots")

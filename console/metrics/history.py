@@ -96,16 +96,7 @@ def body_problem(kind: str, body: dict) -> str | None:
 
 
 def to_event(raw: dict) -> Event:
-    return Event(
-        raw["event_id"],
-        raw["incident_id"],
-        raw["kind"],
-        raw["body"],
-        raw["actor"],
-        raw["origin"],
-        raw["hlc"],
-        raw["at"],
-    )
+    return Event.from_dict(raw, server_seq=False)
 
 
 @dataclass

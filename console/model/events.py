@@ -457,6 +457,22 @@ class Event:
         except BodyError as exc:
             return exc
 
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any], *, server_seq: bool = True) -> Event:
+        """An event from its checked dict form (the wire, an export line); `server_seq`
+        False drops the number another store gave it."""
+        return cls(
+            raw["event_id"],
+            raw["incident_id"],
+            raw["kind"],
+            raw["body"],
+            raw["actor"],
+            raw["origin"],
+            raw["hlc"],
+            raw["at"],
+            raw.get("server_seq") if server_seq else None,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "event_id": self.event_id,

@@ -142,17 +142,7 @@ def to_wire(ev: Event) -> dict[str, Any]:
 
 
 def from_wire(raw: dict[str, Any]) -> Event:
-    return Event(
-        raw["event_id"],
-        raw["incident_id"],
-        raw["kind"],
-        raw["body"],
-        raw["actor"],
-        raw["origin"],
-        raw["hlc"],
-        raw["at"],
-        raw.get("server_seq"),
-    )
+    return Event.from_dict(raw)
 
 
 # ------------------------------------------------------------------ requests

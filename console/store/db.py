@@ -10,14 +10,26 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from console.model.errors import ConsoleError, InputError
-from console.store.migrations import MIGRATIONS
+from console.store import schema
 
 
 def open_store(path: str | os.PathLike) -> Store:
     return Store(path)
+
+
+def peek_setting(path: str | os.PathLike, key: str) -> str | None:
+    """One setting of a database file, read-only and without opening it as a Store (no
+    migrations, nothing written); None when it is unset or the file is not a database."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
 
 
 class Store:
@@ -48,59 +60,69 @@ class Store:
             raise InputError(
                 f"{self.path}: a SQLite database, but not an Incident Console one (tables: {', '.join(sorted(tables)[:5])})"
             )
-        self.db = Database(conn)
-        self._check_schema(tables)
+        self._conn = conn
+        applied = self._check_schema(tables)
         try:
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
-            if MIGRATIONS.pending(self.db):
-                # Take the writer lock up front: two processes opening a new file at once
-                # wait for each other instead of failing with "database is locked".
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    MIGRATIONS.apply(self.db)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
+            if applied != set(schema.CURRENT):
+                self._migrate()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise InputError(f"{self.path}: cannot open the database ({exc})") from None
 
-    def _check_schema(self, tables: set[str]) -> None:
+    def _migrate(self) -> None:
+        from sqlite_utils import Database
+
+        from console.store.migrations import MIGRATIONS
+
+        conn, db = self._conn, Database(self._conn)
+        if MIGRATIONS.pending(db):
+            # Take the writer lock up front: two processes opening a new file at once
+            # wait for each other instead of failing with "database is locked".
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS.apply(db)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _check_schema(self, tables: set[str]) -> set[str]:
+        """The migrations this file has had; refuses a file from a newer console."""
         if "_sqlite_migrations" not in tables:
-            return
-        known = {m.name for m in MIGRATIONS._migrations}  # noqa: SLF001 - the set's own list
+            return set()
         try:
             applied = {
                 r[0]
-                for r in self.db.conn.execute(
-                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATIONS.name]
+                for r in self._conn.execute(
+                    "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [schema.SET]
                 )
             }
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.path}: unreadable schema record ({exc})") from None
-        newer = sorted(applied - known)
+        newer = sorted(applied - set(schema.CURRENT))
         if newer:
-            self.db.conn.close()
+            self._conn.close()
             raise InputError(
                 f"{self.path}: the database schema is newer than this console "
                 f"(unknown migration {newer[0]}); upgrade incident-console"
             )
+        return applied
 
     @property
     def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+        return self._conn
 
     def close(self) -> None:
-        self.db.close()
+        self._conn.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT: the writer lock is taken up front, so a
         concurrent writer waits (busy timeout) instead of failing mid-transaction."""
-        conn = self.db.conn
+        conn = self._conn
         if conn.in_transaction:
             yield conn
             return
@@ -114,6 +136,20 @@ class Store:
             conn.execute("ROLLBACK")
             raise
         else:
+            conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction (BEGIN ... COMMIT) so several reads see one state of the
+        database; inside a transaction already, that one."""
+        conn = self._conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
             conn.execute("COMMIT")
 
     # ---------------------------------------------------------------- settings

@@ -1,4 +1,4 @@
-"""What each screen looks like in each theme, at 120x40, on a fixed clock.
+"""What each screen looks like in each theme, at 80x24 and 120x40, on a fixed clock.
 
 Regenerate after a deliberate change: pytest tests/tui/test_snapshots.py --snapshot-update
 (then look at the SVGs under __snapshots__ before committing them)."""
@@ -11,6 +11,7 @@ from tuikit import make_app, paste
 
 THEMES = ["war-room", "projector", "high-contrast"]
 SIZE = (120, 40)
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 
 
 async def _settle(pilot):
@@ -25,13 +26,15 @@ def _no_blink(app):
         box.cursor_blink = False
 
 
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("theme", THEMES)
-def test_board(snap_compare, demo_service, theme):
-    assert snap_compare(make_app(demo_service, theme=theme), terminal_size=SIZE, run_before=_settle)
+def test_board(snap_compare, demo_service, theme, size):
+    assert snap_compare(
+        make_app(demo_service, theme=theme), terminal_size=SIZES[size], run_before=_settle
+    )
 
 
-@pytest.mark.parametrize("theme", THEMES)
-def test_room(snap_compare, demo_service, clock, theme):
+def _room_incident(demo_service, clock):
     inc = demo_service.declare(
         "Orders DB primary unreachable", "SEV1", ["data"], ["orders-db"], "replication lag alert"
     )
@@ -40,6 +43,13 @@ def test_room(snap_compare, demo_service, clock, theme):
     demo_service.note(inc.id, "Promoting the replica in ap-northeast-1b")
     demo_service.handoff(inc.id, "communications", "mei.suzuki")
     clock.advance(minutes=1, seconds=7)
+    return inc
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("theme", THEMES)
+def test_room(snap_compare, demo_service, clock, theme, size):
+    inc = _room_incident(demo_service, clock)
 
     async def run_before(pilot):
         await _settle(pilot)
@@ -47,12 +57,44 @@ def test_room(snap_compare, demo_service, clock, theme):
         await _settle(pilot)
 
     assert snap_compare(
-        make_app(demo_service, theme=theme), terminal_size=SIZE, run_before=run_before
+        make_app(demo_service, theme=theme), terminal_size=SIZES[size], run_before=run_before
     )
 
 
 @pytest.mark.parametrize("theme", THEMES)
-def test_declare(snap_compare, demo_service, theme):
+def test_room_narrow_responsibility(snap_compare, demo_service, clock, theme):
+    """At 80 columns the room is one column: tab to the responsibility pane and the
+    body scrolls to it, the on-call contact whole."""
+    inc = _room_incident(demo_service, clock)
+
+    async def run_before(pilot):
+        await _settle(pilot)
+        pilot.app.open_incident(inc.id)
+        await _settle(pilot)
+        pilot.app.screen.query_one("#responsibility-pane").focus()
+        await _settle(pilot)
+
+    assert snap_compare(
+        make_app(demo_service, theme=theme), terminal_size=SIZES["80x24"], run_before=run_before
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("theme", THEMES)
+def test_metrics(snap_compare, demo_service, theme, size):
+    async def run_before(pilot):
+        await _settle(pilot)
+        await pilot.press("M")
+        await _settle(pilot)
+
+    assert snap_compare(
+        make_app(demo_service, theme=theme), terminal_size=SIZES[size], run_before=run_before
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("theme", THEMES)
+def test_declare(snap_compare, demo_service, theme, size):
     async def run_before(pilot):
         await _settle(pilot)
         await pilot.press("n")
@@ -65,7 +107,7 @@ def test_declare(snap_compare, demo_service, theme):
         await _settle(pilot)
 
     assert snap_compare(
-        make_app(demo_service, theme=theme), terminal_size=SIZE, run_before=run_before
+        make_app(demo_service, theme=theme), terminal_size=SIZES[size], run_before=run_before
     )
 
 

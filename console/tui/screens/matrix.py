@@ -11,7 +11,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from console.model.check import run_checks
@@ -226,6 +225,9 @@ class MatrixScreen(LiveScreen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        # The room's toasts (a step due, an export written) belong to the room: reading
+        # the model is not the place for them.
+        self.app.clear_notifications()
         self._build()
         self.watch(self.app, "theme", lambda _: self._build(), init=False)
         self.query_one("#matrix-scroll").focus()

@@ -17,7 +17,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual_plotext import PlotextPlot
 
@@ -89,24 +88,32 @@ def maturity_card(a: dict) -> Group:
 
 
 def figures_table(m: dict, names: dict[str, str]) -> Table:
+    """One column per figure (mean, median and p90 of each time side by side): a
+    number is never cut; only the row label gives way on a narrow screen."""
     table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False)
+    table.add_column(
+        "\n(times in minutes)", justify="left", no_wrap=True, overflow="ellipsis", ratio=1
+    )
     columns: tuple[tuple[str, JustifyMethod], ...] = (
-        ("", "left"),
-        ("n", "right"),
-        ("MTTA mean/med/p90", "right"),
-        ("MTTR mean/med/p90", "right"),
-        ("mis-esc", "right"),
-        ("coord", "right"),
+        ("\nn", "right"),
+        ("MTTA\nmean", "right"),
+        ("\nmed", "right"),
+        ("\np90", "right"),
+        ("MTTR\nmean", "right"),
+        ("\nmed", "right"),
+        ("\np90", "right"),
+        ("mis-\nesc", "right"),
+        ("coord\nmean", "right"),
     )
     for col, justify in columns:
-        table.add_column(col, justify=justify, no_wrap=True)
+        table.add_column(col, justify=justify, no_wrap=True, min_width=5)
 
     def row(label: str, g: dict, style: str = "") -> None:
         table.add_row(
             Text(printable(label), style=style),  # services as recorded: anyone's text
             str(g["incidents"]),
-            "/".join(_num(g["tta"][k]) for k in ("mean", "median", "p90")),
-            "/".join(_num(g["ttr"][k]) for k in ("mean", "median", "p90")),
+            *(_num(g["tta"][k]) for k in ("mean", "median", "p90")),
+            *(_num(g["ttr"][k]) for k in ("mean", "median", "p90")),
             _pct(g["mis_escalation"]["rate"]),
             _num(g["coordination"]["mean"]),
         )
@@ -155,8 +162,13 @@ class MetricsScreen(LiveScreen):
         "What the history says: maturity level, trends, mis-escalations, suggested matrix changes."
     )
 
+    # Below 170 columns the figures go under the maturity card, at the full width.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (170, "-wide")]
+
     DEFAULT_CSS = """
     MetricsScreen #metrics-body { height: 1fr; padding: 0 1; }
+    MetricsScreen.-narrow #top { layout: vertical; }
+    MetricsScreen.-narrow #figures { width: 1fr; padding: 1 0 0 0; }
     MetricsScreen #charts { height: 16; }
     MetricsScreen #charts PlotextPlot { width: 1fr; height: 16; }
     MetricsScreen #top { height: auto; }

@@ -5,23 +5,24 @@ the events and the projection they change are written in one transaction.
 
 from __future__ import annotations
 
-import difflib
+import contextlib
+import copy
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, TypeGuard
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from console.model import events
 from console.model.clock import Clock, SystemClock, iso, parse_iso
 from console.model.errors import InputError
 from console.model.escalation import PlannedStep
 from console.model.events import Event, Policy
-from console.model.fold import fold
 from console.model.folds.comms import decisions_view, updates_view
 from console.model.folds.oncall import aggregate_id as oncall_aggregate
 from console.model.incident import Incident
+from console.model.names import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.model.oncall import Calendar, OnCall, Rota
-from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES, Org
 from console.model.responsibility import (
     OnCallNow,
     Scope,
@@ -30,9 +31,14 @@ from console.model.responsibility import (
     responsible_team,
     scope_of,
 )
-from console.store import Store, paging_status, projections, sync_state
+from console.store import Store, projections, sync_state
 from console.store import events as event_log
 from console.store import oncall as oncall_store
+from console.store.folded import FoldCache
+from console.store.watch import CommitWatcher
+
+if TYPE_CHECKING:
+    from console.model.org import Org
 
 Listener = Callable[[str], None]
 
@@ -55,22 +61,59 @@ def parse_severity(text: str) -> events.Severity:
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=3)
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
 class IncidentService:
     def __init__(
-        self, store: Store, org: Org, clock: Clock | None = None, actor: str = "commander"
+        self,
+        store: Store,
+        org: Org | Callable[[], Org],
+        clock: Clock | None = None,
+        actor: str = "commander",
     ):
+        """`org` may be a function that loads it: a command that needs no org (a note)
+        then never loads one."""
         self.store = store
-        self.org = org
+        self._org = org
         self.clock = clock or SystemClock()
         self.actor = actor
         self._listeners: list[Listener] = []
-        self._events = event_log.EventCache()
+        self._folds = FoldCache()
+
+    @property
+    def org(self) -> Org:
+        if callable(self._org):
+            self._org = self._org()
+        return self._org
+
+    @org.setter
+    def org(self, org: Org) -> None:
+        self._org = org
 
     # ------------------------------------------------------------ plumbing
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self.store.path
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        return self.store.setting(key, default)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def consistent_read(self) -> contextlib.AbstractContextManager[object]:
+        """Reads inside see one state of the database (the board's count and its page)."""
+        return self.store.snapshot()
+
+    def watch(self) -> CommitWatcher:
+        """Notices commits made through other connections; use on this service's thread."""
+        return CommitWatcher(self.store.conn)
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Called with the incident id after each commit (the TUI refreshes from it)."""
         self._listeners.append(listener)
@@ -116,12 +159,18 @@ class IncidentService:
                 hlc=event_log.next_hlc(conn),
                 at=iso(self.clock.now()),
             )
-            before = self._events.load(conn, incident_id)
+            before = self._folds.state(conn, incident_id)
             event_log.insert(conn, ev, text)
-            inc = projections.refresh(conn, incident_id, self._events.appended(conn, before, ev))
-        assert inc is not None, "an incident folds once it has an event"
+            try:
+                folded = self._folds.appended(conn, before, ev)
+                projections.store_state(conn, folded.inc, folded.facts, folded.figures)
+            except BaseException:
+                self._folds.drop(incident_id)  # it may hold the event that was not stored
+                raise
         self._notify([incident_id])
-        return ev, inc
+        # The state as this command left it: its fields stay as they are, its lists are
+        # the cache's (a later command extends them). get() gives one to keep.
+        return ev, copy.copy(folded.inc)
 
     def apply_remote(
         self, evs: list[Event], after: Callable[[Any], None] | None = None
@@ -146,7 +195,9 @@ class IncidentService:
                 elif ev.server_seq is not None:
                     event_log.set_server_seq(conn, ev.event_id, ev.server_seq)
             for incident_id in dict.fromkeys(touched):
-                projections.refresh(conn, incident_id)
+                folded = self._folds.state(conn, incident_id)
+                if folded is not None:
+                    projections.store_state(conn, folded.inc, folded.facts, folded.figures)
             if after:
                 after(conn)
         self._notify(touched)
@@ -162,10 +213,14 @@ class IncidentService:
 
     def get(self, incident_id: str) -> Incident:
         incident_id = self.resolve_id(incident_id)
-        inc = fold(self._events.load(self.store.conn, incident_id))
-        if inc is None:
+        return self._state(incident_id).fork()
+
+    def _state(self, incident_id: str) -> Incident:
+        """The cache's own folded state (commands read it; get() hands out a fork)."""
+        folded = self._folds.state(self.store.conn, incident_id)
+        if folded is None:
             raise InputError(f"no incident {incident_id!r}")
-        return inc
+        return folded.inc
 
     def events(self, incident_id: str) -> list[Event]:
         return sorted(
@@ -505,7 +560,7 @@ class IncidentService:
         return cached[1]
 
     def _open(self, incident_id: str) -> Incident:
-        inc = self.get(incident_id)
+        inc = self._state(self.resolve_id(incident_id))  # read only, before its command
         if not inc.open:
             raise InputError(f"{inc.id} is resolved; reopen it first")
         return inc
@@ -755,7 +810,7 @@ class IncidentService:
         return {"cause_service": cause, "resolved_by_team": team}
 
     def reopen(self, incident_id: str) -> Incident:
-        inc = self.get(incident_id)
+        inc = self._state(self.resolve_id(incident_id))
         if inc.open:
             raise InputError(f"{inc.id} is not resolved")
         return self._append(inc.id, events.Reopened())[1]
@@ -831,10 +886,14 @@ class IncidentService:
     # ------------------------------------------------------------ paging, for the screens
     def failing_channels(self) -> list[dict]:
         """Channels that keep failing, with what waits on them; empty when all is well."""
+        from console.store import paging_status
+
         return paging_status.failing_channels(self.store.conn)
 
     def incident_pages(self, incident_id: str) -> list[dict]:
         """Every page of one incident: what went where, and what is still waiting."""
+        from console.store import paging_status
+
         return paging_status.incident_paging(self.store.conn, incident_id)
 
     # ------------------------------------------------------------ sync bookkeeping
@@ -860,6 +919,7 @@ class IncidentService:
 
     # ------------------------------------------------------------ maintenance
     def rebuild(self) -> int:
+        self._folds.clear()
         with self.store.transaction():
             return projections.rebuild(self.store.conn)
 

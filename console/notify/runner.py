@@ -655,7 +655,7 @@ class BackgroundRunner:
             self.thread.join(timeout)
 
 
-def local_runner_wanted(store: Store) -> bool:
+def local_runner_wanted(store: Store | IncidentService) -> bool:
     """Should a console (the TUI) run escalation itself? Yes when it is local only; when it
     syncs with a shared server, escalation belongs to `serve` (or one `escalate --watch`
     host), since runners on different databases cannot share a lease. The setting

@@ -19,7 +19,6 @@ from textual.screen import Screen
 
 from console import config
 from console.model.text import printable
-from console.store.watch import CommitWatcher
 from console.tui.board_source import BoardSource
 from console.tui.palette import ConsoleCommands
 from console.tui.screens.board import BoardScreen
@@ -52,8 +51,11 @@ class ConsoleApp(App):
     TITLE = "Incident Console"
     HELP = "Keys that work on every screen."
 
+    # A dialog dims what is under it but never hides it: the room's countdowns stay
+    # readable while a note is typed.
     CSS = """
     Screen { background: $background; }
+    ModalScreen { background: $background 45%; }
     Footer { background: $panel; }
     """
 
@@ -121,7 +123,7 @@ class ConsoleApp(App):
 
     def on_mount(self) -> None:
         self._unsubscribe = self.service.subscribe(self._committed)
-        self._watcher = CommitWatcher(self.service.store.conn)
+        self._watcher = self.service.watch()
         self.set_interval(1.0, self.poll_database, name="database-watch")
         # What start-up built lives as long as the app: keep it out of the cyclic
         # GC's full passes, which otherwise stall a key press now and then.
@@ -258,20 +260,20 @@ class ConsoleApp(App):
         )
         if self._escalation_stopped:
             return
-        store = self.service.store
+        service = self.service
         if not runner_module.local_runner_wanted(
-            store
+            service
         ):  # a synced console leaves paging to `serve`
             self._set_paging_mode(
                 "automated by the sync server"
-                if store.setting("sync.remote")
+                if service.setting("sync.remote")
                 else "off (notify.local_runner = off)"
             )
             return
         factory = self.runner_factory or runner_module.BackgroundRunner
         try:
             runner = factory(
-                store.path, self.service.org, self.clock, on_pass=self._escalation_pass
+                service.path, self.service.org, self.clock, on_pass=self._escalation_pass
             )
         except Exception as exc:  # noqa: BLE001 - a broken [[channels]] must not stop the console
             self._set_paging_mode(f"OFF: {exc}")

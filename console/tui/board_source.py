@@ -33,7 +33,7 @@ class BoardQuery:
 class BoardSource:
     def __init__(self, service, threaded: bool | None = None):
         self.service = service
-        path = Path(str(service.store.path))
+        path = Path(str(service.path))
         self._path = path
         self.threaded = path.is_file() if threaded is None else threaded
         self._executor: ThreadPoolExecutor | None = None
@@ -65,20 +65,13 @@ class BoardSource:
     def _read_with(svc, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]]:
         kw = {"include_resolved": query.include_resolved, "text": query.text}
         # count first, page second, in one read transaction so both agree
-        conn = svc.store.conn
-        own = not conn.in_transaction
-        if own:
-            conn.execute("BEGIN")
-        try:
+        with svc.consistent_read():
             count = svc.board_count(**kw)
             rows = svc.board(limit=limit, offset=offset, **kw) if offset < count else []
             if rows:  # the board marks incidents an alert declared
                 from_alert = declared_from_alert(svc, [r["id"] for r in rows])
                 for r in rows:
                     r["from_alert"] = r["id"] in from_alert
-        finally:
-            if own:
-                conn.execute("COMMIT")
         return count, rows
 
     def read_now(self, query: BoardQuery, offset: int, limit: int) -> tuple[int, list[dict]] | None:
@@ -118,6 +111,6 @@ class BoardSource:
             executor, self._executor = self._executor, None
         if executor is not None:
             if self._reader is not None:
-                executor.submit(self._reader.store.close)
+                executor.submit(self._reader.close)
             executor.shutdown(wait=True, cancel_futures=True)
         self._reader = None

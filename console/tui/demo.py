@@ -9,7 +9,6 @@ story was left, however old the file is.
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import console
 from console.model.clock import SystemClock
+from console.store.db import peek_setting
 
 
 class OffsetClock:
@@ -52,17 +52,10 @@ def example_db_candidates() -> list[Path]:
 
 
 def _anchor(path: Path) -> datetime | None:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT value FROM settings WHERE key = 'example_anchor'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
+    value = peek_setting(path, "example_anchor")
+    if not value:
         return None
-    if not row:
-        return None
-    when = datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 

@@ -44,7 +44,8 @@ class UsageError(InputError):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, exit 2, no usage dump
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+        # main() says "incident-console: error:" once; the verb goes with the --help hint
+        raise UsageError(f"{message} (see {self.prog} --help)")
 
 
 class Context:
@@ -68,7 +69,9 @@ class Context:
 
     @cached_property
     def db_path(self) -> Path:
-        return config.db_path(self.args.db)
+        from console.cli.options import check_db_folder
+
+        return check_db_folder(config.db_path(self.args.db), config.data_dir())
 
     @cached_property
     def store(self):
@@ -334,12 +337,7 @@ def cmd_show(ctx: Context) -> int:
         out.append(f"  {layer['name']}: detect {layer['detection']}; recover {layer['recovery']}")
     out += ["", "Escalation:"]
     for s in view["escalation"]:
-        secs = s["seconds_to_due"]
-        when = (
-            f"in {mmss(secs)}"
-            if secs > 0
-            else (f"overdue +{mmss(secs)}" if s["state"] == "overdue" else "now")
-        )
+        when = _step_when(s, view["open"])
         who = "; ".join(
             f"{t['role']}: " + ", ".join(c["person_name"] or "—" for c in t["contacts"])
             for t in s["targets"]
@@ -443,6 +441,20 @@ def cmd_resolve(ctx):
 
 def cmd_reopen(ctx):
     return _done(ctx, ctx.service.reopen(ctx.args.id), "reopened")
+
+
+def _step_when(step: dict, is_open: bool) -> str:
+    """A countdown only for a step still to do in an open incident; a finished step
+    says when it was done."""
+    state, secs = step["state"], step["seconds_to_due"]
+    done = {"notified": "notified_at", "acknowledged": "acknowledged_at", "waived": "waived_at"}
+    if state in done and step.get(done[state]):
+        return zone.text(parse_iso_required(step[done[state]]), zone=False)
+    if not is_open or state not in ("pending", "due", "overdue"):
+        return "—"
+    if state == "pending":
+        return f"in {mmss(secs)}"
+    return f"overdue +{mmss(secs)}" if state == "overdue" else "now"
 
 
 def cmd_export(ctx: Context) -> int:
@@ -645,6 +657,9 @@ def build_parser() -> Parser:
                 continue
             raise
         module.add_commands(sub, verb, p)
+    from console.cli.options import accept_after_verb
+
+    accept_after_verb(p)  # `declare --db x.db ...` as well as `--db x.db declare ...`
     return p
 
 

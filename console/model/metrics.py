@@ -25,6 +25,9 @@ Definitions (the README repeats them):
   incidents that paged two or more teams and where all of them acknowledged.
 - prevented: declared or resolved as prevented, or a near-miss (final severity SEV5).
 - re-escalations: severity raises plus changes of responsible team after declaring.
+
+TTM, TTR and coordination time are computed in console/model/figures.py, which a
+drill's scorecard reads too (its pages being the drill's).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from typing import TypedDict
 
 from console.model.clock import iso
 from console.model.events import Event
+from console.model.figures import coordination_time, time_to_mitigate, time_to_resolve
 from console.model.incident import Incident
 from console.model.org import Org, severity_rank
 from console.model.responsibility import resolve_role, responsible_team, scope_of, team_for
@@ -222,10 +226,7 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
     resolved_by = None if inc.open else resolved_body.get("resolved_by_team")
 
     teams = {t for t, _ in paged}
-    coord = None
-    if len(teams) >= 2 and teams <= set(team_acked) and inc.declared_at:
-        coord = _seconds(inc.declared_at, max(team_acked.values()))
-    start = inc.detected_at
+    coord = coordination_time(inc.declared_at, teams, team_acked)
     facts = Facts(
         id=inc.id,
         declared_service=declared_service,
@@ -235,9 +236,9 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
         first_team=first_team,
         resolved_by_team=resolved_by,
         peak_severity=peak,
-        tta_s=_seconds(start, inc.acknowledged_at),
-        ttm_s=_seconds(start, inc.mitigated_at),
-        ttr_s=None if inc.open else _seconds(start, inc.resolved_at),
+        tta_s=_seconds(inc.detected_at, inc.acknowledged_at),
+        ttm_s=time_to_mitigate(inc),
+        ttr_s=time_to_resolve(inc),
         coord_s=coord,
         teams_paged=len(teams),
         teams_acked=len(teams & set(team_acked)),

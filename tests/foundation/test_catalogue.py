@@ -215,9 +215,7 @@ def test_a_counter_at_the_top_rolls_into_the_next_millisecond():
     assert receive(HLC(1000, 5), HLC(1000, MAX_COUNTER), 900) == HLC(1001, 0)
 
 
-def test_a_stray_byte_an_older_version_stored_is_written_escaped_not_crashing(
-    run, store, tmp_path
-):
+def test_a_stray_byte_an_older_version_stored_is_written_escaped_not_crashing(run, store, tmp_path):
     assert run("declare", "--title", "x", "--severity", "SEV3").code == 0
     with store.transaction() as conn:
         conn.execute(

@@ -259,7 +259,9 @@ def test_paging_invariants(scenario):
             # event times are stored to the millisecond, so a pass a fraction of a
             # millisecond in counts from the whole millisecond before it
             one_ms = 1 / 60_000
-            assert b - a >= policy.renotify_minutes - one_ms, "repeated sooner than renotify_minutes"
+            assert b - a >= policy.renotify_minutes - one_ms, (
+                "repeated sooner than renotify_minutes"
+            )
     # liveness: a step due while open and unacknowledged is paged at the first pass after it fell due
     inc = log.incident()
     st_ = state_of(inc)

@@ -19,6 +19,11 @@ def test_the_committed_document_is_the_commands_output(run):
     assert DOC.read_text("utf-8") == r.out, f"docs/model.md is stale; {REGENERATE}"
 
 
+def test_the_readme_links_to_the_document():
+    readme = (DOC.parents[1] / "README.md").read_text("utf-8")
+    assert "(docs/model.md)" in readme
+
+
 def section(text: str, title: str) -> list[str]:
     """The table rows of one `## title` section: its header, then one per entry."""
     body = text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]

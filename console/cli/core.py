@@ -7,7 +7,6 @@ The sibling modules add the other verbs through EXTENSIONS (each has add_command
 from __future__ import annotations
 
 import argparse
-import getpass
 import importlib
 import json
 import os
@@ -19,7 +18,7 @@ from pathlib import Path
 from console import __version__, config, zone
 from console.model.clock import Clock, ManualClock, SystemClock, mmss, parse_iso, parse_iso_required
 from console.model.errors import ConsoleError, InputError, OrgError
-from console.model.org import INCIDENT_ROLES, SEVERITIES, STATUSES
+from console.model.names import INCIDENT_ROLES, SEVERITIES, STATUSES
 from console.model.text import map_strings, printable
 
 # Modules that add verbs: each defines add_commands(subparsers, verb, parser), where
@@ -83,7 +82,8 @@ class Context:
     def service(self):
         from console.service import IncidentService
 
-        return IncidentService(self.store, self.org, self.clock, self.actor)
+        # The org is loaded when the service first needs it: a note needs none.
+        return IncidentService(self.store, lambda: self.org, self.clock, self.actor)
 
     @property
     def actor(self) -> str:
@@ -103,6 +103,8 @@ def say(text: str) -> None:
 
 
 def _os_user() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no passwd entry in some containers
@@ -191,7 +193,10 @@ def cmd_model(ctx: Context) -> int:
 def cmd_model_check(ctx: Context) -> int:
     """Every problem at once: the load problems of every file, then the findings of
     every check on what did load. Exit 2 with load problems, 1 with errors, else 0."""
-    from console.model.check import Finding, run_checks
+    from console.model.check import Finding, load_checks, run_checks
+
+    load_checks()
+    from console.notify import checks as _secrets  # noqa: F401 - the secret check, after the model's
 
     try:
         org, problems = ctx.org, []
@@ -250,7 +255,11 @@ def _board_line(row: dict, now: datetime) -> str:
 
 
 def cmd_list(ctx: Context) -> int:
-    rows = ctx.service.board(include_resolved=ctx.args.all, limit=ctx.args.limit)
+    from console.store import board
+
+    # One query on the projection: the board needs neither the org nor the fold, and a
+    # status-bar loop runs it every few seconds.
+    rows = board.page(ctx.store, include_resolved=ctx.args.all, limit=ctx.args.limit)
     now = ctx.clock.now()
     if ctx.args.json:
         ctx.emit(
@@ -501,7 +510,9 @@ def cmd_tui_missing(ctx: Context) -> int:
 # ------------------------------------------------------------------ parser
 
 
-def build_parser() -> Parser:
+def build_parser(extensions: list[str] | None = None) -> Parser:
+    """Every verb; `extensions` narrows the sibling modules imported (a core verb needs
+    only the one that owns the global options, see `main`)."""
     p = Parser(
         prog="incident-console",
         description="Incident Command Console: run an incident from the keyboard.",
@@ -649,7 +660,7 @@ def build_parser() -> Parser:
     sp.add_argument("--force", action="store_true", help="replace an existing file")
     sp.add_argument("--seed", type=int, default=7)
 
-    for name in EXTENSIONS:
+    for name in EXTENSIONS if extensions is None else extensions:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -663,12 +674,66 @@ def build_parser() -> Parser:
     return p
 
 
+# The verbs defined in this module, and the options of the top-level parser that take a
+# value: enough to find the verb without importing every sibling module.
+CORE_VERBS = frozenset(
+    [
+        "model",
+        "declare",
+        "list",
+        "show",
+        "severity",
+        "status",
+        "note",
+        "tick",
+        "untick",
+        "waive",
+        "assign",
+        "handoff",
+        "accept",
+        "add-service",
+        "resolve",
+        "reopen",
+        "export",
+        "rebuild",
+        "example-db",
+    ]
+)
+_VALUED = ("--db", "--org", "--as", "--now", "--theme")
+
+
+def _verb_of(argv: list[str]) -> str | None:
+    it = iter(argv)
+    for token in it:
+        if token == "--":
+            return next(it, None)
+        if token in _VALUED:
+            next(it, None)
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """A core verb, or none, is parsed by the core parser plus the module owning the
+    global options and the no-verb case (tui): the other siblings, and what they import,
+    stay unloaded. Anything that parser refuses is parsed again by the full one, so errors
+    and help read the same."""
+    verb = _verb_of(argv)
+    # No verb is the UI (console.cli.tui owns it) or --version; only help lists them all.
+    if verb in CORE_VERBS or (verb is None and not {"-h", "--help"} & set(argv)):
+        try:
+            return build_parser(["console.cli.tui"]).parse_args(argv)
+        except UsageError:
+            pass
+    return build_parser().parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     ctx = None
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        args = _parse(argv)
         ctx = Context(args)
         zone.use_utc(bool(args.utc) or config.user_settings().get("utc") is True)
         func = args.func

@@ -36,14 +36,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from console.model.clock import iso
 from console.model.events import Event
 from console.model.figures import coordination_time, time_to_mitigate, time_to_resolve
 from console.model.incident import Incident
-from console.model.org import Org, severity_rank
+from console.model.names import severity_rank
 from console.model.responsibility import resolve_role, responsible_team, scope_of, team_for
+
+if TYPE_CHECKING:  # a command folding an incident needs its facts, not the org
+    from console.model.org import Org
 
 NEAR_MISS_SEVERITY = "SEV5"
 MIN_HISTORY = 3  # fewer similar incidents than this is not a pattern

@@ -1,0 +1,67 @@
+"""What a CLI verb loads: the import graph of `list`, `show` and `note` in a fresh
+interpreter and the verbs the core parser owns. No timings here: bench/cli_bench.py measures them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from console.cli import core
+
+HEAVY = ("textual", "httpx", "starlette", "uvicorn", "textual_serve", "psycopg", "keyring")
+
+
+def _modules_after(argv: list[str], env: dict[str, str]) -> tuple[dict, set[str]]:
+    """Run the verb in a fresh interpreter; its JSON output and the modules it loaded."""
+    code = (
+        "import contextlib, io, json, sys\n"
+        "from console.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    code = main({argv!r})\n"
+        "print(json.dumps({'code': code, 'out': out.getvalue(), 'modules': sorted(sys.modules)}))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["code"] == 0, data["out"]
+    return data, set(data["modules"])
+
+
+def _loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in prefixes or m.startswith(prefixes))
+
+
+def test_verbs_load_only_what_they_use(run, db_path):
+    inc = run("declare", "--title", "Checkout down", "--severity", "SEV2", "--json").json["id"]
+    env = dict(os.environ)
+    db = str(db_path)
+
+    data, mods = _modules_after(["--db", db, "list", "--json"], env)
+    assert [row["id"] for row in json.loads(data["out"])] == [inc]
+    assert _loaded(mods, HEAVY) == []
+    # the schema is current: no migration machinery; the board needs no org and no fold
+    not_for_list = ("sqlite_utils", "msgspec", "console.model.org", "console.model.fold")
+    assert _loaded(mods, not_for_list) == []
+    assert _loaded(mods, ("console.notify", "console.sync", "console.tui")) == []
+
+    _, mods = _modules_after(["--db", db, "show", inc, "--json"], env)
+    assert _loaded(mods, (*HEAVY, "sqlite_utils", "console.notify", "console.sync")) == []
+
+    _, mods = _modules_after(["--db", db, "note", inc, "DB", "failover", "started"], env)
+    assert _loaded(mods, (*HEAVY, "sqlite_utils", "console.model.org", "console.notify")) == []
+
+
+def test_core_verbs_are_the_core_parsers_verbs():
+    parser = core.build_parser([])
+    (sub,) = [a for a in parser._actions if a.dest == "verb"]  # noqa: SLF001
+    assert set(sub.choices) == core.CORE_VERBS
+
+
+def test_a_core_verb_finds_its_verb_past_global_options():
+    assert core._verb_of(["--db", "x.db", "--as", "ana", "--utc", "list"]) == "list"
+    assert core._verb_of(["--now", "2026-01-01T00:00:00Z", "show", "1"]) == "show"
+    assert core._verb_of(["--version"]) is None
+    assert core._verb_of(["sync", "status"]) == "sync"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from console.model.clock import iso
 from console.model.escalation import next_open
@@ -162,10 +162,9 @@ class _Inserts:
         self.pages: list[tuple] = []
 
     def add(self, inc: Incident, evs: list) -> None:
-        row = row_for(inc)
-        self.incidents.append([row[c] for c in COLUMNS])
+        self.incidents.append(_row_values(row_for(inc)))
         facts, pages = facts_of(inc, [ev for ev in evs if ev.kind in FACT_KINDS])
-        self.facts.append(tuple(getattr(facts, c) for c in FACT_COLUMNS))
+        self.facts.append(_fact_values(facts))
         self.pages.extend((inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages)
         if len(self.incidents) >= self.SIZE:
             self.flush()
@@ -214,6 +213,8 @@ _FACTS_REPLACE = (
 )
 
 
+_row_values = itemgetter(*COLUMNS)  # one C call for the row's values, in column order
+_fact_values = attrgetter(*FACT_COLUMNS)
 _FACTS_INSERT = (
     f"INSERT INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)})"

@@ -438,6 +438,9 @@ def cmd_add_service(ctx):
 
 def cmd_resolve(ctx):
     a = ctx.args
+    # A script is never stopped to ask; it is told, as the room's dialog tells a person.
+    for warning in ctx.service.resolve_warnings(a.id):
+        print(f"incident-console: warning: {printable(warning)}", file=sys.stderr)
     inc = ctx.service.resolve(
         a.id,
         " ".join(a.summary or []),

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from textual.widgets import Static
 from tuikit import make_app, settle
 
+from console.model.clock import iso
 from console.model.errors import InputError
 from console.tui.screens.resolve import ResolveModal
 from console.tui.screens.room import RoomScreen
@@ -56,6 +58,24 @@ async def test_space_in_the_room_of_a_resolved_incident_is_refused(service):
         await settle(pilot)
         assert isinstance(app.screen, RoomScreen)
         assert len(service.events(inc.id)) == before
+
+
+def test_the_cli_resolve_says_what_it_leaves_behind(service, db_path):
+    inc = service.declare("Payments DB failover", "SEV1", ["data"])
+    service.handoff(inc.id, "communications", "mei.suzuki")
+    later = iso(service.clock.now() + timedelta(minutes=2))  # SEV1+0 overdue, never ticked
+    service.store.close()
+    out = subprocess.run(
+        [sys.executable, "-m", "console", "--db", str(db_path), "--now", later, "resolve", inc.id],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines()[:2] == [
+        "incident-console: warning: SEV1+0 fell due and was never marked notified",
+        "incident-console: warning: the communications handoff to mei.suzuki is pending: "
+        "resolving cancels it",
+    ]
 
 
 def test_resolving_cancels_a_pending_handoff(service):

@@ -438,9 +438,9 @@ def cmd_add_service(ctx):
 
 def cmd_resolve(ctx):
     a = ctx.args
-    # A script is never stopped to ask; it is told, as the room's dialog tells a person.
-    for warning in ctx.service.resolve_warnings(a.id):
-        print(f"incident-console: warning: {printable(warning)}", file=sys.stderr)
+    # A script is never stopped to ask; it is told, as the room's dialog tells a person
+    # (once the resolve is recorded: a refused one says only why, in one line).
+    warnings = ctx.service.resolve_warnings(a.id)
     inc = ctx.service.resolve(
         a.id,
         " ".join(a.summary or []),
@@ -448,6 +448,8 @@ def cmd_resolve(ctx):
         cause_service=a.cause,
         prevented=a.prevented,
     )
+    for warning in warnings:
+        print(f"incident-console: warning: {printable(warning)}", file=sys.stderr)
     return _done(ctx, inc, "resolved")
 
 

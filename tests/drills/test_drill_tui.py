@@ -9,6 +9,7 @@ import time
 
 import pytest
 from drkit import session
+from screens import screen_text
 
 from console.tui.screens.drill import (
     BriefingScreen,
@@ -18,10 +19,6 @@ from console.tui.screens.drill import (
     ScorecardScreen,
 )
 from console.tui.screens.room import RoomScreen
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def paste(pilot, text: str) -> None:

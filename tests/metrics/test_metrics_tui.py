@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from screens import screen_text as _text
 from textual.app import App, ComposeResult
 from textual_plotext import PlotextPlot
 
@@ -26,10 +27,6 @@ def _utc():
     else:
         os.environ["TZ"] = old
     time.tzset()
-
-
-def _text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def _settle(pilot) -> None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import time
 
+from screens import screen_text as _text
+
 from console.tui.app import ConsoleApp
 from console.tui.screens.room import RoomScreen
-
-
-def _text(app) -> str:
-    """What the terminal shows right now, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def _until(pilot, condition, timeout: float = 15.0) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tuikit import make_app, paste, screen_text, settle
+from tuikit import Toasts, make_app, paste, screen_text, settle
 
 from console.tui.screens.board import BoardScreen
 from console.tui.screens.matrix import MatrixScreen
@@ -57,6 +57,7 @@ async def test_severity_change_replans_live(service, clock):
 
 async def test_status_handoff_accept_and_ack(service):
     app = make_app(service)
+    toasts = Toasts(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await open_room(pilot, app, service)
@@ -83,12 +84,13 @@ async def test_status_handoff_accept_and_ack(service):
         )  # ack'd: the cursor moved on to the next open step
         await pilot.press("k", "a")  # the same step again: the service refuses, a toast says why
         await settle(pilot)
-        assert any("already acknowledged" in n.message for n in app._notifications)
+        assert any("already acknowledged" in m for m in toasts.messages)
 
 
 async def test_export_writes_markdown_and_says_where(service, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     app = make_app(service)
+    toasts = Toasts(app)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await open_room(pilot, app, service)
@@ -96,11 +98,12 @@ async def test_export_writes_markdown_and_says_where(service, tmp_path, monkeypa
         await settle(pilot)
         out = tmp_path / "INC-1.md"
         assert out.read_text("utf-8").startswith("# INC-1: Payments DB failover")
-        assert any(str(out) in n.message for n in app._notifications)
+        assert any(str(out) in m for m in toasts.messages)
 
 
 async def test_step_falling_due_toasts_and_rings_once(service, clock):
     app = make_app(service)
+    toasts = Toasts(app)
     rings = []
     app.bell = lambda: rings.append(1)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -117,7 +120,7 @@ async def test_step_falling_due_toasts_and_rings_once(service, clock):
         room.redraw()
         await pilot.pause()
         assert rings == [1]
-        assert sum("SEV1+15 is due" in n.message for n in app._notifications) == 1
+        assert sum("SEV1+15 is due" in m for m in toasts.messages) == 1
 
 
 async def test_timers_pause_when_hidden(service):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tuikit import make_app, screen_text, settle
+from tuikit import Toasts, make_app, screen_text, settle
 
 from console import config
 from console.tui.themes import (
@@ -46,10 +46,11 @@ async def test_user_theme_dir_adds_and_bad_ones_are_reported(service, tmp_path):
     )
     (folder / "bad.toml").write_text('[theme]\nprimary = "#336699"\n')
     app = make_app(service)
+    toasts = Toasts(app)
     assert "night" in app.console_themes
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert any("bad.toml:1: [theme] needs a name" in n.message for n in app._notifications)
+        assert any("bad.toml:1: [theme] needs a name" in m for m in toasts.messages)
         app.set_console_theme("night")  # only sets primary: the console's variables fall back
         await settle(pilot)
         assert app.theme_variables["sev1"] == VARIABLE_DEFAULTS["sev1"]

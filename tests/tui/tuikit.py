@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from screens import Toasts, screen_text  # noqa: F401 - shared with other suites
+
 from console.service import IncidentService
 from console.store import Store
 
@@ -17,11 +19,6 @@ def make_app(service, **kw):
 
     kw.setdefault("persist_theme", False)
     return ConsoleApp(service, service.clock, **kw)
-
-
-def screen_text(app) -> str:
-    """What the terminal shows right now, as plain text."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def settle(pilot) -> None:

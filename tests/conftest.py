@@ -39,3 +39,20 @@ def pg_cluster():
 def pg_url(pg_cluster):
     """The URL of a fresh, empty PostgreSQL database."""
     return pg_cluster.new_database()
+
+
+@pytest.fixture
+def utc_local_zone():
+    """The process's local zone is UTC, so screens read the same on every machine."""
+    import os
+    import time
+
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()

@@ -4,9 +4,7 @@ them."""
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,18 +20,7 @@ from console.store import Store
 sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
 from tuikit import make_app, settle  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _utc():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_zone")
 
 
 @pytest.fixture

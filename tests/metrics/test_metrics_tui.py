@@ -3,9 +3,7 @@ board with M, and the room's suggestion panel accepting a suggestion."""
 
 from __future__ import annotations
 
-import os
 import re
-import time
 
 import pytest
 from screens import screen_text as _text
@@ -15,18 +13,7 @@ from textual_plotext import PlotextPlot
 from console.tui.screens.metrics import MetricsScreen
 from console.tui.widgets.suggestion import SuggestionPanel
 
-
-@pytest.fixture(autouse=True)
-def _utc():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+pytestmark = pytest.mark.usefixtures("utc_local_zone")
 
 
 async def _settle(pilot) -> None:

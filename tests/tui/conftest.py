@@ -3,9 +3,7 @@ pinned to UTC (so what the screen shows is the same everywhere)."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,16 +18,8 @@ SIZE = (120, 40)
 
 
 @pytest.fixture(autouse=True)
-def _utc():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
+def _utc(utc_local_zone):
+    """Every TUI test sees UTC as the local zone."""
 
 
 @pytest.fixture(autouse=True)

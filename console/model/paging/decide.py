@@ -189,37 +189,66 @@ def _acknowledgements(inc, org, cfg, st, steps, now) -> list[Intent]:
         when = ack.at if ack else (step.ticks.acknowledged_at if step else now)
         who = (ack.by if ack else step.ticks.acknowledged_by if step else None) or "someone"
         text = f"[{inc.severity}] {inc.id} {inc.title} — page to {tid} for {step_key} acknowledged by {who}"
-        msg = message(
-            org,
-            inc,
-            "acknowledge",
-            step=step,
-            target=None,
-            rnd=0,
-            repeats=0,
-            reason="acknowledged",
-            asked="",
-            text=text,
-            dedup=dedup_key(inc.id, tid),
-        )
-        msg["target"] = {"id": tid}
         out.append(
-            Intent(
-                f"{inc.id}/{step_key}/{tid}/ack",
+            _notice(
+                org,
+                inc,
                 "acknowledge",
-                inc.id,
-                step_key,
-                tid,
-                tid,
-                0,
-                "acknowledged",
-                when or now,
-                channels,
-                msg,
-                f"acknowledgement of {step_key} → {tid} sent to {', '.join(channels)}",
+                key=f"{inc.id}/{step_key}/{tid}/ack",
+                step=step,
+                step_key=step_key,
+                target=tid,
+                name=tid,
+                asked="",
+                text=text,
+                when=when or now,
+                channels=channels,
+                summary=f"acknowledgement of {step_key} → {tid} sent to {', '.join(channels)}",
             )
         )
     return out
+
+
+_NOTHING_ASKED = "Nothing more is asked of you."
+
+
+def _notice(
+    org: Org,
+    inc: Incident,
+    kind: str,
+    *,
+    key: str,
+    step: PlannedStep | None,
+    step_key: str | None,
+    target: str,
+    name: str,
+    asked: str,
+    text: str,
+    when: datetime,
+    channels: tuple[str, ...],
+    summary: str,
+    dedup: str | None = None,
+) -> Intent:
+    """A notice that closes what a page opened (acknowledged, resolved): it answers the
+    page's dedup key, so the receiver closes the same alert."""
+    reason = "acknowledged" if kind == "acknowledge" else "resolved"
+    msg = message(
+        org,
+        inc,
+        kind,
+        step=step,
+        target=None,
+        rnd=0,
+        repeats=0,
+        reason=reason,
+        asked=asked,
+        text=text,
+        dedup=dedup_key(inc.id, dedup or target),
+    )
+    msg["target"] = {"id": target}
+    return Intent(
+        key, kind, inc.id, step_key, target, name, 0, reason, when, channels, msg, summary
+    )
 
 
 def _resolves(inc, org, cfg, st) -> list[Intent]:
@@ -244,65 +273,40 @@ def _resolves(inc, org, cfg, st) -> list[Intent]:
                 channels.append(c)
         if not channels:
             continue
-        msg = message(
-            org,
-            inc,
-            "resolve",
-            step=None,
-            target=None,
-            rnd=0,
-            repeats=0,
-            reason="resolved",
-            asked="Nothing more is asked of you.",
-            text=text,
-            dedup=dedup_key(inc.id, tid),
-        )
-        msg["target"] = {"id": tid}
         out.append(
-            Intent(
-                f"{inc.id}/resolve/{stamp}/{tid}",
+            _notice(
+                org,
+                inc,
                 "resolve",
-                inc.id,
-                None,
-                tid,
-                tid,
-                0,
-                "resolved",
-                inc.resolved_at,
-                tuple(channels),
-                msg,
-                f"resolve sent to {tid} via {', '.join(channels)}",
+                key=f"{inc.id}/resolve/{stamp}/{tid}",
+                step=None,
+                step_key=None,
+                target=tid,
+                name=tid,
+                asked=_NOTHING_ASKED,
+                text=text,
+                when=inc.resolved_at,
+                channels=tuple(channels),
+                summary=f"resolve sent to {tid} via {', '.join(channels)}",
             )
         )
     for room in dict.fromkeys(rooms):
-        msg = message(
-            org,
-            inc,
-            "resolve",
-            step=None,
-            target=None,
-            rnd=0,
-            repeats=0,
-            reason="resolved",
-            asked="Nothing more is asked of you.",
-            text=text,
-            dedup=dedup_key(inc.id, room),
-        )
-        msg["target"] = {"id": f"channel:{room}"}
         out.append(
-            Intent(
-                f"{inc.id}/resolve/{stamp}/channel:{room}",
+            _notice(
+                org,
+                inc,
                 "resolve",
-                inc.id,
-                None,
-                f"channel:{room}",
-                room,
-                0,
-                "resolved",
-                inc.resolved_at,
-                (room,),
-                msg,
-                f"resolve announced in {room}",
+                key=f"{inc.id}/resolve/{stamp}/channel:{room}",
+                step=None,
+                step_key=None,
+                target=f"channel:{room}",
+                name=room,
+                asked=_NOTHING_ASKED,
+                text=text,
+                when=inc.resolved_at,
+                channels=(room,),
+                summary=f"resolve announced in {room}",
+                dedup=room,
             )
         )
     return out

@@ -516,6 +516,9 @@ class IncidentService:
             raise InputError("a title is required (what is broken, in a few words)")
         if len(title) > 200:
             raise InputError(f"title is {len(title)} characters; keep it under 200")
+        problem = events.text_problem(title, "the title")
+        if problem:
+            raise InputError(problem)
         severity = parse_severity(severity)
         layers = list(dict.fromkeys(layers))
         services = list(dict.fromkeys(services))
@@ -590,6 +593,9 @@ class IncidentService:
             raise InputError("a note needs some text")
         if len(text) > events.MAX_TEXT:
             raise InputError(f"the note is {len(text)} characters; keep it under {events.MAX_TEXT}")
+        problem = events.text_problem(text, "the note")
+        if problem:
+            raise InputError(problem)
         return self._append(incident_id, events.NoteAdded(text=text))[1]
 
     def find_step(self, inc: Incident, step: str) -> PlannedStep:

@@ -5,88 +5,27 @@ keys, the survivor takes over the paging, and the consoles converge."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
 from collections import defaultdict
 
-import psycopg
 import pytest
+from escalation_kit import (
+    LEASE,
+    Desk,
+    delivered_in_log,
+    leader_pid,
+    org_text,
+    page_keys_in_log,
+)
 from hooks import Hook
-from serveproc import TOKEN, ServeProcess
+from serveproc import ServeProcess
 from waiting import wait_until
 
-from console.model.clock import SystemClock
 from console.model.org import load_org
-from console.service import IncidentService
-from console.store import Store
-from console.sync.client import SyncClient, SyncError
+from console.sync.client import SyncError
 from console.sync.server import ServerLog
-
-LEASE = 3  # seconds: how long a killed leader's work waits before it is taken over
-
-
-def org_text(hook: Hook) -> str:
-    return f"""
-[[channels]]
-id = "hook"
-type = "webhook"
-url = "{hook.url}"
-people = ["hana.kobayashi", "kenji.sato"]
-teams = ["payments", "platform-infra"]
-roles = ["vp_engineering", "product_leads", "cto", "business_leads"]
-"""
-
-
-def leader_pid(url: str) -> int | None:
-    with psycopg.connect(url) as conn:
-        row = conn.execute(
-            "SELECT holder FROM escalation_leader WHERE until > now() AND name = 'escalation'"
-        ).fetchone()
-    return int(row[0].rsplit(":", 2)[1]) if row else None
-
-
-def page_keys_in_log(url: str) -> set[str]:
-    """Every page key (intent@channel) the log says was queued."""
-    log = ServerLog(url)
-    try:
-        keys = set()
-        for _, _, payload in log.rows():
-            event = json.loads(payload)
-            if event["kind"] == "page_queued":
-                keys |= {f"{event['body']['key']}@{c}" for c in event["body"]["channels"]}
-        return keys
-    finally:
-        log.close()
-
-
-def delivered_in_log(url: str) -> set[str]:
-    log = ServerLog(url)
-    try:
-        return {
-            json.loads(p)["body"]["key"]
-            for _, _, p in log.rows()
-            if json.loads(p)["kind"] == "page_delivered"
-        }
-    finally:
-        log.close()
-
-
-class Desk:
-    """A commander's console syncing through one serve process, failing over to another."""
-
-    def __init__(self, path, org, name: str, url: str):
-        self.store = Store(path)
-        self.service = IncidentService(self.store, org, SystemClock(), name)
-        self.url = url
-
-    def sync(self) -> None:
-        with SyncClient(self.service, self.url, TOKEN, max_attempts=1, timeout=10) as client:
-            client.sync_once()
-
-    def ids(self) -> set[str]:
-        return {r[0] for r in self.store.conn.execute("SELECT event_id FROM events")}
 
 
 @pytest.fixture

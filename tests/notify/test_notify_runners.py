@@ -355,6 +355,48 @@ def test_pages_queued_on_another_database_and_never_delivered_are_adopted(
         world.close()
 
 
+def test_pages_taken_over_by_a_runner_that_dies_too_are_taken_over_again(
+    tmp_path, receivers, memory_keyring
+):
+    """The laptop queued pages and died; a mirror took them over and died before sending
+    them. A third database's runner takes them over once the mirror has been quiet for
+    adopt_after_minutes since its takeover — not never (and not before)."""
+    from datetime import timedelta
+
+    from console.model.paging.decide import orphans
+    from console.notify.runner import PassReport
+
+    quiet = "[notify]\nseverity_confirm_minutes = 0\n[notify.SEV1]\nrepeats = 0\nescalate_early_minutes = 0\n"
+    world = make_world(tmp_path, receivers, memory_keyring, notify=quiet)
+    stores = [Store(tmp_path / "laptop.db"), Store(tmp_path / "mirror.db")]
+    try:
+        laptop = IncidentService(stores[0], world.org, world.clock, actor="kenji.sato")
+        inc = laptop.declare("Checkout down", "SEV1", services=["payment-api"])
+        EscalationRunner(stores[0], world.org, world.clock)._decide_all(T0, PassReport(at=T0))
+        mirror = IncidentService(stores[1], world.org, world.clock, actor="escalation-bot")
+        mirror.apply_remote(laptop.events(inc.id))
+        world.at(20)
+        at = T0 + timedelta(minutes=20)
+        took = PassReport(at=at)
+        EscalationRunner(stores[1], world.org, world.clock)._decide_all(at, took)
+        assert len(took.adopted) == 1 and len(took.adopted[0]["keys"]) == 5  # ... and it dies
+
+        world.service.apply_remote(mirror.events(inc.id))  # the third database, by sync
+        here = world.service.get(inc.id)
+        assert orphans(here, at + timedelta(minutes=14), 15, set()) == []
+        again = orphans(here, at + timedelta(minutes=15), 15, set())
+        assert set(took.adopted[0]["keys"]) <= {o["key"] for o in again}  # (+15 fell due too)
+        world.at(35)
+        rep = world.runner().run_once()
+        assert set(took.adopted[0]["keys"]) <= {k for a in rep.adopted for k in a["keys"]}
+        assert set(took.adopted[0]["keys"]) <= set(all_keys(receivers))
+        assert max(all_keys(receivers).values()) == 1
+    finally:
+        for store in stores:
+            store.close()
+        world.close()
+
+
 def test_a_single_database_never_adopts_its_own_pages(world):
     world.receivers["pagerduty"].mode = "fail"  # failing pages stay queued for a long time
     world.service.declare("Checkout down", "SEV1", services=["payment-api"])

@@ -1,5 +1,6 @@
 """A webhook receiver on 127.0.0.1 (ephemeral port) that records each page's
-Idempotency-Key; `delay` keeps a sender busy mid-send."""
+Idempotency-Key; `delay` keeps a sender busy mid-send, and a closed `gate` keeps it
+busy until the test opens it (a sender to kill while it sends)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Hook:
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, gate: threading.Event | None = None):
         self.delay = delay
+        self.gate = gate
         self.keys: list[str] = []
         self.lock = threading.Lock()
         hook = self
@@ -27,6 +29,8 @@ class Hook:
                     hook.keys.append(self.headers.get("Idempotency-Key", ""))
                 if hook.delay:
                     time.sleep(hook.delay)
+                if hook.gate is not None:
+                    hook.gate.wait(60)  # the test opens it; a killed sender is gone by then
                 body = b'{"received": true}'
                 try:
                     self.send_response(200)

@@ -61,7 +61,9 @@ class PagingState:
     channel_failed_at: dict[str, datetime] = field(
         default_factory=dict
     )  # latest failure per channel
-    adopted: set[str] = field(default_factory=set)  # outbox keys taken over from another database
+    # outbox key -> when it was last taken over from another database (a runner that took
+    # it over may die too: the quiet period then counts from its takeover)
+    adopted: dict[str, datetime] = field(default_factory=dict)
 
     def acked(self, target: str, step: str) -> bool:
         return any(a.target == target and a.step in (None, step) for a in self.acks)
@@ -150,7 +152,9 @@ def severity_confirmed(inc: Incident, ev: e.Event, b: e.SeverityConfirmed) -> st
 
 
 def page_adopted(inc: Incident, ev: e.Event, b: e.PageAdopted) -> str:
-    state_of(inc).adopted.update(b.keys)
+    adopted = state_of(inc).adopted
+    for key in b.keys:
+        adopted[key] = max(adopted.get(key, ev.when), ev.when)
     return b.summary or "pages queued elsewhere taken over"
 
 

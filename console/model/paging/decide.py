@@ -505,7 +505,9 @@ def orphans(
 ) -> list[dict]:
     """Pages queued by a runner on another database (the event arrived by sync) that
     nobody has delivered, failed or abandoned for `adopt_after_minutes`: the runner that
-    queued them is gone. Each entry: intent key, channel, outbox key, the page_queued body."""
+    queued them is gone. A page another runner took over is quiet from its takeover on,
+    so when that runner dies too the page is taken over again. Each entry: intent key,
+    channel, outbox key, the page_queued body."""
     if adopt_after_minutes <= 0:
         return []
     st = state_of(inc)
@@ -524,14 +526,13 @@ def orphans(
             continue  # a later repeat was queued since: sending this stale one helps nobody
         for channel in body.get("channels", []):
             okey = f"{key}@{channel}"
-            if (
-                okey in local_keys
-                or okey in st.delivered
-                or okey in st.abandoned
-                or okey in st.adopted
-            ):
+            if okey in local_keys or okey in st.delivered or okey in st.abandoned:
                 continue
-            last = max(body["at"], st.channel_failed_at.get(channel, body["at"]))
+            last = max(
+                body["at"],
+                st.channel_failed_at.get(channel, body["at"]),
+                st.adopted.get(okey, body["at"]),
+            )
             if now - last >= quiet:
                 out.append({"intent_key": key, "channel": channel, "key": okey, "body": body})
     return out

@@ -5,6 +5,12 @@ numbers from it, so server_seq values commit in number order and a reader paging
 `server_seq > cursor` can never pass over a row that commits later. Each append also
 NOTIFYs (delivered at commit); every process LISTENs on a dedicated connection and wakes
 its parked long-polls.
+
+The log id is read with every page, append and rewritten-log check, in the statement
+that reads the log, so after `serve --new-log-id` on one process every process answers
+with the new id from its next request on; an id once replaced is never served again by
+this process (a request that read the old one just before the change cannot bring it
+back).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from console.store import pg_schema
 from console.store.server_log import Item, StorageUnavailable, Stored, resolve
 
 CHANNEL = "incident_console_log"
+LOG_ID = "(SELECT value FROM meta WHERE key = 'log_id')"
 
 
 def safe_url(url: str) -> str:
@@ -51,6 +58,8 @@ class PgLog:
             raise InputError(f"{safe_url(url)}: cannot open the server log ({exc})") from None
         assert row is not None  # migration 1 writes it
         self.log_id: str = row[0]
+        self._retired: set[str] = set()  # ids this process saw replaced
+        self._log_id_lock = threading.Lock()
         self.pool = ConnectionPool(
             url,
             min_size=1,
@@ -80,8 +89,9 @@ class PgLog:
         with self._conn() as conn, conn.transaction():
             # First the head's row lock: from here on this transaction is the only appender,
             # and (read committed) every following statement sees what earlier ones committed.
-            head_row = conn.execute("SELECT seq FROM log_head FOR UPDATE").fetchone()
+            head_row = conn.execute(f"SELECT seq, {LOG_ID} FROM log_head FOR UPDATE").fetchone()
             assert head_row is not None
+            self._saw(head_row[1])
             known: dict[str, tuple[int, str]] = {}
             if items:
                 for seq, event_id, payload in conn.execute(
@@ -111,7 +121,9 @@ class PgLog:
                 "ORDER BY server_seq LIMIT %s",
                 [after, limit + 1],
             ).fetchall()
-            head = conn.execute("SELECT seq FROM log_head").fetchone()
+            head = conn.execute(f"SELECT seq, {LOG_ID} FROM log_head").fetchone()
+        if head:
+            self._saw(head[1])
         return [(r[0], r[1]) for r in rows], head[0] if head else 0
 
     def head(self) -> int:
@@ -126,8 +138,12 @@ class PgLog:
 
     def event_at(self, seq: int) -> str | None:
         with self._conn() as conn:
-            row = conn.execute("SELECT event_id FROM log WHERE server_seq = %s", [seq]).fetchone()
-        return row[0] if row else None
+            row = conn.execute(
+                f"SELECT (SELECT event_id FROM log WHERE server_seq = %s), {LOG_ID}", [seq]
+            ).fetchone()
+        assert row is not None
+        self._saw(row[1])
+        return row[0]
 
     def rows(self) -> list[tuple[int, str, str]]:
         with self._conn() as conn:
@@ -137,10 +153,18 @@ class PgLog:
         return [(r[0], r[1], r[2]) for r in got]
 
     def rotate_log_id(self) -> str:
-        self.log_id = uuid.uuid4().hex
+        new = uuid.uuid4().hex
         with self._conn() as conn:
-            conn.execute("UPDATE meta SET value = %s WHERE key = 'log_id'", [self.log_id])
-        return self.log_id
+            conn.execute("UPDATE meta SET value = %s WHERE key = 'log_id'", [new])
+        self._saw(new)
+        return new
+
+    def _saw(self, log_id: str | None) -> None:
+        """The id the database holds now (another process may have replaced it)."""
+        with self._log_id_lock:
+            if log_id and log_id != self.log_id and log_id not in self._retired:
+                self._retired.add(self.log_id)
+                self.log_id = log_id
 
     def reachable(self) -> bool:
         try:

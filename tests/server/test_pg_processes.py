@@ -125,3 +125,33 @@ def test_health_names_the_backend(two_servers):
     with a.http() as http:
         body = http.get("/v1/health").json()
     assert body == {"ok": True, "protocol": 1, "backend": "postgresql", "reachable": True}
+
+
+def test_a_new_log_id_given_to_one_process_is_served_by_the_others_at_once(
+    two_servers, tmp_path, pg_url
+):
+    """After a restore, `serve --new-log-id` on one process: the process that was not
+    restarted answers pulls, pushes and rewritten-log refusals with the new id too, so a
+    console behind the load balancer never sees the two ids alternate."""
+    a, b = two_servers
+    with b.http() as http:
+        pushed = http.post(
+            "/v1/push", json={"protocol": 1, "client_id": "x", "events": [note(1, "x")]}
+        )
+        old = pushed.json()["log_id"]
+    a.stop()
+    renewed = ServeProcess(tmp_path, pg_url, "a2", "--no-escalation", "--new-log-id").start()
+    try:
+        with renewed.http() as http:
+            new = http.get("/v1/pull", params={"after": 0}).json()["log_id"]
+        assert new != old
+        with b.http() as http:
+            assert http.get("/v1/pull", params={"after": 0}).json()["log_id"] == new
+            push = http.post(
+                "/v1/push", json={"protocol": 1, "client_id": "x", "events": [note(2, "x")]}
+            )
+            assert push.status_code == 200 and push.json()["log_id"] == new
+            gone = http.get("/v1/pull", params={"after": 1, "after_id": str(uuid.uuid4())})
+            assert gone.status_code == 409 and gone.json()["log_id"] == new
+    finally:
+        renewed.stop()

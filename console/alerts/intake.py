@@ -6,9 +6,10 @@ nothing is. Calm by design:
   that incident and never declares again;
 - an alert is known by its fingerprint; a re-sent state that has not changed writes
   nothing;
-- an alert that fires again within `debounce_seconds` of resolving is held (locally,
-  not as an event) until the window has passed; if it resolves meanwhile nothing is
-  written and the flap is counted on its next recorded change;
+- an alert that fires again within `debounce_seconds` of resolving is held (not as an
+  event: in the console database, or shared in PostgreSQL by several serve processes)
+  until the window has passed; if it resolves meanwhile nothing is written and the flap
+  is counted on its next recorded change;
 - resolved alerts are recorded; when all of an incident's alerts have resolved the
   timeline says so, and the incident stays open until a person resolves it.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from console.model import events
 from console.model.alert_payloads import Alert, AlertGroup
@@ -29,6 +31,17 @@ from console.service import IncidentService
 from console.store import alerts as alert_store
 from console.store import events as event_log
 from console.store import projections
+from console.store.alerts import Hold
+
+
+class Holds(Protocol):
+    """Where changes held back while an alert flaps wait (console/store/alerts.py)."""
+
+    def hold(self, home: str, fingerprint: str, body: dict, until: str, flaps: int) -> None: ...
+    def held(self, home: str, fingerprint: str) -> Hold | None: ...
+    def release(self, home: str, fingerprint: str) -> None: ...
+    def release_home(self, home: str) -> None: ...
+    def due(self, now: str) -> list[Hold]: ...
 
 
 @dataclass
@@ -53,9 +66,15 @@ class Outcome:
 
 
 class AlertIntake:
-    def __init__(self, service: IncidentService, routing: AlertRouting | None = None):
+    def __init__(
+        self,
+        service: IncidentService,
+        routing: AlertRouting | None = None,
+        holds: Holds | None = None,
+    ):
         self.service = service
         self.routing = routing or alert_routing(service.org)
+        self.holds: Holds = holds or alert_store.LocalHolds(service.store.conn)
 
     @property
     def debounce(self) -> timedelta:
@@ -157,24 +176,21 @@ class AlertIntake:
         )
         self.service.record(gid, body, actor=group.source)
         self.service.record(incident_id, body, actor=group.source)
-        alert_store.release_home(self.service.store.conn, gid)  # its holds move with it
+        self.holds.release_home(gid)  # its holds move with it
         return Outcome(gid, incident_id, how)
 
     def _record_all(
         self, group: AlertGroup, routed: dict[str, Routed], out: Outcome, now: datetime
     ) -> None:
-        conn = self.service.store.conn
         recorded = self._recorded(out.home)
         for alert in group.alerts:
             body = self._body(group, alert, routed[alert.fingerprint])
             old = recorded.get(alert.fingerprint)
-            hold = alert_store.held(conn, out.home, alert.fingerprint)
+            hold = self.holds.held(out.home, alert.fingerprint)
             if old is not None and old.status == alert.status:
                 if hold is not None and hold.body:
                     # it flapped back before the window closed: the held change never happened
-                    alert_store.hold(
-                        conn, out.home, alert.fingerprint, {}, hold.until, hold.flaps + 1
-                    )
+                    self.holds.hold(out.home, alert.fingerprint, {}, hold.until, hold.flaps + 1)
                 out.unchanged += 1
                 continue
             if (
@@ -184,12 +200,12 @@ class AlertIntake:
             ):
                 until = iso(old.changed_at + self.debounce)
                 flaps = hold.flaps if hold else 0
-                alert_store.hold(conn, out.home, alert.fingerprint, body, until, flaps)
+                self.holds.hold(out.home, alert.fingerprint, body, until, flaps)
                 out.held += 1
                 continue
             flaps = hold.flaps if hold else 0
             if hold is not None:
-                alert_store.release(conn, out.home, alert.fingerprint)
+                self.holds.release(out.home, alert.fingerprint)
             self._write(out.home, body, flaps, group.source)
             out.recorded += 1
 
@@ -224,8 +240,8 @@ class AlertIntake:
         now = now or svc.now()
         written = 0
         with svc.store.transaction():
-            for hold in alert_store.due_holds(svc.store.conn, iso(now)):
-                alert_store.release(svc.store.conn, hold.home, hold.fingerprint)
+            for hold in self.holds.due(iso(now)):
+                self.holds.release(hold.home, hold.fingerprint)
                 if not hold.body:
                     continue
                 recorded = self._recorded(hold.home).get(hold.fingerprint)

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,9 +30,12 @@ from console.alerts.auth import credentials_ok, signature_ok
 from console.alerts.intake import AlertIntake
 from console.model.alert_payloads import PayloadError, parse_alert_group, parse_pager_event
 from console.model.alert_routes import AlertRouting, alert_routing
-from console.model.clock import Clock
+from console.model.clock import Clock, SystemClock, iso
 from console.model.errors import ConsoleError, InputError
 from console.model.org import Org
+
+if TYPE_CHECKING:
+    from console.alerts.shared import SharedIntake  # (psycopg: the `server` extra)
 
 MAX_BODY_BYTES = 1024 * 1024  # Alertmanager caps a notification's alerts; so do we
 PREFIX = "/v1/alerts"
@@ -50,6 +53,7 @@ class AlertDesk:
         *,
         pagerduty_secrets: list[str] | None = None,
         after_write: Callable[[], None] | None = None,
+        shared: SharedIntake | None = None,
     ):
         self.db_path = Path(db_path)
         self.org = org
@@ -57,6 +61,7 @@ class AlertDesk:
         self.routing: AlertRouting = alert_routing(org)  # refuse a broken org up front
         self.pagerduty_secrets = list(pagerduty_secrets or [])
         self.after_write = after_write
+        self.shared = shared  # several serve processes on one PostgreSQL log
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-desk")
         self._intake: AlertIntake | None = None
         self._stop = threading.Event()
@@ -68,7 +73,8 @@ class AlertDesk:
             from console.store import Store
 
             service = IncidentService(Store(self.db_path), self.org, self.clock, "alert-bot")
-            self._intake = AlertIntake(service, self.routing)
+            holds = self.shared.holds if self.shared is not None else None
+            self._intake = AlertIntake(service, self.routing, holds)
         return self._intake
 
     def call(self, fn: Callable[[AlertIntake], Any]) -> Any:
@@ -80,7 +86,11 @@ class AlertDesk:
         return await loop.run_in_executor(self._executor, self._run, fn)
 
     def _run(self, fn: Callable[[AlertIntake], Any]) -> Any:
-        result = fn(self._get_intake())
+        intake = self._get_intake()
+        if self.shared is None:
+            result = fn(intake)
+        else:
+            result = self.shared.run(intake.service, lambda: fn(intake))
         if self.after_write is not None:
             self.after_write()
         return result
@@ -92,13 +102,19 @@ class AlertDesk:
         def loop() -> None:
             while not self._stop.wait(interval):
                 try:
-                    self.call(lambda intake: intake.flush())
+                    self._executor.submit(self._flush).result()
                 except Exception as exc:  # noqa: BLE001 - keep the receivers up; say why
                     print(f"incident-console alerts: flush failed: {exc}", file=sys.stderr)
 
         self._timer = threading.Thread(target=loop, name="alert-desk-flush", daemon=True)
         self._timer.start()
         return self
+
+    def _flush(self) -> int:
+        now = iso((self.clock or SystemClock()).now())
+        if self.shared is not None and not self.shared.holds.any_due(now):
+            return 0  # the shared lock (and a sync) only when there is something to write
+        return self._run(lambda intake: intake.flush())
 
     def close(self) -> None:
         self._stop.set()
@@ -107,6 +123,8 @@ class AlertDesk:
         if self._intake is not None:
             intake = self._intake
             self._executor.submit(intake.service.store.close)
+        if self.shared is not None:
+            self._executor.submit(self.shared.close)
         self._executor.shutdown(wait=True)
 
 

@@ -1,6 +1,8 @@
 """The receivers inside `incident-console serve`. The server keeps only the global log,
 so alerts are written, like the escalation runner's pages, into serve's own console
-database (the mirror next to the log) and pushed to the log by its sync worker at once."""
+database (the mirror next to the log) and pushed to the log by its sync worker at once.
+On a PostgreSQL log several processes take notifications one at a time through the
+shared database (console/alerts/shared.py), so a retried delivery is one alert group."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from console.alerts.receivers import AlertDesk, pagerduty_secrets, receiver_routes
 from console.model.org import Org
 from console.notify.serve import mirror_path
+from console.store.server_log import is_postgres_url
 
 
 class _Both:
@@ -35,8 +38,14 @@ def alerts_in_serve(
     the escalation companion when there is one, and shares its sync worker)."""
     desk = AlertDesk(mirror or mirror_path(server_db), org)
     desk.pagerduty_secrets = pagerduty_secrets(desk.routing)
+    if is_postgres_url(server_db):  # several processes: one intake at a time, shared holds
+        from console.alerts.shared import SharedIntake
+
+        desk.shared = SharedIntake(str(server_db))
 
     def companion(url: str, token: str) -> _Both:
+        if desk.shared is not None:
+            desk.shared.through(url, token)
         if escalation is not None:
             other = escalation(url, token)
             sync = other.sync

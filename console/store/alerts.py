@@ -177,3 +177,26 @@ def due_holds(conn: sqlite3.Connection, now: str) -> list[Hold]:
 
 def hold_count(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM alert_holds").fetchone()[0])
+
+
+class LocalHolds:
+    """The holds of one console database (the intake's default). Several serve processes
+    on one PostgreSQL log share theirs instead (console/store/alerts_pg.py)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def hold(self, home: str, fingerprint: str, body: dict, until: str, flaps: int) -> None:
+        hold(self.conn, home, fingerprint, body, until, flaps)
+
+    def held(self, home: str, fingerprint: str) -> Hold | None:
+        return held(self.conn, home, fingerprint)
+
+    def release(self, home: str, fingerprint: str) -> None:
+        release(self.conn, home, fingerprint)
+
+    def release_home(self, home: str) -> None:
+        release_home(self.conn, home)
+
+    def due(self, now: str) -> list[Hold]:
+        return due_holds(self.conn, now)

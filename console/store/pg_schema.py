@@ -58,6 +58,22 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        3,
+        "alert intake across serve processes",
+        [
+            # The changes held back while an alert flaps, shared by every serve process
+            # (a console database keeps its own in its alert_holds); `until` is ISO text.
+            """CREATE TABLE alert_holds (
+                home TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                body TEXT NOT NULL,
+                until TEXT NOT NULL,
+                flaps INTEGER NOT NULL,
+                PRIMARY KEY (home, fingerprint)
+            )""",
+        ],
+    ),
 ]
 
 

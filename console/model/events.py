@@ -578,9 +578,11 @@ def body_problem(kind: str, body: Any) -> str | None:
     version does not know is fine (kept verbatim), as long as it is valid text."""
     if not isinstance(body, dict):
         return "body must be a JSON object"
-    problem = text_problem(body, "body")
-    if problem:
-        return problem
+    return text_problem(body, "body") or catalogue_problem(kind, body)
+
+
+def catalogue_problem(kind: str, body: dict[str, Any]) -> str | None:
+    """body_problem for a body known to hold only valid text: what its kind requires."""
     known = CATALOGUE.get(kind)
     if known is None:
         return None
@@ -589,6 +591,19 @@ def body_problem(kind: str, body: Any) -> str | None:
     except BodyError as exc:
         return str(exc)
     return None
+
+
+def bodies_fit(kind: str, bodies: list[dict[str, Any]]) -> bool:
+    """True when catalogue_problem would find nothing wrong with any of these bodies of
+    one kind (checked in one pass; False says only that one of them needs a closer look)."""
+    known = CATALOGUE.get(kind)
+    if known is None:
+        return True
+    try:
+        values = msgspec.convert(bodies, list[known.body])  # type: ignore[name-defined]
+    except msgspec.ValidationError:
+        return False
+    return not any(_cross_check(value) for value in values)
 
 
 def policy_of(steps: dict[str, list[dict[str, Any]]], overdue_after_seconds: int) -> Policy:

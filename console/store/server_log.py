@@ -7,12 +7,14 @@ backend hands out `server_seq` densely, in commit order, so a reader paging
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+import msgspec
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -65,18 +67,29 @@ class LogStorage(Protocol):
 def resolve(items: list[Item], known: dict[str, tuple[int, str]], head: int):
     """Shared by the backends: the outcome per item, and the rows to insert as
     (seq, item), given what the log already holds for these ids and its head."""
+    if not known and len({i.event_id for i in items}) == len(items):  # all new: the usual
+        seqs = range(head + 1, head + 1 + len(items))
+        return [Stored("accepted", seq) for seq in seqs], list(zip(seqs, items, strict=True))
     results: list[Stored] = []
     rows: list[tuple[int, Item]] = []
     for item in items:
         if item.event_id in known:
             seq, text = known[item.event_id]
-            results.append(Stored("duplicate" if text == item.text else "mismatch", seq))
+            results.append(Stored("duplicate" if _same(text, item.text) else "mismatch", seq))
             continue
         head += 1
         known[item.event_id] = (head, item.text)
         rows.append((head, item))
         results.append(Stored("accepted", head))
     return results, rows
+
+
+def _same(stored: str, text: str) -> bool:
+    """The same canonical text; or stored by an older server, whose encoder spelled some
+    numbers differently (1e+16 for 1e16) but meant the same event."""
+    return (
+        stored == text or msgspec.json.encode(json.loads(stored), order="sorted") == text.encode()
+    )
 
 
 @SERVER_MIGRATIONS()
@@ -147,30 +160,45 @@ class SqliteLog:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            known: dict[str, tuple[int, str]] = {}
-            ids = [i.event_id for i in items]
-            if ids:
-                marks = ",".join("?" for _ in ids)
-                for seq, event_id, payload in conn.execute(
-                    f"SELECT server_seq, event_id, payload FROM log WHERE event_id IN ({marks})",
-                    ids,
-                ):
-                    known[event_id] = (seq, payload)
-            results, rows = resolve(items, known, self.head())
-            if rows:
-                conn.executemany(
-                    "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
-                    "received_at) VALUES (?,?,?,?,?,?,?)",
-                    [
-                        (seq, i.event_id, i.incident_id, i.kind, i.text, client_id, received_at)
-                        for seq, i in rows
-                    ],
-                )
+            head = self.head()
+            # Most pushes hold only new events: insert them straight away, and look up
+            # what the log holds for these ids only when the unique index says some are in.
+            results, rows = resolve(items, {}, head)
+            conn.execute("SAVEPOINT fresh")
+            try:
+                self._insert(rows, client_id, received_at)
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK TO fresh")
+                results, rows = resolve(items, self._known(items), head)
+                self._insert(rows, client_id, received_at)
+            conn.execute("RELEASE fresh")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
         return results
+
+    def _insert(self, rows: list[tuple[int, Item]], client_id: str, received_at: str) -> None:
+        self.conn.executemany(
+            "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
+            "received_at) VALUES (?,?,?,?,?,?,?)",
+            [
+                (seq, i.event_id, i.incident_id, i.kind, i.text, client_id, received_at)
+                for seq, i in rows
+            ],
+        )
+
+    def _known(self, items: list[Item]) -> dict[str, tuple[int, str]]:
+        """(server_seq, payload) of the events among `items` that the log already holds."""
+        ids = json.dumps([i.event_id for i in items])
+        return {
+            event_id: (seq, payload)
+            for seq, event_id, payload in self.conn.execute(
+                "SELECT server_seq, event_id, payload FROM log "
+                "WHERE event_id IN (SELECT value FROM json_each(?))",
+                [ids],
+            )
+        }
 
     def event_at(self, seq: int) -> str | None:
         row = self.conn.execute("SELECT event_id FROM log WHERE server_seq = ?", [seq]).fetchone()

@@ -92,27 +92,51 @@ class PgLog:
             head_row = conn.execute(f"SELECT seq, {LOG_ID} FROM log_head FOR UPDATE").fetchone()
             assert head_row is not None
             self._saw(head_row[1])
-            known: dict[str, tuple[int, str]] = {}
-            if items:
-                for seq, event_id, payload in conn.execute(
-                    "SELECT server_seq, event_id, payload FROM log WHERE event_id = ANY(%s)",
-                    [[i.event_id for i in items]],
-                ):
-                    known[event_id] = (seq, payload)
-            results, rows = resolve(items, known, head_row[0])
+            # Most pushes hold only new events: COPY them straight in, and look up what the
+            # log holds for these ids only when the unique index says some are in.
+            results, rows = resolve(items, {}, head_row[0])
+            try:
+                with conn.transaction():  # a savepoint
+                    self._copy(conn, rows, client_id, received_at)
+            except psycopg.errors.UniqueViolation:
+                results, rows = resolve(items, self._known(conn, items), head_row[0])
+                self._copy(conn, rows, client_id, received_at)
             if rows:
-                with conn.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, "
-                        "client_id, received_at) VALUES (%s,%s,%s,%s,%s,%s,%s)",
-                        [
-                            (seq, i.event_id, i.incident_id, i.kind, i.text, client_id, received_at)
-                            for seq, i in rows
-                        ],
-                    )
                 conn.execute("UPDATE log_head SET seq = %s", [rows[-1][0]])
                 conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(rows[-1][0])])
         return results
+
+    @staticmethod
+    def _copy(
+        conn: psycopg.Connection[Any],
+        rows: list[tuple[int, Item]],
+        client_id: str,
+        received_at: str,
+    ) -> None:
+        if not rows:
+            return
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY log (server_seq, event_id, incident_id, kind, payload, client_id, "
+                "received_at) FROM STDIN"
+            ) as copy,
+        ):
+            for seq, i in rows:
+                copy.write_row(
+                    (seq, i.event_id, i.incident_id, i.kind, i.text, client_id, received_at)
+                )
+
+    @staticmethod
+    def _known(conn: psycopg.Connection[Any], items: list[Item]) -> dict[str, tuple[int, str]]:
+        """(server_seq, payload) of the events among `items` that the log already holds."""
+        return {
+            event_id: (seq, payload)
+            for seq, event_id, payload in conn.execute(
+                "SELECT server_seq, event_id, payload FROM log WHERE event_id = ANY(%s)",
+                [[i.event_id for i in items]],
+            )
+        }
 
     def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]:
         with self._conn() as conn:

@@ -345,7 +345,9 @@ class SyncClient:
                 break
             except TooLarge:
                 if len(batch) > 1:  # remember: this server wants smaller batches
-                    limit = self.batch_size = max(1, len(batch) // 2)
+                    # (first what every protocol-1 server takes, then halves)
+                    smaller = wire.PROTOCOL_BATCH if len(batch) > wire.PROTOCOL_BATCH else 0
+                    limit = self.batch_size = smaller or max(1, len(batch) // 2)
                     continue
                 with self.store.transaction() as c:
                     state.add_dead_letter(
@@ -394,7 +396,9 @@ class SyncClient:
 
     def fetch_page(self, before: state.Cursor, wait: float = 0.0) -> dict[str, Any]:
         """The network half of a pull: touches no database, so any thread may run it."""
-        params: dict[str, int | float | str] = {"after": before.after, "limit": self.page_size}
+        params: dict[str, int | float | str] = {"after": before.after}
+        if self.page_size < wire.MAX_BATCH:  # else the server's own page size (older: 500)
+            params["limit"] = self.page_size
         timeout = None
         if wait > 0:
             waits = min(wait, wire.MAX_WAIT_SECONDS)

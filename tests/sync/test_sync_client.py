@@ -16,6 +16,7 @@ from console.model.events import Event
 from console.model.hlc import HLC, MAX_DRIFT_MS
 from console.store import events as event_log
 from console.store import sync_state as state
+from console.sync import protocol as wire
 from console.sync.client import (
     Backoff,
     Refused,
@@ -248,6 +249,47 @@ def test_413_halves_the_batch(server, consoles):
         report = c.push_all()
     assert report.accepted == 8 and report.batches == 4  # 8 → 4 → 2 per batch
     assert a.outbox() == 0
+
+
+class OlderServer(httpx.BaseTransport):
+    """A server of the first protocol-1 release in front of the real one: 500 events a
+    push at most (413 beyond), pages of 500 by default, and `limit` above 500 refused."""
+
+    def __init__(self):
+        self.inner = httpx.HTTPTransport()
+        self.refused: list[str] = []
+
+    def handle_request(self, request):
+        path = request.url.path
+        if path == "/v1/push" and len(json.loads(request.read())["events"]) > wire.PROTOCOL_BATCH:
+            self.refused.append("push")
+            return httpx.Response(413, json={"error": "the limit is 500"})
+        if request.url.path == "/v1/pull":
+            limit = request.url.params.get("limit")
+            if limit is not None and int(limit) > wire.PROTOCOL_BATCH:
+                self.refused.append("pull")
+                return httpx.Response(400, json={"error": "limit must be between 1 and 500"})
+            if limit is None:
+                request.url = request.url.copy_merge_params({"limit": wire.PROTOCOL_BATCH})
+        return self.inner.handle_request(request)
+
+    def close(self):
+        self.inner.close()
+
+
+def test_an_older_server_with_smaller_batches_and_pages(server, consoles):
+    a, b = consoles("a"), consoles("b")
+    work(a, n_notes=wire.PROTOCOL_BATCH + 99)  # 600 events with the declaration
+    older = OlderServer()
+    with a.client(server.url, transport=older) as c:
+        pushed = c.push_all()
+    assert pushed.accepted == 600 and pushed.batches == 2  # 413 once, then 500 + 100
+    assert older.refused == ["push"] and a.outbox() == 0
+    with b.client(server.url, transport=older) as c:
+        pulled = c.pull_all()
+    assert pulled.received == 600 and pulled.pages == 2
+    assert older.refused == ["push"]  # no page size it would refuse
+    assert b.event_ids() == a.event_ids()
 
 
 def test_rejected_events_go_to_dead_letters_and_do_not_block(server, consoles):

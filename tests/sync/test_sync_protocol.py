@@ -85,7 +85,10 @@ def test_canonical_ignores_key_order_and_server_seq():
         ({"protocol": 1, "client_id": "", "events": []}, "client_id"),
         ({"protocol": 1, "client_id": "c", "events": {}}, "events must be a list"),
         ({"protocol": 1, "client_id": "c", "events": [], "x": 1}, "unknown field"),
-        ({"protocol": 1, "client_id": "c", "events": [{}] * 501}, "limit is 500"),
+        (
+            {"protocol": 1, "client_id": "c", "events": [{}] * (wire.MAX_BATCH + 1)},
+            f"limit is {wire.MAX_BATCH}",
+        ),
     ],
 )
 def test_push_envelope(data, words):
@@ -93,7 +96,7 @@ def test_push_envelope(data, words):
 
 
 def test_pull_params():
-    assert wire.pull_params({}) == (0, 500, 0.0, None)
+    assert wire.pull_params({}) == (0, wire.MAX_BATCH, 0.0, None)
     eid = "0190f1c2-7d3e-7abc-8def-0123456789ab"
     assert wire.pull_params({"after": "7", "limit": "10", "wait": "2.5", "after_id": eid}) == (
         7,
@@ -105,7 +108,7 @@ def test_pull_params():
         {"after": "-1"},
         {"after": "x"},
         {"limit": "0"},
-        {"limit": "501"},
+        {"limit": str(wire.MAX_BATCH + 1)},
         {"wait": "61"},
         {"wait": "nan"},
         {"after_id": "x"},

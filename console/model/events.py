@@ -601,9 +601,11 @@ def bodies_fit(kind: str, bodies: list[dict[str, Any]]) -> bool:
         return True
     try:
         values = msgspec.convert(bodies, list[known.body])  # type: ignore[name-defined]
-    except msgspec.ValidationError:
+    except (ValueError, TypeError):  # ValidationError, or a lone surrogate it tried to quote
         return False
-    return not any(_cross_check(value) for value in values)
+    if not values or not _time_fields(known.body):
+        return True
+    return not any(map(_cross_check, values))
 
 
 def policy_of(steps: dict[str, list[dict[str, Any]]], overdue_after_seconds: int) -> Policy:
@@ -668,12 +670,17 @@ _TIME_FIELDS = (
 _TIMES_OF: dict[type, tuple[str, ...]] = {}  # body class -> which of those it has
 
 
+def _time_fields(cls: type[Body]) -> tuple[str, ...]:
+    names = _TIMES_OF.get(cls)
+    if names is None:
+        fields = set(cls.__struct_fields__)
+        names = _TIMES_OF[cls] = tuple(n for n in _TIME_FIELDS if n in fields)
+    return names
+
+
 def _cross_check(body: Body) -> str | None:
     """What a type cannot say: times that are real, not just well-formed."""
-    names = _TIMES_OF.get(type(body))
-    if names is None:
-        fields = set(body.__struct_fields__)
-        names = _TIMES_OF[type(body)] = tuple(n for n in _TIME_FIELDS if n in fields)
+    names = _time_fields(type(body))
     for name in names:
         value = getattr(body, name, None)
         if isinstance(value, str):

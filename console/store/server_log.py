@@ -11,6 +11,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -44,6 +45,21 @@ class Stored(NamedTuple):
     seq: int
 
 
+class PageText(NamedTuple):
+    """A page of the log as the pull reply's events: each stored text with its server_seq
+    put first, joined by commas (the database builds the text, not Python)."""
+
+    events: str
+    size: int  # events on the page
+    last: int  # the last server_seq on the page (`after` when empty)
+    has_more: bool
+    head: int
+
+
+# Each stored text with its server_seq put first: '{"server_seq":7,' + the rest of it.
+PULLED_TEXT = """'{"server_seq":' || server_seq || ',' || substr(payload, 2)"""
+
+
 class LogStorage(Protocol):
     backend: str  # "sqlite" | "postgresql"
     log_id: str
@@ -54,6 +70,7 @@ class LogStorage(Protocol):
     def describe(self) -> str: ...
     def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]: ...
     def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]: ...
+    def page_text(self, after: int, limit: int) -> PageText: ...
     def head(self) -> int: ...
     def count(self) -> int: ...
     def event_at(self, seq: int) -> str | None: ...
@@ -221,6 +238,17 @@ class SqliteLog:
             [after, limit + 1],
         ).fetchall()
         return rows, self.head()
+
+    def page_text(self, after: int, limit: int) -> PageText:
+        rows = self.conn.execute(
+            f"SELECT server_seq, {PULLED_TEXT} FROM log WHERE server_seq > ? "
+            "ORDER BY server_seq LIMIT ?",
+            [after, limit + 1],
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        text = ",".join(map(itemgetter(1), rows))
+        return PageText(text, len(rows), rows[-1][0] if rows else after, more, self.head())
 
     def reachable(self) -> bool:
         try:

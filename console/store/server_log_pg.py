@@ -27,7 +27,14 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from console.model.errors import InputError
 from console.store import pg_schema
-from console.store.server_log import Item, StorageUnavailable, Stored, resolve
+from console.store.server_log import (
+    PULLED_TEXT,
+    Item,
+    PageText,
+    StorageUnavailable,
+    Stored,
+    resolve,
+)
 
 CHANNEL = "incident_console_log"
 LOG_ID = "(SELECT value FROM meta WHERE key = 'log_id')"
@@ -149,6 +156,24 @@ class PgLog:
         if head:
             self._saw(head[1])
         return [(r[0], r[1]) for r in rows], head[0] if head else 0
+
+    def page_text(self, after: int, limit: int) -> PageText:
+        with self._conn() as conn:
+            row = conn.execute(
+                f"SELECT string_agg({PULLED_TEXT}, ',' ORDER BY server_seq), count(*), "
+                "max(server_seq) FROM (SELECT server_seq, payload FROM log "
+                "WHERE server_seq > %s ORDER BY server_seq LIMIT %s) AS page",
+                [after, limit],
+            ).fetchone()
+            assert row is not None  # an aggregate always answers
+            text, count, last = row[0] or "", row[1], row[2] or after
+            more = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM log WHERE server_seq > %s)", [last]
+            ).fetchone()
+            head = conn.execute(f"SELECT seq, {LOG_ID} FROM log_head").fetchone()
+        if head:
+            self._saw(head[1])
+        return PageText(text, count, last, bool(more and more[0]), head[0] if head else 0)
 
     def head(self) -> int:
         with self._conn() as conn:

@@ -37,7 +37,6 @@ from console.store.server_log import (
     LogStorage,
     SqliteLog,
     StorageUnavailable,
-    Stored,
     open_log,
 )
 from console.sync import protocol as wire
@@ -109,7 +108,12 @@ class ServerLog:
             items, problems = self._checked_plain(events, now_ms)
         received = datetime.now(UTC).isoformat(timespec="milliseconds")
         stored = self.storage.append(items, client_id, received) if items else []
-        done = [_result(item, st) for item, st in zip(items, stored, strict=True)]
+        done = [
+            {"event_id": item.event_id, "status": st.status, "server_seq": st.seq}
+            if st.status != "mismatch"
+            else _mismatch(item, st.seq)
+            for item, st in zip(items, stored, strict=True)
+        ]
         if not problems:
             return done
         out: list[dict[str, Any]] = []
@@ -159,28 +163,23 @@ class ServerLog:
 
     def pull_body(self, after: int, limit: int) -> tuple[bytes, int]:
         """The pull reply as bytes, assembled from the stored canonical text (no re-encoding)."""
-        rows, head = self.page(after, limit)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        nxt = rows[-1][0] if rows else after
-        events = ",".join(f'{{"server_seq":{seq},{payload[1:]}' for seq, payload in rows)
+        page = self.storage.page_text(after, limit)
         text = (
-            f'{{"protocol":{wire.PROTOCOL},"log_id":{json.dumps(self.log_id)},"events":[{events}],'
-            f'"next":{nxt},"head":{head},"has_more":{"true" if more else "false"}}}'
+            f'{{"protocol":{wire.PROTOCOL},"log_id":{json.dumps(self.log_id)},'
+            f'"events":[{page.events}],"next":{page.last},"head":{page.head},'
+            f'"has_more":{"true" if page.has_more else "false"}}}'
         )
-        return text.encode("utf-8"), len(rows)
+        return text.encode("utf-8"), page.size
 
 
-def _result(item: Item, stored: Stored) -> dict[str, Any]:
-    if stored.status == "mismatch":
-        return {
-            "event_id": item.event_id,
-            "status": "rejected",
-            "server_seq": None,
-            "error": f"idempotency mismatch: event {item.event_id} is already "
-            f"stored (server_seq {stored.seq}) with a different body",
-        }
-    return {"event_id": item.event_id, "status": stored.status, "server_seq": stored.seq}
+def _mismatch(item: Item, seq: int) -> dict[str, Any]:
+    return {
+        "event_id": item.event_id,
+        "status": "rejected",
+        "server_seq": None,
+        "error": f"idempotency mismatch: event {item.event_id} is already "
+        f"stored (server_seq {seq}) with a different body",
+    }
 
 
 class _Signal:

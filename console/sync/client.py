@@ -309,9 +309,10 @@ class SyncClient:
             parts: list[str] = []
             size = 200
             bad: list[tuple[dict[str, Any], str]] = []
-            for ev in events:
-                raw = ev.to_dict()
-                problem, text = wire.check_event(raw)  # the canonical text is what we send
+            raws = [ev.to_dict() for ev in events]
+            for ev, raw, (problem, text) in zip(
+                events, raws, wire.check_events(raws), strict=True
+            ):  # the canonical text is what we send
                 if problem:
                     bad.append((raw, problem))
                     continue
@@ -458,10 +459,9 @@ class SyncClient:
             before = state.Cursor(log_id, 0)
         good, bad = [], []
         now_ms = time.time_ns() // 1_000_000
-        for raw in data["events"]:
-            problem = wire.event_problem(raw, from_server=True) or wire.stamp_problem(
-                raw, now_ms, PULL_MAX_AHEAD_MS
-            )
+        checked = wire.check_events(data["events"], from_server=True)
+        for raw, (problem, _) in zip(data["events"], checked, strict=True):
+            problem = problem or wire.stamp_problem(raw, now_ms, PULL_MAX_AHEAD_MS)
             if problem:
                 bad.append((raw, problem))
             else:

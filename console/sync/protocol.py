@@ -178,15 +178,43 @@ def _checked_plain(raw: Any, from_server: bool) -> tuple[str | None, str | None]
     return _size_problem(text), text.decode("utf-8")
 
 
+def check_events(
+    raws: list[Any], *, from_server: bool = False
+) -> list[tuple[str | None, str | None]]:
+    """check_event for each of `raws`, a column at a time when they all fit the types
+    (else one by one, the plain way)."""
+    try:
+        typed: list[WireEvent] = msgspec.convert(
+            raws, list[PulledEvent] if from_server else list[WireEvent]
+        )
+        if not _shapes_fit(typed):
+            raise ValueError("a value does not fit")
+        # Encoding refuses lone surrogates anywhere in an event: what the walk looks for.
+        texts, problems = _check_columns(typed, None, 0, sized=not from_server)
+    except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+        return [check_event(raw, from_server=from_server) for raw in raws]
+    if from_server:
+        return [(problems.get(i), None) for i in range(len(typed))]
+    return [(problems[i], None) if i in problems else (None, t) for i, t in enumerate(texts)]
+
+
 def check_pushed(
     typed: list[WireEvent], now_ms: int, max_ahead_ms: int
 ) -> tuple[list[str], dict[int, str]]:
     """check_event and stamp_problem for the events of a push that decode_push already
-    shape-checked, a column at a time: (canonical text of each event, problem by index
-    for those refused, whose text is then meaningless). Each check looks at events one
-    by one only when the column as a whole fails it, and the first problem per event is
-    the one check_event would name. Decoded JSON holds no lone surrogates (msgspec
-    refuses them), so bodies need no walk for them."""
+    shape-checked: (canonical text of each event, problem by index for those refused,
+    whose text is then meaningless). Decoded JSON holds no lone surrogates (msgspec
+    refuses them), so the encoding cannot fail on one."""
+    return _check_columns(typed, now_ms, max_ahead_ms, sized=True)
+
+
+def _check_columns(
+    typed: list[WireEvent], now_ms: int | None, max_ahead_ms: int, *, sized: bool
+) -> tuple[list[str], dict[int, str]]:
+    """The checks no type can make, a column at a time: each looks at events one by one
+    only when the column as a whole fails it, and the first problem per event is the one
+    check_event (then stamp_problem, given `now_ms`) would name. `sized`: the size limit
+    (a push limit: pulled events skip it)."""
     texts = [_encoder.encode(e) for e in typed]
     problems: dict[int, str] = {}
     try:  # parse_iso, without its "Z" spelling change (fromisoformat takes Z since 3.11)
@@ -207,18 +235,23 @@ def check_pushed(
                 problem = events.catalogue_problem(kind, e.body)
                 if problem:
                     problems[i] = problem
-    if texts and max(map(len, texts)) > MAX_EVENT_BYTES:
+    if sized and texts and max(map(len, texts)) > MAX_EVENT_BYTES:
         for i, text in enumerate(texts):
             size_problem = _size_problem(text)
             if size_problem and i not in problems:
                 problems[i] = size_problem
-    newest = max((e.hlc for e in typed), default="")  # fixed-width digits sort as numbers
-    if newest and hlc_problem(newest, now_ms, max_ahead_ms):
+    if now_ms is not None and newest_too_far(typed, now_ms, max_ahead_ms):
         for i, e in enumerate(typed):
             stamp_problem = hlc_problem(e.hlc, now_ms, max_ahead_ms)
             if stamp_problem and i not in problems:
                 problems[i] = stamp_problem
     return [t.decode("utf-8") for t in texts], problems
+
+
+def newest_too_far(typed: list[WireEvent], now_ms: int, max_ahead_ms: int) -> bool:
+    """Whether any of these (valid) events' stamps is too far ahead: then look one by one."""
+    newest = max([e.hlc for e in typed], default="")  # fixed-width digits sort as numbers
+    return bool(newest) and hlc_problem(newest, now_ms, max_ahead_ms) is not None
 
 
 def _size_problem(text: bytes) -> str | None:

@@ -1,0 +1,123 @@
+"""The fast checks (one msgspec pass over a push, a column at a time) against the plain
+ones (json.loads, then event by event): for any push, the same result for every event,
+the same words for every refusal, and the same text stored."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_catalogue_fuzz import NOW_MS, _json, _text, bodies
+
+from console.sync import protocol as wire
+from console.sync.server import ServerLog
+
+FIELD_VALUES = {
+    "event_id": st.one_of(
+        st.just("0190f1c2-7d3e-7abc-8def-0123456789ab\n"),
+        st.just("0190F1C2-7D3E-7ABC-8DEF-0123456789AB"),
+        st.uuids().map(str),
+        _text,
+    ),
+    "incident_id": st.one_of(st.sampled_from(["INC-1", "INC-1\n", "-x", "a" * 65]), _text),
+    "kind": st.one_of(st.sampled_from(["note_added", "Note", "x\n", "runbook_linked"]), _text),
+    "actor": st.one_of(st.sampled_from([" ", "ana\n", "a" * 201, "ana\x7f", "ana"]), _text),
+    "origin": st.one_of(st.sampled_from(["dev\n", "d" * 65, "\t", "dev-a"]), _text),
+    "hlc": st.one_of(
+        st.sampled_from(
+            [f"{NOW_MS:013d}-00001\n", f"{NOW_MS + 10**9:013d}-00000", "١٧٦٧٢٢٥٦٠٠٠٠٠-00000"]
+        ),
+        _text,
+    ),
+    "at": st.one_of(
+        st.sampled_from(
+            ["2026-03-01T09:00:00Z\n", "2026-13-01T09:00:00Z", "2026-03-01T09:00:00.1234567Z"]
+        ),
+        _text,
+    ),
+}
+
+
+@st.composite
+def events(draw) -> dict:
+    kind, body = draw(bodies())
+    raw = {
+        "event_id": str(uuid.UUID(int=draw(st.integers(0, 5)), version=4)),
+        "incident_id": "INC-1",
+        "kind": kind,
+        "body": body,
+        "actor": "ana",
+        "origin": "dev-a",
+        "hlc": f"{NOW_MS:013d}-00000",
+        "at": "2026-03-01T09:00:00.000Z",
+    }
+    for name in draw(st.lists(st.sampled_from([*FIELD_VALUES, "extra", "drop"]), max_size=2)):
+        if name == "extra":
+            raw["server_seq"] = draw(_json)
+        elif name == "drop":
+            raw.pop(draw(st.sampled_from(sorted(raw))))
+        else:
+            raw[name] = draw(FIELD_VALUES[name] | _json)
+    return raw
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(batch=st.lists(events(), min_size=1, max_size=6))
+def test_the_fast_checks_agree_with_the_plain_ones(tmp_path_factory, batch):
+    tmp = tmp_path_factory.mktemp("fast")
+    body = json.dumps({"protocol": 1, "client_id": "dev-a", "events": batch}).encode()
+    typed = wire.decode_push(body)
+    plain_log, fast_log = ServerLog(tmp / "plain.db"), ServerLog(tmp / "fast.db")
+    try:
+        plain = plain_log.push(json.loads(body)["events"], "dev-a")
+        if typed is None:  # the server takes the plain way for this body
+            return
+        assert fast_log.push(typed.events, typed.client_id) == plain
+        assert fast_log.rows() == plain_log.rows()
+        # and the client's batch check, on both sides of the wire
+        assert wire.check_events(batch) == [wire.check_event(raw) for raw in batch]
+    finally:
+        plain_log.close()
+        fast_log.close()
+
+
+@settings(max_examples=150, deadline=None)
+@given(batch=st.lists(events(), min_size=1, max_size=6), seq=st.integers(-1, 3))
+def test_batch_checks_of_pulled_events_agree(batch, seq):
+    pulled = [{**raw, "server_seq": seq} for raw in batch]
+    for raws, from_server in ((batch, False), (pulled, True)):
+        assert wire.check_events(raws, from_server=from_server) == [
+            wire.check_event(raw, from_server=from_server) for raw in raws
+        ]
+
+
+def test_a_well_formed_push_takes_the_fast_way():
+    batch = [
+        {
+            "event_id": str(uuid.UUID(int=n, version=4)),
+            "incident_id": "INC-1",
+            "kind": kind,
+            "body": body,
+            "actor": "ana",
+            "origin": "dev-a",
+            "hlc": f"{NOW_MS:013d}-{n:05d}",
+            "at": "2026-03-01T09:00:00.000Z",
+        }
+        for n, (kind, body) in enumerate(
+            [("note_added", {"text": "é"}), ("runbook_linked", {"url": "https://x"})]
+        )
+    ]
+    typed = wire.decode_push(
+        json.dumps({"protocol": 1, "client_id": "dev-a", "events": batch}).encode()
+    )
+    assert typed is not None and [e.event_id for e in typed.events] == [
+        e["event_id"] for e in batch
+    ]
+    assert wire.check_pushed(typed.events, NOW_MS, 60_000) == (
+        [wire.canonical(e) for e in batch],
+        {},
+    )

@@ -8,10 +8,12 @@
    processes on one database, consoles spread over both (a load balancer's work);
    baseline: one `serve` process on a SQLite file. Figures: events/s accepted, p95
    push→arrival; ratios PostgreSQL ÷ SQLite.
-2. Sync vs storage: `--events` events pushed in 500-event batches and pulled back by
-   another client, against a bulk insert of the same stored rows straight into the same
-   backend in one transaction (PostgreSQL: COPY; SQLite: executemany). Ratio = sync
-   events/s ÷ bulk-insert events/s (goal >= 0.5).
+2. Sync vs storage: `--events` events pushed in batches of the protocol's limit
+   (wire.MAX_BATCH) by one client while another pulls (long-polls) at the same time,
+   until the puller holds them all; against a bulk insert of the same stored rows
+   straight into the same backend in one transaction (PostgreSQL: COPY; SQLite:
+   executemany). Ratio = sync events/s ÷ bulk-insert events/s (goal >= 0.5).
+   `--only sync` runs this section alone.
 
 PostgreSQL comes from --pg-url (an empty database the benchmark may fill), or a throwaway
 cluster started like the tests' (Debian's postgresql binaries)."""
@@ -26,6 +28,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -134,20 +137,39 @@ def batches_of(total: int) -> list[list[dict]]:
 
 
 def sync_through(push_url: str, pull_url: str, batches: list[list[dict]]) -> float:
+    """Seconds from the first push until the puller holds every event. One console
+    pushes the batches while another pulls (long-polls) at the same time, as in a war
+    room; an event counts once it has arrived at the puller, which the server can only
+    hand out after the push's commit (synchronous=FULL, one transaction per push)."""
     total = sum(len(b) for b in batches)
+    got = 0
+
+    def pull() -> None:
+        nonlocal got
+        with httpx.Client(headers=HEADERS, timeout=60) as http:
+            cursor = 0
+            while got < total:
+                r = http.get(f"{pull_url}/v1/pull", params={"after": cursor, "wait": 10})
+                r.raise_for_status()
+                page = msgspec.json.decode(r.content)
+                got += len(page["events"])
+                cursor = page["next"]
+
+    encode = msgspec.json.Encoder().encode
     with httpx.Client(headers=HEADERS, timeout=60) as http:
         http.get(f"{push_url}/v1/health")
+        puller = threading.Thread(target=pull)
         started = time.perf_counter()
+        puller.start()
         for events in batches:
+            body = encode({"protocol": 1, "client_id": "a", "events": events})
             r = http.post(
-                f"{push_url}/v1/push", json={"protocol": 1, "client_id": "a", "events": events}
+                f"{push_url}/v1/push",
+                content=body,
+                headers={"Content-Type": "application/json"},
             )
             r.raise_for_status()
-        cursor, got = 0, 0
-        while got < total:
-            page = http.get(f"{pull_url}/v1/pull", params={"after": cursor, "limit": 500}).json()
-            got += len(page["events"])
-            cursor = page["next"]
+        puller.join()
         return time.perf_counter() - started
 
 
@@ -231,79 +253,85 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--pg-url", help="an admin URL of a PostgreSQL server to use")
+    parser.add_argument("--only", choices=("load", "sync"), help="run one section (default: both)")
     args = parser.parse_args()
     dbs = Databases(args.pg_url)
     out: dict = {"benchmark": "war-room server: PostgreSQL (two processes) vs SQLite"}
     try:
         with tempfile.TemporaryDirectory(prefix="warroom-bench-") as tmp_name:
             tmp = Path(tmp_name)
-            # 1. load
-            sqlite_proc = ServeProcess(tmp, str(tmp / "load.db"), "sqlite", "--no-escalation")
-            sqlite_proc.start()
-            try:
-                base = asyncio.run(
-                    load([sqlite_proc.url], args.consoles, args.seconds, args.period)
-                )
-            finally:
-                sqlite_proc.stop()
-            url = dbs.fresh()
-            pg = [ServeProcess(tmp, url, n, "--no-escalation").start() for n in ("pg1", "pg2")]
-            try:
-                two = asyncio.run(
-                    load([p.url for p in pg], args.consoles, args.seconds, args.period)
-                )
-            finally:
-                for p in pg:
-                    p.stop()
-            out["load"] = {
-                "consoles": args.consoles,
-                "seconds": args.seconds,
-                "sqlite_one_process": base,
-                "postgresql_two_processes": two,
-                "events_per_s_ratio": round(two["events_per_s"] / base["events_per_s"], 3),
-                "p95_ratio": round(two["p95_ms"] / base["p95_ms"], 3),
-            }
-            print(f"load: {out['load']}", file=sys.stderr)
-
-            # 2. sync vs bulk insert, per backend
-            batches = batches_of(args.events)
-            rows = stored_rows(batches)
-            sqlite_proc = ServeProcess(tmp, str(tmp / "sync.db"), "sqlite2", "--no-escalation")
-            sqlite_proc.start()
-            try:
-                sqlite_sync = sync_through(sqlite_proc.url, sqlite_proc.url, batches)
-            finally:
-                sqlite_proc.stop()
-            sqlite_bulk = bulk_sqlite(tmp / "bulk.db", rows)
-            url = dbs.fresh()
-            pg = [ServeProcess(tmp, url, n, "--no-escalation").start() for n in ("pg3", "pg4")]
-            try:
-                pg_sync = sync_through(pg[0].url, pg[1].url, batches)
-            finally:
-                for p in pg:
-                    p.stop()
-            pg_bulk = bulk_pg(dbs.fresh(), rows)
-            total = args.events
-
-            def figures(sync_s: float, bulk_s: float) -> dict:
-                return {
-                    "sync_s": round(sync_s, 3),
-                    "bulk_insert_s": round(bulk_s, 3),
-                    "sync_events_per_s": round(total / sync_s),
-                    "bulk_events_per_s": round(total / bulk_s),
-                    "ratio": round(bulk_s / sync_s, 3),
-                }
-
-            out["sync_vs_bulk"] = {
-                "events": total,
-                "sqlite": figures(sqlite_sync, sqlite_bulk),
-                "postgresql_two_processes": figures(pg_sync, pg_bulk),
-                "goal_ratio": 0.5,
-            }
+            if args.only != "sync":
+                out["load"] = run_load(tmp, dbs, args)
+            if args.only != "load":
+                out["sync_vs_bulk"] = run_sync(tmp, dbs, args.events)
     finally:
         dbs.close()
     out["machine"] = {"python": platform.python_version(), "platform": platform.platform()}
     print(json.dumps(out, indent=2))
+
+
+def run_load(tmp: Path, dbs: Databases, args: argparse.Namespace) -> dict:
+    """1. Many consoles at once: PostgreSQL (two processes) against SQLite (one)."""
+    sqlite_proc = ServeProcess(tmp, str(tmp / "load.db"), "sqlite", "--no-escalation")
+    sqlite_proc.start()
+    try:
+        base = asyncio.run(load([sqlite_proc.url], args.consoles, args.seconds, args.period))
+    finally:
+        sqlite_proc.stop()
+    url = dbs.fresh()
+    pg = [ServeProcess(tmp, url, n, "--no-escalation").start() for n in ("pg1", "pg2")]
+    try:
+        two = asyncio.run(load([p.url for p in pg], args.consoles, args.seconds, args.period))
+    finally:
+        for p in pg:
+            p.stop()
+    out = {
+        "consoles": args.consoles,
+        "seconds": args.seconds,
+        "sqlite_one_process": base,
+        "postgresql_two_processes": two,
+        "events_per_s_ratio": round(two["events_per_s"] / base["events_per_s"], 3),
+        "p95_ratio": round(two["p95_ms"] / base["p95_ms"], 3),
+    }
+    print(f"load: {out}", file=sys.stderr)
+    return out
+
+
+def run_sync(tmp: Path, dbs: Databases, total: int) -> dict:
+    """2. Sync against a bulk insert of the same events into the same backend."""
+    batches = batches_of(total)
+    rows = stored_rows(batches)
+    sqlite_proc = ServeProcess(tmp, str(tmp / "sync.db"), "sqlite2", "--no-escalation")
+    sqlite_proc.start()
+    try:
+        sqlite_sync = sync_through(sqlite_proc.url, sqlite_proc.url, batches)
+    finally:
+        sqlite_proc.stop()
+    sqlite_bulk = bulk_sqlite(tmp / "bulk.db", rows)
+    url = dbs.fresh()
+    pg = [ServeProcess(tmp, url, n, "--no-escalation").start() for n in ("pg3", "pg4")]
+    try:
+        pg_sync = sync_through(pg[0].url, pg[1].url, batches)
+    finally:
+        for p in pg:
+            p.stop()
+    pg_bulk = bulk_pg(dbs.fresh(), rows)
+
+    def figures(sync_s: float, bulk_s: float) -> dict:
+        return {
+            "sync_s": round(sync_s, 3),
+            "bulk_insert_s": round(bulk_s, 3),
+            "sync_events_per_s": round(total / sync_s),
+            "bulk_events_per_s": round(total / bulk_s),
+            "ratio": round(bulk_s / sync_s, 3),
+        }
+
+    return {
+        "events": total,
+        "sqlite": figures(sqlite_sync, sqlite_bulk),
+        "postgresql_two_processes": figures(pg_sync, pg_bulk),
+        "goal_ratio": 0.5,
+    }
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ what a valid event and a valid request are (protocol version 1).
       200 {"protocol":1,"log_id":…,"events":[… each with server_seq],"next":SEQ,"head":SEQ,
            "has_more":bool}; 409 {"log_id":…} when the log does not hold after_id at `after`.
     GET  /v1/health  {"ok":true,"protocol":1} (no token)
-    POST /v1/echo    authenticated, reads the body, does nothing (the benchmark's baseline)
+    POST /v1/echo    authenticated, reads the body, does nothing (a transport-only baseline)
 
 Servers before this one took 500 events and 1 MB a push, and pages of at most (and by
 default) 500: the client sends bigger batches, drops to 500 on a 413, and leaves `limit`

@@ -378,7 +378,7 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
                 gone.cancel()
 
     async def echo(request: Request) -> Response:
-        """The benchmark's baseline: same auth and body limit, no work."""
+        """A transport-only baseline: same auth and body limit, no work."""
         authorize(request)
         size = 0
         async for chunk in request.stream():

@@ -515,9 +515,20 @@ def cmd_tui_missing(ctx: Context) -> int:
 # ------------------------------------------------------------------ parser
 
 
-def build_parser(extensions: list[str] | None = None) -> Parser:
+class _Unbuilt:
+    """Stands in for the sub-parser of a verb this run does not parse (see `only`)."""
+
+    def add_argument(self, *args, **kwargs) -> None:
+        pass
+
+    def set_defaults(self, **kwargs) -> None:
+        pass
+
+
+def build_parser(extensions: list[str] | None = None, only: str | None = None) -> Parser:
     """Every verb; `extensions` narrows the sibling modules imported (a core verb needs
-    only the one that owns the global options, see `main`)."""
+    only the one that owns the global options, see `main`), and `only` builds the
+    sub-parser of that one verb: each of the others is argparse work a verb does not use."""
     p = Parser(
         prog="incident-console",
         description="Incident Command Console: run an incident from the keyboard.",
@@ -541,6 +552,8 @@ def build_parser(extensions: list[str] | None = None) -> Parser:
     sub = p.add_subparsers(dest="verb", parser_class=Parser, metavar="VERB")
 
     def verb(name, func, help, json_flag=True, **kw):
+        if only is not None and name != only:
+            return _Unbuilt()
         sp = sub.add_parser(name, help=help, description=help, **kw)
         if json_flag:
             sp.add_argument("--json", action="store_true", help="machine-readable output")
@@ -720,15 +733,15 @@ def _verb_of(argv: list[str]) -> str | None:
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
-    """A core verb, or none, is parsed by the core parser plus the module owning the
-    global options and the no-verb case (tui): the other siblings, and what they import,
-    stay unloaded. Anything that parser refuses is parsed again by the full one, so errors
-    and help read the same."""
+    """A core verb, or none, is parsed by a parser of that verb alone plus the module
+    owning the global options and the no-verb case (tui): the other siblings, and what
+    they import, stay unloaded. Anything that parser refuses is parsed again by the full
+    one, so errors and help read the same."""
     verb = _verb_of(argv)
     # No verb is the UI (console.cli.tui owns it) or --version; only help lists them all.
     if verb in CORE_VERBS or (verb is None and not {"-h", "--help"} & set(argv)):
         try:
-            return build_parser(["console.cli.tui"]).parse_args(argv)
+            return build_parser(["console.cli.tui"], only=verb or "").parse_args(argv)
         except UsageError:
             pass
     return build_parser().parse_args(argv)

@@ -70,7 +70,10 @@ class Context:
     def db_path(self) -> Path:
         from console.cli.options import check_db_folder
 
-        return check_db_folder(config.db_path(self.args.db), config.data_dir())
+        path = config.db_path(self.args.db)
+        if path.parent.is_dir():  # nothing to check: the data dir (platformdirs) is not needed
+            return path
+        return check_db_folder(path, config.data_dir())
 
     @cached_property
     def store(self):

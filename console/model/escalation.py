@@ -10,8 +10,9 @@ time. A step that fell due keeps asking until it is ticked or waived with a reas
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+from msgspec import Struct, field
 
 from console.model.names import severity_rank
 
@@ -27,8 +28,7 @@ STEP_STATES = (
 )
 
 
-@dataclass(frozen=True)
-class StepTicks:
+class StepTicks(Struct, frozen=True):
     notified_at: datetime | None = None
     notified_by: str | None = None
     acknowledged_at: datetime | None = None
@@ -38,8 +38,7 @@ class StepTicks:
     waived_reason: str | None = None
 
 
-@dataclass(frozen=True)
-class PlannedStep:
+class PlannedStep(Struct, frozen=True):
     key: str
     severity: str
     offset_minutes: int

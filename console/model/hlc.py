@@ -5,15 +5,14 @@ Text form `WWWWWWWWWWWWW-CCCCC` (13-digit ms, 5-digit counter) sorts as it order
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 # A remote stamp further ahead than this is clamped, so one bad clock cannot drag
 # every console's time into the future.
 MAX_DRIFT_MS = 5 * 60 * 1000
 
 
-@dataclass(frozen=True, order=True)
-class HLC:
+class HLC(Struct, frozen=True, order=True):
     wall_ms: int
     counter: int = 0
 

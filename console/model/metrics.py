@@ -34,9 +34,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, TypedDict
+
+from msgspec import Struct
+from msgspec.structs import asdict
 
 from console.model.clock import iso
 from console.model.events import Event
@@ -102,8 +104,7 @@ def ratio(part: int, whole: int) -> float | None:
 # ------------------------------------------------------------------ per-incident facts
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(Struct, frozen=True):
     """One team paged at one severity's step (remaining ticks only)."""
 
     team: str
@@ -112,8 +113,7 @@ class Page:
     acked_at: str | None
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(Struct, frozen=True):
     id: str
     declared_service: str | None
     declared_layer: str | None
@@ -305,8 +305,7 @@ def layer_first_team(org: Org, layer: str) -> str | None:
 # ------------------------------------------------------------------ patterns and prediction
 
 
-@dataclass(frozen=True)
-class Prediction:
+class Prediction(Struct, frozen=True):
     team: str
     count: int
     total: int

@@ -10,9 +10,10 @@ one; otherwise it is a gap and nobody is paged.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from console.model.clock import iso
 from console.model.schedule import Shift, merge, schedule_shifts, zone
@@ -25,8 +26,7 @@ HORIZON = timedelta(days=36)  # far enough ahead to say until when, and who is n
 STALE_AFTER = timedelta(hours=24)  # an imported calendar not refreshed for this long
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(Struct, frozen=True):
     """Someone takes a team's pager from `start` until `end` (an event in the log)."""
 
     id: str
@@ -38,8 +38,7 @@ class Override:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class Calendar:
+class Calendar(Struct, frozen=True):
     """A team's imported calendar: its shifts expanded over [start, until) as of `as_of`."""
 
     team: str
@@ -54,8 +53,7 @@ class Calendar:
         return now - self.as_of > STALE_AFTER or now >= self.until
 
 
-@dataclass(frozen=True)
-class OnCall:
+class OnCall(Struct, frozen=True):
     """The answer for one team at one moment."""
 
     team: str
@@ -229,8 +227,7 @@ def shift_text(org: Org, shift: OnCall, now: datetime | None = None) -> str:
     return text
 
 
-@dataclass
-class OverrideBook:
+class OverrideBook(Struct):
     """The overrides of one team's on-call aggregate, folded from its events."""
 
     overrides: dict[str, Override] = field(default_factory=dict)

@@ -6,9 +6,11 @@ user's file overrides entries by id (field by field) and adds new ones.
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
 from importlib import resources
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import fields
 
 from console.model.errors import OrgError
 from console.model.names import (  # noqa: F401 - the vocabulary, re-exported
@@ -47,8 +49,7 @@ KEYED = {
 }
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(Struct, frozen=True):
     id: str
     name: str
     responsibilities: tuple[str, ...]
@@ -59,8 +60,7 @@ class Layer:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class TeamType:
+class TeamType(Struct, frozen=True):
     id: str
     name: str
     responsibilities: tuple[str, ...] = ()
@@ -71,8 +71,7 @@ class TeamType:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Severity:
+class Severity(Struct, frozen=True):
     id: str
     meaning: str
     roles: dict[str, str]
@@ -80,8 +79,7 @@ class Severity:
     ours: str = ""  # what of this entry is the console's, not the source's
 
 
-@dataclass(frozen=True)
-class Domain:
+class Domain(Struct, frozen=True):
     id: str
     name: str
     layer: str  # "" for cross-cutting
@@ -91,8 +89,7 @@ class Domain:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Struct, frozen=True):
     """One escalation rule: at `offset_minutes` after reaching `severity`, page `targets`."""
 
     severity: str
@@ -102,15 +99,13 @@ class Rule:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Move:
+class Move(Struct, frozen=True):
     severity: str
     role: str
     offset_minutes: int
 
 
-@dataclass(frozen=True)
-class Pattern:
+class Pattern(Struct, frozen=True):
     id: str
     name: str
     when: str
@@ -121,8 +116,7 @@ class Pattern:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(Struct, frozen=True):
     """One figure's range at one maturity level, as the source words it. TOML:
     { from = 30, to = 60 } a range (its ends inclusive), { below = 30 } or
     { above = 0.8 } an open bound (strict). Minutes, or rates as 0..1."""
@@ -139,8 +133,7 @@ class Band:
 BAND_FIELDS = ("mttr_minutes", "mis_escalation_rate", "coordination_minutes", "prevention_rate")
 
 
-@dataclass(frozen=True)
-class MaturityLevel:
+class MaturityLevel(Struct, frozen=True):
     level: int
     name: str
     traits: tuple[str, ...]
@@ -151,8 +144,7 @@ class MaturityLevel:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Principle:
+class Principle(Struct, frozen=True):
     id: int
     name: str
     statement: str
@@ -160,8 +152,7 @@ class Principle:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class PracticeStep:
+class PracticeStep(Struct, frozen=True):
     """One of the model's adoption steps; `addresses` names the maturity figures (and
     "target" for setting one) whose gaps it closes — that mapping is ours, not the
     source's, and `ours` says so."""
@@ -174,8 +165,7 @@ class PracticeStep:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(Struct, frozen=True):
     """Where the model applies (its conditions of use)."""
 
     id: str
@@ -183,8 +173,7 @@ class Condition:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(Struct, frozen=True):
     id: str
     description: str = ""
     rule: str | None = None
@@ -193,8 +182,7 @@ class Role:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Team:
+class Team(Struct, frozen=True):
     id: str
     name: str
     type: str
@@ -207,8 +195,7 @@ class Team:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(Struct, frozen=True):
     id: str
     name: str
     team: str = ""
@@ -216,8 +203,7 @@ class Person:
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(Struct, frozen=True):
     id: str
     layer: str
     domain: str
@@ -226,7 +212,7 @@ class Service:
     where: str = ""
 
 
-_TYPES = {
+_TYPES: dict[str, type[Struct]] = {
     "layers": Layer,
     "team_types": TeamType,
     "domains": Domain,
@@ -242,8 +228,7 @@ _TYPES = {
 }
 
 
-@dataclass(frozen=True)
-class Org:
+class Org(Struct, frozen=True):
     meta: dict[str, Any]
     layers: dict[str, Layer]
     team_types: dict[str, TeamType]
@@ -316,7 +301,7 @@ class Org:
         def plain(obj):
             if isinstance(obj, Band):
                 return obj.to_dict()
-            if hasattr(obj, "__dataclass_fields__"):
+            if isinstance(obj, Struct):
                 return {f.name: plain(getattr(obj, f.name)) for f in fields(obj)}
             if isinstance(obj, dict):
                 return {k: plain(v) for k, v in obj.items()}
@@ -709,11 +694,7 @@ def _build_entry(section, raw, where, bad):
             where, k, f"unknown key {k!r} in {section} (expected one of {', '.join(sorted(known))})"
         )
     raw = {k: v for k, v in raw.items() if k in known}
-    required = [
-        f.name
-        for f in fields(cls)
-        if f.name != "where" and f.default is MISSING and f.default_factory is MISSING
-    ]
+    required = [f.name for f in fields(cls) if f.name != "where" and f.required]
     for k in required:
         if k not in raw:
             bad(where, "", f"{section} entry {raw.get(KEYED[section])!r} has no {k!r}")

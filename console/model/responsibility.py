@@ -4,8 +4,10 @@ escalation roles resolved to concrete teams and people."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict
+
+from msgspec import Struct
+from msgspec.structs import asdict
 
 from console.model.oncall import OnCall
 
@@ -23,8 +25,7 @@ def on_call_of(team: Team, on_call: OnCallNow | None = None) -> str | None:
     return team.on_call or None
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(Struct, frozen=True):
     role: str
     team: str | None
     team_name: str | None
@@ -37,11 +38,10 @@ class Contact:
         return f"{who} ({self.team_name})" if self.team_name else who
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(Struct, frozen=True):
     """What an incident touches: its layers, services and the domains they imply."""
 
     layers: tuple[str, ...]

@@ -14,10 +14,11 @@ Where layers overlap the later layer wins; callers put overrides on top the same
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from msgspec import Struct
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEK_MINUTES = 7 * 24 * 60
@@ -64,8 +65,7 @@ def local_to_utc(reading: datetime, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(hi, UTC)
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(Struct, frozen=True):
     """A restriction: the layer is on call only inside it. Minutes of wall clock from
     Monday 00:00 in the layer's zone; a daily 09:00-18:00 on weekdays is five of these."""
 
@@ -73,8 +73,7 @@ class Window:
     length: int
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(Struct, frozen=True):
     name: str
     members: tuple[str, ...]
     start: datetime  # naive: the wall clock in `zone` at the first hand-off
@@ -87,8 +86,7 @@ class Layer:
         return local_to_utc(self.start + k * self.turn, zone(self.zone))
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(Struct, frozen=True):
     team: str
     zone: str
     layers: tuple[Layer, ...]
@@ -99,8 +97,7 @@ class Schedule:
         return tuple(dict.fromkeys(m for layer in self.layers for m in layer.members))
 
 
-@dataclass(frozen=True)
-class Shift:
+class Shift(Struct, frozen=True):
     """One stretch of time with one person on call (None: nobody, a gap)."""
 
     person: str | None

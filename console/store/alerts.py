@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from console.model.clock import iso
 from console.model.folds.alerts import alerts_of
@@ -129,8 +130,7 @@ def open_incident_on(conn: sqlite3.Connection, service: str) -> str | None:
 # ------------------------------------------------------------------ flapping holds
 
 
-@dataclass(frozen=True)
-class Hold:
+class Hold(Struct, frozen=True):
     home: str
     fingerprint: str
     body: dict

@@ -22,7 +22,8 @@ from __future__ import annotations
 import pickle
 import sqlite3
 from collections import OrderedDict
-from dataclasses import dataclass, field
+
+from msgspec import Struct
 
 from console.fingerprint import model_fingerprint
 from console.model.events import Event
@@ -36,8 +37,7 @@ SNAPSHOT_EVERY = 64  # events folded since the last snapshot before a new one is
 _ROW = f"SELECT {event_log._COLUMNS}, seq FROM events"  # noqa: SLF001 - the log's own columns
 
 
-@dataclass
-class Folded:
+class Folded(Struct):
     """One incident's folded state. `inc` is private to the cache: faces get a fork."""
 
     inc: Incident
@@ -46,7 +46,7 @@ class Folded:
     seq: int  # the newest event row folded in
     tail_id: str  # its event id
     saved_count: int = 0  # event_count of the snapshot on disk (0: none)
-    _figures: tuple[tuple, tuple[Facts, list[Page]]] | None = field(default=None, repr=False)
+    _figures: tuple[tuple, tuple[Facts, list[Page]]] | None = None
 
     def figures(self) -> tuple[Facts, list[Page]]:
         """facts_of for this state, again only when what it reads has changed: the fact

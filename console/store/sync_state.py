@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from console.model.events import Event
 from console.store import Store
@@ -25,8 +26,7 @@ _EVENT_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class Cursor:
+class Cursor(Struct, frozen=True):
     """How far we have pulled: the server_seq, and which event sits there (so a log that
     was rewritten under the same log id, e.g. restored from a backup, is noticed)."""
 

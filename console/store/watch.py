@@ -8,11 +8,11 @@ microseconds; only then is the event log read past the last seen `seq`.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(Struct, frozen=True):
     incidents: tuple[str, ...]  # incidents with new events, oldest change first
     actors: frozenset[str]  # who recorded them
 

@@ -8,9 +8,10 @@ incident (an id of its own, `ALG-...`, that never declares and so never reaches 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from console.model.incident import Incident
 
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
     from console.model import events as e
 
 
-@dataclass
-class AlertState:
+class AlertState(Struct):
     fingerprint: str
     group: str
     group_key: str
@@ -60,8 +60,7 @@ class AlertState:
         }
 
 
-@dataclass
-class GroupLink:
+class GroupLink(Struct):
     group: str
     group_key: str
     source: str
@@ -70,8 +69,7 @@ class GroupLink:
     at: datetime
 
 
-@dataclass
-class AlertsState:
+class AlertsState(Struct):
     alerts: dict[str, AlertState] = field(default_factory=dict)  # by fingerprint
     groups: dict[str, GroupLink] = field(default_factory=dict)  # group id -> its incident
     declared_from: str | None = None  # the group an incident was declared from

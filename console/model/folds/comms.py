@@ -4,9 +4,10 @@ what was decided."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from console.model.clock import iso, parse_iso
 from console.model.incident import Incident
@@ -15,8 +16,7 @@ if TYPE_CHECKING:
     from console.model import events as e
 
 
-@dataclass(frozen=True)
-class UpdateRecord:
+class UpdateRecord(Struct, frozen=True):
     event_id: str
     at: datetime
     actor: str
@@ -28,8 +28,7 @@ class UpdateRecord:
     next_due_at: datetime | None
 
 
-@dataclass(frozen=True)
-class DecisionRequest:
+class DecisionRequest(Struct, frozen=True):
     event_id: str
     at: datetime
     actor: str
@@ -37,8 +36,7 @@ class DecisionRequest:
     of: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(Struct, frozen=True):
     event_id: str
     at: datetime
     actor: str
@@ -48,8 +46,7 @@ class Decision:
     answers: str | None
 
 
-@dataclass
-class CommsState:
+class CommsState(Struct):
     updates: list[UpdateRecord] = field(default_factory=list)
     requests: dict[str, DecisionRequest] = field(default_factory=dict)  # by event id
     settled: set[str] = field(default_factory=set)  # request ids a decision answered

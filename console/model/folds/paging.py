@@ -4,9 +4,11 @@ already queued, delivered, failed or acknowledged."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 from console.model.incident import Incident
 
@@ -14,8 +16,7 @@ if TYPE_CHECKING:
     from console.model import events as e
 
 
-@dataclass
-class PageTrack:
+class PageTrack(Struct):
     """One target of one step: the rounds paged so far and where they went."""
 
     step: str
@@ -36,16 +37,14 @@ class PageTrack:
         return self.rounds[self.last_round]
 
 
-@dataclass(frozen=True)
-class Ack:
+class Ack(Struct, frozen=True):
     target: str
     step: str | None  # None: every step of the incident
     at: datetime
     by: str
 
 
-@dataclass
-class PagingState:
+class PagingState(Struct):
     queued: set[str] = field(default_factory=set)  # intent keys already decided
     pages: dict[tuple[str, str], PageTrack] = field(default_factory=dict)
     acks: list[Ack] = field(default_factory=list)

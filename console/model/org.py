@@ -6,7 +6,6 @@ user's file overrides entries by id (field by field) and adds new ones.
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 from msgspec import Struct, field
@@ -362,6 +361,8 @@ def apply_pattern(rules: list[Rule], pattern: Pattern, severity: str) -> list[Ru
 
 
 def default_org_text() -> str:
+    from importlib import resources  # only when the org is parsed, not when it is cached
+
     return resources.files("console.model").joinpath("defaults/org.toml").read_text("utf-8")
 
 

@@ -16,9 +16,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 from msgspec import Struct
+
+if TYPE_CHECKING:  # zoneinfo is imported when a zone is first needed: a note needs none
+    from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEK_MINUTES = 7 * 24 * 60
@@ -26,6 +29,8 @@ WEEK_MINUTES = 7 * 24 * 60
 
 @lru_cache(maxsize=64)
 def zone(name: str) -> ZoneInfo:
+    from zoneinfo import ZoneInfo
+
     return ZoneInfo(name)
 
 
@@ -33,6 +38,8 @@ def zone_problem(name: object) -> str | None:
     """Why `name` is not an IANA time zone this machine knows, or None."""
     if not isinstance(name, str) or not name:
         return "a time zone must be an IANA name such as Asia/Tokyo"
+    from zoneinfo import ZoneInfoNotFoundError
+
     try:
         zone(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -6,7 +6,7 @@ user's file overrides entries by id (field by field) and adds new ones.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msgspec import Struct, field
 from msgspec.structs import fields
@@ -19,8 +19,9 @@ from console.model.names import (  # noqa: F401 - the vocabulary, re-exported
     severity_rank,
 )
 from console.model.schedule import Schedule
-from console.model.schedule_file import parse_schedule, schedule_dict
-from console.model.toml_lines import LineIndex
+
+if TYPE_CHECKING:  # the parser's helpers: a cached org needs neither their code nor their regexes
+    from console.model.toml_lines import LineIndex
 
 REQUIRED_TEAM_TYPES = ("platform", "product", "sre", "security", "leadership")
 PATTERN_IDS = ("platform-led", "product-led", "sre-mediated")
@@ -297,6 +298,8 @@ class Org(Struct, frozen=True):
         return person.name if person else person_id
 
     def to_dict(self) -> dict[str, Any]:
+        from console.model.schedule_file import schedule_dict
+
         def plain(obj):
             if isinstance(obj, Band):
                 return obj.to_dict()
@@ -379,6 +382,7 @@ def load_org(sources: list[tuple[str, str]] | None = None) -> Org:
     import tomllib
 
     from console.model import alert_routes, channels, updates  # noqa: F401
+    from console.model.toml_lines import LineIndex
 
     layers = [(default_org_text(), DEFAULTS_NAME), *(sources or [])]
     problems: list[str] = []
@@ -614,6 +618,8 @@ class _Merged:
                 rules.append(
                     Rule(sev, offset, tuple(targets), str(derived) if derived else None, where[""])
                 )
+
+        from console.model.schedule_file import parse_schedule
 
         schedules = {}
         for entry, where in self.schedules.values():

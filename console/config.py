@@ -1,9 +1,10 @@
 """Where things live: the database, the user's org file, user settings (platformdirs).
 
 The org is compiled once per content: `load` keeps the built Org in the user cache
-dir, keyed by the org file's bytes and console.fingerprint (the version and the
-model's source files), so a command does not parse TOML and re-check the model every
-time. A changed file is a new key: it is read at once."""
+dir with what it was built from, the org file's name and bytes and console.fingerprint
+(the version and the model's source files), so a command does not parse TOML and
+re-check the model every time. An entry is used only when all three are the same as
+now, byte for byte: a changed file is read at once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.fingerprint import model_fingerprint
+from console.fingerprint import digest, model_fingerprint
 from console.model.errors import InputError
 
 if TYPE_CHECKING:
@@ -72,8 +73,9 @@ def load(explicit_org: str | None = None) -> Org:
             raw = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: cannot read org file ({exc})") from None
-    key = _org_key(str(path) if path else "", raw)
-    cached = _cached_org(key)
+    source = (model_fingerprint(), str(path) if path else "", raw)
+    key = digest(b"\0".join(part.encode() if isinstance(part, str) else part for part in source))
+    cached = _cached_org(key, source)
     if cached is not None:
         return cached
     sources = []
@@ -85,31 +87,24 @@ def load(explicit_org: str | None = None) -> Org:
     from console.model.org import load_org
 
     org = load_org(sources)  # an OrgError is not cached: it is reported every time
-    _store_org(key, org)
+    _store_org(key, source, org)
     return org
 
 
-def _org_key(name: str, raw: bytes) -> str:
-    """The org file's name and bytes, and the model's code: an edited default or
-    parser is a new key too."""
-    import hashlib
-
-    h = hashlib.sha256(f"{model_fingerprint()}\0{name}\0".encode())
-    h.update(raw)
-    return h.hexdigest()[:32]
-
-
-def _cached_org(key: str) -> Org | None:
+def _cached_org(key: str, source: tuple[str, str, bytes]) -> Org | None:
+    """The entry's org if it was built from `source`: the model's code (an edited
+    default or parser), the org file's name and its bytes."""
     import pickle
 
     try:
         data = (cache_dir() / f"org-{key}.pickle").read_bytes()
-        return pickle.loads(data)  # our own cache dir, written by `_store_org`
+        built_from, org = pickle.loads(data)  # our own cache dir, written by `_store_org`
     except Exception:  # noqa: BLE001 - missing, unreadable or stale: build it again
         return None
+    return org if built_from == source else None
 
 
-def _store_org(key: str, org: Org) -> None:
+def _store_org(key: str, source: tuple[str, str, bytes], org: Org) -> None:
     """Best effort: a read-only or full cache dir only costs the next command a parse."""
     import pickle
 
@@ -118,7 +113,7 @@ def _store_org(key: str, org: Org) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"org-{key}.pickle"
         tmp = folder / f".org-{key}.{os.getpid()}.tmp"
-        tmp.write_bytes(pickle.dumps(org, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(pickle.dumps((source, org), protocol=pickle.HIGHEST_PROTOCOL))
         tmp.replace(target)
         old = sorted(folder.glob("org-*.pickle"), key=lambda p: p.stat().st_mtime)[:-_KEEP]
         for stale in old:

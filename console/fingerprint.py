@@ -18,13 +18,20 @@ MODEL_DIR = Path(__file__).resolve().parent / "model"
 
 @cache
 def model_fingerprint() -> str:
-    import hashlib
-
-    h = hashlib.sha256(f"{__version__}\0{sys.version}".encode())
+    parts = [__version__, sys.version]
     for root, dirs, files in os.walk(MODEL_DIR):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
             if name.endswith((".py", ".toml")):
                 st = os.stat(os.path.join(root, name))
-                h.update(f"\0{root}/{name}:{st.st_size}:{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:32]
+                parts.append(f"{root}/{name}:{st.st_size}:{st.st_mtime_ns}")
+    return digest("\0".join(parts).encode())
+
+
+def digest(data: bytes) -> str:
+    """16 hex digits that change when `data` does. Two zlib checksums, not hashlib:
+    they tell apart states of our own files, nothing adversarial, and hashlib loads
+    OpenSSL, a few milliseconds of every command."""
+    import zlib
+
+    return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"

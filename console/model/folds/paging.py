@@ -4,11 +4,11 @@ already queued, delivered, failed or acknowledged."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from msgspec import Struct, field
+from msgspec.structs import replace
 
 from console.model.incident import Incident
 

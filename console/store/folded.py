@@ -13,9 +13,9 @@ as the log agrees:
   newest row is gone is dropped.
 - A snapshot written by other code (console.fingerprint) is not read.
 
-A snapshot's bytes are mostly the timeline: it is kept as msgpack, which msgspec decodes
-into its entries in C several times faster than unpickling them, so a new process on a
-long incident starts quickly; the rest of the state is pickled.
+A snapshot's bytes are mostly the timeline, the notes and the fact events: they are kept
+as msgpack, which msgspec decodes into objects in C several times faster than unpickling
+them, so a new process on a long incident starts quickly; the rest is pickled.
 
 The fold is a left fold in (hlc, origin, event_id) order, so folding the later events
 onto a state is the same as folding everything; tests compare the two on random logs.
@@ -178,12 +178,14 @@ def _full(conn: sqlite3.Connection, incident_id: str, saved_count: int = 0) -> F
 
 
 class _Snapshot(Struct, array_like=True):
-    """A folded state on disk: the timeline and notes, and `rest`, the pickled
-    (incident, facts) without them. `whole`: everything is in `rest` (a time that
-    msgpack would not give back as it is, one not in UTC)."""
+    """A folded state on disk: the timeline, the notes, the fact events and `rest`, the
+    pickled incident without its timeline and notes. `whole`: `rest` is the pickled
+    (incident, facts), all of it: what msgpack would not give back as it is (a time not
+    in UTC, a lone surrogate an older version stored, an integer beyond 64 bits)."""
 
     timeline: list[TimelineEntry]
     notes: list[TimelineEntry]
+    facts: list[Event]
     rest: bytes
     whole: bool = False
 
@@ -192,23 +194,25 @@ _SNAPSHOT = msgspec.msgpack.Decoder(_Snapshot)
 
 
 def _state_bytes(inc: Incident, facts: list[Event]) -> bytes:
-    if any(e.at.tzinfo is not UTC for e in inc.timeline) or any(
-        e.at.tzinfo is not UTC for e in inc.notes
-    ):
-        rest = pickle.dumps((inc, facts), protocol=pickle.HIGHEST_PROTOCOL)
-        return msgspec.msgpack.encode(_Snapshot([], [], rest, whole=True))
-    shell = copy.copy(inc)
-    shell.timeline, shell.notes = [], []
-    rest = pickle.dumps((shell, facts), protocol=pickle.HIGHEST_PROTOCOL)
-    return msgspec.msgpack.encode(_Snapshot(inc.timeline, inc.notes, rest))
+    if all(e.at.tzinfo is UTC for entries in (inc.timeline, inc.notes) for e in entries):
+        shell = copy.copy(inc)
+        shell.timeline, shell.notes = [], []
+        rest = pickle.dumps(shell, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            return msgspec.msgpack.encode(_Snapshot(inc.timeline, inc.notes, facts, rest))
+        except (UnicodeEncodeError, OverflowError):
+            pass
+    whole = pickle.dumps((inc, facts), protocol=pickle.HIGHEST_PROTOCOL)
+    return msgspec.msgpack.encode(_Snapshot([], [], [], whole, whole=True))
 
 
 def _state_of(data: bytes) -> tuple[Incident, list[Event]]:
     snap = _SNAPSHOT.decode(data)
-    inc, facts = pickle.loads(snap.rest)  # written by save() below, with this code
-    if not snap.whole:
-        inc.timeline, inc.notes = snap.timeline, snap.notes
-    return inc, facts
+    if snap.whole:
+        return pickle.loads(snap.rest)  # written by save() below, with this code
+    inc = pickle.loads(snap.rest)
+    inc.timeline, inc.notes = snap.timeline, snap.notes
+    return inc, snap.facts
 
 
 def save(conn: sqlite3.Connection, entry: Folded) -> None:

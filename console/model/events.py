@@ -489,8 +489,7 @@ class Event:
 # ------------------------------------------------------------------ the catalogue
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(Struct, frozen=True):
     """One event kind: its name on the wire, its body type, how it changes an incident
     (returning the timeline text, or None for no timeline entry)."""
 

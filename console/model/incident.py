@@ -7,11 +7,10 @@ that change it are declared in console/model/events.py.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from msgspec import Struct
+from msgspec import Struct, field
 
 from console.model.clock import iso
 from console.model.escalation import PlannedStep, StepTicks, plan
@@ -38,8 +37,7 @@ class TimelineEntry(Struct, array_like=True, gc=False):
         }
 
 
-@dataclass
-class Incident:
+class Incident(Struct):
     id: str
     title: str = ""
     severity: str = "SEV3"

@@ -15,6 +15,7 @@ only where the caller allows several lines, otherwise it becomes ␤. Everything
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 NEWLINE_SYMBOL = "\u2424"  # ␤
@@ -23,6 +24,7 @@ NEWLINE_SYMBOL = "\u2424"  # ␤
 BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
+@cache  # built when first needed: most text has nothing to translate
 def _table(multiline: bool) -> dict[int, str]:
     table: dict[int, str] = {c: chr(0x2400 + c) for c in range(0x20)}  # control pictures
     table[0x7F] = "\u2421"  # ␡
@@ -36,10 +38,6 @@ def _table(multiline: bool) -> dict[int, str]:
     return table
 
 
-_SINGLE = _table(multiline=False)
-_MULTI = _table(multiline=True)
-
-
 def printable(text: str, multiline: bool = False) -> str:
     """`text` with every control, escape and bidi character made visible.
 
@@ -47,8 +45,12 @@ def printable(text: str, multiline: bool = False) -> str:
     multiline=True a newline (or CR LF) is kept as a line break."""
     if not text:
         return text
+    # The tables change only characters str.isprintable() refuses (controls, format
+    # and separator characters, surrogates), so text without any is already printable.
+    if text.isprintable() or (multiline and all(line.isprintable() for line in text.split("\n"))):
+        return text
     text = text.replace("\r\n", "\n")
-    return text.translate(_MULTI if multiline else _SINGLE)
+    return text.translate(_table(multiline))
 
 
 # Characters that can give Markdown structure (table cells, HTML, links) to inline text.

@@ -88,3 +88,11 @@ def test_map_strings_reaches_nested_text_only():
         "roles": {"ic": "b␇"},
         "list": ["c␀", None],
     }
+
+
+def test_every_character_made_visible_is_one_isprintable_refuses():
+    """printable() hands back text that str.isprintable() accepts as it is: safe only
+    while every character it must change is one isprintable() refuses."""
+    changed = [c for c in range(0x110000) if bad(chr(c), multiline=False)]
+    assert len(changed) > 2048  # the controls, the bidi controls and the surrogates
+    assert [hex(c) for c in changed if chr(c).isprintable()] == []

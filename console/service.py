@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
@@ -58,6 +58,28 @@ def parse_severity(text: str) -> events.Severity:
     if not _is_severity(value):
         raise InputError(f"unknown severity {text!r} (expected one of {', '.join(SEVERITIES)})")
     return value
+
+
+class _Reading(Mapping[str, OnCall]):
+    """Who is on call, noting the person of each team read (IncidentService._contacts)."""
+
+    def __init__(self, on_call: OnCallNow):
+        self.on_call = on_call
+        self.read: dict[str, str | None] = {}
+
+    def __getitem__(self, team: str) -> OnCall:
+        shift = self.on_call[team]
+        self.read[team] = shift.person
+        return shift
+
+    def __contains__(self, team: object) -> bool:
+        return team in self.on_call
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.on_call)
+
+    def __len__(self) -> int:
+        return len(self.on_call)
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
@@ -274,18 +296,23 @@ class IncidentService:
         ]
 
     def _contacts(self, role: str, scope: Scope, on_call: OnCallNow) -> list[dict]:
-        """resolve_role is a pure function of an immutable Org and who is on call:
-        remembered per org, for the same people on call."""
-        memo: tuple[Org, dict[tuple, list[dict]]] | None = self.__dict__.get("_contacts_memo")
+        """resolve_role is a pure function of an immutable Org and of who is on call in
+        the teams it reads (their people, nothing else): remembered per org with the
+        people it read, and used again while those teams have the same people on call.
+        Only the teams it reads are worked out (see Rota.at)."""
+        memo: tuple[Org, dict[tuple, list]] | None = self.__dict__.get("_contacts_memo")
         if memo is None or memo[0] is not self.org or len(memo[1]) > 4096:
             memo = (self.org, {})
             self._contacts_memo = memo
-        key = (role, scope, tuple(sorted((t, c.person) for t, c in on_call.items())))
-        found = memo[1].get(key)
-        if found is None:
-            found = memo[1][key] = [
-                c.to_dict() for c in resolve_role(self.org, role, scope, on_call)
-            ]
+        seen = memo[1].setdefault((role, scope), [])
+        for read, found in seen:
+            if all(on_call[team].person == person for team, person in read):
+                return found
+        reading = _Reading(on_call)
+        found = [c.to_dict() for c in resolve_role(self.org, role, scope, reading)]
+        if len(seen) >= 16:
+            del seen[0]
+        seen.append((tuple(reading.read.items()), found))
         return found
 
     def responsibility(self, inc: Incident, now: datetime | None = None) -> dict:

@@ -9,7 +9,7 @@ one; otherwise it is a gap and nobody is paged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -112,7 +112,7 @@ class Rota:
             self.overrides.setdefault(o.team, []).append(o)
         self.calendars = dict(calendars or {})
         self._timelines: dict[tuple[str, datetime], list[Shift]] = {}
-        self._at: dict[datetime, dict[str, OnCall]] = {}
+        self._at: dict[datetime, _Moment] = {}
 
     def overrides_all(self) -> list[Override]:
         return [o for found in self.overrides.values() for o in found]
@@ -181,14 +181,41 @@ class Rota:
             stale=bool(calendar and calendar.stale(at)),
         )
 
-    def at(self, at: datetime) -> dict[str, OnCall]:
-        """Every team's answer at one moment (what resolve_role reads)."""
+    def at(self, at: datetime) -> Mapping[str, OnCall]:
+        """Every team's answer at one moment (what resolve_role reads), each worked out
+        when first asked for: a command that pages two teams does not work out the
+        schedules of all of them."""
         found = self._at.get(at)
         if found is None:
             if len(self._at) > 256:
                 self._at.clear()
-            found = self._at[at] = {t: self.on_call(t, at) for t in self.org.teams}
+            found = self._at[at] = _Moment(self, at)
         return found
+
+
+class _Moment(Mapping[str, OnCall]):
+    """Rota.at: every team of the org, its answer kept once worked out."""
+
+    def __init__(self, rota: Rota, at: datetime):
+        self._rota, self._at = rota, at
+        self._found: dict[str, OnCall] = {}
+
+    def __getitem__(self, team_id: str) -> OnCall:
+        found = self._found.get(team_id)
+        if found is None:
+            if team_id not in self._rota.org.teams:
+                raise KeyError(team_id)
+            found = self._found[team_id] = self._rota.on_call(team_id, self._at)
+        return found
+
+    def __contains__(self, team_id: object) -> bool:
+        return team_id in self._rota.org.teams
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rota.org.teams)
+
+    def __len__(self) -> int:
+        return len(self._rota.org.teams)
 
 
 def _by_layer(shifts: list[Shift]) -> list[list[Shift]]:

@@ -1,5 +1,6 @@
-"""What a CLI verb loads: the import graph of `list`, `show` and `note` in a fresh
-interpreter and the verbs the core parser owns. No timings here: bench/cli_bench.py measures them."""
+"""What a CLI verb loads: the import graph of `list`, `show`, `note` and `tick` in a
+fresh interpreter and the verbs the core parser owns. No timings here:
+bench/cli_bench.py measures them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ import sys
 from console.cli import core
 
 HEAVY = ("textual", "httpx", "starlette", "uvicorn", "textual_serve", "psycopg", "keyring")
+# Sending pages: the channels, their secrets and the runner (a verb records, never sends).
+PAGING = ("console.notify", "console.model.channels", "console.model.paging")
+# Compiling an org: with the org compiled in the cache dir a verb needs none of it.
+ORG_PARSING = ("tomllib", "console.model.schedule_file", "console.model.toml_lines")
+# What only a lookup costs: OpenSSL for a hash, platformdirs for a folder named in env.
+LOOKUPS = ("hashlib", "_hashlib", "platformdirs", "importlib.resources")
 
 
 def _modules_after(argv: list[str], env: dict[str, str]) -> tuple[dict, set[str]]:
@@ -48,10 +55,17 @@ def test_verbs_load_only_what_they_use(run, db_path):
     assert _loaded(mods, ("console.notify", "console.sync", "console.tui")) == []
 
     _, mods = _modules_after(["--db", db, "show", inc, "--json"], env)
-    assert _loaded(mods, (*HEAVY, "sqlite_utils", "console.notify", "console.sync")) == []
+    assert _loaded(mods, (*HEAVY, "sqlite_utils", *PAGING, "console.sync")) == []
+    _, mods = _modules_after(["--db", db, "show", inc], env)  # the org is compiled now
+    assert _loaded(mods, (*HEAVY, "sqlite_utils", *PAGING, *ORG_PARSING, *LOOKUPS)) == []
 
     _, mods = _modules_after(["--db", db, "note", inc, "DB", "failover", "started"], env)
-    assert _loaded(mods, (*HEAVY, "sqlite_utils", "console.model.org", "console.notify")) == []
+    not_for_note = ("console.model.org", "zoneinfo", "console.sync", "console.tui")
+    assert _loaded(mods, (*HEAVY, "sqlite_utils", *PAGING, *LOOKUPS, *not_for_note)) == []
+
+    _, mods = _modules_after(["--db", db, "tick", inc, "1", "--ack"], env)
+    assert _loaded(mods, (*HEAVY, "sqlite_utils", *PAGING, *ORG_PARSING, *LOOKUPS)) == []
+    assert _loaded(mods, ("console.sync", "console.tui")) == []
 
 
 def test_core_verbs_are_the_core_parsers_verbs():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 
 from console.model.errors import InputError
@@ -33,6 +32,8 @@ def add_commands(sub, verb, parser) -> None:
 
 
 def _exit_cleanly_on_signals() -> None:
+    import signal  # here: every verb imports this module for the global options
+
     def stop(signum, _frame):
         raise SystemExit(128 + signum)
 

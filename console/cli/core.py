@@ -83,6 +83,9 @@ class Context:
 
     @cached_property
     def service(self):
+        from console.cli.lean import import_msgspec
+
+        import_msgspec()  # before the service's modules import it
         from console.service import IncidentService
 
         # The org is loaded when the service first needs it: a note needs none.

@@ -16,7 +16,7 @@ from console.notify.actions import acknowledge
 from console.service import IncidentService
 
 # console.model.paging.messages.dedup_key: "incident-console/<incident>/<target>"
-_OUR_KEY = re.compile(r"^incident-console/(INC-\d{1,12})/([^/\s]{1,200})$")
+_OUR_KEY = re.compile(r"^incident-console/(INC-\d{1,12})/([^/\s]{1,200})\Z")
 TOOL = "PagerDuty"
 
 

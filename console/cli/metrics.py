@@ -12,7 +12,7 @@ from console.model.maturity import step_text
 from console.model.metrics import MIN_HISTORY, SUGGEST_SHARE
 from console.model.text import map_strings, printable
 
-_RELATIVE = re.compile(r"^(\d+)([hdw])$")
+_RELATIVE = re.compile(r"^(\d+)([hdw])\Z")
 
 
 def parse_when(text: str | None, now: datetime, flag: str) -> datetime | None:

@@ -25,11 +25,11 @@ FIELDS = ("event_id", "incident_id", "kind", "body", "actor", "origin", "hlc", "
 OPTIONAL = ("server_seq",)  # written by other tools; a different store's sequence, dropped
 BATCH_EVENTS = 5000
 
-_EVENT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}$")
-_INCIDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-_KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
-_HLC = re.compile(r"^\d{13}-\d{5}$")
-_STEP = re.compile(r"^SEV[1-5]\+\d+$")
+_EVENT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}\Z")
+_INCIDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
+_KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}\Z")
+_HLC = re.compile(r"^\d{13}-\d{5}\Z")
+_STEP = re.compile(r"^SEV[1-5]\+\d+\Z")
 _HINT = re.compile(r'"incident_id"\s*:\s*"([^"\\]{1,64})"')
 
 

@@ -31,7 +31,7 @@ MAX_GROUP_KEY = 2000
 MAX_FINGERPRINT = 128
 GROUP_PREFIX = "ALG-"
 
-_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_LABEL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 _RFC3339 = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
 )

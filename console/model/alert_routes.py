@@ -19,8 +19,8 @@ from console.model.org import EXTRA_SECTIONS, SEVERITIES, Org, severity_rank
 
 EXTRA_SECTIONS.update({"alerts", "alert_routes"})
 
-SECRET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
-LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+SECRET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
+LABEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}\Z")
 
 DEFAULT_SEVERITY_MAP = {
     "critical": "SEV1",

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-_DELTA_SECONDS = re.compile(r"^-?\d+(\.\d+)?$")
+_DELTA_SECONDS = re.compile(r"^-?\d+(\.\d+)?\Z")
 _MAX_DOUBLINGS = 64  # far past any cap; keeps 2**attempt a finite float
 
 

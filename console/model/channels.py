@@ -24,7 +24,7 @@ RETRY_AFTER_CAP = 3600.0  # a receiver's Retry-After is honoured up to an hour
 
 CHANNEL_TYPES = ("webhook", "slack", "pagerduty")
 PAGERDUTY_URL = "https://events.pagerduty.com/v2/enqueue"
-SECRET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+SECRET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z")
 
 _CHANNEL_KEYS = {
     "id": "a short name used in events and on the board",

@@ -24,8 +24,8 @@ SCHEDULE_KEYS = ("team", "time_zone", "layers")
 LAYER_KEYS = ("name", "members", "rotation_start", "turn", "time_zone", "restrictions")
 RESTRICTION_KEYS = ("from", "to", "days")
 
-_TURN = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
-_CLOCK = re.compile(r"^\s*(?:([a-z]{3})\s+)?(\d{1,2}):(\d{2})\s*$")
+_TURN = re.compile(r"^\s*(\d+)\s*([hdw])\s*\Z")
+_CLOCK = re.compile(r"^\s*(?:([a-z]{3})\s+)?(\d{1,2}):(\d{2})\s*\Z")
 _UNIT = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 
 Where = Callable[..., str]  # where(*path inside the entry) -> "file:line"

@@ -44,11 +44,11 @@ MAX_WAIT_SECONDS = 60.0  # long-poll ceiling
 
 EVENT_FIELDS = ("event_id", "incident_id", "kind", "body", "actor", "origin", "hlc", "at")
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_INCIDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
-_KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}$")
-_HLC = re.compile(r"^\d{13}-\d{5}$")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_INCIDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
+_KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}\Z")
+_HLC = re.compile(r"^\d{13}-\d{5}\Z")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})\Z")
 
 
 class ProtocolError(Exception):

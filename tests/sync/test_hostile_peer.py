@@ -81,6 +81,30 @@ def test_bad_bodies_and_future_stamps_are_refused_with_reasons(server, consoles)
     assert [n.text for n in bob.service.get(inc.id).notes] == ["fine"]
 
 
+def test_a_trailing_newline_does_not_pass_for_a_well_formed_field(server, consoles):
+    """`$` in a regex also matches before a final newline: every shape check is anchored
+    at the true end, so these are refused with a reason instead of reaching the parsers."""
+    stamp = f"{_now_ms():013d}-00001"
+    results = push(
+        server,
+        [
+            hostile("note_added", {"text": "hi"}, hlc=stamp + "\n"),
+            hostile("note_added", {"text": "hi"}, incident_id="INC-1\n"),
+            hostile("note_added\n", {"text": "hi"}),
+            hostile("note_added", {"text": "hi"}, at="2026-03-01T09:00:00.000Z\n"),
+            hostile("note_added", {"text": "hi"}, event_id=str(uuid.uuid4()) + "\n"),
+            hostile("step_waived", {"step": "SEV1+0\n", "reason": "drill"}),
+        ],
+    )
+    assert [r["status"] for r in results] == ["rejected"] * 6, results
+    assert "hlc must look like" in results[0]["error"]
+    assert "incident_id must be" in results[1]["error"]
+    assert "kind must be" in results[2]["error"]
+    assert "at must be an ISO-8601 time" in results[3]["error"]
+    assert "event_id must be" in results[4]["error"]
+    assert "must look like SEV2+15" in results[5]["error"]
+
+
 def test_a_stamp_at_the_top_of_the_counter_cannot_lengthen_ours(server, consoles):
     ana = consoles("ana", "ana")
     inc = ana.service.declare("Checkout down", "SEV1", services=["payment-api"])

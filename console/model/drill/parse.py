@@ -29,8 +29,8 @@ from console.model.drill.scenario import (
 from console.model.org import SEVERITIES, Org
 from console.model.toml_lines import LineIndex
 
-_T = re.compile(r"^T\+(\d{1,4}):([0-5]\d)$")
-_DURATION = re.compile(r"^(\d{1,4}):([0-5]\d)$")
+_T = re.compile(r"^T\+(\d{1,4}):([0-5]\d)\Z")
+_DURATION = re.compile(r"^(\d{1,4}):([0-5]\d)\Z")
 
 
 # ------------------------------------------------------------------ parsing

@@ -233,6 +233,6 @@ def test_paging_line_states_per_target():
         },
     ]
     assert target_states(rows) == [
-        ("SEV1+0", [("a", "delivered"), ("b", "failed (retry 02:05:00)")]),
+        ("SEV1+0", [("a", "delivered"), ("b", "failed (retry 02:05:00 UTC)")]),
         ("SEV1+15", [("c", "queued"), ("d", "abandoned")]),
     ]

@@ -17,6 +17,7 @@ from console import config, zone
 from console.export import markdown
 from console.tui.demo import OffsetClock
 from console.tui.screens.room import RoomScreen
+from console.tui.widgets.checklist import Checklist
 from console.tui.widgets.room_header import RoomHeader
 from console.tui.widgets.topbar import TopBar
 
@@ -42,6 +43,27 @@ async def test_the_room_names_its_zone(service, tokyo):
         assert isinstance(room, RoomScreen)
         assert "declared 11:00:00 JST" in str(room.query_one(RoomHeader).render())
         assert "JST" in str(room.query_one("#timeline").border_title)
+
+
+async def test_the_checklist_names_the_zone_of_its_ticks(service, clock, tokyo):
+    inc = service.declare("Payments DB failover", "SEV1", ["data"])
+    clock.advance(minutes=1)
+    service.tick(inc.id, "SEV1+0")
+    clock.advance(minutes=1)
+    service.tick(inc.id, "SEV1+15", ack=True)
+    service.waive(inc.id, "SEV1+30", "leadership is in the room")
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_incident(inc.id)
+        await settle(pilot)
+        steps = app.screen.query_one(Checklist).render_text(118).plain
+        assert "notified 11:01:00 JST" in steps
+        assert "ack'd 11:02:00 JST" in steps
+        assert "waived 11:02:00 JST" in steps
+        zone.use_utc(True)
+        steps = app.screen.query_one(Checklist).render_text(118).plain
+        assert "notified 02:01:00 UTC" in steps
 
 
 async def test_utc_when_asked(service, tokyo):

@@ -107,11 +107,11 @@ class Checklist(Widget, can_focus=True):
             when = step_when(step.state, secs)
             state = step.state
             if state == "notified":
-                when = f"notified {local_time(step.ticks.notified_at)}"
+                when = f"notified {local_time(step.ticks.notified_at, zone=True)}"
             elif state == "acknowledged":
-                when = f"ack'd {local_time(step.ticks.acknowledged_at)}"
+                when = f"ack'd {local_time(step.ticks.acknowledged_at, zone=True)}"
             elif state == "waived":
-                when = f"waived {local_time(step.ticks.waived_at)}"
+                when = f"waived {local_time(step.ticks.waived_at, zone=True)}"
             state_style = {
                 "overdue": pal.overdue,
                 "due": pal.due,
@@ -127,7 +127,8 @@ class Checklist(Widget, can_focus=True):
             head.append(f"{step.key:<9}", pal.severity(step.severity) + pal.bold)
             head.append(f"{sev_label(step.severity, pal.markers):<10}", pal.severity(step.severity))
             head.append(f"+{step.offset_minutes:<3}min  ", pal.muted)
-            head.append(f"{when:<22}", state_style or pal.bold)
+            # a long zone name widens the column rather than touching the state
+            head.append(f"{when:<22}" if len(when) < 22 else f"{when} ", state_style or pal.bold)
             head.append(f"{state.upper():<13}", state_style or pal.muted)
             if step.derived:
                 head.append("derived", pal.muted)

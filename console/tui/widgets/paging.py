@@ -40,7 +40,7 @@ def target_states(rows: list[dict]) -> list[tuple[str, list[tuple[str, str]]]]:
             elif "queued" in got:
                 retrying = [r for r in trows if r["state"] == "queued" and r["attempts"]]
                 state = (
-                    f"failed (retry {local_time(min(r['next_attempt_at'] for r in retrying))})"
+                    f"failed (retry {local_time(min(r['next_attempt_at'] for r in retrying), zone=True)})"
                     if retrying
                     else "queued"
                 )

@@ -229,12 +229,17 @@ def local_time(at: datetime, zone_name: str | None, now: datetime | None = None)
     tz = zone(zone_name or "UTC")
     local = at.astimezone(tz)
     name = local.tzname() or zone_name or "UTC"
-    clock = local.strftime("%H:%M")
-    if now is not None and now.astimezone(tz).date() == local.date():
-        return f"{clock} {name}"
-    if now is not None and timedelta(0) <= at - now < timedelta(days=6):
-        return f"{local.strftime('%a')} {clock} {name}"
-    return f"{local.strftime('%Y-%m-%d')} {clock} {name}"
+    return f"{local.strftime(hand_off_format(local, now.astimezone(tz) if now else None))} {name}"
+
+
+def hand_off_format(local: datetime, now: datetime | None) -> str:
+    """How much of a hand-off's moment to say, both seen on the same clock: the time
+    today, the weekday within the week ahead, the date otherwise."""
+    if now is not None and now.date() == local.date():
+        return "%H:%M"
+    if now is not None and timedelta(0) <= local - now < timedelta(days=6):
+        return "%a %H:%M"
+    return "%Y-%m-%d %H:%M"
 
 
 def shift_text(org: Org, shift: OnCall, now: datetime | None = None) -> str:

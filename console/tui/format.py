@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from console.model.clock import mmss, parse_iso
+from console.model.oncall import hand_off_format
+from console.zone import shown
 from console.zone import text as zone_text
 
 
@@ -47,6 +49,16 @@ def local_time(when: datetime | str | None, with_date: bool = False, zone: bool 
         if when is None:
             return "—"
     return zone_text(when, "%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", zone)
+
+
+def hand_off_time(when: datetime | str | None, now: datetime) -> str:
+    """A shift's end in the zone the console shows, with it: '18:00 JST' today,
+    'Mon 10:00 JST' this week, the date later (as the schedule's own words say it)."""
+    if isinstance(when, str):
+        when = parse_iso(when)
+    if when is None:
+        return "—"
+    return zone_text(when, hand_off_format(shown(when), shown(now)))
 
 
 def step_when(state: str, seconds_to_due: float) -> str:

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 from console.model.errors import InputError
 from console.model.folds.oncall import is_oncall
 from console.model.text import printable
+from console.tui.format import hand_off_time
 from console.tui.screens.live import LiveScreen
 from console.tui.style import palette
 from console.tui.widgets.keybar import KeyBar
@@ -79,7 +80,7 @@ class OnCallScreen(LiveScreen):
             gap = shift.person is None
             gaps += gap
             who = Text("GAP — nobody", pal.overdue) if gap else Text(printable(data["person_name"]))
-            until = data["until_local"] or "—"
+            until = hand_off_time(shift.until, now) if shift.until else "—"
             if shift.stale:
                 until += " (calendar stale)"
             then = data["next_name"] or ("—" if shift.until is None else "nobody")

@@ -177,9 +177,10 @@ class RoomScreen(CommsActions, LiveScreen):
         ):
             return  # already shown (our own command reloaded before its message came)
         self.inc = inc
-        self.responsibility = self.service.responsibility(self.inc)
+        now = self.service.now()
+        self.responsibility = self.service.responsibility(self.inc, now)
         self._contacts = {}
-        self.query_one(ResponsibilityPanel).show(self.responsibility)
+        self.query_one(ResponsibilityPanel).show(self.responsibility, now)
         self.query_one(Timeline).show(self.inc.timeline)
         self.query_one(PagingLine).show_for(self.service, self.incident_id)
         self.query_one(AlertsPanel).show(inc)

@@ -8,10 +8,13 @@ the width changes, so ticks and notes do not pay for it."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from rich.text import Text
 from textual.widget import Widget
 
 from console.model.text import printable
+from console.tui.format import hand_off_time
 from console.tui.style import palette
 from console.tui.wrap import Part, words, wrap
 
@@ -37,12 +40,15 @@ class ResponsibilityPanel(Widget):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.view: dict | None = None
+        self.until = ""  # the responsible team's shift end, in the zone the console shows
         self._cache: tuple | None = None
 
-    def show(self, view: dict) -> None:
-        if view == self.view:
+    def show(self, view: dict, now: datetime) -> None:
+        shift = (view.get("responsible_team") or {}).get("shift") or {}
+        until = hand_off_time(shift["until"], now) if shift.get("until") else ""
+        if view == self.view and until == self.until:
             return
-        self.view = view
+        self.view, self.until = view, until
         self._cache = None
         self.refresh(layout=True)
 
@@ -80,11 +86,11 @@ class ResponsibilityPanel(Widget):
                 (f" {type_label(rt['team_type'])}", None),
             )
             shift = rt.get("shift") or {}
-            label = "  on call now " if shift.get("until") else "  on call "
+            label = "  on call now " if self.until else "  on call "
             who: list[Part] = [(rt["on_call"] or "nobody — a gap in the schedule", None)]
-            if shift.get("until"):  # a rota: until when, and who comes next
+            if self.until:  # a rota: until when, and who comes next
                 then = shift.get("next_name") or "nobody"
-                who.append((f"until {shift['until_local']}, then {then}", pal.muted))
+                who.append((f"until {self.until}, then {then}", pal.muted))
             if shift.get("stale"):
                 who.append(("(imported calendar is stale)", pal.overdue))
             on_call = words(*who, (rt.get("contact") or "", pal.muted))

@@ -858,7 +858,8 @@ class IncidentService:
 
     def suggest_team(self, service: str | None = None, layer: str | None = None) -> dict:
         """Predictive escalation: the team most likely to resolve an incident declared on
-        `service` (or `layer`), from history; the matrix when history is thin."""
+        `service` (or `layer`), from history; the matrix when history is thin. Its on-call
+        is whoever the schedules say holds the team's pager now, as for pages."""
         from console.metrics.queries import suggest_team
 
         if service is not None and service not in self.org.services:
@@ -869,7 +870,7 @@ class IncidentService:
             )
         if service is None and layer is None:
             raise InputError("name a service or a layer to suggest a team for")
-        return suggest_team(self.store.conn, self.org, service, layer)
+        return suggest_team(self.store.conn, self.org, service, layer, self.on_call_now())
 
     def suggest_for(self, incident_id: str) -> dict:
         """The suggestion for an incident: from its first service, else its first layer."""

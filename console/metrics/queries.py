@@ -14,6 +14,7 @@ from console.model import metrics as M
 from console.model.clock import iso
 from console.model.maturity import assess as assess_maturity
 from console.model.org import SEVERITIES, Org
+from console.model.responsibility import OnCallNow, on_call_of
 from console.store import metrics as metrics_sql
 from console.store.metrics import DURATIONS
 
@@ -336,11 +337,16 @@ def _empty(key: str) -> dict:
 
 
 def suggest_team(
-    conn: sqlite3.Connection, org: Org, service: str | None = None, layer: str | None = None
+    conn: sqlite3.Connection,
+    org: Org,
+    service: str | None = None,
+    layer: str | None = None,
+    on_call: OnCallNow | None = None,
 ) -> dict:
     """The team most likely to resolve an incident declared on `service` (or `layer`),
     from resolved real incidents declared the same way; falls back from service to its
-    layer to the matrix. Indexed lookups only: cheap enough for the room."""
+    layer to the matrix. Indexed lookups only: cheap enough for the room. Its on-call is
+    whoever `on_call` (the schedules at the moment asked about) says holds the pager."""
     if service is not None and layer is None and service in org.services:
         layer = org.services[service].layer
     attempts = []
@@ -364,9 +370,9 @@ def suggest_team(
         ]
         pred = M.predict(dict(resolvers), basis, key)
         team, count = (pred.team, pred.count) if pred else (None, 0)
-        return _suggestion(org, team, basis, key, count, total, evidence, service, layer)
+        return _suggestion(org, team, basis, key, count, total, evidence, service, layer, on_call)
     owner = M.cause_owner(org, service, layer)
-    return _suggestion(org, owner, "matrix", service or layer, 0, 0, [], service, layer)
+    return _suggestion(org, owner, "matrix", service or layer, 0, 0, [], service, layer, on_call)
 
 
 def _team_name(org: Org, team: str | None) -> str | None:
@@ -375,10 +381,12 @@ def _team_name(org: Org, team: str | None) -> str | None:
     return org.teams[team].name if team in org.teams else team
 
 
-def _suggestion(org, team, basis, key, count, total, alternatives, service, layer) -> dict:
+def _suggestion(
+    org, team, basis, key, count, total, alternatives, service, layer, on_call_now
+) -> dict:
     matrix = M.cause_owner(org, service, layer)
     t = org.teams.get(team) if team else None
-    on_call = t.on_call if t else None
+    on_call = on_call_of(t, on_call_now) if t else None
     if basis == "matrix":
         why = (
             (

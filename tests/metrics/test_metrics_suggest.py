@@ -4,12 +4,14 @@ are mostly caused by orders-db teaches the console to suggest Data Platform."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from console.cli import main
 from console.model.errors import InputError
+
+MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # the metrics fixtures' clock starts here
 
 
 @pytest.fixture
@@ -146,3 +148,23 @@ def test_a_spread_history_gives_no_clear_suggestion(make_service, capsys):
     chosen = svc.accept_suggestion(inc, team="checkout")  # the commander may still choose
     assert chosen.roles["operations"]
     assert chosen.notes[-1].text.endswith("chosen by the commander")
+
+
+def test_the_suggestion_names_whoever_the_schedules_say_is_on_call(make_service):
+    """No history: the matrix's Payments, on a weekly rota (Monday 10:00 in Tokyo) whose
+    fixed `on_call` is Haruto Inoue. The suggestion names who holds the pager, as a page
+    would, and the person accepting it makes the operator."""
+    svc, clock = make_service()
+    named = {}
+    for hour in (0, 2):  # 09:00 and 11:00 in Tokyo: either side of the hand-off
+        clock.set(MONDAY.replace(hour=hour))
+        s = svc.suggest_team(service="payment-api")
+        assert (s["team"], s["basis"]) == ("payments", "matrix")
+        named[hour] = (s["on_call"], s["on_call_name"])
+    assert named == {0: ("haruto.inoue", "Haruto Inoue"), 2: ("aoi.matsumoto", "Aoi Matsumoto")}
+    now = clock.now()
+    svc.override("payments", "mei.suzuki", now, now + timedelta(hours=1))
+    assert svc.suggest_team(service="payment-api")["on_call"] == "mei.suzuki"
+    inc = svc.declare("Card payments failing", "SEV2", services=["payment-api"]).id
+    assert svc.suggest_for(inc)["on_call"] == "mei.suzuki"
+    assert svc.accept_suggestion(inc).roles["operations"] == "mei.suzuki"

@@ -24,6 +24,7 @@ from console.model.errors import InputError
 from console.model.folds.drill import drill_state
 from console.model.incident import Incident
 from console.model.org import Org
+from console.model.responsibility import on_call_of
 from console.service import IncidentService
 from console.store import Store, projections
 
@@ -467,6 +468,12 @@ class DrillSession:
             acted = True
         return acted
 
+    def on_call(self, team: str) -> str | None:
+        """Whoever holds the team's pager at the drill clock's moment (its schedule,
+        overrides and calendar, as for every page), not the org file's fixed `on_call`."""
+        found = self.org.teams.get(team)
+        return on_call_of(found, self.service.on_call_now(self.now)) if found else None
+
     def page_team(self, team: str) -> Incident:
         """A direct page to a team's on-call, outside the plan (the commander's call)."""
         if team not in self.org.teams:
@@ -478,7 +485,7 @@ class DrillSession:
         inc = self._page(
             self.incident_id,
             team,
-            self.org.teams[team].on_call,
+            self.on_call(team),
             step=None,
             tick=None,
             actor=self.service.actor,

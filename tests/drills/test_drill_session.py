@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 import tempfile
+from datetime import UTC, datetime
 
 import pytest
 from drkit import at, run_cli, run_json, session
 
+from console.drills import library
 from console.model.errors import InputError
 
 
@@ -65,6 +67,22 @@ def test_injects_wait_for_the_declaration_then_join_the_timeline(tmp_path):
     assert any("acknowledged (simulated): Daichi Hayashi (Edge Platform)" in t for t in texts)
     step = s.service.view(inc.id)["escalation"][0]
     assert (step["key"], step["state"]) == ("SEV2+0", "acknowledged")
+
+
+def test_a_direct_page_goes_to_whoever_is_on_call_at_the_drill_clock(tmp_path):
+    """SRE follows the sun (Tokyo, Dublin, New York); the org file's fixed `on_call` for
+    it is someone else. A direct page goes to the shift the drill's clock is in."""
+    assert library.load("cdn-outage")[1].teams["sre-core"].on_call == "yusuke.takeda"
+    for hour, person in ((12, "aoife.byrne"), (20, "maya.brooks")):
+        where = tmp_path / str(hour)
+        where.mkdir()
+        start = datetime(2026, 3, 2, hour, 0, tzinfo=UTC)
+        s = session(where, "cdn-outage", start=start)
+        assert s.on_call("sre-core") == person
+        s.service.declare("CDN down in Japan", "SEV2", services=["cdn"])
+        s.page_team("sre-core")
+        page = s.sink.pages[-1]
+        assert (page.team, page.person, page.step) == ("sre-core", person, None)
 
 
 def test_second_declaration_is_tagged_but_not_scored(tmp_path):

@@ -90,9 +90,13 @@ async def test_a_short_drill_through_the_tui(tmp_path, monkeypatch):
 
         # A direct page to SRE through the picker (11th team in the demo org).
         await pilot.press("p")
+        await pilot.pause()
+        sre = s.on_call("sre-core")  # the follow-the-sun shift at the drill clock's moment
+        assert f"SRE (sre) — on call {s.org.person_name(sre)}" in screen_text(app)
         await pilot.press(*["j"] * 10, "enter")
         await pilot.pause()
-        assert s.sink.pages[-1].team == "sre-core" and s.sink.pages[-1].step is None
+        page = s.sink.pages[-1]
+        assert (page.team, page.person, page.step) == ("sre-core", sre, None)
 
         await pilot.press("i")
         assert isinstance(app.screen, FeedScreen)

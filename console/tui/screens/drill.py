@@ -386,7 +386,8 @@ class DrillApp(ConsoleApp):
         org = s.org
         options = []
         for team in org.teams.values():
-            on_call = org.person_name(team.on_call)
+            person = s.on_call(team.id)
+            on_call = org.person_name(person) if person else "nobody (a gap in the schedule)"
             options.append((team.id, f"{team.name} ({team.type}) — on call {on_call}"))
 
         def chosen(team: str | None) -> None:

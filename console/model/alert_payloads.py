@@ -245,6 +245,7 @@ class PagerEvent:
     incident_key: str
     agent_id: str
     agent_name: str
+    agent_email: str  # only when the body carries one: v3's agent reference has none
     tool_incident: str
     url: str
 
@@ -271,6 +272,7 @@ def parse_pager_event(data: Any) -> PagerEvent:
         incident_key=_str(body.get("incident_key"), "event.data.incident_key", 400),
         agent_id=_str(agent.get("id"), "event.agent.id", 200),
         agent_name=_str(agent.get("summary"), "event.agent.summary", 200),
+        agent_email=_str(agent.get("email"), "event.agent.email", 320),
         tool_incident=_str(body.get("id"), "event.data.id", 200),
         url=_url(body.get("html_url"), "event.data.html_url"),
     )

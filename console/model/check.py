@@ -320,3 +320,33 @@ def people_paged_have_a_contact(org: Org) -> list[Finding]:
             )
         )
     return out
+
+
+@check
+def people_are_told_apart(org: Org) -> list[Finding]:
+    """Two people with the same PagerDuty user id or e-mail cannot be told apart by it
+    when PagerDuty says one of them acknowledged."""
+    out = []
+    for key, what in (("pagerduty_id", "PagerDuty user id"), ("email", "e-mail")):
+        holders: dict[str, list[str]] = {}
+        for person in org.people.values():
+            value = getattr(person, key).strip().lower()
+            if value:
+                holders.setdefault(value, []).append(person.id)
+        for ids in holders.values():
+            if len(ids) < 2:
+                continue
+            value = getattr(org.people[ids[0]], key)
+            where = blame(
+                org.people[ids[-1]].where,
+                *(org.where_of("people", p, key) for p in reversed(ids)),
+            )
+            out.append(
+                Finding(
+                    "error",
+                    where,
+                    f"{', '.join(map(repr, ids))} share the {what} {value!r}: an "
+                    "acknowledgement in PagerDuty cannot be matched to one of them by it",
+                )
+            )
+    return out

@@ -225,6 +225,11 @@ class PageAcknowledged(Body, kw_only=True, frozen=True):
     paged_steps: list[StepKey] = []
     via: Label | None = None
     acknowledger_team: Label | None = None  # the target's team; older logs lack it
+    # Who acknowledged in the paging tool (its name and user id for them), and how we
+    # knew them: pagerduty_id, email, name (a name-only match) or unmatched.
+    agent: Label | None = None
+    agent_id: Label | None = None
+    agent_match: Label | None = None
 
 
 class SeverityConfirmed(Body, kw_only=True, frozen=True):
@@ -296,6 +301,8 @@ class PagerUpdate(Body, kw_only=True, frozen=True):
     event_type: Name
     target: Label = ""
     agent: Label = ""
+    agent_id: Label = ""
+    agent_match: Label = ""  # as in PageAcknowledged; empty in older logs
     tool_incident: Label = ""
     url: Url = ""
     webhook_id: Label = ""

@@ -200,6 +200,8 @@ class Person(Struct, frozen=True):
     name: str
     team: str = ""
     contact: str = ""
+    email: str = ""  # how a paging tool's agent is matched to this person
+    pagerduty_id: str = ""  # the PagerDuty user id (e.g. "PLH1HKV"), matched first
     where: str = ""
 
 

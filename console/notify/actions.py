@@ -3,12 +3,24 @@ acknowledge a page (stops its repeats) and confirm the severity (stops the nudge
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from console.model import events
 from console.model.errors import InputError
 from console.model.folds.paging import state_of
 from console.model.incident import Incident
 from console.model.paging.targets import step_targets
 from console.service import IncidentService
+
+
+@dataclass(frozen=True)
+class AgentSeen:
+    """Who acknowledged in the paging tool: the tool's name and user id for them, and
+    how we matched them to our people (console.model.agents)."""
+
+    name: str
+    tool_id: str
+    how: str
 
 
 def _target_id(service: IncidentService, inc: Incident, who: str) -> str:
@@ -39,10 +51,12 @@ def acknowledge(
     step: str | None = None,
     target: str | None = None,
     via: str | None = None,
+    agent: AgentSeen | None = None,
 ) -> Incident:
     """`target` (default: the acting person) acknowledges their pages on this incident,
     or on one step. When every target of a step has acknowledged, the step is ticked.
-    `via` names where the acknowledgement came from (the paging tool), for the timeline."""
+    `via` names where the acknowledgement came from (the paging tool), for the timeline;
+    `agent`, who acknowledged there and how we knew them."""
     inc = service.get(incident_id)
     if not inc.open:
         raise InputError(f"{inc.id} is resolved; nothing to acknowledge")
@@ -61,6 +75,9 @@ def acknowledge(
         paged_steps=paged_steps,
         via=via,
         acknowledger_team=_team_of(service, tid),
+        agent=agent.name if agent else None,
+        agent_id=agent.tool_id if agent else None,
+        agent_match=agent.how if agent else None,
     )
     service.record(inc.id, body)
     inc = service.get(inc.id)

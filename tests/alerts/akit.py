@@ -38,6 +38,15 @@ declare_at = "SEV2"
 debounce_seconds = 120
 pagerduty_secret = ["pd_webhook", "pd_webhook_next"]
 
+[[people]]  # how PagerDuty knows them: its user id and their e-mail
+id = "taro.yamamoto"
+pagerduty_id = "PLH1HKV"
+email = "taro.yamamoto@example.com"
+
+[[people]]
+id = "yuki.nakamura"
+email = "Yuki.Nakamura@example.com"
+
 [[alert_routes]]
 match = { team = "payments" }
 service_label = "service"
@@ -154,22 +163,28 @@ def pd_payload(
     incident_key: str,
     *,
     agent: str = "Taro Yamamoto",
+    agent_id: str = "PLH1HKV",
+    agent_email: str | None = None,
     event_id: str = "01DEN1HNJMNVUWQXT6G5IOM0BE",
 ) -> dict:
-    """A PagerDuty v3 webhook, as its documentation shows one."""
+    """A PagerDuty v3 webhook, as its documentation shows one (its agent reference has
+    no e-mail; `agent_email` adds one, as a relay that expands the reference would)."""
+    reference = {
+        "html_url": f"https://acme.pagerduty.com/users/{agent_id}",
+        "id": agent_id,
+        "self": f"https://api.pagerduty.com/users/{agent_id}",
+        "summary": agent,
+        "type": "user_reference",
+    }
+    if agent_email is not None:
+        reference["email"] = agent_email
     return {
         "event": {
             "id": event_id,
             "event_type": event_type,
             "resource_type": "incident",
             "occurred_at": "2026-03-01T09:16:00.000Z",
-            "agent": {
-                "html_url": "https://acme.pagerduty.com/users/PLH1HKV",
-                "id": "PLH1HKV",
-                "self": "https://api.pagerduty.com/users/PLH1HKV",
-                "summary": agent,
-                "type": "user_reference",
-            },
+            "agent": reference,
             "client": {"name": "PagerDuty"},
             "data": {
                 "id": "PGR0VU2",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from akit import PD_SECRET, pd_payload, sign
 
 from console.model import events
@@ -43,6 +44,7 @@ def test_a_signed_acknowledgement_acknowledges_our_step_as_the_person(desk_world
         "incident": incident_id,
         "target": "taro.yamamoto",
         "by": "taro.yamamoto",
+        "matched_by": "pagerduty_id",  # the org file carries Taro's PagerDuty user id
     }
     inc = w.service.get(incident_id)
     assert state_of(inc).acked("taro.yamamoto", "SEV1+15")
@@ -113,7 +115,11 @@ def test_resolved_and_reassigned_are_noted_never_acted_on(desk_world):
         ]
         == "unchanged"
     )
-    w.pagerduty(pd_payload("incident.reassigned", key, agent="Someone Else", event_id="EVT-2"))
+    w.pagerduty(
+        pd_payload(
+            "incident.reassigned", key, agent="Someone Else", agent_id="PSOMEONE", event_id="EVT-2"
+        )
+    )
     inc = w.service.get(incident_id)
     assert inc.open  # our incident is the commander's to resolve
     assert [p["event_type"] for p in alerts_of(inc).pager] == [
@@ -122,8 +128,12 @@ def test_resolved_and_reassigned_are_noted_never_acted_on(desk_world):
     ]
     texts = [t.text for t in inc.timeline if t.kind == "pager_update"]
     assert texts[0] == "pagerduty: incident resolved by Taro Yamamoto (our page to taro.yamamoto)"
+    assert texts[1] == (
+        "pagerduty: incident reassigned (by Someone Else, who matches nobody in the org "
+        "file) (our page to taro.yamamoto)"
+    )
     actors = [e.actor for e in w.service.events(incident_id) if e.kind == "pager_update"]
-    assert actors == ["taro.yamamoto", "Someone Else"]
+    assert actors == ["taro.yamamoto", "pagerduty"]  # never a name we could not place
 
 
 def test_pages_that_are_not_ours_are_ignored(desk_world):
@@ -134,3 +144,73 @@ def test_pages_that_are_not_ours_are_ignored(desk_world):
         reply = w.pagerduty(pd_payload("incident.acknowledged", key))
         assert reply.status_code == 200 and reply.json()["status"] == "ignored"
     assert w.event_count() == count
+
+
+def _acknowledged_by(w, **agent) -> tuple[dict, str, object]:
+    """Taro's page acknowledged in PagerDuty by `agent`: the reply, the actor recorded
+    and the acknowledgement's timeline line."""
+    incident_id = _paged(w)
+    reply = w.pagerduty(
+        pd_payload("incident.acknowledged", dedup_key(incident_id, "taro.yamamoto"), **agent)
+    )
+    assert reply.status_code == 200, reply.text
+    inc = w.service.get(incident_id)
+    assert state_of(inc).acked("taro.yamamoto", "SEV1+15")  # PagerDuty's word stops repeats
+    ack = next(e for e in w.service.events(incident_id) if e.kind == "page_acknowledged")
+    line = next(t.text for t in inc.timeline if t.kind == "page_acknowledged")
+    return reply.json(), ack.actor, line
+
+
+@pytest.mark.parametrize(
+    ("agent", "person", "how"),
+    [
+        # the PagerDuty user id the org file gives Taro, whatever PagerDuty calls him
+        (
+            {"agent": "T. Yamamoto (on call)", "agent_id": "PLH1HKV"},
+            "taro.yamamoto",
+            "pagerduty_id",
+        ),
+        # an unknown id with an e-mail the org file gives Yuki (case does not matter)
+        (
+            {"agent": "Y. N.", "agent_id": "PYUKI01", "agent_email": "yuki.nakamura@EXAMPLE.com"},
+            "yuki.nakamura",
+            "email",
+        ),
+    ],
+)
+def test_the_agent_is_matched_by_pagerduty_id_then_email(desk_world, agent, person, how):
+    reply, actor, line = _acknowledged_by(desk_world, **agent)
+    assert (reply["by"], reply["matched_by"], actor) == (person, how, person)
+    assert line == "Taro Yamamoto acknowledged the page in PagerDuty; no more repeats to them"
+
+
+def test_a_name_only_match_is_said_on_the_timeline(desk_world):
+    """Kenji has no PagerDuty id nor e-mail in the org file: his name is all we have."""
+    reply, actor, line = _acknowledged_by(desk_world, agent="Kenji  Sato", agent_id="PKENJI9")
+    assert (reply["by"], reply["matched_by"], actor) == ("kenji.sato", "name", "kenji.sato")
+    assert line == (
+        "page to Taro Yamamoto acknowledged in PagerDuty (by Kenji Sato: matched to the org "
+        "file by name only); no more repeats to them"
+    )
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        {"agent": "Someone Else", "agent_id": "PZZZZZZ"},  # nobody of ours
+        # hostile words are kept as a label, never refusing PagerDuty's acknowledgement
+        {"agent": "Evil\ud800 \x1b[31mName", "agent_id": "PEVIL\x07"},
+        # Taro's name, but the org file knows Taro by another PagerDuty id: not him
+        {"agent": "Taro Yamamoto", "agent_id": "POTHER1"},
+        # Yuki's name, but an e-mail the org file does not give Yuki
+        {"agent": "Yuki Nakamura", "agent_id": "POTHER2", "agent_email": "yuki@elsewhere.example"},
+    ],
+)
+def test_an_agent_we_cannot_place_is_recorded_unmatched(desk_world, agent):
+    reply, actor, line = _acknowledged_by(desk_world, **agent)
+    assert (reply["by"], reply["matched_by"], actor) == ("pagerduty", "unmatched", "pagerduty")
+    shown = "".join(ch for ch in agent["agent"] if ch.isprintable())
+    assert line == (
+        f"page to Taro Yamamoto acknowledged in PagerDuty (by {shown}, who matches "
+        "nobody in the org file); no more repeats to them"
+    )

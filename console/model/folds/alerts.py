@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from msgspec import Struct, field
 
+from console.model.agents import agent_words
 from console.model.incident import Incident
 
 if TYPE_CHECKING:
@@ -147,7 +148,10 @@ def alert_group_assigned(inc: Incident, ev: e.Event, b: e.AlertGroupAssigned) ->
 def pager_update(inc: Incident, ev: e.Event, b: e.PagerUpdate) -> str:
     alerts_of(inc).pager.append({**ev.body, "at": ev.when})
     what = b.event_type.removeprefix("incident.")
-    who = f" by {b.agent}" if b.agent else ""
+    if b.agent_match in ("name", "unmatched"):
+        who = agent_words(b.agent or b.agent_id, b.agent_match)
+    else:
+        who = f" by {b.agent}" if b.agent else ""
     page = f" (our page to {b.target})" if b.target else ""
     return f"{b.tool}: incident {what}{who}{page}"
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from msgspec import Struct, field
 from msgspec.structs import replace
 
+from console.model.agents import agent_words
 from console.model.incident import Incident
 
 if TYPE_CHECKING:
@@ -140,7 +141,11 @@ def page_acknowledged(inc: Incident, ev: e.Event, b: e.PageAcknowledged) -> str:
     state_of(inc).acks.append(Ack(b.target, b.step, ev.when, ev.actor))
     where = f" for {b.step}" if b.step else ""
     via = f" in {b.via}" if b.via else ""
-    return f"{b.target_name or b.target} acknowledged the page{where}{via}; no more repeats to them"
+    who = b.target_name or b.target
+    if b.agent_match in ("name", "unmatched"):  # someone the tool names, not quite ours
+        agent = agent_words(b.agent or b.agent_id or "", b.agent_match)
+        return f"page to {who}{where} acknowledged{via}{agent}; no more repeats to them"
+    return f"{who} acknowledged the page{where}{via}; no more repeats to them"
 
 
 def severity_confirmed(inc: Incident, ev: e.Event, b: e.SeverityConfirmed) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from akit import ORG, T0, am_alert, am_payload
+from screens import screen_text
 
 from console.alerts.intake import AlertIntake
 from console.model.alert_payloads import parse_alert_group
@@ -67,6 +68,10 @@ async def test_room_board_and_waiting_list(service):
         await pilot.press("A")
         await settle(pilot)
         assert isinstance(app.screen, WaitingAlertsScreen)
+        waiting = screen_text(app)
+        assert "Alerts waiting for an incident" in waiting
+        assert "1/1" in waiting and "payment-ledger" in waiting and "2026-03-01T09:00:00" in waiting
+        assert "full" in waiting and "\x1b" not in waiting  # monitoring's words, defused
         await pilot.press("escape")
         await settle(pilot)
 

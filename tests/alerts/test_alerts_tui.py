@@ -4,12 +4,10 @@ them."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from akit import ORG, T0, am_alert, am_payload
 from screens import screen_text
+from tuikit import make_app, settle
 
 from console.alerts.intake import AlertIntake
 from console.model.alert_payloads import parse_alert_group
@@ -17,9 +15,6 @@ from console.model.clock import ManualClock
 from console.model.org import load_org
 from console.service import IncidentService
 from console.store import Store
-
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-from tuikit import make_app, settle  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("utc_local_zone")
 

@@ -4,39 +4,18 @@ room shows it after `U`, at 120x40 on a fixed clock."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
+from tuikit import make_app, open_service
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "tui"))
-
-from tuikit import make_app, open_service  # noqa: E402
-
-from console import config  # noqa: E402
-from console.model.clock import ManualClock  # noqa: E402
+from console import config
+from console.model.clock import ManualClock
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def utc():
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
-
-
-def test_composer(snap_compare, tmp_path, utc, monkeypatch):
+def test_composer(snap_compare, tmp_path, utc_local_zone, monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     clock = ManualClock(T0)
     svc = open_service(tmp_path / "console.db", config.load(None), clock, actor="yusuke.takeda")

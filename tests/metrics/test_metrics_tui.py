@@ -9,6 +9,7 @@ import pytest
 from screens import screen_text as _text
 from textual.app import App, ComposeResult
 from textual_plotext import PlotextPlot
+from tuikit import make_app, settle
 
 from console.tui.screens.metrics import MetricsScreen
 from console.tui.widgets.suggestion import SuggestionPanel
@@ -16,21 +17,13 @@ from console.tui.widgets.suggestion import SuggestionPanel
 pytestmark = pytest.mark.usefixtures("utc_local_zone")
 
 
-async def _settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def test_metrics_screen_from_the_board(fixed):
-    from console.tui.app import ConsoleApp
-
-    svc, clock, _ = fixed
-    app = ConsoleApp(svc, clock, persist_theme=False)
+    svc, _, _ = fixed
+    app = make_app(svc)
     async with app.run_test(size=(160, 50)) as pilot:
-        await _settle(pilot)
+        await settle(pilot)
         await pilot.press("M")
-        await _settle(pilot)
+        await settle(pilot)
         screen = app.screen
         assert isinstance(screen, MetricsScreen)
         text = _text(app)
@@ -48,7 +41,7 @@ async def test_metrics_screen_from_the_board(fixed):
         bars = screen.query_one("#mis-layer", PlotextPlot).plt.build()
         assert "Mis-escalations per cause layer" in bars and "data" in bars
         await pilot.press("p")  # last 12 weeks before the clock (a day after the history)
-        await _settle(pilot)
+        await settle(pilot)
         assert "last 12 weeks" in _text(app)
         await pilot.press("escape")
         await pilot.pause()

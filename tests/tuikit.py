@@ -1,4 +1,6 @@
-"""Helpers the TUI tests share (a unique module name: tests run in one process)."""
+"""Helpers every suite's Pilot tests share: a service on a real file, the console app
+without touching the user's theme, settling (a unique module name: tests run in one
+process)."""
 
 from __future__ import annotations
 

@@ -65,7 +65,11 @@ async def test_room_board_and_waiting_list(service):
         assert isinstance(app.screen, WaitingAlertsScreen)
         waiting = screen_text(app)
         assert "Alerts waiting for an incident" in waiting
-        assert "1/1" in waiting and "payment-ledger" in waiting and "2026-03-01T09:00:00" in waiting
+        assert (
+            "1/1" in waiting
+            and "payment-ledger" in waiting
+            and "2026-03-01 09:00:00 UTC" in waiting
+        )
         assert "full" in waiting and "\x1b" not in waiting  # monitoring's words, defused
         await pilot.press("escape")
         await settle(pilot)

@@ -198,6 +198,7 @@ async def test_dead_letters_are_listed_with_their_reason_and_r_retries(service):
         assert isinstance(app.screen, DeadLettersScreen)
         text = screen_text(app)
         assert "idempotency mismatch" in text and inc.id in text and "declared" in text
+        assert "2026-11-28 03:00:00 UTC" in text  # when, in the zone the console shows
         await pilot.press("r")
         await pilot.pause()
         assert state.dead_letter_count(service.store.conn) == 0

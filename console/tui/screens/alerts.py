@@ -5,6 +5,7 @@ their next re-send."""
 from __future__ import annotations
 
 from console.alerts.views import waiting
+from console.tui.format import local_time
 from console.tui.screens.modal_list import ModalList, list_css
 
 
@@ -27,5 +28,5 @@ class WaitingAlertsScreen(ModalList):
             g["severity"] or "—",
             g["source"],
             g["summary"],
-            (g["updated_at"] or "")[:19],
+            local_time(g["updated_at"], with_date=True, zone=True),
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
+from console.tui.format import local_time
 from console.tui.screens.modal_list import ModalList, list_css
 
 
@@ -30,7 +31,7 @@ class DeadLettersScreen(ModalList):
 
     def cells(self, r: dict) -> tuple:
         return (
-            (r["at"] or "")[:19],
+            local_time(r["at"], with_date=True, zone=True),
             r["incident_id"] or "—",
             r["kind"] or "—",
             r["direction"],

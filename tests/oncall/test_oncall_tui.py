@@ -120,3 +120,22 @@ async def test_the_room_says_until_when_in_utc_when_asked(service):
         await pilot.pause()
         assert isinstance(app.screen, OnCallScreen)
         assert _cells(app.screen)["payments"][2] == "Mon 01:00 UTC"
+
+
+async def test_an_open_room_follows_a_hand_off(service):
+    """At 10:00 UTC (19:00 in Tokyo) SRE's pager passes from Ryo Fukuda to Aoife Byrne:
+    the room, left open across it, names and would page the new holder."""
+    from console.tui.widgets.checklist import Checklist
+
+    inc = service.declare("Card payments failing", "SEV2", services=["payment-api"])
+    app = ConsoleApp(service, service.clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_incident(inc.id)
+        await pilot.pause()
+        steps = app.screen.query_one(Checklist)
+        assert "sre_support         Ryo Fukuda (SRE)" in steps.render_text(118).plain
+        service.clock.advance(minutes=11)
+        app.screen.redraw()  # what the room's one-second timer does
+        await pilot.pause()
+        assert "sre_support         Aoife Byrne (SRE)" in steps.render_text(118).plain
+        assert "Ryo Fukuda" not in steps.render_text(118).plain

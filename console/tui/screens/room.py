@@ -6,6 +6,7 @@ Every key here calls the service; the screen redraws from what the service says
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,6 +136,7 @@ class RoomScreen(CommsActions, LiveScreen):
         self._contacts: dict[str, list[dict]] = {}
         self._announced: set[str] | None = None
         self._scope: tuple | None = None
+        self._hand_off: datetime | None = None  # the next moment someone's shift ends
 
     @property
     def service(self) -> IncidentService:
@@ -177,10 +179,7 @@ class RoomScreen(CommsActions, LiveScreen):
         ):
             return  # already shown (our own command reloaded before its message came)
         self.inc = inc
-        now = self.service.now()
-        self.responsibility = self.service.responsibility(self.inc, now)
-        self._contacts = {}
-        self.query_one(ResponsibilityPanel).show(self.responsibility, now)
+        self._read_on_call()
         self.query_one(Timeline).show(self.inc.timeline)
         self.query_one(PagingLine).show_for(self.service, self.incident_id)
         self.query_one(AlertsPanel).show(inc)
@@ -194,6 +193,17 @@ class RoomScreen(CommsActions, LiveScreen):
             self._scope = scope
         self._suggestion_hint()
         self.redraw()
+
+    def _read_on_call(self) -> None:
+        """Who responds and whom each step pages: whoever is on call now. Asked again
+        after each commit and when the next shift hand-off of any team comes."""
+        assert self.inc is not None
+        now = self.service.now()
+        self.responsibility = self.service.responsibility(self.inc, now)
+        self._contacts = {}
+        self.query_one(ResponsibilityPanel).show(self.responsibility, now)
+        ends = [s.until for s in self.service.on_call_now(now).values() if s.until]
+        self._hand_off = min(ends, default=None)
 
     def _suggestion_accepted(self) -> bool:
         """The suggested on-call already holds operations (or has it offered): y is done."""
@@ -220,6 +230,10 @@ class RoomScreen(CommsActions, LiveScreen):
         """Countdowns: plan against the injected clock now; announce steps that fell due."""
         if self.inc is None:
             return
+        if self._hand_off is not None and self.service.now() >= self._hand_off:
+            self._read_on_call()  # a shift ended: the next person responds and is paged
+            self.query_one(SuggestionPanel).reload()
+            self._suggestion_hint()
         now = self.app.clock.now()
         steps = self.service.plan(self.inc, now)
         for step in steps:

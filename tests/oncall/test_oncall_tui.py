@@ -8,6 +8,7 @@ import time
 
 import pytest
 from okit import utc
+from screens import Toasts
 
 from console import zone
 from console.model.clock import ManualClock
@@ -61,8 +62,10 @@ async def test_the_board_opens_on_call_and_t_takes_the_selected_shift(service):
             "sre-core"
         ):
             await pilot.press("j")
+        toasts = Toasts(app)
         await pilot.press("t")
         await pilot.pause()
+        assert "You hold the SRE pager until 05:00 EST" in toasts.messages
         rows = _cells(app.screen)
         assert rows["sre-core"][1] == "Hana Kobayashi" and rows["sre-core"][4] == "override"
         assert service.on_call("sre-core").until == utc(2026, 3, 2, 10, 0)

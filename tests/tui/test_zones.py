@@ -66,6 +66,26 @@ async def test_the_checklist_names_the_zone_of_its_ticks(service, clock, tokyo):
         assert "notified 02:01:00 UTC" in steps
 
 
+async def test_updates_and_decisions_name_the_zone(service, clock, tokyo):
+    from console.comms.desk import CommsDesk
+    from console.tui.widgets.comms import CommsPanel
+
+    inc = service.declare("Payments DB failover", "SEV1", ["data"])
+    desk = CommsDesk(service)
+    clock.advance(minutes=3)
+    desk.post(inc.id, "Failing over the primary")
+    clock.advance(minutes=2)
+    desk.decide(inc.id, "Fail over to DR now", by="Taro Yamamoto")
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_incident(inc.id)
+        await settle(pilot)
+        comms = str(app.screen.query_one(CommsPanel).content)
+        assert "last sent 11:03:00 JST by commander" in comms
+        assert "◆ 11:05:00 JST taro.yamamoto: Fail over to DR now" in comms
+
+
 async def test_utc_when_asked(service, tokyo):
     zone.use_utc(True)  # what --utc or the "utc" setting does
     app = make_app(service)

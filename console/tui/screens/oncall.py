@@ -114,7 +114,8 @@ class OnCallScreen(LiveScreen):
             self.app.notify(printable(str(exc)), severity="error", timeout=6)
             return
         name = self.app.service.org.teams[team].name
-        self.app.notify(f"You hold the {name} pager until {ev.body['ends_at'][:16]}Z", timeout=5)
+        until = hand_off_time(ev.body["ends_at"], self.app.service.now())
+        self.app.notify(f"You hold the {name} pager until {until}", timeout=5)
         self.reload_data()
 
     def action_back(self) -> None:

@@ -13,7 +13,7 @@ from console.comms.desk import CommsDesk
 from console.model.incident import Incident
 from console.model.text import printable
 from console.model.updates import due_text, leadership_reached
-from console.tui.format import countdown
+from console.tui.format import countdown, local_time
 from console.tui.style import palette
 
 SHOWN = 4  # decisions in the room; export and the postmortem carry them all
@@ -51,7 +51,7 @@ class CommsPanel(Static):
         last = state.last_update
         if last is not None:
             text.append(
-                f"  · last sent {last.at.strftime('%H:%M')} by {printable(last.actor)}"
+                f"  · last sent {local_time(last.at, zone=True)} by {printable(last.actor)}"
                 f" to {', '.join(last.channels) or 'the timeline only'}"
             )
         if inc.severity == "SEV1" and inc.open:
@@ -71,7 +71,7 @@ class CommsPanel(Static):
             )
         for d in reversed(state.decisions[-SHOWN:]):
             text.append("\n")
-            line = f"◆ {d.at.strftime('%H:%M')} {d.by}: {d.text}"
+            line = f"◆ {local_time(d.at, zone=True)} {d.by}: {d.text}"
             if d.options:
                 line += f"  (considered: {'; '.join(d.options)})"
             text.append(printable(line))

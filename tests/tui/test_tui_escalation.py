@@ -94,7 +94,8 @@ async def test_a_step_falling_due_in_the_open_room_is_paged_without_a_key_press(
         await wait_for(
             pilot, lambda: "SEV1+15" in _paging(app) and "NOTIFIED" in screen_text(app), timeout=15
         )
-        assert len(passes) >= 2
+        # the runner reports its pass after committing it: wait for the report too
+        await wait_for(pilot, lambda: len(passes) >= 2, timeout=15)
         assert len(svc.receivers["pagerduty"].bodies()) > first
         assert app.escalation_runner is not None
     assert app.escalation_runner is None  # stopped with the app

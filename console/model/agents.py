@@ -5,8 +5,9 @@ or e-mail, are no match: an agent we cannot tell is recorded as unmatched, never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from msgspec import Struct
 
 if TYPE_CHECKING:  # the folds word an agent without loading the org model
     from console.model.org import Org, Person
@@ -14,8 +15,7 @@ if TYPE_CHECKING:  # the folds word an agent without loading the org model
 How = Literal["pagerduty_id", "email", "name", "unmatched"]
 
 
-@dataclass(frozen=True)
-class AgentMatch:
+class AgentMatch(Struct, frozen=True):
     person: str | None
     how: How
 

@@ -5,17 +5,23 @@ ISO-8601 whatever is shown."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-_utc = False
+_utc: bool | Callable[[], bool] = False
 
 
-def use_utc(flag: bool) -> None:
+def use_utc(flag: bool | Callable[[], bool]) -> None:
+    """A flag, or how to find it out when a time is first shown (a verb that shows no
+    time then never reads the settings file, nor loads what finds its folder)."""
     global _utc
     _utc = flag
 
 
 def utc() -> bool:
+    global _utc
+    if not isinstance(_utc, bool):
+        _utc = bool(_utc())
     return _utc
 
 

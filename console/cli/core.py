@@ -759,7 +759,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parse(argv)
         ctx = Context(args)
-        zone.use_utc(bool(args.utc) or config.user_settings().get("utc") is True)
+        zone.use_utc(lambda: bool(args.utc) or config.user_settings().get("utc") is True)
         func = args.func
         if func is None:
             tui = getattr(args, "tui_func", None)

@@ -441,28 +441,14 @@ class Event:
 
     @_once
     def when(self) -> datetime:
-        # Parsed once per event: a fold reads it several times. fromisoformat reads the
-        # trailing Z itself (3.11); parse_iso's replace costs a rebuild a second.
-        when: datetime | None
-        try:
-            when = datetime.fromisoformat(self.at)
-        except (TypeError, ValueError):
-            when = parse_iso(self.at)  # raises for what is not a time at all
-        if when is None:
-            raise ValueError(f"event {self.event_id} has no time")
-        return when if when.tzinfo else when.replace(tzinfo=UTC)
+        # Parsed once per event: a fold reads it several times.
+        return time_of(self.event_id, self.at)
 
     @_once
     def data(self) -> Body | BodyError | None:
         """The typed body; a BodyError when it does not fit its kind; None for a kind
         this version does not know."""
-        kind = CATALOGUE.get(self.kind)
-        if kind is None:
-            return None
-        try:
-            return decode(kind, self.body)
-        except BodyError as exc:
-            return exc
+        return typed_body(self.kind, self.body)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], *, server_seq: bool = True) -> Event:
@@ -573,10 +559,35 @@ def decode(kind: Kind, body: Any) -> Body:
         value = msgspec.convert(body, kind.body)
     except msgspec.ValidationError as exc:
         raise BodyError(f"{kind.name}: {_field_words(str(exc))}") from None
-    problem = _cross_check(value)
-    if problem:
-        raise BodyError(f"{kind.name}: {problem}")
+    if _time_fields(kind.body):  # most kinds hold no time to check: no call for them
+        problem = _cross_check(value)
+        if problem:
+            raise BodyError(f"{kind.name}: {problem}")
     return value
+
+
+def typed_body(kind_name: str, body: Any) -> Body | BodyError | None:
+    """`Event.data` for a stored body: None for a kind this version does not know."""
+    kind = CATALOGUE.get(kind_name)
+    if kind is None:
+        return None
+    try:
+        return decode(kind, body)
+    except BodyError as exc:
+        return exc
+
+
+def time_of(event_id: str, at: str) -> datetime:
+    """`Event.when`: the event's wall time, read from its stored text. fromisoformat
+    reads the trailing Z itself (3.11); parse_iso's replace costs a rebuild a second."""
+    when: datetime | None
+    try:
+        when = datetime.fromisoformat(at)
+    except (TypeError, ValueError):
+        when = parse_iso(at)  # raises for what is not a time at all
+    if when is None:
+        raise ValueError(f"event {event_id} has no time")
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def body_problem(kind: str, body: Any) -> str | None:

@@ -36,7 +36,8 @@ def apply(inc: Incident, ev: Event) -> None:
         text = f"{ev.kind} ignored: {data}"
     else:
         text = CATALOGUE[ev.kind].fold(inc, ev, data)
-    inc.last_hlc = max(inc.last_hlc, ev.hlc)
+    if ev.hlc > inc.last_hlc:
+        inc.last_hlc = ev.hlc
     inc.event_count += 1
     if text:
         inc.timeline.append(TimelineEntry(ev.when, ev.actor, ev.kind, text, ev.event_id))

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import msgspec
 
-from console.model.events import Event
+from console.model.events import Event, time_of, typed_body
 from console.model.hlc import HLC, receive, tick
 
 _COLUMNS = "event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq"
@@ -50,6 +50,17 @@ def row_to_event(row) -> Event:
 
 
 _new_event = Event.__new__
+
+
+def row_to_folded_event(row) -> Event:
+    """row_to_event with the event's time and typed body read now rather than on first
+    use: the fold reads both of every event, and the lazy reads' own calls are a
+    tenth of a rebuild."""
+    ev = row_to_event(row)
+    fields = ev.__dict__
+    fields["when"] = time_of(row[0], row[7])
+    fields["data"] = typed_body(row[2], fields["body"])
+    return ev
 
 
 _decode = msgspec.json.Decoder().decode

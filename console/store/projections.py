@@ -134,7 +134,7 @@ def rebuild(conn: sqlite3.Connection) -> int:
         "SELECT event_id, incident_id, kind, body, actor, origin, hlc, at, server_seq "
         "FROM events ORDER BY incident_id, hlc"
     )
-    to_event = events.row_to_event
+    to_event = events.row_to_folded_event
     for _, group in groupby(rows, key=itemgetter(1)):
         evs = [to_event(row) for row in group]
         inc = fold(evs)

@@ -44,17 +44,17 @@ def iso(dt: datetime | None) -> str | None:
         return None
     if dt.tzinfo is not UTC:
         dt = dt.astimezone(UTC)
-    # Formatted by hand: isoformat(timespec=...) costs twice as much, and a rebuild
-    # writes several times per incident.
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031 - the fast form
-        dt.year,
-        dt.month,
-        dt.day,
-        dt.hour,
-        dt.minute,
-        dt.second,
-        dt.microsecond // 1000,
+    # Formatted by hand from ready-made digits: isoformat(timespec=...) or seven %02d
+    # cost a rebuild, which writes several times per incident, twice as much.
+    two = _TWO_DIGITS
+    return (
+        f"{dt.year:04d}-{two[dt.month]}-{two[dt.day]}T{two[dt.hour]}:{two[dt.minute]}:"
+        f"{two[dt.second]}.{_THREE_DIGITS[dt.microsecond // 1000]}Z"
     )
+
+
+_TWO_DIGITS = [f"{n:02d}" for n in range(100)]
+_THREE_DIGITS = [f"{n:03d}" for n in range(1000)]
 
 
 def parse_iso(text: str | None) -> datetime | None:

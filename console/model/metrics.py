@@ -43,6 +43,7 @@ from msgspec.structs import asdict
 from console.model.clock import iso
 from console.model.events import Event
 from console.model.figures import coordination_time, time_to_mitigate, time_to_resolve
+from console.model.fold import FOLD_ORDER
 from console.model.incident import Incident
 from console.model.names import severity_rank
 from console.model.responsibility import resolve_role, responsible_team, scope_of, team_for
@@ -114,6 +115,8 @@ class Page(Struct, frozen=True):
 
 
 class Facts(Struct, frozen=True):
+    """One incident's metrics facts, in the incident_facts table's column order."""
+
     id: str
     declared_service: str | None
     declared_layer: str | None
@@ -158,6 +161,14 @@ def _strings(value) -> list[str]:
     return [x for x in value if isinstance(x, str)] if isinstance(value, list) else []
 
 
+def _first_string(value) -> str | None:
+    if isinstance(value, list):
+        for x in value:
+            if isinstance(x, str):
+                return x
+    return None
+
+
 def _acknowledger_team(body: dict) -> str | None:
     team = body.get("acknowledger_team")
     return team if isinstance(team, str) and team else None
@@ -167,14 +178,14 @@ def facts_of(inc: Incident, events: Iterable[Event]) -> tuple[Facts, list[Page]]
     """Everything the metrics need from one incident, folded from its events
     (ordered like the fold, so arrival order never matters). Never raises on an odd
     body: a projection refresh must not fail because of a figure."""
-    evs = sorted(events, key=lambda e: e.sort_key)
+    evs = sorted(events, key=FOLD_ORDER)
     removed = {
         eid for e in evs if e.kind == "step_unticked" for eid in _strings(e.body.get("removes"))
     }
     declared = next((e for e in evs if e.kind == "declared"), None)
     dbody = declared.body if declared else {}
-    declared_service = next(iter(_strings(dbody.get("services"))), None)
-    declared_layer = next(iter(_strings(dbody.get("layers"))), None)
+    declared_service = _first_string(dbody.get("services"))
+    declared_layer = _first_string(dbody.get("layers"))
 
     team = dbody.get("responsible_team")
     first_team = None

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import sqlite3
 from itertools import groupby
-from operator import attrgetter, itemgetter
+from operator import itemgetter
+
+from msgspec.structs import astuple
 
 from console.model.clock import iso
 from console.model.escalation import next_open
 from console.model.fold import fold
 from console.model.incident import Incident
-from console.model.metrics import facts_of
+from console.model.metrics import Facts, facts_of
 from console.model.names import severity_rank
 from console.store import alerts, events
 from console.store.board import (  # noqa: F401 - the read side, kept importable from here
@@ -53,39 +55,51 @@ def is_group_id(aggregate_id: str) -> bool:
 
 
 def incident_number(incident_id: str) -> int:
-    digits = "".join(ch for ch in incident_id.split("-", 1)[-1] if ch.isdigit())
+    rest = incident_id.split("-", 1)[-1]
+    if rest.isdigit():  # INC-123: the digits are all of it
+        return int(rest)
+    digits = "".join(ch for ch in rest if ch.isdigit())
     return int(digits) if digits else 0
 
 
-def row_for(inc: Incident) -> dict:
-    """Clock-free: which step is next does not depend on now, only the countdown does."""
+def row_values(inc: Incident) -> tuple:
+    """The incident's row, in COLUMNS order. Clock-free: which step is next does not
+    depend on now, only the countdown does."""
     declared = inc.declared_at  # (a stored incident has been declared)
     step = next_open(inc.plan(declared)) if inc.open and declared is not None else None
-    return {
-        "id": inc.id,
-        "number": incident_number(inc.id),
-        "title": inc.title,
-        "severity": inc.severity,
-        "sev_rank": severity_rank(inc.severity),
-        "status": inc.status,
-        "is_open": int(inc.open),
-        "drill": inc.drill,
-        "prevented": int(inc.prevented),
-        "commander": inc.commander,
-        "layers": ",".join(inc.layers),
-        "services": ",".join(inc.services),
-        "responsible_team": inc.responsible_team,
-        "declared_at": iso(inc.declared_at),
-        "detected_at": iso(inc.detected_at),
-        "acknowledged_at": iso(inc.acknowledged_at),
-        "mitigated_at": iso(inc.mitigated_at),
-        "resolved_at": iso(inc.resolved_at),
-        "next_step": step.key if step else None,
-        "next_targets": ",".join(step.targets) if step else None,
-        "next_due_at": iso(step.due_at) if step else None,
-        "event_count": inc.event_count,
-        "last_hlc": inc.last_hlc,
-    }
+    # Most incidents are detected when declared and mitigated when resolved: one
+    # formatting each (a rebuild writes a hundred thousand rows).
+    detected, mitigated, resolved = inc.detected_at, inc.mitigated_at, inc.resolved_at
+    declared_at, mitigated_at = iso(declared), iso(mitigated)
+    return (
+        inc.id,
+        incident_number(inc.id),
+        inc.title,
+        inc.severity,
+        severity_rank(inc.severity),
+        inc.status,
+        int(inc.open),
+        inc.drill,
+        int(inc.prevented),
+        inc.commander,
+        ",".join(inc.layers),
+        ",".join(inc.services),
+        inc.responsible_team,
+        declared_at,
+        declared_at if detected is declared else iso(detected),
+        iso(inc.acknowledged_at),
+        mitigated_at,
+        mitigated_at if resolved is mitigated else iso(resolved),
+        step.key if step else None,
+        ",".join(step.targets) if step else None,
+        iso(step.due_at) if step else None,
+        inc.event_count,
+        inc.last_hlc,
+    )
+
+
+def row_for(inc: Incident) -> dict:
+    return dict(zip(COLUMNS, row_values(inc), strict=True))
 
 
 _INSERT = f"INSERT INTO incidents ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
@@ -96,8 +110,7 @@ _UPSERT = (
 
 
 def upsert(conn: sqlite3.Connection, inc: Incident) -> None:
-    row = row_for(inc)
-    conn.execute(_UPSERT, [row[c] for c in COLUMNS])
+    conn.execute(_UPSERT, row_values(inc))
 
 
 def refresh(conn: sqlite3.Connection, incident_id: str, evs: list | None = None) -> Incident | None:
@@ -157,15 +170,15 @@ class _Inserts:
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
-        self.incidents: list[list] = []
+        self.incidents: list[tuple] = []
         self.facts: list[tuple] = []
         self.pages: list[tuple] = []
 
     def add(self, inc: Incident, evs: list) -> None:
-        self.incidents.append(_row_values(row_for(inc)))
+        self.incidents.append(row_values(inc))
         facts, pages = facts_of(inc, [ev for ev in evs if ev.kind in FACT_KINDS])
-        self.facts.append(_fact_values(facts))
-        self.pages.extend((inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages)
+        self.facts.append(astuple(facts))  # in FACT_COLUMNS order
+        self.pages.extend((inc.id, *astuple(page)) for page in pages)
         if len(self.incidents) >= self.SIZE:
             self.flush()
 
@@ -183,25 +196,7 @@ class _Inserts:
 
 # ---- metrics facts: incident_facts + incident_pages, derived
 # from the same events in the same transaction; see console/model/metrics.py.
-FACT_COLUMNS = (
-    "id",
-    "declared_service",
-    "declared_layer",
-    "cause_service",
-    "cause_layer",
-    "first_team",
-    "resolved_by_team",
-    "peak_severity",
-    "tta_s",
-    "ttm_s",
-    "ttr_s",
-    "coord_s",
-    "teams_paged",
-    "teams_acked",
-    "severity_raises",
-    "team_changes",
-    "reescalations",
-)
+FACT_COLUMNS: tuple[str, ...] = Facts.__struct_fields__  # the table's columns, in order
 
 
 # An upsert, not INSERT OR REPLACE: updating in place leaves the primary-key and
@@ -213,8 +208,6 @@ _FACTS_REPLACE = (
 )
 
 
-_row_values = itemgetter(*COLUMNS)  # one C call for the row's values, in column order
-_fact_values = attrgetter(*FACT_COLUMNS)
 _FACTS_INSERT = (
     f"INSERT INTO incident_facts ({', '.join(FACT_COLUMNS)}) "
     f"VALUES ({', '.join('?' for _ in FACT_COLUMNS)})"
@@ -228,15 +221,12 @@ _PAGES_ROWS = (
 
 def store_facts(conn: sqlite3.Connection, inc: Incident, evs, figures=None) -> None:
     facts, pages = figures or facts_of(inc, evs)
-    # Plain attribute reads (Facts is flat; asdict's deep copy showed in the profile of
-    # bench/commands_bench.py), and no write when nothing changed: most commands (notes,
-    # status) leave the facts as they were, and an unchanged row costs pages in the WAL.
-    row = tuple(getattr(facts, c) for c in FACT_COLUMNS)
+    # No write when nothing changed: most commands (notes, status) leave the facts as
+    # they were, and an unchanged row costs pages in the WAL.
+    row = astuple(facts)
     if conn.execute(_FACTS_ROW, [inc.id]).fetchone() != row:
         conn.execute(_FACTS_REPLACE, row)
-    new_pages = {
-        (p.team, p.severity): (inc.id, p.team, p.severity, p.paged_at, p.acked_at) for p in pages
-    }
+    new_pages = {(p.team, p.severity): (inc.id, *astuple(p)) for p in pages}
     old_pages = {(r[1], r[2]): r for r in conn.execute(_PAGES_ROWS, [inc.id])}
     gone = [(inc.id, *key) for key in old_pages.keys() - new_pages.keys()]
     if gone:

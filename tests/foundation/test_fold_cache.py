@@ -57,6 +57,8 @@ def _body(draw, kind: str, earlier_ticks: list[str]) -> dict:
         return {"role": "operations", "person": draw(st.sampled_from(["ana", "bo"]))}
     if kind == "page_queued":
         return {"key": f"k{draw(st.integers(0, 3))}", "kind": "trigger", "target": "ana"}
+    if kind == "page_acknowledged":  # a fact kind: the first responding team
+        return {"target": "ana", "acknowledger_team": draw(st.none() | st.sampled_from(TEAMS))}
     if kind == "resolved":
         return {"summary": "", "resolved_by_team": draw(st.none() | st.sampled_from(TEAMS))}
     return {}  # reopened
@@ -71,6 +73,7 @@ KINDS = [
     "service_added",
     "role_assigned",
     "page_queued",
+    "page_acknowledged",
     "resolved",
     "reopened",
     "from_a_newer_version",  # unknown to this version: kept, shown, changes nothing
@@ -87,6 +90,8 @@ def logs(draw, declared: dict):
     for i in range(n + 1):
         kind = "declared" if i == 0 else draw(st.sampled_from(KINDS))
         body = declared if i == 0 else _body(draw, kind, ticks or ["none"])
+        if i == 0 and draw(st.booleans()):  # impact began before the declaration
+            body = {**declared, "impact_started_at": "2025-12-31T23:50:00.000Z"}
         # skewed clocks: stamps go back too
         ms += draw(st.integers(1 if in_order else -120_000, 120_000))
         ev = Event(

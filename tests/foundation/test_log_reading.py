@@ -10,7 +10,7 @@ import pytest
 
 from console.model.clock import iso, parse_iso
 from console.model.events import Event
-from console.store.events import row_to_event
+from console.store.events import row_to_event, row_to_folded_event
 
 BODIES = [
     {"text": "DB failover started"},
@@ -63,3 +63,32 @@ def test_iso_is_the_isoformat_it_replaced():
         )
         old = dt.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         assert iso(dt) == old
+
+
+_REAL, _UNREAL = "2026-02-28T23:00:00.000Z", "2026-02-30T00:00:00.000Z"  # well-formed both
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "at"),
+    [
+        ("note_added", {"text": "DB failover started"}, "2026-03-01T09:00:00.250Z"),
+        ("step_ticked", {"step": "SEV2+0", "mark": "notified"}, "2026-03-01T18:00:00+09:00"),
+        ("declared", {"title": "t", "severity": "SEV2", "impact_started_at": _REAL}, "2026-03-01"),
+        (
+            "declared",
+            {"title": "t", "severity": "SEV2", "impact_started_at": _UNREAL},
+            "2026-03-01",
+        ),
+        ("note_added", {"text": ""}, "2026-03-01T09:00:00"),  # does not fit its kind
+        ("from_a_newer_version", {"anything": 1}, "2026-03-01T09:00:00.000Z"),
+    ],
+)
+def test_an_event_read_for_the_fold_is_the_event_read_lazily(kind, body, at):
+    """row_to_folded_event reads the time and the typed body up front; the same values
+    as reading them on first use, refusals included."""
+    row = ("e1", "INC-1", kind, json.dumps(body, sort_keys=True), "ana", "dev", "h", at, None)
+    eager, lazy = row_to_folded_event(row), row_to_event(row)
+    assert eager == lazy
+    assert eager.when == lazy.when
+    assert type(eager.data) is type(lazy.data) and str(eager.data) == str(lazy.data)
+    assert eager.data == lazy.data or isinstance(lazy.data, ValueError)

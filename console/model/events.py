@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar, overload
 
@@ -423,8 +422,10 @@ class _once(Generic[_T]):
         return value
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(Struct, frozen=True, dict=True):
+    """One immutable fact of an incident's log, as stored and synced. Its wall time and
+    typed body are read on first use and kept in the instance's __dict__."""
+
     event_id: str
     incident_id: str
     kind: str

@@ -8,12 +8,24 @@ the others wait and then find nothing to do.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import psycopg
 
 MIGRATION_LOCK = 0x1C_5E_01  # an arbitrary, fixed advisory-lock key for this schema
 
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+# A step is SQL, or a function of the connection for what SQL alone cannot say.
+Step = str | Callable[[psycopg.Connection[Any]], None]
+
+
+def _backfill_lifecycle(conn: psycopg.Connection[Any]) -> None:
+    from console.store.server_log_pg import backfill_lifecycle
+
+    backfill_lifecycle(conn)
+
+
+MIGRATIONS: list[tuple[int, str, list[Step]]] = [
     (
         1,
         "the log",
@@ -74,6 +86,22 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        4,
+        "which incidents are open (a joining console gets them first)",
+        [
+            """CREATE TABLE incident_lifecycle (
+                incident_id TEXT PRIMARY KEY,
+                is_open BOOLEAN NOT NULL DEFAULT TRUE,
+                hlc TEXT COLLATE "C" NOT NULL DEFAULT '',
+                origin TEXT COLLATE "C" NOT NULL DEFAULT '',
+                event_id TEXT COLLATE "C" NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX incident_lifecycle_open ON incident_lifecycle (incident_id) WHERE is_open",
+            "CREATE INDEX log_incident ON log (incident_id, server_seq)",
+            _backfill_lifecycle,
+        ],
+    ),
 ]
 
 
@@ -89,8 +117,11 @@ def migrate(conn: psycopg.Connection) -> None:
         for version, name, statements in MIGRATIONS:
             if version in done:
                 continue
-            for sql in statements:
-                conn.execute(sql)
+            for step in statements:
+                if callable(step):
+                    step(conn)
+                else:
+                    conn.execute(step)
             if version == 1:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('log_id', %s)", [uuid.uuid4().hex]

@@ -20,6 +20,8 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from console.model.errors import InputError
+from console.model.events import body_problem
+from console.model.lifecycle import LIFECYCLE_KINDS, opens
 
 SERVER_MIGRATIONS = Migrations("incident_console_server")
 
@@ -71,6 +73,7 @@ class LogStorage(Protocol):
     def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]: ...
     def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]: ...
     def page_text(self, after: int, limit: int) -> PageText: ...
+    def open_page(self, after: int, upto: int | None, limit: int) -> OpenPage: ...
     def head(self) -> int: ...
     def count(self) -> int: ...
     def event_at(self, seq: int) -> str | None: ...
@@ -109,6 +112,54 @@ def _same(stored: str, text: str) -> bool:
     )
 
 
+class OpenPage(NamedTuple):
+    """A page of the open incidents' events: (server_seq, payload) rows after the cursor
+    up to `upto` (limit + 1 of them, to tell whether more follow), and how many
+    incidents are open now."""
+
+    rows: list[tuple[int, str]]
+    upto: int
+    incidents: int
+
+
+Mark = tuple[tuple[str, str, str], bool]  # (hlc, origin, event_id) of the latest, open?
+
+
+def lifecycle_marks(items: list[Item]) -> dict[str, Mark]:
+    """Shared by the backends: per incident, the latest lifecycle event among `items` in
+    fold order, and whether it leaves the incident open (console/model/lifecycle.py).
+    Only lifecycle kinds are parsed: a few events in a hundred."""
+    marks: dict[str, Mark] = {}
+    for item in items:
+        if item.kind not in LIFECYCLE_KINDS:
+            continue
+        try:
+            raw = json.loads(item.text)
+            key = (raw["hlc"], raw["origin"], raw["event_id"])
+        except (ValueError, TypeError, KeyError):
+            continue  # the storage checks nothing; the fold would not read it either
+        # A body that does not fit its kind changes nothing in the fold: nor here.
+        if not all(isinstance(k, str) for k in key) or body_problem(item.kind, raw["body"]):
+            continue
+        effect = opens(item.kind, raw["body"])
+        if effect is None:
+            continue
+        held = marks.get(item.incident_id)
+        if held is None or key > held[0]:
+            marks[item.incident_id] = (key, effect)
+    return marks
+
+
+def newer_marks(marks: dict[str, Mark], held: dict[str, tuple[str, str, str]]) -> list[tuple]:
+    """(is_open, hlc, origin, event_id, incident_id) rows for the marks that sort after
+    what the table holds (an event stamped earlier arriving late changes nothing)."""
+    return [
+        (int(is_open), *key, incident_id)
+        for incident_id, (key, is_open) in marks.items()
+        if key > held.get(incident_id, ("", "", ""))
+    ]
+
+
 @SERVER_MIGRATIONS()
 def s001_log(db):
     db.execute(
@@ -124,6 +175,60 @@ def s001_log(db):
     )
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     db.execute("INSERT INTO meta(key, value) VALUES ('log_id', ?)", [uuid.uuid4().hex])
+
+
+@SERVER_MIGRATIONS()
+def s002_incident_lifecycle(db):
+    """Which incidents are open, kept with every append, so a joining console gets them
+    first; backfilled from the log already held."""
+    db.execute(
+        """CREATE TABLE incident_lifecycle (
+            incident_id TEXT PRIMARY KEY,
+            is_open INTEGER NOT NULL DEFAULT 1,
+            hlc TEXT NOT NULL DEFAULT '',
+            origin TEXT NOT NULL DEFAULT '',
+            event_id TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX incident_lifecycle_open ON incident_lifecycle(is_open)")
+    db.execute("CREATE INDEX log_incident ON log(incident_id, server_seq)")
+    db.execute("INSERT INTO incident_lifecycle(incident_id) SELECT DISTINCT incident_id FROM log")
+    marks = (",".join("?" for _ in LIFECYCLE_KINDS), sorted(LIFECYCLE_KINDS))
+    items = [
+        Item(event_id, incident_id, kind, payload)
+        for event_id, incident_id, kind, payload in db.execute(
+            f"SELECT event_id, incident_id, kind, payload FROM log WHERE kind IN ({marks[0]}) "
+            "ORDER BY server_seq",
+            marks[1],
+        ).fetchall()
+    ]
+    _track_lifecycle(db.conn, items)
+
+
+def _track_lifecycle(conn: sqlite3.Connection, items: list[Item]) -> None:
+    """Inside the append's transaction: new incidents start open; lifecycle events move
+    them when they sort after the one the table holds."""
+    conn.executemany(
+        "INSERT INTO incident_lifecycle(incident_id) VALUES (?) ON CONFLICT DO NOTHING",
+        [(i,) for i in dict.fromkeys(item.incident_id for item in items)],
+    )
+    marks = lifecycle_marks(items)
+    if not marks:
+        return
+    ids = list(marks)
+    held = {
+        row[0]: (row[1], row[2], row[3])
+        for row in conn.execute(
+            "SELECT incident_id, hlc, origin, event_id FROM incident_lifecycle "
+            f"WHERE incident_id IN ({','.join('?' for _ in ids)})",
+            ids,
+        )
+    }
+    conn.executemany(
+        "UPDATE incident_lifecycle SET is_open = ?, hlc = ?, origin = ?, event_id = ? "
+        "WHERE incident_id = ?",
+        newer_marks(marks, held),
+    )
 
 
 class SqliteLog:
@@ -189,6 +294,8 @@ class SqliteLog:
                 results, rows = resolve(items, self._known(items), head)
                 self._insert(rows, client_id, received_at)
             conn.execute("RELEASE fresh")
+            if rows:
+                _track_lifecycle(conn, [i for _, i in rows])
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -249,6 +356,23 @@ class SqliteLog:
         rows = rows[:limit]
         text = ",".join(map(itemgetter(1), rows))
         return PageText(text, len(rows), rows[-1][0] if rows else after, more, self.head())
+
+    def open_page(self, after: int, upto: int | None, limit: int) -> OpenPage:
+        """Every event of the incidents open now, server_seq in (after, upto]; `upto`
+        None is the head now (a join's first page)."""
+        if upto is None:
+            upto = self.head()
+        # CROSS JOIN keeps SQLite on the few open incidents, then their log index.
+        rows = self.conn.execute(
+            "SELECT l.server_seq, l.payload FROM incident_lifecycle s CROSS JOIN log l "
+            "WHERE s.is_open = 1 AND l.incident_id = s.incident_id "
+            "AND l.server_seq > ? AND l.server_seq <= ? ORDER BY l.server_seq LIMIT ?",
+            [after, upto, limit + 1],
+        ).fetchall()
+        count = self.conn.execute(
+            "SELECT count(*) FROM incident_lifecycle WHERE is_open = 1"
+        ).fetchone()[0]
+        return OpenPage(rows, upto, count)
 
     def reachable(self) -> bool:
         try:

@@ -26,13 +26,17 @@ from psycopg import conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from console.model.errors import InputError
+from console.model.lifecycle import LIFECYCLE_KINDS
 from console.store import pg_schema
 from console.store.server_log import (
     PULLED_TEXT,
     Item,
+    OpenPage,
     PageText,
     StorageUnavailable,
     Stored,
+    lifecycle_marks,
+    newer_marks,
     resolve,
 )
 
@@ -49,6 +53,46 @@ def safe_url(url: str) -> str:
     host = parts.get("host") or "localhost"
     user = f"{parts['user']}@" if parts.get("user") else ""
     return f"postgresql://{user}{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
+
+
+def track_lifecycle(conn: psycopg.Connection[Any], items: list[Item]) -> None:
+    """Inside the append's transaction (holding log_head's lock): new incidents start
+    open; lifecycle events move them when they sort after the one the table holds."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO incident_lifecycle (incident_id) VALUES (%s) ON CONFLICT DO NOTHING",
+            [(i,) for i in dict.fromkeys(item.incident_id for item in items)],
+        )
+    marks = lifecycle_marks(items)
+    if not marks:
+        return
+    held = {
+        row[0]: (row[1], row[2], row[3])
+        for row in conn.execute(
+            "SELECT incident_id, hlc, origin, event_id FROM incident_lifecycle "
+            "WHERE incident_id = ANY(%s)",
+            [list(marks)],
+        )
+    }
+    with conn.cursor() as cur:
+        cur.executemany(
+            "UPDATE incident_lifecycle SET is_open = %s, hlc = %s, origin = %s, "
+            "event_id = %s WHERE incident_id = %s",
+            [(bool(r[0]), *r[1:]) for r in newer_marks(marks, held)],
+        )
+
+
+def backfill_lifecycle(conn: psycopg.Connection[Any]) -> None:
+    """Migration 3: the open set of the log already held."""
+    conn.execute(
+        "INSERT INTO incident_lifecycle (incident_id) SELECT DISTINCT incident_id FROM log"
+    )
+    rows = conn.execute(
+        "SELECT event_id, incident_id, kind, payload FROM log WHERE kind = ANY(%s) "
+        "ORDER BY server_seq",
+        [sorted(LIFECYCLE_KINDS)],
+    ).fetchall()
+    track_lifecycle(conn, [Item(r[0], r[1], r[2], r[3]) for r in rows])
 
 
 class PgLog:
@@ -109,6 +153,7 @@ class PgLog:
                 results, rows = resolve(items, self._known(conn, items), head_row[0])
                 self._copy(conn, rows, client_id, received_at)
             if rows:
+                track_lifecycle(conn, [i for _, i in rows])
                 conn.execute("UPDATE log_head SET seq = %s", [rows[-1][0]])
                 conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(rows[-1][0])])
         return results
@@ -174,6 +219,23 @@ class PgLog:
         if head:
             self._saw(head[1])
         return PageText(text, count, last, bool(more and more[0]), head[0] if head else 0)
+
+    def open_page(self, after: int, upto: int | None, limit: int) -> OpenPage:
+        """Every event of the incidents open now, server_seq in (after, upto]; `upto`
+        None is the head now. The head is read first: every row up to it has committed."""
+        with self._conn() as conn:
+            if upto is None:
+                head = conn.execute("SELECT seq FROM log_head").fetchone()
+                upto = head[0] if head else 0
+            rows = conn.execute(
+                "SELECT l.server_seq, l.payload FROM incident_lifecycle s "
+                "JOIN log l ON l.incident_id = s.incident_id "
+                "WHERE s.is_open AND l.server_seq > %s AND l.server_seq <= %s "
+                "ORDER BY l.server_seq LIMIT %s",
+                [after, upto, limit + 1],
+            ).fetchall()
+            count = conn.execute("SELECT count(*) FROM incident_lifecycle WHERE is_open").fetchone()
+        return OpenPage([(r[0], r[1]) for r in rows], upto, count[0] if count else 0)
 
     def head(self) -> int:
         with self._conn() as conn:

@@ -8,6 +8,12 @@ what a valid event and a valid request are (protocol version 1).
     GET  /v1/pull?after=SEQ[&limit=≤5000, default 5000][&wait=≤60][&after_id=EVENT_ID]
       200 {"protocol":1,"log_id":…,"events":[… each with server_seq],"next":SEQ,"head":SEQ,
            "has_more":bool}; 409 {"log_id":…} when the log does not hold after_id at `after`.
+    GET  /v1/open?after=SEQ&limit=≤500[&upto=SEQ]
+      200 {"protocol":1,"log_id":…,"events":[…],"next":SEQ,"head":SEQ,"upto":SEQ,
+           "incidents":N,"has_more":bool}: every event of the incidents open now, server_seq
+           in (after, upto]; the first page leaves out upto and gets the head (a joining
+           console shows what matters first, then pulls everything from 0). 404: an older
+           server; pull instead.
     GET  /v1/health  {"ok":true,"protocol":1} (no token)
     POST /v1/echo    authenticated, reads the body, does nothing (a transport-only baseline)
 
@@ -408,6 +414,23 @@ def pull_params(query: dict[str, str]) -> tuple[int, int, float, str | None]:
     )
 
 
+def open_params(query: dict[str, str]) -> tuple[int, int | None, int]:
+    """after, upto (None: the head now), limit for /v1/open; ProtocolError says which."""
+    after, limit, _wait, _after_id = pull_params(
+        {k: v for k, v in query.items() if k in ("after", "limit")}
+    )
+    raw = query.get("upto")
+    if raw is None or raw == "":
+        return after, None, limit
+    try:
+        upto = int(raw)
+    except ValueError:
+        raise ProtocolError(f"upto must be a number, not {raw!r}") from None
+    if not (0 <= upto <= 2**62):
+        raise ProtocolError(f"upto must be between 0 and {2**62}")
+    return after, upto, limit
+
+
 # ------------------------------------------------------------------ replies
 
 
@@ -449,4 +472,17 @@ def check_pull_reply(data: Any) -> dict[str, Any]:
             raise ProtocolError(f"the pull reply's {key} is not a cursor")
     if not isinstance(data.get("has_more"), bool):
         raise ProtocolError("the pull reply has no has_more flag")
+    return data
+
+
+def check_open_reply(data: Any) -> dict[str, Any]:
+    """A page of /v1/open: a pull reply, plus where the open set was taken (upto) and how
+    many incidents are open; its events must lie within (cursor, upto]."""
+    check_pull_reply(data)
+    for key in ("upto", "incidents"):
+        value = data.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ProtocolError(f"the open reply's {key} is not a count")
+    if data["events"] and data["next"] > data["upto"]:
+        raise ProtocolError("the open reply goes past its own upto")
     return data

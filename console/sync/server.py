@@ -171,6 +171,21 @@ class ServerLog:
         )
         return text.encode("utf-8"), page.size
 
+    def open_body(self, after: int, upto: int | None, limit: int) -> tuple[bytes, int]:
+        """A page of every event of the incidents open now (server_seq in (after, upto]),
+        as bytes from the stored canonical text, like a pull."""
+        page = self.storage.open_page(after, upto, limit)
+        more = len(page.rows) > limit
+        rows = page.rows[:limit]
+        nxt = rows[-1][0] if rows else after
+        events = ",".join(f'{{"server_seq":{seq},{payload[1:]}' for seq, payload in rows)
+        text = (
+            f'{{"protocol":{wire.PROTOCOL},"log_id":{json.dumps(self.log_id)},"events":[{events}],'
+            f'"next":{nxt},"head":{page.upto},"upto":{page.upto},"incidents":{page.incidents},'
+            f'"has_more":{"true" if more else "false"}}}'
+        )
+        return text.encode("utf-8"), len(rows)
+
 
 def _mismatch(item: Item, seq: int) -> dict[str, Any]:
     return {
@@ -377,6 +392,17 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
             if gone is not None:
                 gone.cancel()
 
+    async def open_incidents(request: Request) -> Response:
+        """A joining console's first look: the open incidents' events up to a head."""
+        authorize(request)
+        try:
+            after, upto, limit = wire.open_params(dict(request.query_params))
+        except wire.ProtocolError as exc:
+            raise Problem(400, str(exc)) from None
+        log: ServerLog = request.app.state.log
+        body, _count = await call(log, log.open_body, after, upto, limit)
+        return Response(body, media_type="application/json")
+
     async def echo(request: Request) -> Response:
         """A transport-only baseline: same auth and body limit, no work."""
         authorize(request)
@@ -425,6 +451,7 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
         routes=[
             Route("/v1/push", push, methods=["POST"]),
             Route("/v1/pull", pull, methods=["GET"]),
+            Route("/v1/open", open_incidents, methods=["GET"]),
             Route("/v1/echo", echo, methods=["POST"]),
             Route("/v1/health", health, methods=["GET"]),
             *(extra_routes or []),

@@ -38,7 +38,8 @@ def add_commands(sub, verb, parser) -> None:
     sp = verb(
         "sync",
         cmd_sync,
-        "sync with the remote (continuous; --once for scripts); `sync status` shows the state",
+        "sync with the remote (continuous; --once for scripts); a new console takes the open "
+        "incidents first, then the whole history; `sync status` shows the state",
     )
     sp.add_argument(
         "action",
@@ -264,9 +265,15 @@ def cmd_sync(ctx) -> int:
         with _client(ctx, max_attempts=ctx.args.retries + 1) as client:
             report = client.sync_once()
         report["new_dead_letters"] = state.dead_letter_count(ctx.store.conn) - dead_before
-        p, q = report["pushed"], report["pulled"]
+        p, q, j = report["pushed"], report["pulled"], report["joined"]
         text = (
-            f"pushed {p['accepted']} new, {p['duplicate']} already there, {p['rejected']} rejected; "
+            (
+                f"joined: {j['incidents']} open incident(s) first ({j['events']} event(s) up "
+                f"to #{j['upto']}), then the whole history; "
+                if j
+                else ""
+            )
+            + f"pushed {p['accepted']} new, {p['duplicate']} already there, {p['rejected']} rejected; "
             f"pulled {q['events']} event(s) touching {len(q['incidents'])} incident(s); "
             f"outbox {report['outbox']}"
         )
@@ -359,6 +366,18 @@ def cmd_sync_status(ctx) -> int:
             else ""
         ),
     ]
+    join = data["join"]
+    if join:
+        if join["history_complete"]:
+            lines.append(
+                f"history       complete (joined with {join['incidents']} open incident(s) first)"
+            )
+        else:
+            lines.append(
+                f"history       arriving: {data['cursor']:,} of {join['upto']:,} event(s) pulled "
+                f"(the {join['incidents']} open incident(s) came first; "
+                "`incident-console sync` fetches the rest)"
+            )
     if err:
         lines.append(f"last error    {err['at']}: {err['error']}")
     lines.append(f"dead letters  {data['dead_letters']}")

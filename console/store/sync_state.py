@@ -20,6 +20,7 @@ REMOTE = "sync.remote"
 CURSOR = "sync.cursor"
 LAST_SYNC = "sync.last_sync"
 LAST_ERROR = "sync.last_error"
+JOIN = "sync.join"
 
 _EVENT_COLUMNS = (
     "e.event_id, e.incident_id, e.kind, e.body, e.actor, e.origin, e.hlc, e.at, e.server_seq"
@@ -196,6 +197,27 @@ def note_success(conn: sqlite3.Connection, at: str) -> None:
         _set(conn, LAST_ERROR, None)
 
 
+def note_join(conn: sqlite3.Connection, log_id: str, upto: int, incidents: int) -> None:
+    """A join took the incidents open on `log_id` up to server_seq `upto` first; the
+    history from 0 is complete once the cursor passes it."""
+    _set(
+        conn,
+        JOIN,
+        json.dumps({"log_id": log_id, "upto": upto, "incidents": incidents}, sort_keys=True),
+    )
+
+
+def join_state(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    """The last join, with whether its history has all arrived (None: never joined)."""
+    raw = _get(conn, JOIN)
+    if not raw:
+        return None
+    data = json.loads(raw)
+    cur = cursor(conn)
+    data["history_complete"] = cur.log_id == data.get("log_id") and cur.after >= data.get("upto", 0)
+    return data
+
+
 def note_error(store: Store, message: str, at: str) -> None:
     with store.transaction() as conn:
         _set(conn, LAST_ERROR, json.dumps({"at": at, "error": message}, sort_keys=True))
@@ -213,4 +235,5 @@ def summary(conn: sqlite3.Connection) -> dict[str, Any]:
         "last_sync": _get(conn, LAST_SYNC),
         "last_error": json.loads(err) if err else None,
         "dead_letters": dead_letter_count(conn),
+        "join": join_state(conn),
     }

@@ -62,6 +62,10 @@ class CursorMismatch(SyncError):
         self.log_id = log_id
 
 
+class NoOpenEndpoint(SyncError):
+    """404 on /v1/open: a server older than joining; a plain pull does the same job."""
+
+
 # ------------------------------------------------------------------ remote URL
 
 
@@ -141,6 +145,20 @@ class Page:
     has_more: bool
     touched: list[str]
     reset: bool = False
+
+
+@dataclass
+class JoinReport:
+    """What a join brought: the open incidents' events up to `upto`, the server's head
+    then. `supported` False: an older server without /v1/open (pull instead)."""
+
+    supported: bool = True
+    pages: int = 0
+    received: int = 0
+    incidents: int = 0
+    upto: int = 0
+    log_id: str | None = None
+    touched: list[str] = field(default_factory=list)
 
 
 class _Stale(Exception):
@@ -247,6 +265,8 @@ class SyncClient:
         if status == 413:
             raise TooLarge(f"{where}: request too large (413)")
         data = self._json(resp, where)
+        if status == 404 and path == "/v1/open":
+            raise NoOpenEndpoint(f"{where}: this server has no open-incidents endpoint")
         if (
             status == 409
             and path == "/v1/pull"
@@ -494,6 +514,95 @@ class SyncClient:
             return Page(0, True, [], reset=True)
         return Page(len(data["events"]), has_more, touched)
 
+    # -------------------------------------------------------------- join
+
+    def fetch_open(self, after: int, upto: int | None) -> dict[str, Any] | None:
+        """One page of the open incidents' events (network only, any thread); None when
+        the server is too old to offer them."""
+        params: dict[str, int] = {"after": after, "limit": self.page_size}
+        if upto is not None:
+            params["upto"] = upto
+        try:
+            return wire.check_open_reply(self._call("GET", "/v1/open", params=params))
+        except NoOpenEndpoint:
+            return None
+        except wire.ProtocolError as exc:
+            raise SyncError(f"{self.remote}/v1/open: {exc}") from None
+
+    def apply_open(self, data: dict[str, Any]) -> list[str] | None:
+        """Store a page of open incidents' events without moving the pull cursor (the
+        history from 0 brings them again, as duplicates). The same checks as a pull:
+        what fails them is quarantined. None when the cursor has left 0 meanwhile or the
+        page does not fit what we hold: the join stops, the pull carries on."""
+        log_id = data["log_id"]
+        with self.store.transaction() as conn:
+            cur = state.cursor(conn)
+            if cur.after != 0:
+                return None
+            if cur.log_id != log_id:
+                state.adopt_log(conn, log_id, force=True)
+        good, bad = self._checked(data["events"])
+        now = self._now()
+
+        def still_joining(conn) -> None:
+            cur = state.cursor(conn)
+            if cur.after != 0 or cur.log_id != log_id:
+                raise _Stale
+            for raw, problem in bad:
+                state.add_dead_letter(conn, raw, "pull", f"received invalid: {problem}", now)
+            state.note_join(conn, log_id, data["upto"], data["incidents"])
+
+        try:
+            return self.service.apply_remote(good, after=still_joining)
+        except (_Stale, sqlite3.IntegrityError):
+            return None
+
+    def join(self, progress: Callable[[JoinReport], Any] | None = None) -> JoinReport:
+        """A console whose cursor is 0 (new, or the server's log changed) first takes the
+        incidents open on the server, so its board shows what matters at once; the pull
+        from 0 then brings the whole history behind them. `progress` hears each page."""
+        report = JoinReport()
+        if self.cursor().after != 0:
+            return report
+        after, upto = 0, None
+        while True:
+            data = self.fetch_open(after, upto)
+            if data is None:
+                report.supported = False
+                return report
+            if report.log_id not in (None, data["log_id"]):
+                return report  # the log changed under the join: the pull starts over
+            touched = self.apply_open(data)
+            if touched is None:
+                return report
+            report.log_id, report.upto, report.incidents = (
+                data["log_id"],
+                data["upto"],
+                data["incidents"],
+            )
+            report.pages += 1
+            report.received += len(data["events"])
+            report.touched.extend(t for t in touched if t not in report.touched)
+            if progress:
+                progress(report)
+            if not data["has_more"] or not data["events"]:
+                return report
+            after, upto = data["next"], data["upto"]
+
+    def _checked(self, events: list[Any]) -> tuple[list[Any], list[tuple[Any, str]]]:
+        """Pulled events are hostile input: (good Events, [(raw, why)] to quarantine)."""
+        good, bad = [], []
+        now_ms = time.time_ns() // 1_000_000
+        for raw in events:
+            problem = wire.event_problem(raw, from_server=True) or wire.stamp_problem(
+                raw, now_ms, PULL_MAX_AHEAD_MS
+            )
+            if problem:
+                bad.append((raw, problem))
+            else:
+                good.append(wire.from_wire(raw))
+        return good, bad
+
     def pull_all(self) -> PullReport:
         report = PullReport()
         while True:
@@ -516,8 +625,11 @@ class SyncClient:
     def sync_once(self) -> dict[str, Any]:
         """Push everything waiting, then pull until caught up. Errors are remembered for
         `sync status` and re-raised."""
+        joined: JoinReport | None = None
         try:
             pushed = self.push_all()
+            if self.cursor().after == 0:
+                joined = self.join()
             pulled = self.pull_all()
             if pulled.resets:  # a new log: ours went back into the outbox
                 more = self.push_all()
@@ -536,10 +648,16 @@ class SyncClient:
                 "duplicate": pushed.duplicate,
                 "rejected": pushed.rejected,
             },
+            "joined": None
+            if joined is None or not joined.supported
+            else {"incidents": joined.incidents, "events": joined.received, "upto": joined.upto},
             "pulled": {
                 "pages": pulled.pages,
                 "events": pulled.received,
-                "incidents": pulled.touched,
+                # what changed here: the join's open incidents too
+                "incidents": list(
+                    dict.fromkeys([*(joined.touched if joined else []), *pulled.touched])
+                ),
             },
             "outbox": self.outbox_depth(),
             "at": self._now(),

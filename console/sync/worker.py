@@ -25,6 +25,7 @@ from console.service import IncidentService
 from console.store import Store
 from console.store import sync_state as state
 from console.sync import credentials
+from console.sync import protocol as wire
 from console.sync.client import Backoff, SyncClient, SyncError
 
 
@@ -38,6 +39,17 @@ class SyncStatus:
     dead_letters: int = 0
     last_sync: str | None = None
     error: str | None = None
+    # While a long history arrives (a joining console): (pulled up to, server head).
+    history: tuple[int, int] | None = None
+    joined: int | None = None  # open incidents a join brought first
+
+    def history_text(self) -> str | None:
+        """'history 45% (450,000 of 1,000,000 events)' while it arrives, else None."""
+        if self.history is None:
+            return None
+        done, head = self.history
+        share = 100 * done // head if head else 100
+        return f"history {share}% ({done:,} of {head:,} events)"
 
     def text(self) -> str:
         """A short header text, e.g. '⇅ synced 14:03:07 · outbox 2 · 1 dead'."""
@@ -53,6 +65,10 @@ class SyncStatus:
             "stopped": "sync stopped",
         }
         parts = [label.get(self.state, self.state)]
+        arriving = self.history_text()
+        if arriving and self.state == "connected":
+            opened = f"{self.joined:,} open in · " if self.joined is not None else ""
+            parts = [f"⇣ {opened}{arriving}"]
         if self.outbox:
             parts.append(f"outbox {self.outbox}")
         if self.dead_letters:
@@ -67,6 +83,8 @@ class SyncStatus:
             "dead_letters": self.dead_letters,
             "last_sync": self.last_sync,
             "error": self.error,
+            "history": list(self.history) if self.history else None,
+            "joined": self.joined,
         }
 
 
@@ -90,8 +108,10 @@ class SyncWorker:
         poll_interval: float = 1.0,
         timeout: float = 10.0,
         random: Callable[[], float] = _random.random,
+        page_size: int | None = None,
     ):
         self.db_path = Path(db_path)
+        self.page_size = page_size
         self.org = org
         self.clock = clock or SystemClock()
         self.actor = actor
@@ -109,6 +129,8 @@ class SyncWorker:
         self._lock = threading.Lock()
         self._status = SyncStatus()
         self._loop_state: dict[str, tuple[str, str | None]] = {}
+        self._history: tuple[int, int] | None = None
+        self._joined: int | None = None
         self._clients: list[SyncClient] = []
         self._wakers: set[threading.Event] = set()
         self.cleanups: list[Callable[[], Any]] = []  # run once by stop()
@@ -176,6 +198,7 @@ class SyncWorker:
             timeout=self.timeout,
             max_attempts=1,
             clock=self.clock,
+            page_size=self.page_size or wire.MAX_BATCH,
         )
         with self._lock:
             self._clients.append(client)
@@ -232,10 +255,18 @@ class SyncWorker:
 
     def _pull_loop(self) -> None:
         behind = True
+        joined_log: Any = ()  # the log id a join last ran against (none yet)
 
         def step(client: SyncClient) -> None:
-            nonlocal behind
+            nonlocal behind, joined_log
             before = client.cursor()
+            if behind and before.after == 0 and before.log_id != joined_log:
+                # New here (or the server's log changed): open incidents first.
+                report = client.join(progress=self._joining)
+                joined_log = client.cursor().log_id
+                if report.touched and self.on_change:
+                    self.on_change(report.touched)
+                before = client.cursor()
             if behind:
                 data = client.fetch_pages(before, client.catch_up_pages)[0]
             else:
@@ -244,6 +275,7 @@ class SyncWorker:
                     return  # stopping
             page = client.apply_page(before, data)
             behind = page.has_more
+            self._set_history((data["next"], data["head"]) if behind and not page.reset else None)
             if page.touched and self.on_change:
                 self.on_change(page.touched)
 
@@ -290,6 +322,18 @@ class SyncWorker:
 
     # -------------------------------------------------------------- reporting
 
+    def _joining(self, report: Any) -> None:
+        with self._lock:
+            self._joined = report.incidents
+            self._history = (0, report.upto)
+        self._publish()
+
+    def _set_history(self, history: tuple[int, int] | None) -> None:
+        with self._lock:
+            self._history = history
+            if history is None:
+                self._joined = None
+
     def _set_loop(self, name: str, status: str, error: str | None) -> None:
         with self._lock:
             self._loop_state[name] = (status, error)
@@ -307,7 +351,13 @@ class SyncWorker:
                     overall = candidate
                     break
             error = next((e for s, e in states if e and s == overall), None)
-            new = replace(self._status, state=state_override or overall, error=error)
+            new = replace(
+                self._status,
+                state=state_override or overall,
+                error=error,
+                history=self._history,
+                joined=self._joined,
+            )
             if summary is not None:
                 new = replace(
                     new,

@@ -127,4 +127,36 @@ def test_status_text():
         "dead_letters",
         "last_sync",
         "error",
+        "history",
+        "joined",
     }
+    joining = SyncStatus(state="connected", history=(450_000, 1_000_000), joined=312)
+    assert joining.text() == "⇣ 312 open in · history 45% (450,000 of 1,000,000 events)"
+    assert joining.to_dict()["history"] == [450_000, 1_000_000]
+
+
+def test_a_new_console_joins_then_shows_the_history_arriving(server, consoles, org):
+    ana = consoles("ana")
+    live = ana.service.declare("Checkout down", "SEV1", layers=["service"]).id
+    for i in range(8):
+        ana.service.resolve(ana.service.declare(f"old {i}", "SEV3", layers=["service"]).id, "ok")
+    ana.sync(server.url)
+    tui = consoles("tui")
+    seen: list = []
+    changed: list = []
+    worker = SyncWorker(
+        tui.path,
+        org,
+        remote=server.url,
+        token=TOKEN,
+        on_status=seen.append,
+        on_change=changed.extend,
+        page_size=2,  # several pages of history
+    )
+    worker.start()
+    wait_for(lambda: worker.status.last_sync is not None)
+    worker.stop()
+    assert changed[0] == live  # the open incident came first
+    assert any(s.joined == 1 and s.history is not None for s in seen)
+    assert worker.status.history is None  # all in: nothing left to show
+    assert tui.event_ids() == ana.event_ids()

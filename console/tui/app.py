@@ -39,6 +39,14 @@ class IncidentChanged(Message):
         self.incident_id = incident_id
 
 
+class IncidentsChanged(Message):
+    """Several incidents changed at once (a pulled page, another process's commits)."""
+
+    def __init__(self, incident_ids: tuple[str, ...]):
+        super().__init__()
+        self.incident_ids = incident_ids
+
+
 class SyncStatusChanged(Message):
     """Background sync state (connected/offline/error, outbox, last sync)."""
 
@@ -169,8 +177,7 @@ class ConsoleApp(App):
         change = self._watcher.poll()
         if change is None:
             return
-        for incident_id in change.incidents:
-            self.post_message(IncidentChanged(incident_id))
+        self.post_message(IncidentsChanged(change.incidents))
         # Someone other than a runner ticked, declared or changed severity: page now. (A
         # runner's own events need no second pass; waking on them would loop.)
         if self.escalation_runner is not None:
@@ -178,6 +185,17 @@ class ConsoleApp(App):
 
             if change.actors - {BOT}:
                 self.escalation_runner.wake()
+
+    def on_incidents_changed(self, message: IncidentsChanged) -> None:
+        for stack_screen in self.screen_stack:
+            burst = getattr(stack_screen, "incidents_changed", None)
+            if burst:
+                burst(message.incident_ids)
+                continue
+            changed = getattr(stack_screen, "incident_changed", None)
+            if changed:
+                for incident_id in message.incident_ids:
+                    changed(incident_id)
 
     def on_incident_changed(self, message: IncidentChanged) -> None:
         for stack_screen in self.screen_stack:
@@ -221,8 +239,7 @@ class ConsoleApp(App):
             self.post_message(SyncStatusChanged(status))
 
         def on_change(ids: list[str]) -> None:
-            for i in ids:
-                self.post_message(IncidentChanged(i))
+            self.post_message(IncidentsChanged(tuple(ids)))
 
         self.sync = start_for(self.service, on_status=on_status, on_change=on_change)
 

@@ -53,3 +53,31 @@ async def test_local_only_starts_nothing(consoles):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.sync is None and app.banner == ""
+
+
+async def test_a_new_console_shows_the_open_incidents_then_the_whole_history(
+    server, consoles, monkeypatch
+):
+    from console.tui.app import ConsoleApp
+    from console.tui.widgets.board_table import BoardTable
+
+    monkeypatch.setenv("INCIDENT_CONSOLE_TOKEN", TOKEN)
+    other = consoles("other", "ben")
+    for i in range(12):
+        other.service.resolve(other.service.declare(f"old {i}", "SEV3", layers=["edge"]).id, "ok")
+    live = other.service.declare("Edge 503s everywhere", "SEV1", layers=["edge"]).id
+    other.sync(server.url)
+    tui = consoles("tui", "ana")
+    state.set_remote(tui.store, server.url)
+    app = ConsoleApp(tui.service, tui.clock, persist_theme=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        def on_board():
+            return [r["id"] for r in app.screen.query_one(BoardTable).visible_rows()]
+
+        await wait_until(pilot, lambda: on_board() == [live])
+        await wait_until(pilot, lambda: "synced" in app.banner and "history" not in app.banner)
+        await pilot.press("r")  # resolved shown: the history is all there
+        await wait_until(pilot, lambda: len(on_board()) == 13)
+    assert tui.event_ids() == other.event_ids()
+    assert state.summary(tui.store.conn)["join"]["history_complete"]

@@ -565,6 +565,7 @@ class SyncClient:
         if self.cursor().after != 0:
             return report
         after, upto = 0, None
+        seen: set[str] = set()
         while True:
             data = self.fetch_open(after, upto)
             if data is None:
@@ -582,7 +583,8 @@ class SyncClient:
             )
             report.pages += 1
             report.received += len(data["events"])
-            report.touched.extend(t for t in touched if t not in report.touched)
+            report.touched.extend(dict.fromkeys(t for t in touched if t not in seen))
+            seen.update(touched)
             if progress:
                 progress(report)
             if not data["has_more"] or not data["events"]:
@@ -605,6 +607,7 @@ class SyncClient:
 
     def pull_all(self) -> PullReport:
         report = PullReport()
+        touched: dict[str, None] = {}  # ordered set: a list scan per id was quadratic
         while True:
             before = self.cursor()
             data, pages = self.fetch_pages(before, self.catch_up_pages)
@@ -612,8 +615,9 @@ class SyncClient:
             report.pages += pages
             report.received += page.received
             report.resets += page.reset
-            report.touched.extend(t for t in page.touched if t not in report.touched)
+            touched.update(dict.fromkeys(page.touched))
             if not page.has_more:
+                report.touched = list(touched)
                 return report
             if report.resets > 3:
                 raise SyncError(

@@ -66,7 +66,7 @@ class SyncStatus:
         }
         parts = [label.get(self.state, self.state)]
         arriving = self.history_text()
-        if arriving and self.state == "connected":
+        if arriving and self.state in ("connected", "starting"):
             opened = f"{self.joined:,} open in · " if self.joined is not None else ""
             parts = [f"⇣ {opened}{arriving}"]
         if self.outbox:

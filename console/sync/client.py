@@ -264,9 +264,9 @@ class SyncClient:
             )
         if status == 413:
             raise TooLarge(f"{where}: request too large (413)")
-        data = self._json(resp, where)
-        if status == 404 and path == "/v1/open":
+        if status == 404 and path == "/v1/open":  # (whatever the body: a proxy's page too)
             raise NoOpenEndpoint(f"{where}: this server has no open-incidents endpoint")
+        data = self._json(resp, where)
         if (
             status == 409
             and path == "/v1/pull"
@@ -567,7 +567,12 @@ class SyncClient:
         after, upto = 0, None
         seen: set[str] = set()
         while True:
-            data = self.fetch_open(after, upto)
+            try:
+                data = self.fetch_open(after, upto)
+            except SyncError as exc:
+                if exc.retryable or isinstance(exc, Refused):
+                    raise
+                data = None  # an answer we cannot use: the plain pull does the job
             if data is None:
                 report.supported = False
                 return report

@@ -178,7 +178,7 @@ def test_an_older_server_without_the_endpoint_gets_a_plain_pull(server, consoles
 
     def older(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/open":
-            return httpx.Response(404, json={"error": "Not Found"})
+            return httpx.Response(404, headers={"Content-Type": "text/html"}, content=b"<h1>404")
         with httpx.Client() as real:
             return real.send(request)
 
@@ -329,3 +329,20 @@ def _open_by_fold(log: ServerLog) -> list[str]:
         ev = Event.from_dict(json.loads(payload))
         by_incident.setdefault(ev.incident_id, []).append(ev)
     return sorted(i for i, evs in by_incident.items() if (inc := fold(evs)) and inc.open)
+
+
+def test_an_unusable_open_reply_falls_back_to_the_plain_pull(server, consoles):
+    ana = consoles("ana", "ana")
+    inc = work(ana, "Checkout down")
+    ana.sync(server.url)
+
+    def proxy(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/open":  # a proxy's page, or a reply of the wrong shape
+            return httpx.Response(200, json={"events": "nope"})
+        with httpx.Client() as real:
+            return real.send(request)
+
+    bob = consoles("bob", "bob")
+    report = bob.sync(server.url, transport=httpx.MockTransport(proxy))
+    assert report["joined"] is None and report["pulled"]["incidents"] == [inc]
+    assert bob.event_ids() == ana.event_ids()

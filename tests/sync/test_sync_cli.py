@@ -66,3 +66,23 @@ def test_remote_show_and_remove(tmp_path, capsys):
     assert status["connection"] == "not checked" and status["token"] == "unavailable"
     run(capsys, *db, "remote", "remove")
     assert json.loads(run(capsys, *db, "remote", "show", "--json")[1]) == {"remote": None}
+
+
+def test_sync_says_it_joined_and_status_says_where_the_history_is(
+    tmp_path, server, capsys, monkeypatch
+):
+    monkeypatch.setenv("INCIDENT_CONSOLE_TOKEN", TOKEN)
+    a, b = ["--db", str(tmp_path / "a.db")], ["--db", str(tmp_path / "b.db")]
+    run(capsys, *a, "declare", "--title", "Checkout errors", "--severity", "SEV2")
+    run(capsys, *a, "declare", "--title", "CDN 503", "--severity", "SEV3")
+    run(capsys, *a, "resolve", "INC-2", "fixed")
+    run(capsys, *a, "remote", "add", server.url)
+    assert run(capsys, *a, "sync", "--once")[0] == 0
+    run(capsys, *b, "remote", "add", server.url)
+    code, out, err = run(capsys, *b, "sync", "--once")
+    assert code == 0, err
+    assert out.startswith("joined: 1 open incident(s) first (1 event(s) up to #3)")
+    code, out, _ = run(capsys, *b, "sync", "status")
+    assert "history       complete (joined with 1 open incident(s) first)" in out
+    data = json.loads(run(capsys, *b, "sync", "status", "--json", "--no-probe")[1])
+    assert data["join"]["history_complete"] and data["join"]["incidents"] == 1

@@ -224,8 +224,10 @@ class PgLog:
         """Every event of the incidents open now, server_seq in (after, upto]; `upto`
         None is the head now. The head is read first: every row up to it has committed."""
         with self._conn() as conn:
+            head = conn.execute(f"SELECT seq, {LOG_ID} FROM log_head").fetchone()
+            if head:
+                self._saw(head[1])  # the log id the page belongs to, as a pull reads it
             if upto is None:
-                head = conn.execute("SELECT seq FROM log_head").fetchone()
                 upto = head[0] if head else 0
             rows = conn.execute(
                 "SELECT l.server_seq, l.payload FROM incident_lifecycle s "

@@ -519,7 +519,9 @@ class SyncClient:
     def fetch_open(self, after: int, upto: int | None) -> dict[str, Any] | None:
         """One page of the open incidents' events (network only, any thread); None when
         the server is too old to offer them."""
-        params: dict[str, int] = {"after": after, "limit": self.page_size}
+        params: dict[str, int] = {"after": after}
+        if self.page_size < wire.MAX_BATCH:  # else the server's own page size, as a pull
+            params["limit"] = self.page_size
         if upto is not None:
             params["upto"] = upto
         try:

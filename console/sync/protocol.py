@@ -8,7 +8,7 @@ what a valid event and a valid request are (protocol version 1).
     GET  /v1/pull?after=SEQ[&limit=≤5000, default 5000][&wait=≤60][&after_id=EVENT_ID]
       200 {"protocol":1,"log_id":…,"events":[… each with server_seq],"next":SEQ,"head":SEQ,
            "has_more":bool}; 409 {"log_id":…} when the log does not hold after_id at `after`.
-    GET  /v1/open?after=SEQ&limit=≤500[&upto=SEQ]
+    GET  /v1/open?after=SEQ[&limit=≤5000, as a pull][&upto=SEQ]
       200 {"protocol":1,"log_id":…,"events":[…],"next":SEQ,"head":SEQ,"upto":SEQ,
            "incidents":N,"has_more":bool}: every event of the incidents open now, server_seq
            in (after, upto]; the first page leaves out upto and gets the head (a joining

@@ -24,6 +24,7 @@ from console.model.fold import fold
 from console.service import IncidentService
 from console.store import Store, projections
 from console.store import sync_state as state
+from console.sync import protocol as wire
 from console.sync.client import SyncClient
 from console.sync.server import ServerLog
 
@@ -83,7 +84,8 @@ def test_the_open_endpoint_is_guarded_like_pull(server):
     with server.http(token=None) as http:
         assert http.get("/v1/open").status_code == 401
     with server.http() as http:
-        for bad in ({"limit": 501}, {"after": -1}, {"upto": "x"}, {"limit": "many"}):
+        too_many = wire.MAX_BATCH + 1
+        for bad in ({"limit": too_many}, {"after": -1}, {"upto": "x"}, {"limit": "many"}):
             reply = http.get("/v1/open", params=bad)
             assert reply.status_code == 400 and reply.json()["error"]
 

@@ -28,6 +28,8 @@ from console.sync import credentials
 from console.sync import protocol as wire
 from console.sync.client import Backoff, SyncClient, SyncError
 
+TUI_PAGE_SIZE = 500  # events per pulled page in a face with a screen (start_for)
+
 
 @dataclass(frozen=True)
 class SyncStatus:
@@ -384,6 +386,9 @@ def start_for(
     nudge the pusher. None when this console is local only."""
     if not state.remote(service.store.conn):
         return None
+    # Smaller pages than the CLI's: parsing one reply holds the interpreter lock, and a
+    # screen with a long history arriving must still answer keys between pages.
+    kw.setdefault("page_size", TUI_PAGE_SIZE)
     worker = SyncWorker(
         service.store.path,
         service.org,

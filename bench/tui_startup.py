@@ -25,6 +25,7 @@ from bench.bigdb import cached_big_db  # noqa: E402
 from bench.tui_pty import PtyApp  # noqa: E402
 
 BARE_TITLE = "Bare Textual baseline"
+GOAL_RATIO = 1.2  # start-up at most 1.2x a bare Textual app with Header and Footer
 
 
 def bare_app_main() -> None:
@@ -82,8 +83,8 @@ def run(db: Path, runs: int = 7, config_dir: str | None = None) -> dict:
         "bare_textual_header_footer_s": round(b, 3),
         "console_board_100k_s": round(c, 3),
         "ratio": round(c / b, 2),
-        "goal_ratio_max": 1.5,
-        "meets_goal": c / b <= 1.5,
+        "goal_ratio_max": GOAL_RATIO,
+        "meets_goal": c / b <= GOAL_RATIO,
         "bare_all_s": [round(x, 3) for x in bare],
         "console_all_s": [round(x, 3) for x in console],
     }

@@ -29,6 +29,31 @@ BOX = {
 }
 
 
+def _when(step: PlannedStep, now: datetime) -> str:
+    """The countdown column: time to due, or when it was done."""
+    state = step.state
+    if state == "notified":
+        return f"notified {local_time(step.ticks.notified_at, zone=True)}"
+    if state == "acknowledged":
+        return f"ack'd {local_time(step.ticks.acknowledged_at, zone=True)}"
+    if state == "waived":
+        return f"waived {local_time(step.ticks.waived_at, zone=True)}"
+    return step_when(state, step.seconds_to_due(now))
+
+
+def _row_key(step: PlannedStep, now: datetime) -> tuple:
+    """What a step's lines show (its contacts apart)."""
+    return (
+        step.key,
+        step.severity,
+        step.offset_minutes,
+        step.state,
+        step.open,
+        step.derived,
+        _when(step, now),
+    )
+
+
 class Checklist(Widget, can_focus=True):
     DEFAULT_CSS = """
     Checklist { height: auto; padding: 0 0; text-wrap: nowrap; text-overflow: ellipsis; }
@@ -47,6 +72,7 @@ class Checklist(Widget, can_focus=True):
         self.contacts: dict[str, list[dict]] = {}
         self.now: datetime | None = None
         self._step_lines: list[tuple[int, int]] = []  # (first line, line count) per step
+        self._shown: tuple | None = None  # what the last set_steps drew
 
     def set_steps(
         self, steps: list[PlannedStep], contacts: dict[str, list[dict]], now: datetime
@@ -54,6 +80,7 @@ class Checklist(Widget, can_focus=True):
         keys_before = [s.key for s in self.steps]
         selected = self.selected.key if self.selected else None
         self.steps, self.contacts, self.now = steps, contacts, now
+        shown = (tuple(_row_key(s, now) for s in steps), dict(contacts))
         if [s.key for s in steps] != keys_before:
             keys = [s.key for s in steps]
             if selected in keys:
@@ -61,8 +88,9 @@ class Checklist(Widget, can_focus=True):
             else:  # a new plan: start at the first step that still asks something
                 self.cursor = next((i for i, s in enumerate(steps) if s.open), 0)
             self.refresh(layout=True)
-        else:
+        elif shown != self._shown:  # a note, or a second no countdown shows, costs no repaint
             self.refresh()
+        self._shown = shown
 
     @property
     def selected(self) -> PlannedStep | None:
@@ -103,15 +131,8 @@ class Checklist(Widget, can_focus=True):
         selected = self.cursor if self.has_focus else -1
         for i, step in enumerate(self.steps):
             start = line_no
-            secs = step.seconds_to_due(self.now)
-            when = step_when(step.state, secs)
+            when = _when(step, self.now)
             state = step.state
-            if state == "notified":
-                when = f"notified {local_time(step.ticks.notified_at, zone=True)}"
-            elif state == "acknowledged":
-                when = f"ack'd {local_time(step.ticks.acknowledged_at, zone=True)}"
-            elif state == "waived":
-                when = f"waived {local_time(step.ticks.waived_at, zone=True)}"
             state_style = {
                 "overdue": pal.overdue,
                 "due": pal.due,

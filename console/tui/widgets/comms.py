@@ -31,6 +31,7 @@ class CommsPanel(Static):
         self.border_title = "Updates & decisions  (U update · D decide · Q ask leadership)"
         self.inc: Incident | None = None
         self.desk: CommsDesk | None = None
+        self._shown: Text | None = None
 
     def show(self, desk: CommsDesk, inc: Incident, now: datetime) -> None:
         self.desk, self.inc = desk, inc
@@ -75,4 +76,6 @@ class CommsPanel(Static):
             if d.options:
                 line += f"  (considered: {'; '.join(d.options)})"
             text.append(printable(line))
-        self.update(text)
+        if text != self._shown:  # the same words again (a note, a tick) cost no layout
+            self._shown = text
+            self.update(text)

@@ -62,6 +62,7 @@ class PagingLine(Static):
 
     _rows: list[dict] = []
     _failing = ""
+    _shown: Text | None = None
 
     def show_for(self, service, incident_id: str) -> None:
         """Re-read (after a commit or a runner pass): two small indexed reads."""
@@ -95,4 +96,6 @@ class PagingLine(Static):
             text.append("\n")
             text.append(self._failing)
         self.set_class(bool(self._failing), "failing")
-        self.update(text)
+        if text != self._shown:  # the same words again (a note, a tick) cost no layout
+            self._shown = text
+            self.update(text)

@@ -29,19 +29,25 @@ class RoomHeader(Widget):
         self.inc = None
         self.meaning = ""
         self.now = None
+        self._text = Text("")
 
     def show(self, inc, meaning: str, now) -> None:
-        """Redraw only when what it says changes (a tick elsewhere does not)."""
-        seconds = (
-            int((now - inc.declared_at).total_seconds()) if now and inc and inc.declared_at else 0
-        )
-        key = (inc.id, inc.last_hlc, meaning, seconds, self.app.theme) if inc else None
+        """Redraw only when what it says changes: a tick, a note or a second that does
+        not move the elapsed time costs no repaint."""
         self.inc, self.meaning, self.now = inc, meaning, now
-        if key != getattr(self, "_shown", None):
-            self._shown = key
+        text = self._build()
+        if text != self._text:
+            self._text = text
             self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._text = self._build()  # a theme changes the colours the text carries
+
     def render(self) -> Text:
+        return self._text
+
+    def _build(self) -> Text:
         inc = self.inc
         if inc is None:
             return Text("")

@@ -47,6 +47,10 @@ class IncidentsChanged(Message):
         self.incident_ids = incident_ids
 
 
+class WakeRunner(Message):
+    """A local commit: the escalation runner should look again."""
+
+
 class SyncStatusChanged(Message):
     """Background sync state (connected/offline/error, outbox, last sync)."""
 
@@ -133,13 +137,10 @@ class ConsoleApp(App):
         self._unsubscribe = self.service.subscribe(self._committed)
         self._watcher = self.service.watch()
         self.set_interval(1.0, self.poll_database, name="database-watch")
-        # What start-up built lives as long as the app: keep it out of the cyclic
-        # GC's full passes, which otherwise stall a key press now and then.
-        if not self.is_headless:  # (tests run many apps in one process: no freezing there)
-            self.call_after_refresh(gc.freeze)
-        self._start_sync()
-        if self.escalation:
-            self._start_escalation()
+        # The board's first frame comes first: sync and the escalation runner (each
+        # imports its own modules, on threads that would compete for the interpreter)
+        # start once it is on screen.
+        self.call_after_refresh(self._after_first_frame)
         for problem in self.theme_problems:
             self.notify(
                 printable(problem),
@@ -148,6 +149,19 @@ class ConsoleApp(App):
                 severity="warning",
                 timeout=12,
             )
+
+    def _after_first_frame(self) -> None:
+        # What start-up built lives as long as the app: keep it out of the cyclic GC's
+        # full passes, which otherwise stall a key press now and then. (The CLI turns
+        # the collector off while the console starts; tests run many apps in one
+        # process: no freezing there.)
+        if not self.is_headless:
+            gc.freeze()
+        gc.enable()
+        if not self._sync_stopped:
+            self._start_sync()
+        if self.escalation and not self._escalation_stopped:
+            self._start_escalation()
 
     def on_unmount(self) -> None:
         self._stop_sync()
@@ -170,7 +184,12 @@ class ConsoleApp(App):
         # post_message is thread-safe and turns it into a message on our loop.
         self.post_message(IncidentChanged(incident_id))
         if self.escalation_runner is not None:
-            self.escalation_runner.wake()  # a tick or severity change may page at once
+            # A tick or severity change may page at once: the runner's pass starts once
+            # the change is on screen, so it does not compete with drawing it.
+            self.post_message(WakeRunner())
+
+    def on_wake_runner(self, message: WakeRunner) -> None:
+        self.call_after_refresh(self.escalation_due)
 
     def poll_database(self) -> None:
         """Once a second: did another connection commit events? Costs one pragma when not."""

@@ -30,7 +30,7 @@ async def test_remote_changes_reach_the_board_and_the_top_bar_shows_sync(
     state.set_remote(tui.store, server.url)
     app = ConsoleApp(tui.service, tui.clock, persist_theme=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        assert app.sync is not None
+        await wait_until(pilot, lambda: app.sync is not None)  # starts after the first frame
         await wait_until(pilot, lambda: "synced" in app.banner)
         other.service.declare("Edge 503s everywhere", "SEV1", layers=["edge"])
         other.sync(server.url)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -47,6 +48,9 @@ def run_tui(ctx) -> int:
         raise InputError(
             "the console UI needs a terminal; for scripts use the verbs (`incident-console --help`)"
         )
+    # Start-up allocates for good (modules, org, styles, widgets): no cyclic collection
+    # until the first frame is on screen (the app turns the collector back on then).
+    gc.disable()
     demo = None
     if getattr(ctx.args, "demo", False):
         from console.service import IncidentService
@@ -72,6 +76,7 @@ def run_tui(ctx) -> int:
         )  # the throwaway demo never pages anyone
         app.run()
     finally:
+        gc.enable()
         if demo is not None:
             service.store.close()
             demo.cleanup()

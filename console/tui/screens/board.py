@@ -101,6 +101,8 @@ class BoardScreen(LiveScreen):
         self.table.focus()
         self.start_clock(self.redraw, "board-countdowns")
         self.redraw()
+        # the updates line (hidden unless an update is owed) follows the first frame
+        self.call_after_refresh(self._updates)
         # the reader thread's own Store opens once the first frame is out
         self.set_timer(0.3, self.app.board_source.prewarm)
 
@@ -116,19 +118,24 @@ class BoardScreen(LiveScreen):
 
     def reload_data(self) -> None:
         self.table.reload()
+        self._updates()
         self._status()  # a runner pass may have found a channel failing (small reads)
 
     def back_on_view(self) -> None:
+        self._updates()
         self._status()  # dead letters retried, a channel failing: seen on the way back
         self.redraw()
 
     def on_board_table_loaded(self, message: BoardTable.Loaded) -> None:
         self._status()
 
-    def _status(self) -> None:
+    def _updates(self) -> None:
+        """Which open incidents owe a stakeholder update (reads every open incident's comms)."""
         from console.comms.desk import CommsDesk
 
         self.query_one(UpdatesLine).reload(CommsDesk(self.app.service), self.app.clock.now())
+
+    def _status(self) -> None:
         t = self.table
         if not t.loaded_once:
             return  # Loaded calls again with the count

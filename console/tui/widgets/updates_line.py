@@ -4,13 +4,16 @@ first, each counting down ("next update due in mm:ss"); hidden when none has a c
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
-from console.comms.desk import CommsDesk
 from console.model.updates import due_text
 from console.tui.style import palette
+
+if TYPE_CHECKING:
+    from console.comms.desk import CommsDesk
 
 SHOWN = 4
 

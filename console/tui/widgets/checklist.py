@@ -80,7 +80,7 @@ class Checklist(Widget, can_focus=True):
         keys_before = [s.key for s in self.steps]
         selected = self.selected.key if self.selected else None
         self.steps, self.contacts, self.now = steps, contacts, now
-        shown = (tuple(_row_key(s, now) for s in steps), dict(contacts))
+        shown = (tuple(_row_key(s, now) for s in steps), dict(contacts), palette(self.app))
         if [s.key for s in steps] != keys_before:
             keys = [s.key for s in steps]
             if selected in keys:

@@ -106,15 +106,15 @@ def big_db() -> Path:
 
 def with_long_incident(db: Path, history: int) -> tuple[Path, str, int]:
     """A copy of `db` plus one open incident with `history` events, played through the
-    service (cached beside the database, keyed by its size and mtime)."""
+    service (made once and kept beside the database: other benchmarks write a few
+    events into it, which does not matter here)."""
     from bench.commands_bench import _long_history
     from console import config
     from console.model.clock import ManualClock
     from console.service import IncidentService
     from console.store import Store
 
-    stat = db.stat()
-    out = db.with_name(f"{db.stem}-long{history}-{stat.st_size}-{int(stat.st_mtime)}.db")
+    out = db.with_name(f"{db.stem}-long{history}.db")
     if not out.exists():
         partial = out.with_suffix(".partial")
         partial.unlink(missing_ok=True)

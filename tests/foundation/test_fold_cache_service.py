@@ -4,8 +4,14 @@ commands that are not fact events, and rebuild drops the snapshots."""
 
 from __future__ import annotations
 
-import pytest
+import copy
+from typing import get_origin
 
+import pytest
+from msgspec.structs import asdict, fields
+
+from console.model import events as ev
+from console.model.folds.paging import PagingState, state_of
 from console.store import folded, projections
 
 
@@ -62,3 +68,44 @@ def test_rebuild_drops_snapshots_and_folds_the_same(service, monkeypatch):
     assert conn.execute("SELECT count(*) FROM fold_snapshots").fetchone()[0] == 0
     assert projections.snapshot(conn) == before
     assert service.get(inc.id).event_count == 6
+
+
+def test_get_hands_out_paging_state_later_pages_do_not_change(service):
+    """The paging state's own copy (a fork shares the intent bodies, never edited)."""
+    inc = service.declare("Orders DB down", "SEV1", ["data"], ["orders-db"], "alerts")
+    service.record(
+        inc.id,
+        ev.PageQueued(
+            key="k1", kind="trigger", step="SEV1+0", target="kenji.sato", channels=["sms"]
+        ),
+    )
+    seen = service.get(inc.id)
+    before = {name: copy.deepcopy(value) for name, value in asdict(state_of(seen)).items()}
+    service.record(
+        inc.id,
+        ev.PageQueued(
+            key="k2",
+            kind="trigger",
+            step="SEV1+0",
+            target="kenji.sato",
+            round=1,
+            channels=["slack"],
+        ),
+    )
+    service.record(inc.id, ev.PageDelivered(key="k2@slack", channel="slack"))
+    service.record(inc.id, ev.PageFailed(key="k1@sms", channel="sms", error="busy"))
+    service.record(inc.id, ev.PageAbandoned(key="k1@sms", channel="sms"))
+    service.record(inc.id, ev.PageAcknowledged(target="kenji.sato", step="SEV1+0"))
+    service.record(inc.id, ev.SeverityConfirmed(severity="SEV1"))
+    assert asdict(state_of(seen)) == before
+    now = state_of(service.get(inc.id))
+    assert now.pages[("SEV1+0", "kenji.sato")].rounds.keys() == {0, 1}
+    assert now.acks and now.abandoned and now.failures and now.severity_confirmed_at
+
+
+def test_a_paging_state_copy_keeps_every_field():
+    """A field added to PagingState and forgotten by its copy would come back empty."""
+    sample = {set: {"x"}, dict: {"x": 1}, list: ["x"]}
+    filled = {f.name: sample.get(get_origin(f.type), 1) for f in fields(PagingState)}
+    state = PagingState(**{**filled, "acks": ["ack"], "pages": {}})
+    assert copy.deepcopy(state) == state

@@ -68,6 +68,27 @@ class PagingState(Struct):
     def acked(self, target: str, step: str) -> bool:
         return any(a.target == target and a.step in (None, step) for a in self.acks)
 
+    def __deepcopy__(self, memo: dict) -> PagingState:
+        """Incident.fork's copy: its own sets, dicts, lists and page tracks (what the folds
+        change), sharing what they never edit once made (intent bodies, acks, times), so
+        forking a long incident does not walk every page's body."""
+        return PagingState(
+            queued=set(self.queued),
+            pages={
+                key: replace(track, rounds=dict(track.rounds)) for key, track in self.pages.items()
+            },
+            acks=list(self.acks),
+            nudge_channels=set(self.nudge_channels),
+            delivered=dict(self.delivered),
+            failures=dict(self.failures),
+            abandoned=set(self.abandoned),
+            severity_confirmed_at=self.severity_confirmed_at,
+            catch_ups=self.catch_ups,
+            intents=dict(self.intents),
+            channel_failed_at=dict(self.channel_failed_at),
+            adopted=dict(self.adopted),
+        )
+
 
 def state_of(inc: Incident) -> PagingState:
     st = inc.extra.get("paging")

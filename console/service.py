@@ -206,24 +206,40 @@ class IncidentService:
             if problem:
                 raise ValueError(f"event {ev.event_id} reached the log unchecked: {problem}")
         conn = self.store.conn
-        touched: list[str] = []
+        fresh: dict[str, list[Event]] = {}  # the new events, by incident (first seen first)
         with self.store.transaction():
             if evs:
                 # Observing the page's latest stamp orders later local events after all of it.
                 event_log.observe_hlc(conn, max(ev.hlc for ev in evs))
-            for ev in evs:
-                if event_log.insert(conn, ev):
-                    touched.append(ev.incident_id)
-                elif ev.server_seq is not None:
-                    event_log.set_server_seq(conn, ev.event_id, ev.server_seq)
-            for incident_id in dict.fromkeys(touched):
-                folded = self._folds.state(conn, incident_id)
-                if folded is not None:
-                    projections.store_state(conn, folded.inc, folded.facts, folded.figures)
-            if after:
-                after(conn)
+            before = {i: self._folds.held(conn, i) for i in {ev.incident_id for ev in evs}}
+            try:
+                new = event_log.insert_many(conn, evs) if evs else []
+                for ev, is_new in zip(evs, new, strict=True):
+                    if is_new:
+                        fresh.setdefault(ev.incident_id, []).append(ev)
+                event_log.set_server_seqs(
+                    conn,
+                    [
+                        (ev.server_seq, ev.event_id)
+                        for ev, is_new in zip(evs, new, strict=True)
+                        if not is_new and ev.server_seq is not None
+                    ],
+                )
+                # Each touched incident folded once: its new events onto its cached state.
+                for incident_id, added in fresh.items():
+                    held, state = before[incident_id]
+                    folded = self._folds.appended_many(conn, incident_id, held, state, added)
+                    if folded is not None:
+                        projections.store_state(conn, folded.inc, folded.facts, folded.figures)
+                if after:
+                    after(conn)
+            except BaseException:
+                for incident_id in fresh:  # their states may hold events not stored
+                    self._folds.drop(incident_id)
+                raise
+        touched = list(fresh)
         self._notify(touched)
-        return list(dict.fromkeys(touched))
+        return touched
 
     # ------------------------------------------------------------ reads
     def resolve_id(self, text: str) -> str:

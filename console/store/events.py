@@ -86,6 +86,10 @@ def _save_hlc(conn, stamp: HLC) -> None:
     )
 
 
+# json.dumps(body, sort_keys=True) without building an encoder per call (the same text).
+_body_text = json.JSONEncoder(sort_keys=True).encode
+
+
 def insert(conn: sqlite3.Connection, ev: Event, body_text: str | None = None) -> bool:
     """Insert unless already present (idempotent). True when it was new.
     `body_text`: the body already serialised as json.dumps(body, sort_keys=True)."""
@@ -95,7 +99,7 @@ def insert(conn: sqlite3.Connection, ev: Event, body_text: str | None = None) ->
             ev.event_id,
             ev.incident_id,
             ev.kind,
-            body_text or json.dumps(ev.body, sort_keys=True),
+            body_text or _body_text(ev.body),
             ev.actor,
             ev.origin,
             ev.hlc,
@@ -104,6 +108,48 @@ def insert(conn: sqlite3.Connection, ev: Event, body_text: str | None = None) ->
         ],
     )
     return cur.rowcount == 1
+
+
+def insert_many(conn: sqlite3.Connection, evs: list[Event]) -> list[bool]:
+    """insert() for each of `evs` in order, in one statement: which ones were new. An id
+    the log holds, or met earlier in `evs`, is not inserted again (the first copy wins)."""
+    held = {
+        row[0]
+        for row in conn.execute(
+            "SELECT event_id FROM events WHERE event_id IN (SELECT value FROM json_each(?))",
+            [json.dumps([ev.event_id for ev in evs])],
+        )
+    }
+    new: list[bool] = []
+    for ev in evs:
+        new.append(ev.event_id not in held)
+        held.add(ev.event_id)
+    conn.executemany(
+        f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                ev.event_id,
+                ev.incident_id,
+                ev.kind,
+                _body_text(ev.body),
+                ev.actor,
+                ev.origin,
+                ev.hlc,
+                ev.at,
+                ev.server_seq,
+            )
+            for ev, fresh in zip(evs, new, strict=True)
+            if fresh
+        ],
+    )
+    return new
+
+
+def set_server_seqs(conn: sqlite3.Connection, seqs: list[tuple[int, str]]) -> None:
+    """set_server_seq for each (server_seq, event_id), in one statement."""
+    conn.executemany(
+        "UPDATE events SET server_seq = ? WHERE event_id = ? AND server_seq IS NULL", seqs
+    )
 
 
 def set_server_seq(conn: sqlite3.Connection, event_id: str, server_seq: int) -> None:

@@ -34,6 +34,7 @@ from msgspec import Struct
 
 from console.fingerprint import model_fingerprint
 from console.model.events import Event
+from console.model.fold import FOLD_ORDER as _FOLD_ORDER
 from console.model.fold import apply, fold
 from console.model.incident import Incident, TimelineEntry
 from console.model.metrics import Facts, Page, facts_of
@@ -120,6 +121,41 @@ class FoldCache:
         if entry.inc.event_count - entry.saved_count >= SNAPSHOT_EVERY:
             save(conn, entry)
         self._put(ev.incident_id, entry)
+        return entry
+
+    def held(self, conn: sqlite3.Connection, incident_id: str) -> tuple[bool, Folded | None]:
+        """Before appending several events (no fold here): whether the incident has any
+        event row, and its cached state when that is folded up to its newest row."""
+        tail = _tail(conn, incident_id)
+        entry = self._entries.get(incident_id)
+        if tail is None or entry is None or (entry.seq, entry.tail_id) != tail:
+            return tail is not None, None
+        return True, entry
+
+    def appended_many(
+        self,
+        conn: sqlite3.Connection,
+        incident_id: str,
+        held: bool,
+        before: Folded | None,
+        evs: list[Event],
+    ) -> Folded | None:
+        """`evs`, the incident's rows just inserted (same transaction, any order), after
+        what held() said. They are folded in memory when the incident had no rows or they
+        all sort after its cached state; otherwise the state is read as state() reads it."""
+        ordered = sorted(evs, key=_FOLD_ORDER)
+        if not held:
+            entry = Folded(Incident(id=incident_id), [], ("", "", ""), 0, "")
+        elif before is not None and ordered and ordered[0].sort_key > before.last_key:
+            entry = before
+        else:
+            return self.state(conn, incident_id)
+        for ev in ordered:
+            entry.add(ev)
+        tail = _tail(conn, incident_id)
+        assert tail is not None, f"{incident_id}: the appended rows are not there"
+        entry.seq, entry.tail_id = tail
+        self._put(incident_id, entry)
         return entry
 
     def drop(self, incident_id: str) -> None:

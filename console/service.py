@@ -201,10 +201,10 @@ class IncidentService:
         `after(conn)` runs in the same transaction (the sync cursor advances with the page).
         The doors that receive them have checked them (console.model.events); a body that
         does not fit its kind here is a bug in that door, refused before anything is stored."""
-        for ev in evs:
-            problem = events.body_problem(ev.kind, ev.body)
-            if problem:
-                raise ValueError(f"event {ev.event_id} reached the log unchecked: {problem}")
+        refused = events.bodies_problem([ev.kind for ev in evs], [ev.body for ev in evs])
+        if refused:
+            at, problem = refused
+            raise ValueError(f"event {evs[at].event_id} reached the log unchecked: {problem}")
         conn = self.store.conn
         fresh: dict[str, list[Event]] = {}  # the new events, by incident (first seen first)
         with self.store.transaction():

@@ -626,6 +626,30 @@ def bodies_fit(kind: str, bodies: list[dict[str, Any]]) -> bool:
     return not any(map(_cross_check, values))
 
 
+def bodies_problem(kinds: list[str], bodies: list[Any]) -> tuple[int, str] | None:
+    """body_problem for each (kind, body) pair: (index, problem) of the first one refused,
+    or None. Checked a kind at a time (encoding all bodies refuses a lone surrogate, as
+    text_problem does); one by one only when that finds something to look at."""
+    try:
+        fit = all(isinstance(b, dict) for b in bodies)
+        if fit:
+            msgspec.json.encode(bodies)
+    except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+        fit = False
+    if fit:
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for kind, body in zip(kinds, bodies, strict=True):
+            by_kind.setdefault(kind, []).append(body)
+        fit = all(bodies_fit(kind, group) for kind, group in by_kind.items())
+    if fit:
+        return None
+    for i, (kind, body) in enumerate(zip(kinds, bodies, strict=True)):
+        problem = body_problem(kind, body)
+        if problem:
+            return i, problem
+    return None
+
+
 def policy_of(steps: dict[str, list[dict[str, Any]]], overdue_after_seconds: int) -> Policy:
     """The org's escalation policy (Org.policy()) as the declaration snapshots it."""
     plain = {"steps": steps, "overdue_after_seconds": overdue_after_seconds}

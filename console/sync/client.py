@@ -480,8 +480,13 @@ class SyncClient:
         good, bad = [], []
         now_ms = time.time_ns() // 1_000_000
         checked = wire.check_events(data["events"], from_server=True)
+        # Each stamp is looked at only when the newest valid one is too far ahead.
+        valid = zip(data["events"], checked, strict=True)
+        newest = max((raw["hlc"] for raw, (problem, _) in valid if not problem), default=None)
+        stamps = newest is not None and wire.hlc_problem(newest, now_ms, PULL_MAX_AHEAD_MS)
         for raw, (problem, _) in zip(data["events"], checked, strict=True):
-            problem = problem or wire.stamp_problem(raw, now_ms, PULL_MAX_AHEAD_MS)
+            if not problem and stamps:
+                problem = wire.stamp_problem(raw, now_ms, PULL_MAX_AHEAD_MS)
             if problem:
                 bad.append((raw, problem))
             else:

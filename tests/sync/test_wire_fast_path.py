@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_catalogue_fuzz import NOW_MS, _json, _text, bodies
 
+from console.model import events as catalogue
 from console.sync import protocol as wire
 from console.sync.server import ServerLog
 
@@ -121,3 +122,11 @@ def test_a_well_formed_push_takes_the_fast_way():
         [wire.canonical(e) for e in batch],
         {},
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(pairs=st.lists(bodies(), max_size=6))
+def test_bodies_checked_a_kind_at_a_time_agree_with_one_by_one(pairs):
+    kinds, bodies_ = [k for k, _ in pairs], [b for _, b in pairs]
+    one_by_one = [(i, p) for i, (k, b) in enumerate(pairs) if (p := catalogue.body_problem(k, b))]
+    assert catalogue.bodies_problem(kinds, bodies_) == (one_by_one[0] if one_by_one else None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable
 from operator import itemgetter
@@ -68,6 +69,9 @@ class LogStorage(Protocol):
     # True: calls block on the network and may run on worker threads at once (the server
     # then calls them off the event loop). False: one connection, event-loop thread only.
     threaded: bool
+    # True (with threaded False): append() has a connection of its own and may run on one
+    # other thread (the server's writer thread) while the rest stay on the event loop.
+    own_writer: bool
 
     def describe(self) -> str: ...
     def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]: ...
@@ -232,11 +236,15 @@ def _track_lifecycle(conn: sqlite3.Connection, items: list[Item]) -> None:
 
 
 class SqliteLog:
-    """One file, one connection, used from the event-loop thread only: BEGIN IMMEDIATE
-    serialises appends, so server_seq is assigned in commit order."""
+    """One file, two connections: appends on a writer connection (the server gives it a
+    thread of its own, so a commit's fsync does not stop the event loop), everything
+    else on a reader connection on the event-loop thread (WAL: readers see each commit
+    whole and never wait for the writer). BEGIN IMMEDIATE serialises appends, so
+    server_seq is assigned in commit order."""
 
     backend = "sqlite"
     threaded = False
+    own_writer = True  # append() may run on one other thread at a time
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -264,35 +272,48 @@ class SqliteLog:
         conn.execute("PRAGMA synchronous = FULL")
         SERVER_MIGRATIONS.apply(self.db)
         self.conn = conn
+        self._writer = sqlite3.connect(
+            str(self.path), isolation_level=None, timeout=10, check_same_thread=False
+        )
+        self._writer.execute("PRAGMA busy_timeout = 10000")
+        self._writer.execute("PRAGMA synchronous = FULL")
+        self._writing = threading.Lock()
         self.log_id: str = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()[0]
 
     def describe(self) -> str:
         return str(self.path)
 
     def close(self) -> None:
+        with self._writing:
+            self._writer.close()
         self.conn.close()
 
     def head(self) -> int:
-        return self.conn.execute("SELECT coalesce(max(server_seq), 0) FROM log").fetchone()[0]
+        return _head(self.conn)
 
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM log").fetchone()[0]
 
     def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]:
-        conn = self.conn
+        with self._writing:
+            return self._append(self._writer, items, client_id, received_at)
+
+    def _append(
+        self, conn: sqlite3.Connection, items: list[Item], client_id: str, received_at: str
+    ) -> list[Stored]:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            head = self.head()
+            head = _head(conn)
             # Most pushes hold only new events: insert them straight away, and look up
             # what the log holds for these ids only when the unique index says some are in.
             results, rows = resolve(items, {}, head)
             conn.execute("SAVEPOINT fresh")
             try:
-                self._insert(rows, client_id, received_at)
+                self._insert(conn, rows, client_id, received_at)
             except sqlite3.IntegrityError:
                 conn.execute("ROLLBACK TO fresh")
-                results, rows = resolve(items, self._known(items), head)
-                self._insert(rows, client_id, received_at)
+                results, rows = resolve(items, self._known(conn, items), head)
+                self._insert(conn, rows, client_id, received_at)
             conn.execute("RELEASE fresh")
             if rows:
                 _track_lifecycle(conn, [i for _, i in rows])
@@ -302,8 +323,11 @@ class SqliteLog:
         conn.execute("COMMIT")
         return results
 
-    def _insert(self, rows: list[tuple[int, Item]], client_id: str, received_at: str) -> None:
-        self.conn.executemany(
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection, rows: list[tuple[int, Item]], client_id: str, received_at: str
+    ) -> None:
+        conn.executemany(
             "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
             "received_at) VALUES (?,?,?,?,?,?,?)",
             [
@@ -312,12 +336,13 @@ class SqliteLog:
             ],
         )
 
-    def _known(self, items: list[Item]) -> dict[str, tuple[int, str]]:
+    @staticmethod
+    def _known(conn: sqlite3.Connection, items: list[Item]) -> dict[str, tuple[int, str]]:
         """(server_seq, payload) of the events among `items` that the log already holds."""
         ids = json.dumps([i.event_id for i in items])
         return {
             event_id: (seq, payload)
-            for seq, event_id, payload in self.conn.execute(
+            for seq, event_id, payload in conn.execute(
                 "SELECT server_seq, event_id, payload FROM log "
                 "WHERE event_id IN (SELECT value FROM json_each(?))",
                 [ids],
@@ -383,6 +408,10 @@ class SqliteLog:
 
     def listen(self, wake: Callable[[], None]) -> None:
         """One process holds the file: the server's own push wakes its pullers."""
+
+
+def _head(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(server_seq), 0) FROM log").fetchone()[0]
 
 
 def is_postgres_url(target: str | Path) -> bool:

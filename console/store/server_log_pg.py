@@ -98,6 +98,7 @@ def backfill_lifecycle(conn: psycopg.Connection[Any]) -> None:
 class PgLog:
     backend = "postgresql"
     threaded = True
+    own_writer = False
 
     def __init__(self, url: str, pool_size: int = 10, connect_timeout: int = 10):
         self.url = url

@@ -1,8 +1,9 @@
 """The reference remote: a Starlette app keeping the global event log in SQLite.
 
-One process, one connection: every database call runs on the event-loop thread,
-so writes are serialised without locks, and a long-poll is an asyncio wait that
-costs nothing while it waits. Nothing is written for a request that fails
+One process. On SQLite, appends run on one writer thread with a connection of its
+own (a push is answered once its commit is done) and reads on the event-loop thread
+(WAL), so a commit's fsync stops neither pulls nor the decoding of the next push; a
+long-poll is an asyncio wait that costs nothing while it waits. Nothing is written for a request that fails
 authentication or whose envelope is malformed; single bad events are `rejected`.
 """
 
@@ -17,6 +18,7 @@ import sys
 import threading
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,6 +273,17 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
             return await run_in_threadpool(fn, *args)
         return fn(*args)
 
+    # SQLite appends run here, one at a time, so the event loop decodes the next push
+    # and answers pulls while a commit waits for its fsync.
+    writer = ThreadPoolExecutor(1, thread_name_prefix="incident-console-log-writer")
+
+    async def append(log: ServerLog, events: list[Any], client_id: str) -> list[dict[str, Any]]:
+        """log.push, answered only once its commit is done, wherever it runs."""
+        if log.storage.own_writer and not log.threaded:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(writer, log.push, events, client_id)
+        return await call(log, log.push, events, client_id)
+
     subscribed: weakref.WeakSet[LogStorage] = weakref.WeakSet()
 
     def listening(log: ServerLog) -> None:
@@ -339,7 +352,7 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
                 raise Problem(413 if too_many else 400, problem)
             events, client_id = data["events"], data["client_id"]
         log: ServerLog = request.app.state.log
-        results = await call(log, log.push, events, client_id)
+        results = await append(log, events, client_id)
         if any(r["status"] == "accepted" for r in results):
             signal.fire()
         stored = any(r["status"] != "rejected" for r in results)

@@ -14,31 +14,20 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import psycopg
 
 from console.model.errors import ConsoleError
-from console.store import pg_schema
 from console.store.alerts import Hold
+from console.store.pg_conn import LazyConnection
 
 ALERT_LOCK = 0x1C_A1_E7  # an arbitrary, fixed advisory-lock key for alert intake
 LOCK_WAIT = "30s"  # a process stuck holding it: the sender gets 503 and retries
 
 
-class PgAlertHolds:
+class PgAlertHolds(LazyConnection):
     """One connection (autocommit outside `locked()`), opened lazily and reopened after an
     error; used from the alert desk's thread only."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self._conn: psycopg.Connection[Any] | None = None
-
-    def _db(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-            pg_schema.migrate(self._conn)
-        return self._conn
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -104,8 +93,3 @@ class PgAlertHolds:
             self.close()
             return False  # the next tick tries again
         return bool(row and row[0])
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None

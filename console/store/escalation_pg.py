@@ -15,25 +15,15 @@ from typing import Any, Literal
 
 import psycopg
 
-from console.store import pg_schema
+from console.store.pg_conn import LazyConnection
 
 Claim = Literal["mine", "sent", "busy"]
 LEADER = "escalation"
 
 
-class PgDelivery:
+class PgDelivery(LazyConnection):
     """One connection (autocommit), opened lazily and reopened after an error; used from
     the escalation runner's thread only."""
-
-    def __init__(self, url: str):
-        self.url = url
-        self._conn: psycopg.Connection[Any] | None = None
-
-    def _db(self) -> psycopg.Connection[Any]:
-        if self._conn is None or self._conn.closed or self._conn.broken:
-            self._conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-            pg_schema.migrate(self._conn)
-        return self._conn
 
     def _one(self, sql: str, params: list[Any]) -> tuple[Any, ...] | None:
         try:
@@ -103,8 +93,3 @@ class PgDelivery:
         """key → (claims taken, sent) — for tests and diagnostics."""
         rows = self._db().execute("SELECT key, attempts, sent_at IS NOT NULL FROM page_sends")
         return {r[0]: (r[1], r[2]) for r in rows}
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
+from bulk import bulk_sqlite  # noqa: E402
 
 from console import config  # noqa: E402
 from console.model.clock import ManualClock, iso  # noqa: E402
@@ -40,7 +40,6 @@ from console.model.events import Event  # noqa: E402
 from console.service import IncidentService  # noqa: E402
 from console.store import Store, projections  # noqa: E402
 from console.store import events as event_log  # noqa: E402
-from console.store.server_log import SqliteLog  # noqa: E402
 from console.sync import protocol as wire  # noqa: E402
 from console.sync.client import SyncClient  # noqa: E402
 from console.sync.server import ServerLog, create_app, start_in_thread  # noqa: E402
@@ -114,17 +113,7 @@ def bulk_insert(path: Path, bodies: list[bytes]) -> float:
             rows.append(
                 (len(rows) + 1, e["event_id"], e["incident_id"], e["kind"], text, "a", received)
             )
-    SqliteLog(path).close()  # the server's schema
-    conn = sqlite3.connect(str(path), isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    started = time.perf_counter()
-    conn.execute("BEGIN IMMEDIATE")
-    conn.executemany("INSERT INTO log VALUES (?,?,?,?,?,?,?)", rows)
-    conn.execute("COMMIT")
-    took = time.perf_counter() - started
-    conn.close()
-    return took
+    return bulk_sqlite(path, rows)
 
 
 def server_append(path: Path, bodies: list[bytes]) -> float:

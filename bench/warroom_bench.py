@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import json
 import platform
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -43,9 +42,9 @@ sys.path.insert(0, str(ROOT / "tests" / "server"))
 import httpx  # noqa: E402
 import msgspec  # noqa: E402
 import psycopg  # noqa: E402
+from bulk import bulk_sqlite  # noqa: E402
 from serveproc import TOKEN, ServeProcess  # noqa: E402
 
-from console.store.server_log import SqliteLog  # noqa: E402
 from console.sync import protocol as wire  # noqa: E402
 from console.sync.server import ServerLog  # noqa: E402
 
@@ -182,20 +181,6 @@ def stored_rows(batches: list[list[dict]]) -> list[tuple]:
             text = wire.check_event(e)[1]
             rows.append((seq, e["event_id"], e["incident_id"], e["kind"], text, "a", received))
     return rows
-
-
-def bulk_sqlite(path: Path, rows: list[tuple]) -> float:
-    SqliteLog(path).close()  # the server's own schema and pragmas
-    conn = sqlite3.connect(str(path), isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = FULL")
-    started = time.perf_counter()
-    conn.execute("BEGIN IMMEDIATE")
-    conn.executemany("INSERT INTO log VALUES (?,?,?,?,?,?,?)", rows)
-    conn.execute("COMMIT")
-    took = time.perf_counter() - started
-    conn.close()
-    return took
 
 
 def bulk_pg(url: str, rows: list[tuple]) -> float:

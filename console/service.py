@@ -10,6 +10,7 @@ import copy
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -34,6 +35,7 @@ from console.model.responsibility import (
 from console.store import Store, projections, sync_state
 from console.store import events as event_log
 from console.store import oncall as oncall_store
+from console.store.db import checkpoint
 from console.store.folded import FoldCache
 from console.store.watch import CommitWatcher
 
@@ -135,6 +137,13 @@ class IncidentService:
     def watch(self) -> CommitWatcher:
         """Notices commits made through other connections; use on this service's thread."""
         return CommitWatcher(self.store.conn)
+
+    def checkpoints_elsewhere(self) -> Callable[[], int]:
+        """This service's commits leave the WAL checkpoint (a stall of hundreds of
+        milliseconds now and then, on a key press in a console) to the function returned,
+        which any thread may call now and then."""
+        self.store.defer_checkpoints()
+        return partial(checkpoint, self.store.path)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Called with the incident id after each commit (the TUI refreshes from it)."""

@@ -32,6 +32,20 @@ def peek_setting(path: str | os.PathLike, key: str) -> str | None:
     return row[0] if row else None
 
 
+def checkpoint(path: str | os.PathLike) -> int:
+    """Copy what the WAL holds back into the database, on a connection of its own (any
+    thread) and without waiting for anyone (PASSIVE: what a reader still needs stays).
+    The WAL frames it could not copy yet."""
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=0)
+    try:
+        _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    except sqlite3.OperationalError:  # locked by another checkpointer: the next one does it
+        return -1
+    finally:
+        conn.close()
+    return max(frames - copied, 0)
+
+
 class Store:
     """One connection, one thread. Writers use BEGIN IMMEDIATE with a busy timeout."""
 
@@ -114,6 +128,13 @@ class Store:
     @property
     def conn(self) -> sqlite3.Connection:
         return self._conn
+
+    def defer_checkpoints(self) -> None:
+        """Commits on this connection stop copying the WAL back into the database. SQLite
+        does that on the commit that takes the WAL past 1,000 pages, and in a large
+        database that commit stalls for a few hundred milliseconds; someone else then
+        calls `checkpoint` off the committing thread."""
+        self._conn.execute("PRAGMA wal_autocheckpoint = 0")
 
     def close(self) -> None:
         self._conn.close()

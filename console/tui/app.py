@@ -158,10 +158,19 @@ class ConsoleApp(App):
         if not self.is_headless:
             gc.freeze()
         gc.enable()
+        # Commits here are key presses: the WAL checkpoint runs on a thread instead.
+        self._checkpoint = self.service.checkpoints_elsewhere()
+        self.set_interval(2.0, self._start_checkpoint, name="wal-checkpoint")
         if not self._sync_stopped:
             self._start_sync()
         if self.escalation and not self._escalation_stopped:
             self._start_escalation()
+
+    def _start_checkpoint(self) -> None:
+        if not any(w.group == "wal-checkpoint" and not w.is_finished for w in self.workers):
+            self.run_worker(
+                self._checkpoint, thread=True, group="wal-checkpoint", exit_on_error=False
+            )
 
     def on_unmount(self) -> None:
         self._stop_sync()

@@ -280,3 +280,11 @@ def m009_fold_snapshots(db):
     )
     # An incident's newest rows, and the rows after a snapshot, by index.
     db.execute("CREATE INDEX events_incident_seq ON events(incident_id, seq)")
+
+
+@MIGRATIONS()
+def m010_resolved_index(db):
+    """The escalation runner's candidates (open incidents, and those resolved lately that
+    may owe a resolve or a last update) read two index ranges instead of every incident:
+    on 100,000 incidents its pass spent ~35 ms there, on a thread beside the key presses."""
+    db.execute("CREATE INDEX incidents_resolved ON incidents(resolved_at)")

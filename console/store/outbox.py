@@ -92,11 +92,12 @@ def candidates(conn: sqlite3.Connection, resolved_since: str, drills_only: bool)
     """Open incidents, plus those resolved since `resolved_since` that were paged (they owe
     a resolve) or posted a stakeholder update (they may owe the last one), by number."""
     only = "AND drill IS NOT NULL" if drills_only else ""
-    rows = conn.execute(
-        f"SELECT id FROM incidents WHERE (is_open = 1 OR (resolved_at >= ? AND (id IN "
-        f"(SELECT DISTINCT incident_id FROM notify_outbox) OR EXISTS (SELECT 1 FROM events "
-        f"WHERE events.incident_id = incidents.id AND events.kind = 'update_posted')))) "
-        f"{only} ORDER BY number",
+    rows = conn.execute(  # two index ranges (is_open leads the board index; resolved_at)
+        f"SELECT id FROM (SELECT id, number FROM incidents WHERE is_open = 1 {only} UNION "
+        f"SELECT id, number FROM incidents WHERE resolved_at >= ? {only} AND (id IN "
+        f"(SELECT incident_id FROM notify_outbox) OR EXISTS (SELECT 1 FROM events "
+        f"WHERE events.incident_id = incidents.id AND events.kind = 'update_posted'))) "
+        f"ORDER BY number",
         [resolved_since],
     )
     return [r[0] for r in rows]

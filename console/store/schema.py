@@ -18,4 +18,5 @@ CURRENT = (
     "m007_alert_groups",
     "m008_oncall_calendars",
     "m009_fold_snapshots",
+    "m010_resolved_index",
 )

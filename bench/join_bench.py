@@ -38,7 +38,7 @@ if __package__ in (None, ""):
 import httpx  # noqa: E402
 
 from bench.bigdb import EPOCH, TEMPLATES, _templates  # noqa: E402
-from bench.tui_pty import PtyApp, percentile  # noqa: E402
+from bench.tui_pty import PtyApp, summary  # noqa: E402
 from console import config  # noqa: E402
 from console.model.clock import iso  # noqa: E402
 from console.service import IncidentService  # noqa: E402
@@ -292,21 +292,9 @@ def tui_join(url: str, work: Path, open_count: int, samples: int) -> dict:
         "history_was_arriving_when_shown": arriving,
         "top_bar_when_shown": top_when_shown,
         "history_complete_s": round(done, 1),
-        "keys_while_history_arrives": _summary(busy),
-        "keys_idle": _summary(idle),
+        "keys_while_history_arrives": summary(busy),
+        "keys_idle": summary(idle),
         "top_bar_at_end": top.strip(),
-    }
-
-
-def _summary(samples: list[float]) -> dict:
-    ms = [s * 1000 for s in samples]
-    if not ms:
-        return {"n": 0}
-    return {
-        "n": len(ms),
-        "p50_ms": round(percentile(ms, 50), 1),
-        "p95_ms": round(percentile(ms, 95), 1),
-        "max_ms": round(max(ms), 1),
     }
 
 

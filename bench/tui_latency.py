@@ -29,7 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.list_show_bench import build, counts  # noqa: E402
-from bench.tui_pty import PtyApp, percentile  # noqa: E402
+from bench.tui_pty import PtyApp, summary  # noqa: E402
 from bench.tui_startup import board_ready  # noqa: E402
 
 PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
@@ -70,17 +70,7 @@ def bare_baseline(samples: int, env: dict) -> dict:
             app.drain(0.05)
     finally:
         app.close(b"q")
-    return _summary(out)
-
-
-def _summary(samples: list[float]) -> dict:
-    ms = [s * 1000 for s in samples]
-    return {
-        "n": len(ms),
-        "p50_ms": round(percentile(ms, 50), 1),
-        "p95_ms": round(percentile(ms, 95), 1),
-        "max_ms": round(max(ms), 1),
-    }
+    return summary(out)
 
 
 def _selected(screen: str) -> str:
@@ -195,9 +185,9 @@ def measure_room(app: PtyApp, samples: int) -> dict:
             "note": round(notes[0] * 1000, 1),
             "severity": round(severities[0] * 1000, 1),
         },
-        "tick": _summary(ticks[1:]),
-        "note": _summary(notes[1:]),
-        "severity": _summary(severities[1:]),
+        "tick": summary(ticks[1:]),
+        "note": summary(notes[1:]),
+        "severity": summary(severities[1:]),
     }
 
 

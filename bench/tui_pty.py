@@ -248,3 +248,16 @@ def percentile(values: list[float], p: float) -> float:
     k = (len(ordered) - 1) * p / 100
     lo, hi = int(k), min(len(ordered) - 1, int(k) + 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(seconds: list[float]) -> dict:
+    """Samples in seconds as the benches report them: count, p50, p95 and max in ms."""
+    ms = [s * 1000 for s in seconds]
+    if not ms:
+        return {"n": 0}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "max_ms": round(max(ms), 1),
+    }

@@ -29,7 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bytecode import installed_env  # noqa: E402
-from bench.list_show_bench import build, counts  # noqa: E402
+from bench.list_show_bench import counts, million_event_db  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DB = Path(tempfile.gettempdir()) / "incident-bench" / "big-1m.db"
@@ -80,11 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", default=str(DEFAULT_DB))
     p.add_argument("--n", type=int, default=21, help="rounds (each runs every verb once)")
     a = p.parse_args(argv)
-    path = Path(a.db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    have = counts(path) if path.exists() else None
-    if not have or have["incidents"] != 100_000 or have["events"] < 1_000_000:
-        build(path, 100_000, 1_000_000)
+    path = million_event_db(Path(a.db))
     inc = _open_incident(path)
     py = sys.executable
     cli = [py, "-m", "console", "--db", str(path)]

@@ -120,6 +120,16 @@ def counts(path: Path) -> dict:
     return out
 
 
+def million_event_db(path: Path) -> Path:
+    """The 100,000-incident / 1,000,000-event database the CLI, rebuild and latency
+    benches share, built at `path` unless it is already there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    have = counts(path) if path.exists() else None
+    if not have or have["incidents"] != 100_000 or have["events"] < 1_000_000:
+        build(path, 100_000, 1_000_000)
+    return path
+
+
 def timed_cli(argv: list[str], repeat: int) -> dict:
     samples = []
     size = 0

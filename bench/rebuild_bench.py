@@ -24,7 +24,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.cli_bench import DEFAULT_DB  # noqa: E402
-from bench.list_show_bench import build, counts  # noqa: E402
+from bench.list_show_bench import million_event_db  # noqa: E402
 from console.store import Store, projections  # noqa: E402
 from console.store.events import row_to_event  # noqa: E402
 
@@ -46,11 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", default=str(DEFAULT_DB))
     p.add_argument("--rounds", type=int, default=2)
     a = p.parse_args(argv)
-    path = Path(a.db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    have = counts(path) if path.exists() else None
-    if not have or have["incidents"] != 100_000 or have["events"] < 1_000_000:
-        build(path, 100_000, 1_000_000)
+    path = million_event_db(Path(a.db))
     store = Store(path)
     conn = store.conn
     n = conn.execute("SELECT count(*) FROM events").fetchone()[0]

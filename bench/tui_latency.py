@@ -28,7 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.list_show_bench import build, counts  # noqa: E402
+from bench.list_show_bench import million_event_db  # noqa: E402
 from bench.tui_pty import PtyApp, summary  # noqa: E402
 from bench.tui_startup import board_ready  # noqa: E402
 
@@ -87,11 +87,7 @@ def _header_sev(screen: str) -> str | None:
 
 def big_db() -> Path:
     """The 100,000-incident / 1,000,000-event database cli_bench uses (built once)."""
-    BIG_DB.parent.mkdir(parents=True, exist_ok=True)
-    have = counts(BIG_DB) if BIG_DB.exists() else None
-    if not have or have["incidents"] != 100_000 or have["events"] < 1_000_000:
-        build(BIG_DB, 100_000, 1_000_000)
-    return BIG_DB
+    return million_event_db(BIG_DB)
 
 
 def with_long_incident(db: Path, history: int) -> tuple[Path, str, int]:

@@ -46,6 +46,20 @@ class Parser(argparse.ArgumentParser):
         # main() says "incident-console: error:" once; the verb goes with the --help hint
         raise UsageError(f"{message} (see {self.prog} --help)")
 
+    def parse_known_args(self, args=None, namespace=None):
+        # argparse gives a free-text positional (nargs="*") nothing once an option comes
+        # between it and its words, as in `resolve INC-1 --by-team sre fixed the pool`;
+        # those words belong to it, wherever they stand.
+        known, extras = super().parse_known_args(args, namespace)
+        words = [a for a in self._actions if not a.option_strings and a.nargs == "*"]
+        if words and extras:
+            loose = [w for w in extras if not w.startswith("-")]
+            if loose and len(loose) == len(extras):
+                dest = words[-1].dest
+                setattr(known, dest, [*(getattr(known, dest, None) or []), *loose])
+                extras = []
+        return known, extras
+
 
 class Context:
     """What a verb needs, built lazily so `--help` and `model` never open a database."""

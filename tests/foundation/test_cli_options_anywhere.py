@@ -82,3 +82,17 @@ def test_show_of_a_resolved_incident_has_no_countdowns(tmp_path, capsys):
     steps = out.split("Escalation:")[1].split("Timeline")[0]
     assert "SEV1+0" in steps and "09:01:00" in steps  # when it was done
     assert " in " not in steps and "overdue" not in steps and " now " not in steps
+
+
+def test_free_text_after_an_option_still_belongs_to_the_verb(tmp_path, capsys):
+    db = str(tmp_path / "x.db")
+    _main(capsys, "--db", db, "declare", "--title", "DB down", "--severity", "SEV2")
+    code, _, err = _main(
+        capsys, "--db", db, "resolve", "INC-1", "--by-team", "sre-core", "fixed", "the", "pool"
+    )
+    assert code == 0 and "unrecognized" not in err
+    code, out, _ = _main(capsys, "--db", db, "show", "INC-1")
+    assert code == 0 and "resolved: fixed the pool" in out
+    # an unknown option among the words is still refused, and nothing more is recorded
+    code, _, err = _main(capsys, "--db", db, "note", "INC-1", "--bogus", "more")
+    assert code == 2 and "--bogus" in err and len(err.strip().splitlines()) == 1

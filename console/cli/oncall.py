@@ -147,7 +147,8 @@ def _team(ctx, team_text: str, at: datetime) -> int:
         )
     for o in overrides:
         lines.append(
-            f"  override {o.id}: {org.person_name(o.person)} {iso(o.start)} → {iso(o.end)} "
+            f"  override {o.id}: {org.person_name(o.person)} "
+            f"{local_time(o.start, zone_name, at)} → {local_time(o.end, zone_name, at)} "
             f"(by {o.by}{'; ' + o.reason if o.reason else ''})"
         )
     print(printable("\n".join(lines), multiline=True))
@@ -163,10 +164,12 @@ def _override(ctx, words: list[str]) -> int:
     until = _time(ctx.args.until, ctx, "--until")
     ev = ctx.service.override(words[0], words[1], start, until, ctx.args.reason)
     body = ev.body
+    zone_name, now = schedule_zone(ctx.org, body["team"]), ctx.clock.now()
     ctx.emit(
         {"id": ev.event_id, **body},
         f"{ev.event_id}: {ctx.org.person_name(body['person'])} holds the "
-        f"{ctx.org.teams[body['team']].name} pager {body['starts_at']} → {body['ends_at']}",
+        f"{ctx.org.teams[body['team']].name} pager {local_time(start, zone_name, now)} → "
+        f"{local_time(until, zone_name, now)}",
     )
     return 0
 

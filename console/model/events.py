@@ -39,8 +39,10 @@ MAX_NAME = 200  # a title, role, person, team, service, channel, key
 MAX_TEXT = 16_000  # a note, a summary, an error: a screenful, not a document
 MAX_EVENT_BYTES = 128 * 1024  # one encoded event
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})\Z")
-_STEP = r"^SEV[1-5]\+\d{1,6}\Z"
+_ISO = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})\Z"
+)  # [0-9]: \d would take any script's digits
+_STEP = r"^SEV[1-5]\+[0-9]{1,6}\Z"
 
 Name = Annotated[str, Meta(min_length=1, max_length=MAX_NAME)]
 Label = Annotated[str, Meta(max_length=MAX_NAME)]  # may be empty

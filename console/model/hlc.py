@@ -22,7 +22,7 @@ class HLC(Struct, frozen=True, order=True):
     @classmethod
     def parse(cls, text: str) -> HLC:
         wall, _, counter = text.partition("-")
-        if not (wall.isdigit() and counter.isdigit()):
+        if not (wall.isdigit() and counter.isdigit() and text.isascii()):
             raise ValueError(f"not an HLC stamp: {text!r}")
         return cls(int(wall), int(counter))
 

@@ -53,8 +53,12 @@ EVENT_FIELDS = ("event_id", "incident_id", "kind", "body", "actor", "origin", "h
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _INCIDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
 _KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}\Z")
-_HLC = re.compile(r"^\d{13}-\d{5}\Z")
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})\Z")
+# [0-9], not \d: \d takes any script's digits, and a stamp in other digits sorts after
+# every ASCII one (it would win last-writer-wins for good).
+_HLC = re.compile(r"^[0-9]{13}-[0-9]{5}\Z")
+_ISO = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})\Z"
+)
 
 
 class ProtocolError(Exception):
@@ -88,8 +92,7 @@ class PushRequest(Struct, forbid_unknown_fields=True):
     events: Annotated[list[WireEvent], Meta(max_length=MAX_BATCH)]
 
 
-# Joined with newlines, which none of these may hold; [0-9] where the plain check's \d
-# would also take other digits.
+# Joined with newlines, which none of these may hold.
 _UUIDS = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n)*")
 _HLCS = re.compile(r"(?:[0-9]{13}-[0-9]{5}\n)*")
 _ISOS = re.compile(

@@ -41,6 +41,21 @@ def test_a_good_event_passes():
         ({"actor": 7}, "actor"),
         ({"origin": "x" * 65}, "origin"),
         ({"hlc": "12-3"}, "hlc"),
+        # other scripts' digits: such a stamp would sort after every ASCII one
+        ({"hlc": "\u0661" * 13 + "-00000"}, "hlc must look like"),
+        ({"hlc": "1772355600000-\u0660\u0660\u0660\u0660\u0660"}, "hlc must look like"),
+        ({"at": "2026-03-01T09:00:00.000Z".replace("0", "\u0660")}, "at must be an ISO-8601"),
+        (
+            {
+                "kind": "declared",
+                "body": {
+                    "title": "t",
+                    "severity": "SEV1",
+                    "impact_started_at": "\u0662026-03-01T09:00:00Z",
+                },
+            },
+            "body.impact_started_at",
+        ),
         ({"at": "yesterday"}, "at must be an ISO-8601"),
         ({"at": "2026-02-30T09:00:00Z"}, "not a real time"),
         ({"at": "2026-03-01T09:00:00"}, "zone"),

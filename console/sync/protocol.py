@@ -3,7 +3,8 @@ what a valid event and a valid request are (protocol version 1).
 
     POST /v1/push  {"protocol":1,"client_id":…,"events":[≤5000 events]}   (body ≤ 8 MB)
       200 {"protocol":1,"log_id":…,"results":[{"event_id","status":accepted|duplicate|rejected,
-           "server_seq","error"}…]}  — 422, same body, when every event was rejected;
+           "server_seq" (null when rejected),"error" (only when rejected)}…]}  — 422, same
+           body, when every event was rejected;
       400 malformed JSON / envelope, 401 no valid bearer token, 413 too big, 415 not JSON.
     GET  /v1/pull?after=SEQ[&limit=≤5000, default 5000][&wait=≤60][&after_id=EVENT_ID]
       200 {"protocol":1,"log_id":…,"events":[… each with server_seq],"next":SEQ,"head":SEQ,

@@ -133,6 +133,7 @@ class ServerLog:
                 {
                     "event_id": eid if isinstance(eid, str) else None,
                     "status": "rejected",
+                    "server_seq": None,
                     "error": problem,
                 }
             )

@@ -128,6 +128,9 @@ def test_invalid_events_are_rejected_with_reasons_never_500(server):
         assert r.status_code == 422
         res = r.json()["results"]
         assert all(x["status"] == "rejected" and x["error"] for x in res)
+        # every result has the same fields: a rejected event has no server_seq
+        assert all(set(x) == {"event_id", "status", "server_seq", "error"} for x in res)
+        assert all(x["server_seq"] is None for x in res)
         assert "hlc" in res[0]["error"] and "body" in res[1]["error"]
         assert res[2]["event_id"] is None and res[3]["event_id"] is None
         assert server.rows() == []

@@ -28,7 +28,12 @@ from starlette.routing import Route
 from console.alerts import acks
 from console.alerts.auth import credentials_ok, signature_ok
 from console.alerts.intake import AlertIntake
-from console.model.alert_payloads import PayloadError, parse_alert_group, parse_pager_event
+from console.model.alert_payloads import (
+    MAX_BODY_BYTES,
+    PayloadError,
+    parse_alert_group,
+    parse_pager_event,
+)
 from console.model.alert_routes import AlertRouting, alert_routing
 from console.model.clock import Clock, SystemClock, iso
 from console.model.errors import ConsoleError, InputError
@@ -37,7 +42,6 @@ from console.model.org import Org
 if TYPE_CHECKING:
     from console.alerts.shared import SharedIntake  # (psycopg: the `server` extra)
 
-MAX_BODY_BYTES = 1024 * 1024  # Alertmanager caps a notification's alerts; so do we
 PREFIX = "/v1/alerts"
 
 

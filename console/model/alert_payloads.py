@@ -22,6 +22,7 @@ from typing import Any
 
 from console.model.clock import iso
 
+MAX_BODY_BYTES = 1024 * 1024  # one notification; Alertmanager caps its alerts, so do we
 MAX_ALERTS = 500  # one notification's alerts (Alertmanager's max_alerts caps it too)
 MAX_LABELS = 64
 MAX_LABEL_VALUE = 1000

@@ -15,7 +15,8 @@ what a valid event and a valid request are (protocol version 1).
            in (after, upto]; the first page leaves out upto and gets the head (a joining
            console shows what matters first, then pulls everything from 0). 404: an older
            server; pull instead.
-    GET  /v1/health  {"ok":true,"protocol":1} (no token)
+    GET  /v1/health  {"ok","protocol","backend","reachable"}: 200, or 503 (no token)
+    GET  /v1/openapi.json  all of this, in OpenAPI 3.1 (console/sync/openapi.py; no token)
     POST /v1/echo    authenticated, reads the body, does nothing (a transport-only baseline)
 
 Servers before this one took 500 events and 1 MB a push, and pages of at most (and by

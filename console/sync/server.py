@@ -10,6 +10,7 @@ authentication or whose envelope is malformed; single bad events are `rejected`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import hmac
 import json
@@ -21,6 +22,7 @@ import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -261,6 +263,12 @@ def load_tokens(path: str | Path) -> list[str]:
     return tokens
 
 
+@functools.cache
+def api_description() -> bytes:
+    """console/sync/openapi.json, as shipped (made by console/sync/openapi.py)."""
+    return resources.files("console.sync").joinpath("openapi.json").read_bytes()
+
+
 def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = None) -> Starlette:
     """The ASGI app. The log is read from app.state at each request (a test may swap it).
     `extra_routes` mount beside the sync API (the alert receivers, with their own auth)."""
@@ -441,6 +449,10 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
             status_code=200 if reachable else 503,
         )
 
+    async def openapi(request: Request) -> Response:
+        """The API's description: public, like any API description (no token)."""
+        return Response(api_description(), media_type="application/json")
+
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
@@ -468,6 +480,7 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
             Route("/v1/open", open_incidents, methods=["GET"]),
             Route("/v1/echo", echo, methods=["POST"]),
             Route("/v1/health", health, methods=["GET"]),
+            Route("/v1/openapi.json", openapi, methods=["GET"]),
             *(extra_routes or []),
         ],
         exception_handlers={

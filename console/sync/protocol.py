@@ -391,49 +391,46 @@ def push_problem(data: Any) -> str | None:
     return None
 
 
+# A query's numbers are plain ASCII decimals: int() and float() would also take signs,
+# spaces, underscores, exponents and other scripts' digits.
+_WHOLE = re.compile(r"[0-9]{1,19}\Z")
+_DECIMAL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6})?\Z")
+
+
+def _number(query: dict[str, str], name: str, default, cast, low, high):
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (_WHOLE if cast is int else _DECIMAL).match(raw):
+        raise ProtocolError(f"{name} must be a number, not {raw!r}")
+    value = cast(raw)
+    if not (low <= value <= high):
+        raise ProtocolError(f"{name} must be between {low} and {high}")
+    return value
+
+
 def pull_params(query: dict[str, str]) -> tuple[int, int, float, str | None]:
     """after, limit, wait, after_id from a query string; ProtocolError says which is wrong.
     after_id (optional) names the event the client saw at `after`: a server whose log
     differs there answers 409 with its log_id, and the client starts over."""
-
-    def number(name, default, cast, low, high):
-        raw = query.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            value = cast(raw)
-        except ValueError:
-            raise ProtocolError(f"{name} must be a number, not {raw!r}") from None
-        if not (low <= value <= high):
-            raise ProtocolError(f"{name} must be between {low} and {high}")
-        return value
-
     after_id = query.get("after_id") or None
     if after_id is not None and not _UUID.match(after_id):
         raise ProtocolError("after_id must be an event id (a lowercase UUID)")
     return (
-        number("after", 0, int, 0, 2**62),
-        number("limit", MAX_BATCH, int, 1, MAX_BATCH),
-        number("wait", 0.0, float, 0.0, MAX_WAIT_SECONDS),
+        _number(query, "after", 0, int, 0, 2**62),
+        _number(query, "limit", MAX_BATCH, int, 1, MAX_BATCH),
+        _number(query, "wait", 0.0, float, 0.0, MAX_WAIT_SECONDS),
         after_id,
     )
 
 
 def open_params(query: dict[str, str]) -> tuple[int, int | None, int]:
     """after, upto (None: the head now), limit for /v1/open; ProtocolError says which."""
-    after, limit, _wait, _after_id = pull_params(
-        {k: v for k, v in query.items() if k in ("after", "limit")}
+    return (
+        _number(query, "after", 0, int, 0, 2**62),
+        _number(query, "upto", None, int, 0, 2**62),
+        _number(query, "limit", MAX_BATCH, int, 1, MAX_BATCH),
     )
-    raw = query.get("upto")
-    if raw is None or raw == "":
-        return after, None, limit
-    try:
-        upto = int(raw)
-    except ValueError:
-        raise ProtocolError(f"upto must be a number, not {raw!r}") from None
-    if not (0 <= upto <= 2**62):
-        raise ProtocolError(f"upto must be between 0 and {2**62}")
-    return after, upto, limit
 
 
 # ------------------------------------------------------------------ replies

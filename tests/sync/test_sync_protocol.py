@@ -127,9 +127,20 @@ def test_pull_params():
         {"wait": "61"},
         {"wait": "nan"},
         {"after_id": "x"},
+        # what int() and float() would take, but is no plain decimal
+        {"after": "+5"},
+        {"after": " 5"},
+        {"limit": "5_000"},
+        {"after": "\u0665"},  # ARABIC-INDIC DIGIT FIVE
+        {"wait": "1e1"},
+        {"wait": "inf"},
     ):
         with pytest.raises(wire.ProtocolError):
             wire.pull_params(bad)
+    for bad in ({"upto": "-1"}, {"upto": "+5"}, {"after": "1_0"}):
+        with pytest.raises(wire.ProtocolError):
+            wire.open_params(bad)
+    assert wire.open_params({"after": "3", "upto": "9"}) == (3, 9, wire.MAX_BATCH)
 
 
 def test_reply_checks():

@@ -22,6 +22,7 @@ from console.model.text import printable
 from console.tui.board_source import BoardSource
 from console.tui.palette import ConsoleCommands
 from console.tui.screens.board import BoardScreen
+from console.tui.textual_fixes import release_styles_caches
 from console.tui.themes import (
     DEFAULT_THEME,
     NO_COLOR_THEME,
@@ -29,6 +30,8 @@ from console.tui.themes import (
     VARIABLE_DEFAULTS,
     load_themes,
 )
+
+release_styles_caches()  # before any widget draws: see the module
 
 
 class IncidentChanged(Message):

@@ -4,6 +4,10 @@ A Line-API widget: entries are wrapped once into lines (new entries append their
 lines, nothing else is redone) and only the lines on screen are drawn, so a long
 incident costs the same per key press as a short one. It follows the newest line
 unless you have scrolled up.
+
+A wrapped line is kept as a tuple of strings, its segments made only when it is drawn:
+the cyclic collector stops tracking such tuples, so the tens of thousands of lines of a
+long incident are not walked by each of its full passes (a key press that stalls).
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ GLYPH = {
     "reopened": "↻",
 }
 ACTOR_WIDTH = 14
+PLAIN = Style()
+# the style of a line's text: "note" (bold), "muted", anything else plain
+Line = tuple[str, str, str, str, str]  # time, mark, actor, text, style; a wrap: indent, "", "", …
 _SEVERITY_CHANGE = re.compile(r"SEV(\d)\D+SEV(\d)")
 
 
@@ -68,10 +75,9 @@ class Timeline(ScrollView, can_focus=True):
     def __init__(self, **kw):
         super().__init__(**kw)
         self.entries: list = []
-        self._lines: list[list[Segment]] = []
+        self._lines: list[Line] = []
         self._wrapped = 0  # how many entries are in _lines
         self._width = 0
-        self._theme_key = None
 
     _base: object = None
 
@@ -89,7 +95,7 @@ class Timeline(ScrollView, can_focus=True):
     @property
     def text(self) -> str:
         """Everything on the timeline as plain text (tests, export checks)."""
-        return "\n".join("".join(seg.text for seg in line) for line in self._lines)
+        return "\n".join("".join(line[:4]) for line in self._lines)
 
     def show(self, entries: list) -> None:
         grew = len(entries) > len(self.entries)
@@ -108,16 +114,14 @@ class Timeline(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width or 0
         if width <= 0:
             return
-        key = (self.app.theme, id(getattr(self.app, "theme_variables", None)))
-        if width != self._width or key != self._theme_key:
-            self._width, self._theme_key = width, key
+        if width != self._width:
+            self._width = width
             self._lines, self._wrapped = [], 0
-        pal = palette(self.app)
         for entry in self.entries[self._wrapped :]:
-            self._lines.extend(self._wrap(entry, width, pal))
+            self._lines.extend(self._wrap(entry, width))
         self._wrapped = len(self.entries)
         if not self.entries:
-            self._lines = [[Segment("no events yet", pal.muted)]]
+            self._lines = [("", "", "", "no events yet", "muted")]
         self._set_virtual_height(width, len(self._lines))
         self.refresh()
 
@@ -137,22 +141,33 @@ class Timeline(ScrollView, can_focus=True):
         else:
             self.virtual_size = size
 
-    def _wrap(self, entry, width: int, pal) -> list[list[Segment]]:
+    def _wrap(self, entry, width: int) -> list[Line]:
         actor = printable(entry.actor)  # actors and texts may come from any console
         actor = actor if len(actor) <= ACTOR_WIDTH else actor[: ACTOR_WIDTH - 1] + "…"
-        prefix = [
-            Segment(f"{local_time(entry.at)}  ", pal.muted),
-            Segment(f"{glyph(entry.kind, entry.text)}  "),
-            Segment(f"{actor:<{ACTOR_WIDTH}}  ", pal.muted),
-        ]
-        indent = sum(len(s.text) for s in prefix)
+        stamp = f"{local_time(entry.at)}  "
+        mark = f"{glyph(entry.kind, entry.text)}  "
+        who = f"{actor:<{ACTOR_WIDTH}}  "
+        indent = len(stamp) + len(mark) + len(who)
         room = max(10, width - indent)
         text = printable(entry.text)
         chunks = textwrap.wrap(text, room, break_long_words=True, break_on_hyphens=False) or [""]
-        style = pal.bold if entry.kind == "note_added" else Style()
-        lines = [[*prefix, Segment(chunks[0], style)]]
-        lines += [[Segment(" " * indent), Segment(chunk, style)] for chunk in chunks[1:]]
+        style = "note" if entry.kind == "note_added" else ""
+        lines = [(stamp, mark, who, chunks[0], style)]
+        lines += [(" " * indent, "", "", chunk, style) for chunk in chunks[1:]]
         return lines
+
+    @staticmethod
+    def _segments(line: Line, pal) -> list[Segment]:
+        stamp, mark, who, text, style = line
+        text_style = pal.bold if style == "note" else pal.muted if style == "muted" else PLAIN
+        if not mark:  # a wrapped line's continuation (or the empty timeline)
+            return [Segment(stamp), Segment(text, text_style)]
+        return [
+            Segment(stamp, pal.muted),
+            Segment(mark),
+            Segment(who, pal.muted),
+            Segment(text, text_style),
+        ]
 
     def on_resize(self) -> None:
         self._extend()
@@ -160,14 +175,11 @@ class Timeline(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
-        if self._width != width or self._theme_key != (
-            self.app.theme,
-            id(getattr(self.app, "theme_variables", None)),
-        ):
+        if self._width != width:
             self.call_later(self._extend)
         if index >= len(self._lines):
             return Strip.blank(width, self._base_style())
-        strip = Strip(self._lines[index])
+        strip = Strip(self._segments(self._lines[index], palette(self.app)))
         return (
             strip.apply_style(self._base_style())
             .extend_cell_length(width, self._base_style())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Static
 
@@ -77,5 +78,17 @@ class CommsPanel(Static):
                 line += f"  (considered: {'; '.join(d.options)})"
             text.append(printable(line))
         if text != self._shown:  # the same words again (a note, a tick) cost no layout
+            # A countdown's next second keeps the panel's height: a repaint, not a layout
+            # of the whole room, each second and on the key press that meets it.
+            before = self._fits(self._shown) if self._shown is not None else None
+            same_height = before is not None and before == self._fits(text)
             self._shown = text
-            self.update(text)
+            self.update(text, layout=not same_height)
+
+    def _fits(self, text: Text) -> int | None:
+        """Its number of lines when none of them wraps at the panel's width; else None."""
+        width = self.content_region.width
+        lines = text.plain.split("\n")
+        if width <= 0 or any(cell_len(line) > width for line in lines):
+            return None
+        return len(lines)

@@ -2,8 +2,9 @@
 first: the state of an incident plus the new event, not a fold of its whole log.
 
 In memory, a service keeps the folded state of recently used incidents (`FoldCache`).
-On disk, `fold_snapshots` keeps a folded state every SNAPSHOT_EVERY events, so a new
-process starts from it rather than from the first event. Either is trusted only as far
+On disk, `fold_snapshots` keeps a folded state every SNAPSHOT_EVERY events (or every
+eighth of the incident's events, when that is more), so a new process starts from it
+rather than from the first event. Either is trusted only as far
 as the log agrees:
 
 - Each state records the newest event row it has folded (seq and event id). Rows after
@@ -42,6 +43,12 @@ from console.store import events as event_log
 from console.store.projections import FACT_KINDS
 
 SNAPSHOT_EVERY = 64  # events folded since the last snapshot before a new one is written
+# ... or this fraction of the events already saved, when more. A snapshot is the whole
+# state (1 MB at 5,000 events, a write of tens of milliseconds with its commit, and the
+# commit is a key press): every 64 events, a long incident stalled every 64th command
+# and wrote bytes that grew with the square of its length. In proportion, the bytes per
+# event stay the same and a new process folds at most an eighth of the log after it.
+SNAPSHOT_GROWTH = 8
 _ROW = f"SELECT {event_log._COLUMNS}, seq FROM events"  # noqa: SLF001 - the log's own columns
 
 
@@ -118,7 +125,7 @@ class FoldCache:
             entry = before
         else:  # stamped before what is folded (a skewed clock): fold it all again
             entry = _full(conn, ev.incident_id, saved_count=before.saved_count)
-        if entry.inc.event_count - entry.saved_count >= SNAPSHOT_EVERY:
+        if snapshot_due(entry):
             save(conn, entry)
         self._put(ev.incident_id, entry)
         return entry
@@ -249,6 +256,11 @@ def _state_of(data: bytes) -> tuple[Incident, list[Event]]:
     inc = pickle.loads(snap.rest)
     inc.timeline, inc.notes = snap.timeline, snap.notes
     return inc, snap.facts
+
+
+def snapshot_due(entry: Folded) -> bool:
+    since = entry.inc.event_count - entry.saved_count
+    return since >= max(SNAPSHOT_EVERY, entry.saved_count // SNAPSHOT_GROWTH)
 
 
 def save(conn: sqlite3.Connection, entry: Folded) -> None:

@@ -12,6 +12,7 @@ import gc
 import sys
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -20,6 +21,7 @@ from textual.screen import Screen
 from console import config
 from console.model.text import printable
 from console.tui.board_source import BoardSource
+from console.tui.collector import RestingCollector
 from console.tui.palette import ConsoleCommands
 from console.tui.screens.board import BoardScreen
 from console.tui.textual_fixes import release_styles_caches
@@ -160,6 +162,8 @@ class ConsoleApp(App):
         # process: no freezing there.)
         if not self.is_headless:
             gc.freeze()
+            self.collector = RestingCollector()
+            self.set_interval(0.5, self.collector.rested, name="resting-collector")
         gc.enable()
         # Commits here are key presses: the WAL checkpoint runs on a thread instead.
         self._checkpoint = self.service.checkpoints_elsewhere()
@@ -168,6 +172,15 @@ class ConsoleApp(App):
             self._start_sync()
         if self.escalation and not self._escalation_stopped:
             self._start_escalation()
+
+    # The collector's full passes wait for the keyboard to rest (console/tui/collector.py);
+    # headless (tests run many apps in one process) they keep their own schedule.
+    collector: RestingCollector | None = None
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.collector is not None and isinstance(event, events.InputEvent):
+            self.collector.input()
+        await super().on_event(event)
 
     def _start_checkpoint(self) -> None:
         if not any(w.group == "wal-checkpoint" and not w.is_finished for w in self.workers):

@@ -167,6 +167,11 @@ class RoomScreen(CommsActions, LiveScreen):
         self.reload()
         self.query_one(Checklist).focus()
         self.start_clock(self.redraw, "room-countdowns")
+        # What the room holds (a long incident's timeline) lives as long as it is open:
+        # once drawn, frozen out of the full passes that may fall on its key presses.
+        collector = getattr(self.app, "collector", None)
+        if collector is not None:
+            self.call_after_refresh(collector.collect)
 
     # ------------------------------------------------------------ data
     def reload(self) -> None:

@@ -23,11 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import platform
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -135,41 +135,63 @@ def batches_of(total: int) -> list[list[dict]]:
     return [events[i : i + wire.MAX_BATCH] for i in range(0, total, wire.MAX_BATCH)]
 
 
+def pull_until(url: str, total: int, ready, go, done_at) -> None:
+    """The pulling console, a process of its own (as in a war room: its decoding must not
+    hold up the pusher's GIL): connects, says it is ready, and on `go` long-polls until
+    it holds `total` events; `done_at` gets the perf_counter then (CLOCK_MONOTONIC, one
+    clock for every process on the machine)."""
+    got = 0
+    with httpx.Client(headers=HEADERS, timeout=60) as http:
+        http.get(f"{url}/v1/health").raise_for_status()
+        ready.set()
+        go.wait()
+        cursor = 0
+        while got < total:
+            r = http.get(f"{url}/v1/pull", params={"after": cursor, "wait": 10})
+            r.raise_for_status()
+            page = msgspec.json.decode(r.content)
+            got += len(page["events"])
+            cursor = page["next"]
+    done_at.value = time.perf_counter()
+
+
 def sync_through(push_url: str, pull_url: str, batches: list[list[dict]]) -> float:
     """Seconds from the first push until the puller holds every event. One console
     pushes the batches while another pulls (long-polls) at the same time, as in a war
     room; an event counts once it has arrived at the puller, which the server can only
-    hand out after the push's commit (synchronous=FULL, one transaction per push)."""
+    hand out after the push's commit (synchronous=FULL, one transaction per push).
+    Both consoles are connected before the clock starts, as in a war room (and as in
+    sync_bench.py): making an HTTP client (its TLS context alone takes ~50 ms) is not
+    sync."""
     total = sum(len(b) for b in batches)
-    got = 0
-
-    def pull() -> None:
-        nonlocal got
-        with httpx.Client(headers=HEADERS, timeout=60) as http:
-            cursor = 0
-            while got < total:
-                r = http.get(f"{pull_url}/v1/pull", params={"after": cursor, "wait": 10})
-                r.raise_for_status()
-                page = msgspec.json.decode(r.content)
-                got += len(page["events"])
-                cursor = page["next"]
-
+    spawn = multiprocessing.get_context("spawn")
+    ready, go, done_at = spawn.Event(), spawn.Event(), spawn.Value("d", 0.0)
+    puller = spawn.Process(target=pull_until, args=(pull_url, total, ready, go, done_at))
+    puller.start()
     encode = msgspec.json.Encoder().encode
-    with httpx.Client(headers=HEADERS, timeout=60) as http:
-        http.get(f"{push_url}/v1/health")
-        puller = threading.Thread(target=pull)
-        started = time.perf_counter()
-        puller.start()
-        for events in batches:
-            body = encode({"protocol": 1, "client_id": "a", "events": events})
-            r = http.post(
-                f"{push_url}/v1/push",
-                content=body,
-                headers={"Content-Type": "application/json"},
-            )
-            r.raise_for_status()
-        puller.join()
-        return time.perf_counter() - started
+    try:
+        with httpx.Client(headers=HEADERS, timeout=60) as http:
+            http.get(f"{push_url}/v1/health").raise_for_status()
+            if not ready.wait(60):
+                raise RuntimeError("the pulling console did not start")
+            started = time.perf_counter()
+            go.set()
+            for events in batches:
+                body = encode({"protocol": 1, "client_id": "a", "events": events})
+                r = http.post(
+                    f"{push_url}/v1/push",
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
+                r.raise_for_status()
+            pushed_at = time.perf_counter()
+        puller.join(60)
+        if puller.exitcode != 0:
+            raise RuntimeError(f"the pulling console failed (exit code {puller.exitcode})")
+    finally:
+        if puller.is_alive():
+            puller.kill()
+    return max(pushed_at, done_at.value) - started  # both consoles done
 
 
 def stored_rows(batches: list[list[dict]]) -> list[tuple]:

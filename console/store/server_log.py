@@ -11,7 +11,8 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -32,7 +33,7 @@ class StorageUnavailable(Exception):
 
 
 class Item(NamedTuple):
-    """One checked event to append: `text` is its canonical stored form."""
+    """One event as the log holds it: `text` is its canonical stored form."""
 
     event_id: str
     incident_id: str
@@ -40,12 +41,85 @@ class Item(NamedTuple):
     text: str
 
 
-class Stored(NamedTuple):
-    """What became of an Item: accepted (new seq), duplicate (same text, its seq), or
-    mismatch (same id, other text: its seq, nothing written)."""
+class Batch(NamedTuple):
+    """Checked events to append, a column each (a push of thousands is built and
+    stored without an object per event): `texts` are their canonical stored forms."""
 
-    status: str
-    seq: int
+    event_ids: list[str]
+    incident_ids: list[str]
+    kinds: list[str]
+    texts: list[str]
+
+    @classmethod
+    def of(cls, items: Iterable[Item]) -> Batch:
+        items = list(items)
+        return cls(
+            [i.event_id for i in items],
+            [i.incident_id for i in items],
+            [i.kind for i in items],
+            [i.text for i in items],
+        )
+
+    @property
+    def size(self) -> int:
+        return len(self.event_ids)
+
+    def rows(
+        self, outcome: Outcome, written: Sequence[int], client_id: str, received_at: str
+    ) -> Iterable[tuple]:
+        """The log rows of the events at `written` (indexes), in the log's column order."""
+        if isinstance(written, range) and len(written) == self.size:  # all of them: the usual
+            return zip(
+                outcome.seqs,
+                self.event_ids,
+                self.incident_ids,
+                self.kinds,
+                self.texts,
+                repeat(client_id),
+                repeat(received_at),
+                strict=False,  # the columns are as long as each other; repeat() has no end
+            )
+        return [
+            (
+                outcome.seqs[i],
+                self.event_ids[i],
+                self.incident_ids[i],
+                self.kinds[i],
+                self.texts[i],
+                client_id,
+                received_at,
+            )
+            for i in written
+        ]
+
+    def incidents(self, written: Sequence[int]) -> list[str]:
+        """The incidents of the events at `written`, each once."""
+        ids = self.incident_ids
+        if len(written) == self.size:
+            return list(dict.fromkeys(ids))
+        return list(dict.fromkeys(ids[i] for i in written))
+
+    def lifecycle(self, written: Sequence[int]) -> list[Item]:
+        """The lifecycle events among those at `written` (a few in a hundred, if any)."""
+        if LIFECYCLE_KINDS.isdisjoint(self.kinds):
+            return []
+        return [
+            Item(self.event_ids[i], self.incident_ids[i], self.kinds[i], self.texts[i])
+            for i in written
+            if self.kinds[i] in LIFECYCLE_KINDS
+        ]
+
+
+class Outcome(NamedTuple):
+    """What became of each event of a Batch: its server_seq, and whether it was accepted
+    (a new seq), a duplicate (same text: its seq) or a mismatch (same id, other text: its
+    seq, nothing written). `statuses` None: every one accepted, the usual push."""
+
+    seqs: Sequence[int]
+    statuses: list[str] | None
+
+    def status(self, i: int) -> str:
+        return "accepted" if self.statuses is None else self.statuses[i]
 
 
 class PageText(NamedTuple):
@@ -74,7 +148,7 @@ class LogStorage(Protocol):
     own_writer: bool
 
     def describe(self) -> str: ...
-    def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]: ...
+    def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome: ...
     def page(self, after: int, limit: int) -> tuple[list[tuple[int, str]], int]: ...
     def page_text(self, after: int, limit: int) -> PageText: ...
     def open_page(self, after: int, upto: int | None, limit: int) -> OpenPage: ...
@@ -88,24 +162,30 @@ class LogStorage(Protocol):
     def close(self) -> None: ...
 
 
-def resolve(items: list[Item], known: dict[str, tuple[int, str]], head: int):
-    """Shared by the backends: the outcome per item, and the rows to insert as
-    (seq, item), given what the log already holds for these ids and its head."""
-    if not known and len({i.event_id for i in items}) == len(items):  # all new: the usual
-        seqs = range(head + 1, head + 1 + len(items))
-        return [Stored("accepted", seq) for seq in seqs], list(zip(seqs, items, strict=True))
-    results: list[Stored] = []
-    rows: list[tuple[int, Item]] = []
-    for item in items:
-        if item.event_id in known:
-            seq, text = known[item.event_id]
-            results.append(Stored("duplicate" if _same(text, item.text) else "mismatch", seq))
+def resolve(
+    batch: Batch, known: dict[str, tuple[int, str]], head: int
+) -> tuple[Outcome, Sequence[int]]:
+    """Shared by the backends: the outcome per event, and the indexes of the events to
+    write (each with its outcome's seq), given what the log already holds for these ids
+    and its head."""
+    ids = batch.event_ids
+    if not known and len(set(ids)) == len(ids):  # all new: the usual
+        return Outcome(range(head + 1, head + 1 + len(ids)), None), range(len(ids))
+    seqs: list[int] = []
+    statuses: list[str] = []
+    written: list[int] = []
+    for i, (event_id, text) in enumerate(zip(ids, batch.texts, strict=True)):
+        if event_id in known:
+            seq, held = known[event_id]
+            seqs.append(seq)
+            statuses.append("duplicate" if _same(held, text) else "mismatch")
             continue
         head += 1
-        known[item.event_id] = (head, item.text)
-        rows.append((head, item))
-        results.append(Stored("accepted", head))
-    return results, rows
+        known[event_id] = (head, text)
+        seqs.append(head)
+        statuses.append("accepted")
+        written.append(i)
+    return Outcome(seqs, statuses), written
 
 
 def _same(stored: str, text: str) -> bool:
@@ -206,15 +286,15 @@ def s002_incident_lifecycle(db):
             marks[1],
         ).fetchall()
     ]
-    _track_lifecycle(db.conn, items)
+    _track_lifecycle(db.conn, [], items)  # every incident is in the table already
 
 
-def _track_lifecycle(conn: sqlite3.Connection, items: list[Item]) -> None:
-    """Inside the append's transaction: new incidents start open; lifecycle events move
-    them when they sort after the one the table holds."""
+def _track_lifecycle(conn: sqlite3.Connection, incidents: list[str], items: list[Item]) -> None:
+    """Inside the append's transaction: new incidents (each once) start open; lifecycle
+    events among `items` move them when they sort after the one the table holds."""
     conn.executemany(
         "INSERT INTO incident_lifecycle(incident_id) VALUES (?) ON CONFLICT DO NOTHING",
-        [(i,) for i in dict.fromkeys(item.incident_id for item in items)],
+        [(i,) for i in incidents],
     )
     marks = lifecycle_marks(items)
     if not marks:
@@ -294,52 +374,47 @@ class SqliteLog:
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM log").fetchone()[0]
 
-    def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]:
+    def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome:
         with self._writing:
-            return self._append(self._writer, items, client_id, received_at)
+            return self._append(self._writer, batch, client_id, received_at)
 
     def _append(
-        self, conn: sqlite3.Connection, items: list[Item], client_id: str, received_at: str
-    ) -> list[Stored]:
+        self, conn: sqlite3.Connection, batch: Batch, client_id: str, received_at: str
+    ) -> Outcome:
         conn.execute("BEGIN IMMEDIATE")
         try:
             head = _head(conn)
             # Most pushes hold only new events: insert them straight away, and look up
             # what the log holds for these ids only when the unique index says some are in.
-            results, rows = resolve(items, {}, head)
+            outcome, written = resolve(batch, {}, head)
             conn.execute("SAVEPOINT fresh")
             try:
-                self._insert(conn, rows, client_id, received_at)
+                self._insert(conn, batch.rows(outcome, written, client_id, received_at))
             except sqlite3.IntegrityError:
                 conn.execute("ROLLBACK TO fresh")
-                results, rows = resolve(items, self._known(conn, items), head)
-                self._insert(conn, rows, client_id, received_at)
+                outcome, written = resolve(batch, self._known(conn, batch), head)
+                self._insert(conn, batch.rows(outcome, written, client_id, received_at))
             conn.execute("RELEASE fresh")
-            if rows:
-                _track_lifecycle(conn, [i for _, i in rows])
+            if written:
+                _track_lifecycle(conn, batch.incidents(written), batch.lifecycle(written))
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-        return results
+        return outcome
 
     @staticmethod
-    def _insert(
-        conn: sqlite3.Connection, rows: list[tuple[int, Item]], client_id: str, received_at: str
-    ) -> None:
+    def _insert(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:
         conn.executemany(
             "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
             "received_at) VALUES (?,?,?,?,?,?,?)",
-            [
-                (seq, i.event_id, i.incident_id, i.kind, i.text, client_id, received_at)
-                for seq, i in rows
-            ],
+            rows,
         )
 
     @staticmethod
-    def _known(conn: sqlite3.Connection, items: list[Item]) -> dict[str, tuple[int, str]]:
-        """(server_seq, payload) of the events among `items` that the log already holds."""
-        ids = json.dumps([i.event_id for i in items])
+    def _known(conn: sqlite3.Connection, batch: Batch) -> dict[str, tuple[int, str]]:
+        """(server_seq, payload) of the events of `batch` that the log already holds."""
+        ids = json.dumps(batch.event_ids)
         return {
             event_id: (seq, payload)
             for seq, event_id, payload in conn.execute(

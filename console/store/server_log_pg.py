@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import psycopg
@@ -30,11 +30,12 @@ from console.model.lifecycle import LIFECYCLE_KINDS
 from console.store import pg_schema
 from console.store.server_log import (
     PULLED_TEXT,
+    Batch,
     Item,
     OpenPage,
+    Outcome,
     PageText,
     StorageUnavailable,
-    Stored,
     lifecycle_marks,
     newer_marks,
     resolve,
@@ -55,13 +56,14 @@ def safe_url(url: str) -> str:
     return f"postgresql://{user}{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
 
 
-def track_lifecycle(conn: psycopg.Connection[Any], items: list[Item]) -> None:
-    """Inside the append's transaction (holding log_head's lock): new incidents start
-    open; lifecycle events move them when they sort after the one the table holds."""
+def track_lifecycle(conn: psycopg.Connection[Any], incidents: list[str], items: list[Item]) -> None:
+    """Inside the append's transaction (holding log_head's lock): new incidents (each
+    once) start open; lifecycle events among `items` move them when they sort after the
+    one the table holds."""
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO incident_lifecycle (incident_id) VALUES (%s) ON CONFLICT DO NOTHING",
-            [(i,) for i in dict.fromkeys(item.incident_id for item in items)],
+            [(i,) for i in incidents],
         )
     marks = lifecycle_marks(items)
     if not marks:
@@ -92,7 +94,7 @@ def backfill_lifecycle(conn: psycopg.Connection[Any]) -> None:
         "ORDER BY server_seq",
         [sorted(LIFECYCLE_KINDS)],
     ).fetchall()
-    track_lifecycle(conn, [Item(r[0], r[1], r[2], r[3]) for r in rows])
+    track_lifecycle(conn, [], [Item(r[0], r[1], r[2], r[3]) for r in rows])
 
 
 class PgLog:
@@ -137,7 +139,7 @@ class PgLog:
         except (psycopg.OperationalError, PoolTimeout) as exc:
             raise StorageUnavailable(str(exc)) from exc
 
-    def append(self, items: list[Item], client_id: str, received_at: str) -> list[Stored]:
+    def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome:
         with self._conn() as conn, conn.transaction():
             # First the head's row lock: from here on this transaction is the only appender,
             # and (read committed) every following statement sees what earlier ones committed.
@@ -146,28 +148,23 @@ class PgLog:
             self._saw(head_row[1])
             # Most pushes hold only new events: COPY them straight in, and look up what the
             # log holds for these ids only when the unique index says some are in.
-            results, rows = resolve(items, {}, head_row[0])
+            outcome, written = resolve(batch, {}, head_row[0])
             try:
                 with conn.transaction():  # a savepoint
-                    self._copy(conn, rows, client_id, received_at)
+                    self._copy(conn, batch.rows(outcome, written, client_id, received_at))
             except psycopg.errors.UniqueViolation:
-                results, rows = resolve(items, self._known(conn, items), head_row[0])
-                self._copy(conn, rows, client_id, received_at)
-            if rows:
-                track_lifecycle(conn, [i for _, i in rows])
-                conn.execute("UPDATE log_head SET seq = %s", [rows[-1][0]])
-                conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(rows[-1][0])])
-        return results
+                outcome, written = resolve(batch, self._known(conn, batch), head_row[0])
+                if written:
+                    self._copy(conn, batch.rows(outcome, written, client_id, received_at))
+            if written:
+                track_lifecycle(conn, batch.incidents(written), batch.lifecycle(written))
+                last = outcome.seqs[written[-1]]
+                conn.execute("UPDATE log_head SET seq = %s", [last])
+                conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(last)])
+        return outcome
 
     @staticmethod
-    def _copy(
-        conn: psycopg.Connection[Any],
-        rows: list[tuple[int, Item]],
-        client_id: str,
-        received_at: str,
-    ) -> None:
-        if not rows:
-            return
+    def _copy(conn: psycopg.Connection[Any], rows: Iterable[tuple]) -> None:
         with (
             conn.cursor() as cur,
             cur.copy(
@@ -175,19 +172,17 @@ class PgLog:
                 "received_at) FROM STDIN"
             ) as copy,
         ):
-            for seq, i in rows:
-                copy.write_row(
-                    (seq, i.event_id, i.incident_id, i.kind, i.text, client_id, received_at)
-                )
+            for row in rows:
+                copy.write_row(row)
 
     @staticmethod
-    def _known(conn: psycopg.Connection[Any], items: list[Item]) -> dict[str, tuple[int, str]]:
-        """(server_seq, payload) of the events among `items` that the log already holds."""
+    def _known(conn: psycopg.Connection[Any], batch: Batch) -> dict[str, tuple[int, str]]:
+        """(server_seq, payload) of the events of `batch` that the log already holds."""
         return {
             event_id: (seq, payload)
             for seq, event_id, payload in conn.execute(
                 "SELECT server_seq, event_id, payload FROM log WHERE event_id = ANY(%s)",
-                [[i.event_id for i in items]],
+                [batch.event_ids],
             )
         }
 

@@ -37,8 +37,10 @@ from starlette.routing import Route
 from console.model.errors import InputError
 from console.model.hlc import MAX_DRIFT_MS
 from console.store.server_log import (
+    Batch,
     Item,
     LogStorage,
+    Outcome,
     SqliteLog,
     StorageUnavailable,
     open_log,
@@ -103,20 +105,26 @@ class ServerLog:
         now_ms = time.time_ns() // 1_000_000
         if all(isinstance(raw, wire.WireEvent) for raw in events):
             texts, problems = wire.check_pushed(events, now_ms, self.max_drift_ms)
-            items = [
-                Item(e.event_id, e.incident_id, e.kind, text)
-                for i, (e, text) in enumerate(zip(events, texts, strict=True))
-                if i not in problems
-            ]
+            kept = events
+            if problems:  # a refused event is not appended
+                kept = [e for i, e in enumerate(events) if i not in problems]
+                texts = [t for i, t in enumerate(texts) if i not in problems]
+            batch = Batch(
+                [e.event_id for e in kept],
+                [e.incident_id for e in kept],
+                [e.kind for e in kept],
+                texts,
+            )
         else:
-            items, problems = self._checked_plain(events, now_ms)
+            batch, problems = self._checked_plain(events, now_ms)
         received = datetime.now(UTC).isoformat(timespec="milliseconds")
-        stored = self.storage.append(items, client_id, received) if items else []
+        outcome = self.storage.append(batch, client_id, received) if batch.size else Outcome([], [])
+        statuses = outcome.statuses or ["accepted"] * batch.size
         done = [
-            {"event_id": item.event_id, "status": st.status, "server_seq": st.seq}
-            if st.status != "mismatch"
-            else _mismatch(item, st.seq)
-            for item, st in zip(items, stored, strict=True)
+            {"event_id": eid, "status": status, "server_seq": seq}
+            if status != "mismatch"
+            else _mismatch(eid, seq)
+            for eid, status, seq in zip(batch.event_ids, statuses, outcome.seqs, strict=True)
         ]
         if not problems:
             return done
@@ -141,7 +149,7 @@ class ServerLog:
             )
         return out
 
-    def _checked_plain(self, events: list[Any], now_ms: int) -> tuple[list[Item], dict[int, str]]:
+    def _checked_plain(self, events: list[Any], now_ms: int) -> tuple[Batch, dict[int, str]]:
         """The events to append, and why the others are refused (by index)."""
         items: list[Item] = []
         problems: dict[int, str] = {}
@@ -154,7 +162,7 @@ class ServerLog:
                 continue
             assert text is not None  # check_event gives the text whenever it finds no problem
             items.append(Item(raw["event_id"], raw["incident_id"], raw["kind"], text))
-        return items, problems
+        return Batch.of(items), problems
 
     def event_at(self, seq: int) -> str | None:
         return self.storage.event_at(seq)
@@ -192,12 +200,12 @@ class ServerLog:
         return text.encode("utf-8"), len(rows)
 
 
-def _mismatch(item: Item, seq: int) -> dict[str, Any]:
+def _mismatch(event_id: str, seq: int) -> dict[str, Any]:
     return {
-        "event_id": item.event_id,
+        "event_id": event_id,
         "status": "rejected",
         "server_seq": None,
-        "error": f"idempotency mismatch: event {item.event_id} is already "
+        "error": f"idempotency mismatch: event {event_id} is already "
         f"stored (server_seq {seq}) with a different body",
     }
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from console.model.events import MAX_TEXT
 from console.model.hlc import HLC
 from console.store import sync_state as state
-from console.store.server_log import Item
+from console.store.server_log import Batch, Item
 
 
 def _now_ms() -> int:
@@ -46,7 +46,7 @@ def plant(server, raw: dict) -> None:
     """What an older server, which did not check bodies, would already hold."""
     payload = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     item = Item(raw["event_id"], raw["incident_id"], raw["kind"], payload)
-    server.log.storage.append([item], "old", "x")  # the storage itself checks nothing
+    server.log.storage.append(Batch.of([item]), "old", "x")  # the storage itself checks nothing
 
 
 def test_bad_bodies_and_future_stamps_are_refused_with_reasons(server, consoles):

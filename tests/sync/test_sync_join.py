@@ -204,10 +204,11 @@ def test_hostile_open_pages_are_quarantined_like_pulled_ones(server, consoles):
         "hlc": "1772355600000-00000",
         "at": "2026-03-01T09:00:00.000Z",
     }
-    from console.store.server_log import Item
+    from console.store.server_log import Batch, Item
 
     payload = json.dumps(broken, sort_keys=True, separators=(",", ":"))
-    server.log.storage.append([Item(broken["event_id"], inc, "note_added", payload)], "old", "x")
+    item = Item(broken["event_id"], inc, "note_added", payload)
+    server.log.storage.append(Batch.of([item]), "old", "x")
 
     bob = consoles("bob", "bob")
     with bob.client(server.url) as client:

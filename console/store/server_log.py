@@ -133,6 +133,14 @@ class PageText(NamedTuple):
     head: int
 
 
+class Recent(NamedTuple):
+    """The texts of the last append, committed, with the server_seq of the first (the
+    others follow densely)."""
+
+    first: int
+    texts: list[str]
+
+
 # Each stored text with its server_seq put first: '{"server_seq":7,' + the rest of it.
 PULLED_TEXT = """'{"server_seq":' || server_seq || ',' || substr(payload, 2)"""
 
@@ -358,6 +366,7 @@ class SqliteLog:
         self._writer.execute("PRAGMA busy_timeout = 10000")
         self._writer.execute("PRAGMA synchronous = FULL")
         self._writing = threading.Lock()
+        self._recent = Recent(0, [])
         self.log_id: str = conn.execute("SELECT value FROM meta WHERE key = 'log_id'").fetchone()[0]
 
     def describe(self) -> str:
@@ -401,6 +410,9 @@ class SqliteLog:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+        if written:  # committed: a long-poll this push wakes is served from memory
+            texts = batch.texts if len(written) == batch.size else [batch.texts[i] for i in written]
+            self._recent = Recent(outcome.seqs[written[0]], texts)
         return outcome
 
     @staticmethod
@@ -447,6 +459,20 @@ class SqliteLog:
         return rows, self.head()
 
     def page_text(self, after: int, limit: int) -> PageText:
+        head = self.head()
+        last = min(after + limit, head)
+        recent = self._recent
+        if after < last and recent.first <= after + 1 and last < recent.first + len(recent.texts):
+            # The page is the last append's events (a long-poll woken by that push): from
+            # memory. They are committed (the head counts them) and their seqs are dense.
+            texts = recent.texts[after + 1 - recent.first : last + 1 - recent.first]
+            text = ",".join(
+                [
+                    f'{{"server_seq":{seq},{t[1:]}'
+                    for seq, t in zip(range(after + 1, last + 1), texts, strict=True)
+                ]
+            )
+            return PageText(text, last - after, last, head > last, head)
         rows = self.conn.execute(
             f"SELECT server_seq, {PULLED_TEXT} FROM log WHERE server_seq > ? "
             "ORDER BY server_seq LIMIT ?",

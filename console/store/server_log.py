@@ -13,7 +13,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
@@ -123,8 +122,7 @@ class Outcome(NamedTuple):
 
 
 class PageText(NamedTuple):
-    """A page of the log as the pull reply's events: each stored text with its server_seq
-    put first, joined by commas (the database builds the text, not Python)."""
+    """A page of the log as the pull reply's events (`pulled`)."""
 
     events: str
     size: int  # events on the page
@@ -141,8 +139,12 @@ class Recent(NamedTuple):
     texts: list[str]
 
 
-# Each stored text with its server_seq put first: '{"server_seq":7,' + the rest of it.
-PULLED_TEXT = """'{"server_seq":' || server_seq || ',' || substr(payload, 2)"""
+def pulled(rows: Iterable[tuple[int, str]]) -> str:
+    """The pull reply's events: each stored text (a JSON object) with its server_seq put
+    first, '{"server_seq":7,' + the rest of it, joined by commas. In Python: quicker
+    than the same concatenation in SQL (SQLite or PostgreSQL's string_agg), ~1 ms a
+    5,000-event page."""
+    return ",".join([f'{{"server_seq":{seq},{text[1:]}' for seq, text in rows])
 
 
 class LogStorage(Protocol):
@@ -466,22 +468,15 @@ class SqliteLog:
             # The page is the last append's events (a long-poll woken by that push): from
             # memory. They are committed (the head counts them) and their seqs are dense.
             texts = recent.texts[after + 1 - recent.first : last + 1 - recent.first]
-            text = ",".join(
-                [
-                    f'{{"server_seq":{seq},{t[1:]}'
-                    for seq, t in zip(range(after + 1, last + 1), texts, strict=True)
-                ]
-            )
+            text = pulled(zip(range(after + 1, last + 1), texts, strict=True))
             return PageText(text, last - after, last, head > last, head)
         rows = self.conn.execute(
-            f"SELECT server_seq, {PULLED_TEXT} FROM log WHERE server_seq > ? "
-            "ORDER BY server_seq LIMIT ?",
+            "SELECT server_seq, payload FROM log WHERE server_seq > ? ORDER BY server_seq LIMIT ?",
             [after, limit + 1],
         ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
-        text = ",".join(map(itemgetter(1), rows))
-        return PageText(text, len(rows), rows[-1][0] if rows else after, more, self.head())
+        return PageText(pulled(rows), len(rows), rows[-1][0] if rows else after, more, self.head())
 
     def open_page(self, after: int, upto: int | None, limit: int) -> OpenPage:
         """Every event of the incidents open now, server_seq in (after, upto]; `upto`

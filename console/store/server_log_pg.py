@@ -29,7 +29,6 @@ from console.model.errors import InputError
 from console.model.lifecycle import LIFECYCLE_KINDS
 from console.store import pg_schema
 from console.store.server_log import (
-    PULLED_TEXT,
     Batch,
     Item,
     OpenPage,
@@ -38,6 +37,7 @@ from console.store.server_log import (
     StorageUnavailable,
     lifecycle_marks,
     newer_marks,
+    pulled,
     resolve,
 )
 
@@ -200,21 +200,19 @@ class PgLog:
 
     def page_text(self, after: int, limit: int) -> PageText:
         with self._conn() as conn:
-            row = conn.execute(
-                f"SELECT string_agg({PULLED_TEXT}, ',' ORDER BY server_seq), count(*), "
-                "max(server_seq) FROM (SELECT server_seq, payload FROM log "
-                "WHERE server_seq > %s ORDER BY server_seq LIMIT %s) AS page",
-                [after, limit],
-            ).fetchone()
-            assert row is not None  # an aggregate always answers
-            text, count, last = row[0] or "", row[1], row[2] or after
-            more = conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM log WHERE server_seq > %s)", [last]
-            ).fetchone()
+            rows = conn.execute(
+                "SELECT server_seq, payload FROM log WHERE server_seq > %s "
+                "ORDER BY server_seq LIMIT %s",
+                [after, limit + 1],
+            ).fetchall()
             head = conn.execute(f"SELECT seq, {LOG_ID} FROM log_head").fetchone()
         if head:
             self._saw(head[1])
-        return PageText(text, count, last, bool(more and more[0]), head[0] if head else 0)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return PageText(
+            pulled(rows), len(rows), rows[-1][0] if rows else after, more, head[0] if head else 0
+        )
 
     def open_page(self, after: int, upto: int | None, limit: int) -> OpenPage:
         """Every event of the incidents open now, server_seq in (after, upto]; `upto`

@@ -44,6 +44,7 @@ from console.store.server_log import (
     SqliteLog,
     StorageUnavailable,
     open_log,
+    pulled,
 )
 from console.sync import protocol as wire
 
@@ -191,7 +192,7 @@ class ServerLog:
         more = len(page.rows) > limit
         rows = page.rows[:limit]
         nxt = rows[-1][0] if rows else after
-        events = ",".join(f'{{"server_seq":{seq},{payload[1:]}' for seq, payload in rows)
+        events = pulled(rows)
         text = (
             f'{{"protocol":{wire.PROTOCOL},"log_id":{json.dumps(self.log_id)},"events":[{events}],'
             f'"next":{nxt},"head":{page.upto},"upto":{page.upto},"incidents":{page.incidents},'

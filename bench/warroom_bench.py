@@ -10,7 +10,8 @@
    push→arrival; ratios PostgreSQL ÷ SQLite.
 2. Sync vs storage: `--events` events pushed in batches of the protocol's limit
    (wire.MAX_BATCH) by one client while another pulls (long-polls) at the same time,
-   until the puller holds them all; against a bulk insert of the same stored rows
+   until the puller holds them all (each client a process of its own, connected
+   before the clock starts); against a bulk insert of the same stored rows
    straight into the same backend in one transaction (PostgreSQL: COPY; SQLite:
    executemany). Ratio = sync events/s ÷ bulk-insert events/s (goal >= 0.5).
    `--only sync` runs this section alone.

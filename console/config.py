@@ -1,4 +1,5 @@
-"""Where things live: the database, the user's org file, user settings (platformdirs).
+"""Where things live: the database, the user's org file, user settings (the XDG folders
+platformdirs names).
 
 The org is compiled once per content: `load` keeps the built Org in the user cache
 dir with what it was built from, the org file's name and bytes and console.fingerprint
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,27 +29,57 @@ def config_dir() -> Path:
     env = os.environ.get("INCIDENT_CONSOLE_CONFIG_DIR")
     if env:
         return Path(env)
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir(APP))
+    return _user_dir("config")
 
 
 def data_dir() -> Path:
     env = os.environ.get("INCIDENT_CONSOLE_DATA_DIR")
     if env:
         return Path(env)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP))
+    return _user_dir("data")
 
 
 def cache_dir() -> Path:
     env = os.environ.get("INCIDENT_CONSOLE_CACHE_DIR")
     if env:
         return Path(env)
-    from platformdirs import user_cache_dir
+    return _user_dir("cache")
 
-    return Path(user_cache_dir(APP))
+
+# On Linux, platformdirs' user dirs are the XDG base directories: the variable when it
+# holds an absolute path, else (when it is unset or empty) the default under an absolute
+# HOME. Importing platformdirs costs a verb more than the rest of finding its org file
+# (its unix module imports tempfile, shutil and random), so those two cases are worked
+# out here and a test holds them equal to platformdirs' answer; anything else (other
+# systems, Android, a relative variable or HOME, which platformdirs versions treat
+# differently) asks platformdirs.
+_XDG = {
+    "config": ("XDG_CONFIG_HOME", ".config"),
+    "data": ("XDG_DATA_HOME", ".local/share"),
+    "cache": ("XDG_CACHE_HOME", ".cache"),
+}
+
+
+def _user_dir(kind: str) -> Path:
+    variable, default = _XDG[kind]
+    if sys.platform == "linux" and not _maybe_android():
+        base = os.environ.get(variable, "")
+        if os.path.isabs(base):
+            return Path(base, APP)
+        home = os.environ.get("HOME", "")
+        if not base and os.path.isabs(home):
+            return Path(home, default, APP)
+    import platformdirs
+
+    return Path(getattr(platformdirs, f"user_{kind}_dir")(APP))
+
+
+def _maybe_android() -> bool:
+    """Where platformdirs would look for an Android app's folders (sys.platform is
+    "linux" there on Python 3.12 and older)."""
+    return hasattr(sys, "getandroidapilevel") or (
+        os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system"
+    )
 
 
 def db_path(explicit: str | None = None) -> Path:

@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from console.cli import core
 
 HEAVY = ("textual", "httpx", "starlette", "uvicorn", "textual_serve", "psycopg", "keyring")
@@ -16,7 +18,8 @@ HEAVY = ("textual", "httpx", "starlette", "uvicorn", "textual_serve", "psycopg",
 PAGING = ("console.notify", "console.model.channels", "console.model.paging")
 # Compiling an org: with the org compiled in the cache dir a verb needs none of it.
 ORG_PARSING = ("tomllib", "console.model.schedule_file", "console.model.toml_lines")
-# What only a lookup costs: OpenSSL for a hash, platformdirs for a folder named in env.
+# What only a lookup costs: OpenSSL for a hash, platformdirs for a user folder (on Linux
+# the XDG folders are worked out without it).
 LOOKUPS = ("hashlib", "_hashlib", "platformdirs", "importlib.resources")
 
 
@@ -68,6 +71,30 @@ def test_verbs_load_only_what_they_use(run, db_path):
     assert _loaded(mods, ("console.sync", "console.tui")) == []
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG folders are worked out on Linux")
+def test_show_finds_the_user_folders_without_platformdirs(run, db_path, tmp_path):
+    """No folder named by the console's own variables: the org file and its compiled
+    copy are found in the XDG folders, as a person's console finds them."""
+    inc = run("declare", "--title", "Checkout down", "--severity", "SEV2", "--json").json["id"]
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("INCIDENT_CONSOLE_CONFIG_DIR", "INCIDENT_CONSOLE_CACHE_DIR")
+    }
+    env.update(HOME=str(tmp_path / "home"), XDG_CACHE_HOME=str(tmp_path / "xdg-cache"))
+    env.pop("XDG_CONFIG_HOME", None)
+    org = tmp_path / "home" / ".config" / "incident-console" / "org.toml"
+    org.parent.mkdir(parents=True)
+    org.write_text('[meta]\nname = "Acme from the XDG folder"\n', "utf-8")
+    argv = ["--db", str(db_path), "show", inc]
+    _modules_after(argv, env)  # compiles the org into the XDG cache folder
+    assert list((tmp_path / "xdg-cache" / "incident-console").glob("org-*.pickle"))
+    _, mods = _modules_after(argv, env)
+    assert _loaded(mods, (*ORG_PARSING, *LOOKUPS)) == []
+    data, _ = _modules_after(["--db", str(db_path), "model", "--json"], env)
+    assert json.loads(data["out"])["meta"]["name"] == "Acme from the XDG folder"
+
+
 def test_core_verbs_are_the_core_parsers_verbs():
     parser = core.build_parser([])
     (sub,) = [a for a in parser._actions if a.dest == "verb"]  # noqa: SLF001
@@ -79,3 +106,4 @@ def test_a_core_verb_finds_its_verb_past_global_options():
     assert core._verb_of(["--now", "2026-01-01T00:00:00Z", "show", "1"]) == "show"
     assert core._verb_of(["--version"]) is None
     assert core._verb_of(["sync", "status"]) == "sync"
+

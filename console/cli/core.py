@@ -42,6 +42,8 @@ class UsageError(InputError):
 
 
 class Parser(argparse.ArgumentParser):
+    _adding = False
+
     def error(self, message: str):  # one line, exit 2, no usage dump
         # main() says "incident-console: error:" once; the verb goes with the --help hint
         raise UsageError(f"{message} (see {self.prog} --help)")
@@ -59,6 +61,21 @@ class Parser(argparse.ArgumentParser):
                 setattr(known, dest, [*(getattr(known, dest, None) or []), *loose])
                 extras = []
         return known, extras
+
+    def add_argument(self, *args, **kwargs):
+        self._adding = True
+        try:
+            return super().add_argument(*args, **kwargs)
+        finally:
+            self._adding = False
+
+    def _get_formatter(self):
+        # add_argument makes a formatter only to check the metavar against nargs: no
+        # width needed, and asking the terminal for one (shutil.get_terminal_size) would
+        # import shutil and its compressors into every verb. Help text keeps the real width.
+        if self._adding:
+            return argparse.HelpFormatter(prog=self.prog, width=80)
+        return super()._get_formatter()
 
 
 class Context:
@@ -569,7 +586,8 @@ def build_parser(extensions: list[str] | None = None, only: str | None = None) -
         help='show times in UTC (default: local time, with its zone; or "utc": true in settings)',
     )
     p.set_defaults(func=None)
-    sub = p.add_subparsers(dest="verb", parser_class=Parser, metavar="VERB")
+    # prog given: argparse would otherwise format the usage to work it out (the same text)
+    sub = p.add_subparsers(dest="verb", parser_class=Parser, metavar="VERB", prog=p.prog)
 
     def verb(name, func, help, json_flag=True, **kw):
         if only is not None and name != only:

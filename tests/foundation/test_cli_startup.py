@@ -19,8 +19,9 @@ PAGING = ("console.notify", "console.model.channels", "console.model.paging")
 # Compiling an org: with the org compiled in the cache dir a verb needs none of it.
 ORG_PARSING = ("tomllib", "console.model.schedule_file", "console.model.toml_lines")
 # What only a lookup costs: OpenSSL for a hash, platformdirs for a user folder (on Linux
-# the XDG folders are worked out without it).
-LOOKUPS = ("hashlib", "_hashlib", "platformdirs", "importlib.resources")
+# the XDG folders are worked out without it), shutil for argparse's terminal width (the
+# parser asks for it only to print help).
+LOOKUPS = ("hashlib", "_hashlib", "platformdirs", "importlib.resources", "shutil")
 
 
 def _modules_after(argv: list[str], env: dict[str, str]) -> tuple[dict, set[str]]:
@@ -70,6 +71,9 @@ def test_verbs_load_only_what_they_use(run, db_path):
     assert _loaded(mods, (*HEAVY, "sqlite_utils", *PAGING, *ORG_PARSING, *LOOKUPS)) == []
     assert _loaded(mods, ("console.sync", "console.tui")) == []
 
+    _, mods = _modules_after(["--db", db, "list"], env)
+    assert _loaded(mods, LOOKUPS) == []
+
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the XDG folders are worked out on Linux")
 def test_show_finds_the_user_folders_without_platformdirs(run, db_path, tmp_path):
@@ -106,4 +110,16 @@ def test_a_core_verb_finds_its_verb_past_global_options():
     assert core._verb_of(["--now", "2026-01-01T00:00:00Z", "show", "1"]) == "show"
     assert core._verb_of(["--version"]) is None
     assert core._verb_of(["sync", "status"]) == "sync"
+
+
+def test_a_verbs_errors_and_help_read_as_argparse_writes_them(monkeypatch):
+    """The parser skips the terminal's width while it is built, not when it prints."""
+    with pytest.raises(core.UsageError, match=r"\(see incident-console show --help\)"):
+        core.build_parser(["console.cli.tui"], only="show").parse_args(["show"])
+    monkeypatch.setenv("COLUMNS", "40")
+    parser = core.build_parser(["console.cli.tui"], only="show")
+    (sub,) = [a for a in parser._actions if a.dest == "verb"]  # noqa: SLF001
+    text = sub.choices["show"].format_help()
+    assert text.startswith("usage: incident-console show [-h]\n")  # wrapped at 40
+    assert max(len(line) for line in text.splitlines()) <= 40
 

@@ -123,3 +123,30 @@ def test_a_verbs_errors_and_help_read_as_argparse_writes_them(monkeypatch):
     assert text.startswith("usage: incident-console show [-h]\n")  # wrapped at 40
     assert max(len(line) for line in text.splitlines()) <= 40
 
+
+@pytest.mark.parametrize(("verb", "collects"), [("list", False), ("rebuild", True), (None, False)])
+def test_only_a_brief_verbs_process_runs_without_the_cyclic_gc(
+    monkeypatch, db_path, verb, collects
+):
+    """Run as the process's entry point (no argv), a brief verb leaves the collector off;
+    a long one (rebuild, servers) has it on, and the UI (no verb) is left to turn it on
+    after its first frame. In-process callers keep theirs."""
+    import gc
+
+    from console.cli import tui
+
+    seen = []
+    module, name = {
+        "list": (core, "cmd_list"),
+        "rebuild": (core, "cmd_rebuild"),
+        None: (tui, "run_tui"),
+    }[verb]
+    monkeypatch.setattr(module, name, lambda ctx: seen.append(gc.isenabled()) or 0)
+    argv = [verb] if verb else []
+    monkeypatch.setattr(sys, "argv", ["incident-console", *argv])
+    try:
+        assert core.main(argv) == 0
+        assert core.main() == 0
+    finally:
+        gc.enable()
+    assert seen == [True, collects]

@@ -31,6 +31,8 @@ class BoardHeader(Static):
 
 class BoardScreen(LiveScreen):
     TITLE = "Board"
+    _shown = False  # back on view once already (see back_on_view)
+    _updates_due = False  # the updates line has been asked for (see on_board_table_loaded)
     HELP = "Open incidents, most severe and most overdue first. Enter opens the incident room."
 
     DEFAULT_CSS = """
@@ -101,8 +103,6 @@ class BoardScreen(LiveScreen):
         self.table.focus()
         self.start_clock(self.redraw, "board-countdowns")
         self.redraw()
-        # the updates line (hidden unless an update is owed) follows the first frame
-        self.call_after_refresh(self._updates)
         # the reader thread's own Store opens once the first frame is out
         self.set_timer(0.3, self.app.board_source.prewarm)
 
@@ -122,12 +122,22 @@ class BoardScreen(LiveScreen):
         self._status()  # a runner pass may have found a channel failing (small reads)
 
     def back_on_view(self) -> None:
+        if not self._shown:
+            # The board's start (its first resume): on_mount has drawn it, and the
+            # status and updates lines follow the table's load.
+            self._shown = True
+            return
         self._updates()
         self._status()  # dead letters retried, a channel failing: seen on the way back
         self.redraw()
 
     def on_board_table_loaded(self, message: BoardTable.Loaded) -> None:
         self._status()
+        if not self._updates_due:
+            # The updates line (hidden unless an update is owed; it reads every open
+            # incident's comms) follows the frame that shows the board and its count.
+            self._updates_due = True
+            self.call_after_refresh(self._updates)
 
     def _updates(self) -> None:
         """Which open incidents owe a stakeholder update (reads every open incident's comms)."""

@@ -14,7 +14,6 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from console.model.org import SEVERITIES
-from console.model.toml_lines import LineIndex
 
 DEFAULT_THEME = "war-room"
 NO_COLOR_THEME = "high-contrast"
@@ -84,10 +83,15 @@ def parse_theme(text: str, filename: str) -> ConsoleTheme:
         raise ThemeFileError(
             [f"{filename}:{line}: not valid TOML: {getattr(exc, 'msg', exc)}"]
         ) from None
-    lines = LineIndex(text)
     problems: list[str] = []
+    lines = None  # where each key is: only a problem needs it (a scan of the whole text)
 
     def bad(msg: str, *path) -> None:
+        nonlocal lines
+        if lines is None:
+            from console.model.toml_lines import LineIndex
+
+            lines = LineIndex(text)
         problems.append(f"{filename}:{lines.line(*path)}: {msg}")
 
     for key in sorted(set(data) - {"theme", "variables", "markers"}):

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import Static
 
-from console.model.updates import due_text
 from console.tui.style import palette
 
 if TYPE_CHECKING:
@@ -35,6 +34,9 @@ class UpdatesLine(Static):
     def tick(self, now: datetime) -> None:
         if not self.due:
             return
+        # here: the line is filled after the board's first frame, and only then needs it
+        from console.model.updates import due_text
+
         pal = palette(self.app)
         text = Text("Updates: ", pal.bold)
         for i, d in enumerate(self.due[:SHOWN]):

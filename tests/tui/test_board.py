@@ -207,3 +207,26 @@ async def test_dead_letters_are_listed_with_their_reason_and_r_retries(service):
         await pilot.pause()
         assert not isinstance(app.screen, DeadLettersScreen)
         assert "dead letter" not in screen_text(app)
+
+
+async def test_escape_before_any_filter_and_the_filter_box_on_first_use(demo_service):
+    """The filter box is mounted on the first `/`: escape before it changes nothing, and
+    the box then filters and clears as ever."""
+    app = make_app(demo_service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "4 open incidents" in screen_text(app)
+        assert app.focused is app.screen.query_one(BoardTable)
+        await pilot.press("slash")
+        await paste(pilot, "payments")
+        await settle(pilot)
+        assert "filter “payments”" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "filter “payments”" not in screen_text(app)
+        assert "4 open incidents" in screen_text(app)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "filter"

@@ -104,6 +104,9 @@ class BoardScreen(LiveScreen):
         self.table.focus()
         self.start_clock(self.redraw, "board-countdowns")
         self.redraw()
+        # The first page is usually read inline: its count goes in the first frame too,
+        # instead of a frame later (the table's Loaded message).
+        self._status()
         # the reader thread's own Store opens once the first frame is out
         self.set_timer(0.3, self.app.board_source.prewarm)
 

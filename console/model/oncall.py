@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # the fold of on-call overrides needs no org
 
 LOOKBACK = timedelta(days=8)  # far enough back to say since when someone holds the pager
 HORIZON = timedelta(days=36)  # far enough ahead to say until when, and who is next
+# Most shifts begin and end within a day or two of any moment: a window this wide around
+# the day is tried first, and the whole one only when the shift runs past its edges.
+NEAR = timedelta(days=2)
 STALE_AFTER = timedelta(hours=24)  # an imported calendar not refreshed for this long
 
 
@@ -111,7 +114,7 @@ class Rota:
         for o in overrides:
             self.overrides.setdefault(o.team, []).append(o)
         self.calendars = dict(calendars or {})
-        self._timelines: dict[tuple[str, datetime], list[Shift]] = {}
+        self._timelines: dict[tuple[str, datetime, timedelta | None], list[Shift]] = {}
         self._at: dict[datetime, _Moment] = {}
 
     def overrides_all(self) -> list[Override]:
@@ -148,24 +151,22 @@ class Rota:
             )
         return [Shift(s.person, s.start, s.end, "gap") if not s.person else s for s in merged]
 
-    def _window(self, team_id: str, at: datetime) -> list[Shift]:
+    def _window(self, team_id: str, at: datetime, reach: timedelta | None = None) -> list[Shift]:
         day = at.replace(hour=0, minute=0, second=0, microsecond=0)
-        key = (team_id, day)
+        key = (team_id, day, reach)
         found = self._timelines.get(key)
         if found is None:
-            found = self._timelines[key] = self.timeline(team_id, day - LOOKBACK, day + HORIZON)
+            back, ahead = (LOOKBACK, HORIZON) if reach is None else (reach, reach)
+            found = self._timelines[key] = self.timeline(team_id, day - back, day + ahead)
         return found
 
     # ------------------------------------------------------------ answers
     def on_call(self, team_id: str, at: datetime) -> OnCall:
-        shifts = self._window(team_id, at)
-        i = next(k for k, s in enumerate(shifts) if s.start <= at < s.end)
-        here = shifts[i]
-        first, last = i, i
-        while first > 0 and shifts[first - 1].person == here.person:
-            first -= 1
-        while last < len(shifts) - 1 and shifts[last + 1].person == here.person:
-            last += 1
+        shifts = self._window(team_id, at, NEAR)
+        i, first, last = _run(shifts, at)
+        if first == 0 or last == len(shifts) - 1:  # the run may go on past the near window
+            shifts = self._window(team_id, at)
+            i, first, last = _run(shifts, at)
         since = shifts[first].start if first > 0 else None
         until = shifts[last].end if last < len(shifts) - 1 else None
         nxt = shifts[last + 1].person if last < len(shifts) - 1 else None
@@ -173,11 +174,11 @@ class Rota:
         return OnCall(
             team=team_id,
             at=at,
-            person=here.person,
+            person=shifts[i].person,
             since=since,
             until=until,
             next_person=nxt,
-            source=here.source,
+            source=shifts[i].source,
             stale=bool(calendar and calendar.stale(at)),
         )
 
@@ -191,6 +192,17 @@ class Rota:
                 self._at.clear()
             found = self._at[at] = _Moment(self, at)
         return found
+
+
+def _run(shifts: list[Shift], at: datetime) -> tuple[int, int, int]:
+    """The shift holding `at`, and the first and last of the same person's run around it."""
+    i = next(k for k, s in enumerate(shifts) if s.start <= at < s.end)
+    first = last = i
+    while first > 0 and shifts[first - 1].person == shifts[i].person:
+        first -= 1
+    while last < len(shifts) - 1 and shifts[last + 1].person == shifts[i].person:
+        last += 1
+    return i, first, last
 
 
 class _Moment(Mapping[str, OnCall]):

@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from okit import org_with, utc
 
-from console.model.oncall import Override, Rota
+from console.model.oncall import HORIZON, LOOKBACK, Override, Rota
 from console.model.schedule import Layer, Schedule, local_to_utc, schedule_shifts, zone
 
 
@@ -171,3 +173,53 @@ def test_a_hand_off_the_clocks_skip_happens_at_the_jump_and_a_repeated_one_the_f
     new_york = zone("America/New_York")
     assert local_to_utc(datetime(2026, 3, 8, 2, 30), new_york) == utc(2026, 3, 8, 7, 0)
     assert local_to_utc(datetime(2026, 11, 1, 1, 30), new_york) == utc(2026, 11, 1, 5, 30)
+
+
+def _whole_window_answer(rota: Rota, team: str, at: datetime):
+    """Who, since, until and next read off the whole window, as the rota once always did."""
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    shifts = rota.timeline(team, day - LOOKBACK, day + HORIZON)
+    i = next(k for k, s in enumerate(shifts) if s.start <= at < s.end)
+    first = last = i
+    while first > 0 and shifts[first - 1].person == shifts[i].person:
+        first -= 1
+    while last < len(shifts) - 1 and shifts[last + 1].person == shifts[i].person:
+        last += 1
+    inner = last < len(shifts) - 1
+    return (
+        shifts[i].person,
+        shifts[first].start if first > 0 else None,
+        shifts[last].end if inner else None,
+        shifts[last + 1].person if inner else None,
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    minutes=st.integers(0, 60 * 24 * 400),
+    overrides=st.lists(
+        st.tuples(st.integers(0, 60 * 24 * 400), st.integers(1, 60 * 24 * 20)), max_size=3
+    ),
+)
+def test_the_near_window_answers_as_the_whole_window_would(minutes, overrides):
+    """Who holds the pager is first read off a few days around the moment; the answer,
+    since when, until when and who is next, must be the whole window's."""
+    org = org_with("")
+    start = utc(2026, 1, 1)
+    overs = [
+        Override(
+            f"o{k}",
+            "sre-core",
+            "maya.brooks",
+            start + timedelta(minutes=a),
+            start + timedelta(minutes=a + span),
+        )
+        for k, (a, span) in enumerate(overrides)
+    ]
+    at = start + timedelta(minutes=minutes)
+    rota = Rota(org, overs)
+    for team in org.teams:
+        got = rota.on_call(team, at)
+        assert (got.person, got.since, got.until, got.next_person) == _whole_window_answer(
+            Rota(org, overs), team, at
+        )

@@ -25,7 +25,6 @@ onto a state is the same as folding everything; tests compare the two on random 
 from __future__ import annotations
 
 import copy
-import pickle
 import sqlite3
 from collections import OrderedDict
 from datetime import UTC
@@ -237,6 +236,8 @@ _SNAPSHOT = msgspec.msgpack.Decoder(_Snapshot)
 
 
 def _state_bytes(inc: Incident, facts: list[Event]) -> bytes:
+    import pickle  # only once an incident is long enough to keep: a brief verb skips it
+
     if all(e.at.tzinfo is UTC for entries in (inc.timeline, inc.notes) for e in entries):
         shell = copy.copy(inc)
         shell.timeline, shell.notes = [], []
@@ -250,6 +251,8 @@ def _state_bytes(inc: Incident, facts: list[Event]) -> bytes:
 
 
 def _state_of(data: bytes) -> tuple[Incident, list[Event]]:
+    import pickle
+
     snap = _SNAPSHOT.decode(data)
     if snap.whole:
         return pickle.loads(snap.rest)  # written by save() below, with this code

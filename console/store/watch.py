@@ -41,11 +41,27 @@ class CommitWatcher:
         if version == self._version:
             return None
         self._version = version
-        rows = self.conn.execute(
-            "SELECT incident_id, actor, seq FROM events WHERE seq > ? ORDER BY seq", [self._seq]
-        ).fetchall()
-        if not rows:
+        # Grouped in SQLite, not here: a pulled history commits thousands of rows a
+        # second, and this runs on the UI's thread.
+        top = self.conn.execute(
+            "SELECT max(seq) FROM events WHERE seq > ?", [self._seq]
+        ).fetchone()[0]
+        if top is None:
             return None  # settings, outbox or leases only: nothing a screen shows
-        self._seq = rows[-1][2]
-        incidents = tuple(dict.fromkeys(r[0] for r in rows))
-        return Change(incidents, frozenset(r[1] for r in rows))
+        span = [self._seq, top]
+        incidents = tuple(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT incident_id, min(seq) AS first FROM events WHERE seq > ? AND seq <= ?"
+                " GROUP BY incident_id ORDER BY first",
+                span,
+            )
+        )
+        actors = frozenset(
+            r[0]
+            for r in self.conn.execute(
+                "SELECT DISTINCT actor FROM events WHERE seq > ? AND seq <= ?", span
+            )
+        )
+        self._seq = top
+        return Change(incidents, actors)

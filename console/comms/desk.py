@@ -210,6 +210,8 @@ class CommsDesk:
         now = now or self.service.now()
         out = []
         for row in self.service.board(limit=200):
+            if self.policy.every(row["severity"]) is None:
+                continue  # no cadence at this severity: no need to fold the incident
             inc = self.service.get(row["id"])
             due = self.next_due(inc)
             if due is not None:

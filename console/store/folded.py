@@ -89,7 +89,9 @@ class Folded(Struct):
 
 
 class FoldCache:
-    def __init__(self, size: int = 64):
+    # Room for every open incident the board's updates line reads (up to 200) and then
+    # some: a smaller cache folds each of them again on every board reload.
+    def __init__(self, size: int = 256):
         self.size = size
         self._entries: OrderedDict[str, Folded] = OrderedDict()
 

@@ -1,4 +1,4 @@
-"""Board pages read off the event loop.
+"""Board pages (and the board's updates line) read off the event loop.
 
 A page of the board over 100k incidents with resolved ones shown, or a filter
 that scans every title, costs tens of milliseconds in SQLite. The board asks
@@ -82,6 +82,21 @@ class BoardSource:
         if count > INLINE_MAX_ROWS:
             return None
         return self._read_with(self.service, query, offset, limit)
+
+    async def due_updates(self, now) -> list[dict]:
+        """The open incidents that owe a stakeholder update (CommsDesk.due_updates): it
+        folds each open incident with a cadence, so it runs beside the board's reads."""
+        if not self.threaded:
+            return self._due_updates(now)
+        executor = self._ensure_executor()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(executor, self._due_updates, now)
+
+    def _due_updates(self, now) -> list[dict]:
+        from console.comms.desk import CommsDesk
+
+        svc = self._reader_service() if self.threaded else self.service
+        return CommsDesk(svc).due_updates(now)
 
     def prewarm(self) -> None:
         """Open the reader thread's Store now, while the UI is still being built."""

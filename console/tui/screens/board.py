@@ -144,10 +144,20 @@ class BoardScreen(LiveScreen):
             self.call_after_refresh(self._updates)
 
     def _updates(self) -> None:
-        """Which open incidents owe a stakeholder update (reads every open incident's comms)."""
-        from console.comms.desk import CommsDesk
+        """Which open incidents owe a stakeholder update: it reads every open incident's
+        comms, on the board's reader thread (the newest read wins)."""
+        self._updates_asked += 1
+        self.run_worker(
+            self._load_updates(self._updates_asked), group="updates", exit_on_error=False
+        )
 
-        self.query_one(UpdatesLine).reload(CommsDesk(self.app.service), self.app.clock.now())
+    _updates_asked = 0
+
+    async def _load_updates(self, asked: int) -> None:
+        now = self.app.clock.now()
+        due = await self.app.board_source.due_updates(now)
+        if asked == self._updates_asked:
+            self.query_one(UpdatesLine).show(due, now)
 
     def _status(self) -> None:
         t = self.table

@@ -4,15 +4,11 @@ first, each counting down ("next update due in mm:ss"); hidden when none has a c
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Static
 
 from console.tui.style import palette
-
-if TYPE_CHECKING:
-    from console.comms.desk import CommsDesk
 
 SHOWN = 4
 
@@ -26,8 +22,9 @@ class UpdatesLine(Static):
     def on_mount(self) -> None:
         self.due: list[dict] = []
 
-    def reload(self, desk: CommsDesk, now: datetime) -> None:
-        self.due = desk.due_updates(now)
+    def show(self, due: list[dict], now: datetime) -> None:
+        """`due`: CommsDesk.due_updates, read off the event loop."""
+        self.due = due
         self.set_class(bool(self.due), "shown")
         self.tick(now)
 

@@ -22,6 +22,7 @@ from console import config
 from console.model.text import printable
 from console.tui.board_source import BoardSource
 from console.tui.collector import RestingCollector
+from console.tui.pacing import HistoryPacer
 from console.tui.palette import ConsoleCommands
 from console.tui.screens.board import BoardScreen
 from console.tui.textual_fixes import release_styles_caches
@@ -133,6 +134,10 @@ class ConsoleApp(App):
             )
         self.theme = wanted
         self._unsubscribe = None
+        # While a joining console's history arrives, screens reload about once a second.
+        self.pacer = HistoryPacer(
+            self._deliver_changes, lambda seconds, callback: self.set_timer(seconds, callback)
+        )
 
     # ------------------------------------------------------------ lifecycle
     def get_default_screen(self) -> Screen:
@@ -231,14 +236,17 @@ class ConsoleApp(App):
                 self.escalation_runner.wake()
 
     def on_incidents_changed(self, message: IncidentsChanged) -> None:
+        self.pacer.changed(message.incident_ids)
+
+    def _deliver_changes(self, incident_ids: tuple[str, ...]) -> None:
         for stack_screen in self.screen_stack:
             burst = getattr(stack_screen, "incidents_changed", None)
             if burst:
-                burst(message.incident_ids)
+                burst(incident_ids)
                 continue
             changed = getattr(stack_screen, "incident_changed", None)
             if changed:
-                for incident_id in message.incident_ids:
+                for incident_id in incident_ids:
                     changed(incident_id)
 
     def on_incident_changed(self, message: IncidentChanged) -> None:
@@ -294,6 +302,7 @@ class ConsoleApp(App):
             self.sync = None
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        self.pacer.history(message.status.history is not None)
         self.banner = " · ".join(x for x in (self._base_banner, message.status.text()) if x)
         from console.tui.widgets.topbar import TopBar
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random as _random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,6 +30,11 @@ from console.sync import protocol as wire
 from console.sync.client import Backoff, SyncClient, SyncError
 
 TUI_PAGE_SIZE = 500  # events per pulled page in a face with a screen (start_for)
+TUI_CATCH_UP_PAGES = 2  # pages applied in one transaction while catching up, there
+# After a key press the history pull stands aside (between pages) until the screen has
+# answered, at most this long: the answer is Python work on the UI's thread, and the pull
+# would otherwise take half of the interpreter from it.
+UI_TURN_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -111,9 +117,11 @@ class SyncWorker:
         timeout: float = 10.0,
         random: Callable[[], float] = _random.random,
         page_size: int | None = None,
+        catch_up_pages: int | None = None,
     ):
         self.db_path = Path(db_path)
         self.page_size = page_size
+        self.catch_up_pages = catch_up_pages
         self.org = org
         self.clock = clock or SystemClock()
         self.actor = actor
@@ -137,6 +145,8 @@ class SyncWorker:
         self._wakers: set[threading.Event] = set()
         self.cleanups: list[Callable[[], Any]] = []  # run once by stop()
         self._threads: list[threading.Thread] = []
+        self._ui_until = 0.0  # monotonic time until which a catching-up pull stands aside
+        self._turn = threading.Event()  # set by carry_on() and stop(): stop standing aside
 
     # -------------------------------------------------------------- control
 
@@ -144,6 +154,28 @@ class SyncWorker:
     def status(self) -> SyncStatus:
         with self._lock:
             return self._status
+
+    def give_way(self, seconds: float = UI_TURN_SECONDS) -> None:
+        """A person pressed a key: a pull catching up on a history pauses before its next
+        page, until carry_on() or for `seconds`, so the screen answers at the speed it has
+        when idle. (A live pull, waiting on the server, is not held.) Any thread."""
+        with self._lock:
+            self._ui_until = max(self._ui_until, time.monotonic() + seconds)
+
+    def carry_on(self) -> None:
+        """The screen has answered: the history pull goes on at once."""
+        with self._lock:
+            self._ui_until = 0.0
+        self._turn.set()
+
+    def _stand_aside(self) -> None:
+        while not self._stop.is_set():
+            with self._lock:
+                left = self._ui_until - time.monotonic()
+                self._turn.clear()
+            if left <= 0:
+                return
+            self._turn.wait(left)
 
     def nudge(self) -> None:
         """A local change was committed: push it now rather than at the next poll."""
@@ -171,6 +203,7 @@ class SyncWorker:
     def stop(self, timeout: float = 3.0) -> None:
         self._stop.set()
         self._nudge.set()
+        self._turn.set()
         while self.cleanups:
             self.cleanups.pop()()
         with self._lock:
@@ -202,6 +235,8 @@ class SyncWorker:
             clock=self.clock,
             page_size=self.page_size or wire.MAX_BATCH,
         )
+        if self.catch_up_pages:
+            client.catch_up_pages = max(1, self.catch_up_pages)
         with self._lock:
             self._clients.append(client)
         return store, client
@@ -270,7 +305,9 @@ class SyncWorker:
                     self.on_change(report.touched)
                 before = client.cursor()
             if behind:
+                self._stand_aside()
                 data = client.fetch_pages(before, client.catch_up_pages)[0]
+                self._stand_aside()
             else:
                 data = self._interruptible(lambda: client.fetch_page(before, self.wait))
                 if data is None:
@@ -389,6 +426,7 @@ def start_for(
     # Smaller pages than the CLI's: parsing one reply holds the interpreter lock, and a
     # screen with a long history arriving must still answer keys between pages.
     kw.setdefault("page_size", TUI_PAGE_SIZE)
+    kw.setdefault("catch_up_pages", TUI_CATCH_UP_PAGES)
     worker = SyncWorker(
         service.store.path,
         service.org,

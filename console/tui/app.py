@@ -185,6 +185,16 @@ class ConsoleApp(App):
     async def on_event(self, event: events.Event) -> None:
         if self.collector is not None and isinstance(event, events.InputEvent):
             self.collector.input()
+        # A key (or click) is answered in Python on this thread: a history being pulled
+        # stands aside until the answer is on screen rather than take half of the
+        # interpreter from it.
+        if (
+            isinstance(event, events.Key | events.MouseDown | events.Paste)
+            and not event.is_forwarded  # (a key bubbles back up here once handled)
+            and self.sync
+        ):
+            self.sync.give_way()
+            self.call_after_refresh(self.sync.carry_on)
         await super().on_event(event)
 
     def _start_checkpoint(self) -> None:

@@ -6,6 +6,7 @@ import queue
 import threading
 import time
 
+from console.store import sync_state as state
 from console.sync.worker import SyncStatus, SyncWorker
 
 TOKEN = "test-token-0123456789abcdef"
@@ -160,3 +161,59 @@ def test_a_new_console_joins_then_shows_the_history_arriving(server, consoles, o
     assert any(s.joined == 1 and s.history is not None for s in seen)
     assert worker.status.history is None  # all in: nothing left to show
     assert tui.event_ids() == ana.event_ids()
+
+
+def test_a_history_being_pulled_stands_aside_after_a_key_until_the_screen_has_answered(
+    server, consoles, org
+):
+    ana = consoles("ana")
+    live = ana.service.declare("Checkout down", "SEV1", layers=["service"]).id
+    for i in range(4):
+        ana.service.resolve(ana.service.declare(f"old {i}", "SEV3", layers=["service"]).id, "ok")
+    ana.sync(server.url)
+    tui = consoles("tui")
+    changed: list = []
+    worker = SyncWorker(
+        tui.path, org, remote=server.url, token=TOKEN, on_change=changed.extend, page_size=2
+    )
+    worker.give_way(3600)  # a key was just pressed, and (for this test) the turn never ends
+    worker.start()
+    wait_for(lambda: live in changed)  # the join's open incidents are not held back
+    assert worker.status.history is not None
+    assert state.cursor(tui.store.conn).after == 0  # the history waits for the screen
+    worker.carry_on()  # the screen has answered
+    try:
+        wait_for(lambda: worker.status.last_sync is not None and worker.status.history is None)
+        assert tui.event_ids() == ana.event_ids()
+    finally:
+        worker.stop()
+    assert not any(t.is_alive() for t in worker._threads)  # noqa: SLF001
+
+
+def test_a_live_pull_is_not_held_by_key_presses(server, consoles, org):
+    tui, other = consoles("tui", "ana"), consoles("other", "ben")
+    changes: queue.Queue = queue.Queue()
+    worker = SyncWorker(tui.path, org, remote=server.url, token=TOKEN, on_change=changes.put)
+    worker.start()
+    try:
+        wait_for(lambda: worker.status.state == "connected" and worker.status.history is None)
+        worker.give_way(3600)  # caught up: the pull waits on the server, not on the screen
+        inc = other.service.declare("Edge 503s", "SEV2", layers=["edge"]).id
+        other.sync(server.url)
+        assert changes.get(timeout=10) == [inc]
+    finally:
+        worker.stop()
+
+
+def test_stop_ends_a_pull_that_stands_aside(server, consoles, org):
+    ana = consoles("ana")
+    ana.service.declare("Checkout down", "SEV1", layers=["service"])
+    ana.service.resolve(ana.service.declare("old", "SEV3", layers=["service"]).id, "ok")
+    ana.sync(server.url)
+    tui = consoles("tui")
+    worker = SyncWorker(tui.path, org, remote=server.url, token=TOKEN, page_size=1)
+    worker.give_way(3600)
+    worker.start()
+    wait_for(lambda: worker.status.history is not None)
+    worker.stop()
+    assert not any(t.is_alive() for t in worker._threads)  # noqa: SLF001

@@ -105,3 +105,30 @@ async def test_the_board_shows_what_arrived_during_the_history_once_it_is_in(
             assert app.pacer.held == ()
     finally:
         other.close()
+
+
+class _Sync:
+    """Stands in for the sync worker: what the app tells it about key presses."""
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def give_way(self):
+        self.calls.append("give_way")
+
+    def carry_on(self):
+        self.calls.append("carry_on")
+
+    def stop(self):
+        self.calls.append("stop")
+
+
+async def test_a_key_press_holds_the_history_pull_until_the_screen_has_answered(service):
+    service.declare("Edge 503s everywhere", "SEV1", layers=["edge"])
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.sync = sync = _Sync()
+        await pilot.press("slash")
+        await wait_for(pilot, lambda: sync.calls == ["give_way", "carry_on"])
+        assert app.screen.query_one("#filter").has_focus  # answered before the pull went on

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tuikit import make_app, open_service, paste, screen_text, settle
+from tuikit import make_app, open_service, paste, screen_text, settle, wait_for
 
 from console.tui.screens.board import BoardScreen
 from console.tui.widgets.board_table import BoardTable
@@ -230,3 +230,20 @@ async def test_escape_before_any_filter_and_the_filter_box_on_first_use(demo_ser
         await pilot.press("slash")
         await settle(pilot)
         assert app.focused is not None and app.focused.id == "filter"
+
+
+async def test_the_updates_line_names_who_owes_an_update_and_counts_down(service, clock):
+    sev1 = service.declare("Checkout down", "SEV1", layers=["service"]).id
+    service.declare("Slow search", "SEV4", layers=["service"])  # no cadence at SEV4
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+
+        def updates() -> str:
+            return next(
+                (ln.strip() for ln in screen_text(app).splitlines() if "Updates:" in ln), ""
+            )
+
+        await wait_for(pilot, lambda: updates() == f"Updates: {sev1} next update due in 30:00")
+        clock.advance(minutes=31)
+        await wait_for(pilot, lambda: updates() == f"Updates: {sev1} update OVERDUE by 01:00")

@@ -12,6 +12,8 @@ extra notes, the newest few hundred incidents open). In one run it measures:
     - join, the TUI: spawn to the board showing "N open incidents" on a real pty (120x40);
 (b) key press to redraw on the board (`/` opens the filter row, `esc` closes it) while
     the history arrives, against the same keys once it is all in (idle), same session;
+    and how fast the history comes in while those keys are pressed (the pull stands aside
+    for a moment after each key) against its rate over the whole pull;
 (c) time until the whole history is in (the TUI's top bar says synced).
 
     python bench/join_bench.py [--incidents 100000] [--per-incident 10] [--open 300]
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -263,6 +266,13 @@ def _key_samples(app: PtyApp, samples: int, until=None) -> list[float]:
     return out
 
 
+def _history_done(screen: str) -> int | None:
+    """Events of the history in so far, from the top bar's 'history 45% (450,000 of …'."""
+    top = screen.splitlines()[0] if screen else ""
+    m = re.search(r"history \d+% \(([\d,]+) of", top)
+    return int(m.group(1).replace(",", "")) if m else None
+
+
 def _synced(screen: str) -> bool:
     top = screen.splitlines()[0] if screen else ""
     return "synced" in top and "never" not in top and "history" not in top
@@ -279,7 +289,10 @@ def tui_join(url: str, work: Path, open_count: int, samples: int) -> dict:
         # (b) while the history arrives
         top_when_shown = app.screen.text().splitlines()[0].strip()
         arriving = "history" in top_when_shown
+        # how fast the history comes in while keys are pressed (the pull gives way to them)
+        keys_from, first = time.perf_counter(), _history_done(app.screen.text())
         busy = _key_samples(app, samples, until=_synced)
+        keys_took, last = time.perf_counter() - keys_from, _history_done(app.screen.text())
         # (c) the whole history
         done = app.wait_for(_synced, 1800) - app.started
         app.drain(1.0)
@@ -294,6 +307,9 @@ def tui_join(url: str, work: Path, open_count: int, samples: int) -> dict:
         "history_complete_s": round(done, 1),
         "keys_while_history_arrives": summary(busy),
         "keys_idle": summary(idle),
+        "history_events_per_s_while_keys": round((last - first) / keys_took)
+        if first is not None and last is not None
+        else None,
         "top_bar_at_end": top.strip(),
     }
 
@@ -330,6 +346,13 @@ def run(incidents: int, per_incident: int, open_count: int, samples: int) -> dic
             "tui_open_shown_vs_plain_pull": round(tui["open_shown_s"] / plain["seconds"], 4),
             "keys_p95_while_history_vs_idle": round(busy["p95_ms"] / idle["p95_ms"], 2)
             if busy.get("n") and idle.get("n")
+            else None,
+            "history_rate_while_keys_vs_overall": round(
+                tui["history_events_per_s_while_keys"]
+                / (meta["events"] / tui["history_complete_s"]),
+                2,
+            )
+            if tui["history_events_per_s_while_keys"]
             else None,
             "tui_history_complete_vs_plain_pull": round(
                 tui["history_complete_s"] / plain["seconds"], 2

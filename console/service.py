@@ -262,6 +262,15 @@ class IncidentService:
         incident_id = self.resolve_id(incident_id)
         return self._state(incident_id).fork()
 
+    def folded(self, incident_id: str) -> Incident | None:
+        """The incident folded up to its newest event row, whichever connection wrote it:
+        this service's cached state plus the rows added since (or the snapshot on disk plus
+        its tail), not a fold of the whole log. The cache's own state, so read it before
+        this service's next command and never change it; get() gives one to keep. None for
+        an incident with no events."""
+        folded = self._folds.state(self.store.conn, incident_id)
+        return folded.inc if folded is not None else None
+
     def _state(self, incident_id: str) -> Incident:
         """The cache's own folded state (commands read it; get() hands out a fork)."""
         folded = self._folds.state(self.store.conn, incident_id)

@@ -27,7 +27,6 @@ from console.model.channels import PagingConfig, paging_config
 from console.model.clock import Clock, SystemClock, iso, mmss, parse_iso
 from console.model.errors import ConsoleError, InputError
 from console.model.events import clip
-from console.model.fold import fold
 from console.model.incident import Incident
 from console.model.org import Org
 from console.model.paging.decide import BOT, decide, orphans, still_wanted
@@ -41,7 +40,6 @@ if TYPE_CHECKING:
 from console.notify.channels import DRILL_CONFIG, ChannelFactory, DrillSink, Outcome, real_channels
 from console.service import IncidentService
 from console.store import Store
-from console.store import events as event_log
 
 LAST_PASS = "notify.last_pass_at"
 RECENT_RESOLVED = timedelta(days=7)
@@ -175,7 +173,12 @@ class EscalationRunner:
         )
 
     def _fold(self, incident_id: str) -> Incident | None:
-        return fold(event_log.for_incident(self.store.conn, incident_id))
+        """The incident as its log stands now, read through this runner's own service:
+        the state it folded last pass plus the events any connection added since (or the
+        snapshot on disk plus its tail), so a long incident is not refolded every pass.
+        Read it before this runner records anything on the incident: a record folds into
+        the same object."""
+        return self.service.folded(incident_id)
 
     def _adopt_after_minutes(self) -> float:
         """Sharing one database, a page another process queued and nobody delivered for a
@@ -198,6 +201,9 @@ class EscalationRunner:
                     inc, self.org, self.cfg, now, on_call
                 ):  # read-only check first: no write lock when quiet
                     self._decide_one(incident_id, now, report)
+                    inc = self._fold(incident_id)  # with what it queued (or someone else did)
+                    if inc is None:
+                        continue
                 if adopt > 0 and orphans(inc, now, adopt, self._local_keys(incident_id)):
                     self._adopt(incident_id, now, report)
             except ConsoleError as exc:

@@ -3,10 +3,11 @@ incidents, and refresh on commits (a message, not a poll)."""
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
-from tuikit import make_app, open_service, paste, screen_text, settle, wait_for
+from tuikit import Toasts, make_app, open_service, paste, screen_text, settle, wait_for
 
 from console.tui.screens.board import BoardScreen
 from console.tui.widgets.board_table import BoardTable
@@ -247,3 +248,21 @@ async def test_the_updates_line_names_who_owes_an_update_and_counts_down(service
         await wait_for(pilot, lambda: updates() == f"Updates: {sev1} next update due in 30:00")
         clock.advance(minutes=31)
         await wait_for(pilot, lambda: updates() == f"Updates: {sev1} update OVERDUE by 01:00")
+
+
+async def test_a_failed_read_of_the_updates_line_is_said_and_the_board_stays(
+    demo_service, monkeypatch
+):
+    app = make_app(demo_service)
+    toasts = Toasts(app)
+
+    async def broken(now):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(app.board_source, "due_updates", broken)
+        app.screen.reload_data()
+        await wait_for(pilot, lambda: toasts.messages)
+        assert toasts.messages == ["stakeholder updates not read: disk I/O error"]
+        assert app.is_running and len(board_lines(app)) == 4

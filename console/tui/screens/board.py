@@ -155,7 +155,13 @@ class BoardScreen(LiveScreen):
 
     async def _load_updates(self, asked: int) -> None:
         now = self.app.clock.now()
-        due = await self.app.board_source.due_updates(now)
+        try:
+            due = await self.app.board_source.due_updates(now)
+        except Exception as exc:  # noqa: BLE001 - the board stays up; the line says it is stale
+            self.app.notify(
+                printable(f"stakeholder updates not read: {exc}"), markup=False, severity="warning"
+            )
+            return
         if asked == self._updates_asked:
             self.query_one(UpdatesLine).show(due, now)
 

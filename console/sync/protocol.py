@@ -95,8 +95,6 @@ class PushRequest(Struct, forbid_unknown_fields=True):
 
 
 # Joined with newlines, which none of these may hold.
-_UUIDS = re.compile(r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n)*")
-_HLCS = re.compile(r"(?:[0-9]{13}-[0-9]{5}\n)*")
 _ISOS = re.compile(
     r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
     r"(?:Z|[+-][0-9]{2}:[0-9]{2})\n)*"
@@ -107,15 +105,56 @@ def _column_fits(pattern: re.Pattern[str], values: list[str]) -> bool:
     return pattern.fullmatch("\n".join(values) + "\n") is not None
 
 
+def _fixed_fit(values: list[str], width: int, marks: dict[int, str], fill: bytes) -> bool:
+    """Every value `width` ASCII characters, `marks` (position: character) where they
+    are, and only bytes of `fill` everywhere else: checked by columns of the joined
+    text, in C (a regex over the joined column took ~2 ms a 5,000-event push for
+    UUIDs; this takes ~0.2)."""
+    if set(map(len, values)) != {width}:
+        return False
+    n = len(values)
+    try:
+        joined = "".join(values).encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    template = "".join(marks[k] for k in sorted(marks)).encode("ascii")
+    return joined.translate(None, fill) == template * n and all(
+        joined[k::width] == mark.encode("ascii") * n for k, mark in marks.items()
+    )
+
+
+_HEX = b"0123456789abcdef"
+_DIGITS = b"0123456789"
+_UUID_MARKS = {8: "-", 13: "-", 18: "-", 23: "-"}
+_HLC_MARKS = {13: "-"}
+_MILLIS_MARKS = {4: "-", 7: "-", 10: "T", 13: ":", 16: ":", 19: ".", 23: "Z"}  # a console's
+
+
+def _uuids_fit(values: list[str]) -> bool:
+    """_UUID for every value."""
+    return _fixed_fit(values, 36, _UUID_MARKS, _HEX)
+
+
+def _hlcs_fit(values: list[str]) -> bool:
+    """_HLC for every value."""
+    return _fixed_fit(values, 19, _HLC_MARKS, _DIGITS)
+
+
+def _times_fit(values: list[str]) -> bool:
+    """_ISO for every value: the shape consoles write (milliseconds, Z) by columns, any
+    other through the regex."""
+    return _fixed_fit(values, 24, _MILLIS_MARKS, _DIGITS) or _column_fits(_ISOS, values)
+
+
 def _shapes_fit(typed: list[WireEvent]) -> bool:
     """True when _shape_problem would find nothing wrong with any of these events, short
     of a real time and the body's contents (_content_problem checks those)."""
     if not typed:
         return True
     if not (
-        _column_fits(_UUIDS, [e.event_id for e in typed])
-        and _column_fits(_HLCS, [e.hlc for e in typed])
-        and _column_fits(_ISOS, [e.at for e in typed])
+        _uuids_fit([e.event_id for e in typed])
+        and _hlcs_fit([e.hlc for e in typed])
+        and _times_fit([e.at for e in typed])
     ):
         return False
     if not all(_INCIDENT.match(v) for v in {e.incident_id for e in typed}):
@@ -226,7 +265,7 @@ def _check_columns(
     only when the column as a whole fails it, and the first problem per event is the one
     check_event (then stamp_problem, given `now_ms`) would name. `sized`: the size limit
     (a push limit: pulled events skip it)."""
-    texts = [_encoder.encode(e) for e in typed]
+    texts = list(map(_encoder.encode, typed))
     problems: dict[int, str] = {}
     try:  # parse_iso, without its "Z" spelling change (fromisoformat takes Z since 3.11)
         list(map(datetime.fromisoformat, [e.at for e in typed]))
@@ -256,7 +295,7 @@ def _check_columns(
             stamp_problem = hlc_problem(e.hlc, now_ms, max_ahead_ms)
             if stamp_problem and i not in problems:
                 problems[i] = stamp_problem
-    return [t.decode("utf-8") for t in texts], problems
+    return list(map(bytes.decode, texts)), problems  # UTF-8
 
 
 def newest_too_far(typed: list[WireEvent], now_ms: int, max_ahead_ms: int) -> bool:

@@ -130,3 +130,40 @@ def test_bodies_checked_a_kind_at_a_time_agree_with_one_by_one(pairs):
     kinds, bodies_ = [k for k, _ in pairs], [b for _, b in pairs]
     one_by_one = [(i, p) for i, (k, b) in enumerate(pairs) if (p := catalogue.body_problem(k, b))]
     assert catalogue.bodies_problem(kinds, bodies_) == (one_by_one[0] if one_by_one else None)
+
+
+def _near(valid: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Valid values, and ones a character or two away (a mark moved, doubled or gone,
+    a capital, another script's digit, a newline, one character more or less)."""
+    swaps = st.sampled_from(["-", "A", "g", "٣", "\n", "0", "T", ":", ".", "Z", ""])
+    edited = st.builds(_edited, valid, st.lists(st.tuples(st.integers(0, 36), swaps), max_size=2))
+    return edited | st.builds(_swapped, valid, st.integers(0, 35))
+
+
+def _swapped(text: str, at: int) -> str:
+    """Two neighbours swapped: a mark one place off, the count of each character kept."""
+    return text[:at] + text[at + 1 : at + 2] + text[at : at + 1] + text[at + 2 :]
+
+
+def _edited(text: str, edits: list[tuple[int, str]]) -> str:
+    for at, put in edits:
+        text = text[:at] + put + text[at + 1 :]
+    return text
+
+
+_hlcs = st.builds("{:013d}-{:05d}".format, st.integers(0, 10**13 - 1), st.integers(0, 99999))
+_times = st.datetimes().map(lambda t: t.isoformat(timespec="milliseconds") + "Z") | st.sampled_from(
+    ["2026-03-01T09:00:00Z", "2026-03-01T09:00:00.5+02:00"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ids=st.lists(_near(st.uuids().map(str)), min_size=1, max_size=8),
+    hlcs=st.lists(_near(_hlcs), min_size=1, max_size=8),
+    times=st.lists(_near(_times), min_size=1, max_size=8),
+)
+def test_the_column_checks_agree_with_the_one_by_one_patterns(ids, hlcs, times):
+    assert wire._uuids_fit(ids) == all(wire._UUID.match(v) for v in ids)
+    assert wire._hlcs_fit(hlcs) == all(wire._HLC.match(v) for v in hlcs)
+    assert wire._times_fit(times) == all(wire._ISO.match(v) for v in times)

@@ -46,6 +46,7 @@ import psycopg  # noqa: E402
 from bulk import bulk_sqlite  # noqa: E402
 from serveproc import TOKEN, ServeProcess  # noqa: E402
 
+from console.store import events as event_log  # noqa: E402
 from console.sync import protocol as wire  # noqa: E402
 from console.sync.server import ServerLog  # noqa: E402
 
@@ -56,7 +57,7 @@ def make_event(console: int, n: int, text: str) -> dict:
     now = datetime.now(UTC)
     ms = int(now.timestamp() * 1000)
     return {
-        "event_id": str(uuid.uuid4()),
+        "event_id": event_log.uuid7(),  # as a console makes them: time-ordered
         "incident_id": f"INC-{console % 20 + 1}",
         "kind": "note_added",
         "body": {"text": text},

@@ -156,7 +156,6 @@ class LogStorage(Protocol):
     threaded: bool
     # True (with threaded False): append() has a connection of its own and may run on one
     # other thread (the server's writer thread) while the rest stay on the event loop.
-    own_writer: bool
 
     def describe(self) -> str: ...
     def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome: ...
@@ -365,16 +364,28 @@ class Checkpointer:
         self._thread.join()
 
 
+class Staged(NamedTuple):
+    """An append whose rows are inserted, its transaction still open (SqliteLog.stage)."""
+
+    log: SqliteLog
+    batch: Batch
+    outcome: Outcome
+    written: Sequence[int]
+
+    def commit(self) -> Outcome:
+        """Commit (or, when that fails, roll back) and free the writer."""
+        return self.log._commit(self)
+
+
 class SqliteLog:
-    """One file, two connections: appends on a writer connection (the server gives it a
-    thread of its own, so a commit's fsync does not stop the event loop), everything
-    else on a reader connection on the event-loop thread (WAL: readers see each commit
-    whole and never wait for the writer). BEGIN IMMEDIATE serialises appends, so
-    server_seq is assigned in commit order."""
+    """One file, two connections: appends on a writer connection, everything else on a
+    reader connection (WAL: readers see each commit whole and never wait for the
+    writer). The server stages an append (BEGIN IMMEDIATE and the inserts) on its event
+    loop and commits it on a thread of its own, so the fsync does not stop the loop.
+    BEGIN IMMEDIATE serialises appends, so server_seq is assigned in commit order."""
 
     backend = "sqlite"
     threaded = False
-    own_writer = True  # append() may run on one other thread at a time
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
@@ -430,12 +441,22 @@ class SqliteLog:
         return self.conn.execute("SELECT count(*) FROM log").fetchone()[0]
 
     def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome:
-        with self._writing:
-            return self._append(self._writer, batch, client_id, received_at)
+        return self.stage(batch, client_id, received_at).commit()
 
-    def _append(
+    def stage(self, batch: Batch, client_id: str, received_at: str) -> Staged:
+        """The append up to its commit, on the caller's thread; the returned Staged's
+        commit(), on any one thread, ends it. The writer connection is held until then."""
+        self._writing.acquire()
+        try:
+            outcome, written = self._insert_batch(self._writer, batch, client_id, received_at)
+        except BaseException:
+            self._writing.release()
+            raise
+        return Staged(self, batch, outcome, written)
+
+    def _insert_batch(
         self, conn: sqlite3.Connection, batch: Batch, client_id: str, received_at: str
-    ) -> Outcome:
+    ) -> tuple[Outcome, Sequence[int]]:
         conn.execute("BEGIN IMMEDIATE")
         try:
             head = _head(conn)
@@ -455,13 +476,27 @@ class SqliteLog:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
-        if written:  # committed: a long-poll this push wakes is served from memory
-            texts = batch.texts if len(written) == batch.size else [batch.texts[i] for i in written]
-            self._recent = Recent(outcome.seqs[written[0]], texts)
-            # A row is its text, its ids and its index entries: about twice the text.
-            self.checkpointer.wrote(2 * sum(map(len, texts)))
-        return outcome
+        return outcome, written
+
+    def _commit(self, staged: Staged) -> Outcome:
+        try:
+            try:
+                self._writer.execute("COMMIT")
+            except BaseException:
+                if self._writer.in_transaction:  # a commit that failed leaves it open
+                    self._writer.execute("ROLLBACK")
+                raise
+            batch, written = staged.batch, staged.written
+            if written:  # committed: a long-poll this push wakes is served from memory
+                texts = (
+                    batch.texts if len(written) == batch.size else [batch.texts[i] for i in written]
+                )
+                self._recent = Recent(staged.outcome.seqs[written[0]], texts)
+                # A row is its text, its ids and its index entries: about twice the text.
+                self.checkpointer.wrote(2 * sum(map(len, texts)))
+            return staged.outcome
+        finally:
+            self._writing.release()
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:

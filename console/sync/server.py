@@ -1,9 +1,10 @@
 """The reference remote: a Starlette app keeping the global event log in SQLite.
 
-One process. On SQLite, appends run on one writer thread with a connection of its
-own (a push is answered once its commit is done) and reads on the event-loop thread
-(WAL), so a commit's fsync stops neither pulls nor the decoding of the next push; a
-long-poll is an asyncio wait that costs nothing while it waits. Nothing is written for a request that fails
+One process. On SQLite, a push is checked and inserted on the event loop, with a
+connection of its own, and committed on a writer thread (a push is answered once its
+commit is done), so a commit's fsync stops neither pulls (read on the loop, WAL) nor
+the checks of the next push; a long-poll is an asyncio wait that costs nothing while
+it waits. Nothing is written for a request that fails
 authentication or whose envelope is malformed; single bad events are `rejected`.
 """
 
@@ -52,6 +53,56 @@ if TYPE_CHECKING:
     import uvicorn
 
 MIN_TOKEN_CHARS = 16
+
+
+def received_now() -> str:
+    """The received_at of an append."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A push after its checks: `batch`, the events to append; `problems`, why the others
+    (by index in `events`) are refused."""
+
+    events: list[Any]
+    batch: Batch
+    problems: dict[int, str]
+
+    def results(self, outcome: Outcome | None) -> list[dict[str, Any]]:
+        """A result per pushed event, in order, once `outcome` (the batch's append; None
+        when there was nothing to append) is committed."""
+        if outcome is None or not self.batch.size:
+            outcome = Outcome([], [])
+        statuses = outcome.statuses or ["accepted"] * self.batch.size
+        done = [
+            {"event_id": eid, "status": status, "server_seq": seq}
+            if status != "mismatch"
+            else _mismatch(eid, seq)
+            for eid, status, seq in zip(self.batch.event_ids, statuses, outcome.seqs, strict=True)
+        ]
+        if not self.problems:
+            return done
+        out: list[dict[str, Any]] = []
+        pending = iter(done)
+        for i, raw in enumerate(self.events):
+            problem = self.problems.get(i)
+            if problem is None:
+                out.append(next(pending))
+                continue
+            if isinstance(raw, wire.WireEvent):
+                eid: Any = raw.event_id
+            else:
+                eid = raw.get("event_id") if isinstance(raw, dict) else None
+            out.append(
+                {
+                    "event_id": eid if isinstance(eid, str) else None,
+                    "status": "rejected",
+                    "server_seq": None,
+                    "error": problem,
+                }
+            )
+        return out
 
 
 class ServerLog:
@@ -103,6 +154,13 @@ class ServerLog:
     def push(self, events: list[Any], client_id: str) -> list[dict[str, Any]]:
         """Validate and append; one transaction; a result per event, in order. Events are
         plain JSON values, or WireEvents that decode_push already shape-checked."""
+        checked = self.check(events)
+        if not checked.batch.size:
+            return checked.results(None)
+        return checked.results(self.storage.append(checked.batch, client_id, received_now()))
+
+    def check(self, events: list[Any]) -> Checked:
+        """The push's checks, before anything is written: what to append, what is refused."""
         now_ms = time.time_ns() // 1_000_000
         if all(isinstance(raw, wire.WireEvent) for raw in events):
             texts, problems = wire.check_pushed(events, now_ms, self.max_drift_ms)
@@ -118,37 +176,7 @@ class ServerLog:
             )
         else:
             batch, problems = self._checked_plain(events, now_ms)
-        received = datetime.now(UTC).isoformat(timespec="milliseconds")
-        outcome = self.storage.append(batch, client_id, received) if batch.size else Outcome([], [])
-        statuses = outcome.statuses or ["accepted"] * batch.size
-        done = [
-            {"event_id": eid, "status": status, "server_seq": seq}
-            if status != "mismatch"
-            else _mismatch(eid, seq)
-            for eid, status, seq in zip(batch.event_ids, statuses, outcome.seqs, strict=True)
-        ]
-        if not problems:
-            return done
-        out: list[dict[str, Any]] = []
-        pending = iter(done)
-        for i, raw in enumerate(events):
-            problem = problems.get(i)
-            if problem is None:
-                out.append(next(pending))
-                continue
-            if isinstance(raw, wire.WireEvent):
-                eid: Any = raw.event_id
-            else:
-                eid = raw.get("event_id") if isinstance(raw, dict) else None
-            out.append(
-                {
-                    "event_id": eid if isinstance(eid, str) else None,
-                    "status": "rejected",
-                    "server_seq": None,
-                    "error": problem,
-                }
-            )
-        return out
+        return Checked(events, batch, problems)
 
     def _checked_plain(self, events: list[Any], now_ms: int) -> tuple[Batch, dict[int, str]]:
         """The events to append, and why the others are refused (by index)."""
@@ -291,16 +319,33 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
             return await run_in_threadpool(fn, *args)
         return fn(*args)
 
-    # SQLite appends run here, one at a time, so the event loop decodes the next push
-    # and answers pulls while a commit waits for its fsync.
+    # SQLite commits run here, one at a time: the fsync waits off the event loop, which
+    # meanwhile answers pulls and checks the next push.
     writer = ThreadPoolExecutor(1, thread_name_prefix="incident-console-log-writer")
+    append_turn = asyncio.Lock()  # one SQLite append at a time, from BEGIN to its commit
 
     async def append(log: ServerLog, events: list[Any], client_id: str) -> list[dict[str, Any]]:
         """log.push, answered only once its commit is done, wherever it runs."""
-        if log.storage.own_writer and not log.threaded:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(writer, log.push, events, client_id)
-        return await call(log, log.push, events, client_id)
+        storage = log.storage
+        if not isinstance(storage, SqliteLog):
+            return await call(log, log.push, events, client_id)
+        # The checks and the inserts run here, on the event loop: on a thread of their
+        # own they would take turns with the loop for the interpreter lock after every
+        # row (sqlite3 lets go of it for each step), which made a 5,000-row insert as
+        # slow as two. Only the commit, mostly an fsync, goes to the writer thread.
+        checked = log.check(events)
+        if not checked.batch.size:
+            return checked.results(None)
+        await append_turn.acquire()
+        try:
+            staged = storage.stage(checked.batch, client_id, received_now())
+        except BaseException:
+            append_turn.release()
+            raise
+        committed = asyncio.get_running_loop().run_in_executor(writer, staged.commit)
+        # Released when the commit is done, even for a request no longer waiting for it.
+        committed.add_done_callback(lambda _done: append_turn.release())
+        return checked.results(await asyncio.shield(committed))
 
     subscribed: weakref.WeakSet[LogStorage] = weakref.WeakSet()
 

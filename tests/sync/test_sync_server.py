@@ -278,3 +278,60 @@ def test_token_file(tmp_path):
         load_tokens(f)
     with pytest.raises(InputError, match="cannot read"):
         load_tokens(tmp_path / "missing")
+
+
+def test_pushes_at_once_are_each_stored_whole_once_in_seq_order(server):
+    """Several consoles pushing at the same moment, some sending the same batch twice (a
+    retry racing the original), while a console pages the log: each event is stored
+    once, server_seq is dense, every reply names the seq the log holds for its event,
+    and the pager sees every event exactly once, in seq order."""
+    batches = [[ev(b * 100 + i) for i in range(100)] for b in range(12)]
+    sends = batches + batches[::3]  # a third of them twice
+    replies: list[tuple[list[dict], dict]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def console(mine: list[list[dict]]) -> None:
+        try:
+            with server.http() as http:
+                for events in mine:
+                    r = push(http, events)
+                    assert r.status_code == 200, r.text
+                    with lock:
+                        replies.append((events, r.json()))
+        except BaseException as exc:  # reported by the test's thread
+            errors.append(exc)
+
+    pulled: list[dict] = []
+    total = len(batches) * 100
+
+    def pager() -> None:
+        try:
+            with server.http() as http:
+                after = 0
+                while len(pulled) < total:
+                    page = http.get("/v1/pull", params={"after": after, "wait": 5}).json()
+                    pulled.extend(page["events"])
+                    after = page["next"]
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=console, args=(sends[i::4],)) for i in range(4)]
+    threads.append(threading.Thread(target=pager))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[0]
+    rows = server.log.rows()
+    assert [r[0] for r in rows] == list(range(1, total + 1))
+    held = {event_id: seq for seq, event_id, _ in rows}
+    assert len(held) == total
+    for events, reply in replies:
+        results = reply["results"]
+        assert [x["event_id"] for x in results] == [e["event_id"] for e in events]
+        assert all(x["status"] in ("accepted", "duplicate") for x in results)
+        assert all(x["server_seq"] == held[x["event_id"]] for x in results)
+    accepted = [x for _, reply in replies for x in reply["results"] if x["status"] == "accepted"]
+    assert len(accepted) == total  # the second copy of a batch is all duplicates
+    assert [e["server_seq"] for e in pulled] == list(range(1, total + 1))

@@ -102,10 +102,15 @@ _PENDING = (
 )
 
 
-def outbox(conn: sqlite3.Connection, limit: int) -> list[Event]:
-    """Events to push, oldest first; dead letters are left out so they never block the rest."""
-    rows = conn.execute(f"SELECT {_EVENT_COLUMNS} {_PENDING} ORDER BY e.seq LIMIT ?", [limit])
-    return [row_to_event(r) for r in rows]
+def outbox(conn: sqlite3.Connection, limit: int, after: int = 0) -> list[tuple[int, Event]]:
+    """Events to push, oldest first, with their place in the local log; only those past
+    `after` (a place: what is already on its way is skipped). Dead letters are left out
+    so they never block the rest."""
+    rows = conn.execute(
+        f"SELECT e.seq, {_EVENT_COLUMNS} {_PENDING} AND e.seq > ? ORDER BY e.seq LIMIT ?",
+        [after, limit],
+    )
+    return [(r[0], row_to_event(r[1:])) for r in rows]
 
 
 def outbox_depth(conn: sqlite3.Connection) -> int:

@@ -13,7 +13,9 @@ import json
 import random as _random
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +27,7 @@ from console import __version__
 from console.model import backoff
 from console.model.clock import Clock, SystemClock, iso
 from console.model.errors import ConsoleError, InputError
+from console.model.events import Event
 from console.service import IncidentService
 from console.store import sync_state as state
 from console.sync import protocol as wire
@@ -168,9 +171,15 @@ class _Stale(Exception):
 # ------------------------------------------------------------------ the engine
 
 
+# Pushes of a long outbox on their way at once: the server stores one while the console
+# reads and sends the next and records the one before.
+PUSHES_IN_FLIGHT = 2
+
+
 class SyncClient:
     """One console's conversation with one remote. Not thread-safe: one per thread,
-    each with its own Store (SQLite connections must not cross threads)."""
+    each with its own Store (SQLite connections must not cross threads); push_all
+    sends from helper threads of its own, which touch only the HTTP client."""
 
     def __init__(
         self,
@@ -317,24 +326,27 @@ class SyncClient:
     def outbox_depth(self) -> int:
         return state.outbox_depth(self.store.conn)
 
-    def _next_batch(self, limit: int) -> tuple[list[Any], bytes | None]:
-        """The next batch to send, cut to the body limit; locally invalid events are
-        dead-lettered here instead of being sent."""
+    def _next_batch(self, limit: int, after: int = 0) -> tuple[list[Event], bytes | None, int]:
+        """The next batch to send from past place `after` in the local log, cut to the
+        body limit, and the place of its last event (or of the last one dead-lettered
+        before it); locally invalid events are dead-lettered here instead of being sent."""
         conn = self.store.conn
         while True:
-            events = state.outbox(conn, limit)
-            if not events:
-                return [], None
-            batch: list[Any] = []
+            rows = state.outbox(conn, limit, after)
+            if not rows:
+                return [], None, after
+            batch: list[Event] = []
             parts: list[str] = []
             size = 200
             bad: list[tuple[dict[str, Any], str]] = []
-            raws = [ev.to_dict() for ev in events]
-            for ev, raw, (problem, text) in zip(
-                events, raws, wire.check_events(raws), strict=True
+            raws = [ev.to_dict() for _, ev in rows]
+            last = after
+            for (place, ev), raw, (problem, text) in zip(
+                rows, raws, wire.check_events(raws), strict=True
             ):  # the canonical text is what we send
                 if problem:
                     bad.append((raw, problem))
+                    last = place
                     continue
                 assert text is not None  # check_event gives the text whenever it finds no problem
                 need = len(text.encode("utf-8")) + 1
@@ -343,43 +355,57 @@ class SyncClient:
                 batch.append(ev)
                 parts.append(text)
                 size += need
+                last = place
             if bad:
                 with self.store.transaction() as c:
                     for raw, problem in bad:
                         state.add_dead_letter(c, raw, "push", f"not sent: {problem}", self._now())
-                if not batch:
-                    continue
+            after = last
+            if not batch:
+                continue
             head = json.dumps(wire.push_request(self.client_id, []), separators=(",", ":"))
             body = head[:-2] + ",".join(parts) + "]}"
-            return batch, body.encode("utf-8")
+            return batch, body.encode("utf-8"), last
 
     def push_batch(self) -> PushReport:
         """Send one batch (shrinking it if the server says 413). Empty report when nothing waits."""
-        limit = self.batch_size
         report = PushReport()
         while True:
-            batch, body = self._next_batch(limit)
-            if not batch:
+            batch, body, _ = self._next_batch(self.batch_size)
+            if not batch or self._push_one(batch, body, report):
                 return report
-            try:
-                data = self._call("POST", "/v1/push", content=body)
-                break
-            except TooLarge:
-                if len(batch) > 1:  # remember: this server wants smaller batches
-                    # (first what every protocol-1 server takes, then halves)
-                    smaller = wire.PROTOCOL_BATCH if len(batch) > wire.PROTOCOL_BATCH else 0
-                    limit = self.batch_size = smaller or max(1, len(batch) // 2)
-                    continue
-                with self.store.transaction() as c:
-                    state.add_dead_letter(
-                        c,
-                        batch[0].to_dict(),
-                        "push",
-                        "the server refused this event as too large (413)",
-                        self._now(),
-                    )
-                report.rejected += 1
-                return report
+
+    def _push_one(self, batch: list[Event], body: bytes | None, report: PushReport) -> bool:
+        """Send `batch` and record its results: True when done, False when the server
+        wanted smaller batches (the size is cut: read the outbox again)."""
+        try:
+            data = self._call("POST", "/v1/push", content=body)
+        except TooLarge:
+            return not self._smaller(batch, report)
+        self._record(batch, data, report)
+        return True
+
+    def _smaller(self, batch: list[Event], report: PushReport) -> bool:
+        """After a 413 for `batch`: remember that this server wants smaller batches (first
+        what every protocol-1 server takes, then halves) and say True; a single event it
+        refuses is dead-lettered instead (False)."""
+        if len(batch) > 1:
+            smaller = wire.PROTOCOL_BATCH if len(batch) > wire.PROTOCOL_BATCH else 0
+            self.batch_size = smaller or max(1, len(batch) // 2)
+            return True
+        with self.store.transaction() as c:
+            state.add_dead_letter(
+                c,
+                batch[0].to_dict(),
+                "push",
+                "the server refused this event as too large (413)",
+                self._now(),
+            )
+        report.rejected += 1
+        return False
+
+    def _record(self, batch: list[Event], data: Any, report: PushReport) -> None:
+        """The server's reply to `batch`, stored in one transaction."""
         sent = {ev.event_id: ev for ev in batch}
         try:
             results = wire.check_push_reply(data, [ev.event_id for ev in batch])
@@ -390,20 +416,69 @@ class SyncClient:
             if state.seq_conflict(conn, results):
                 state.adopt_log(conn, data["log_id"], force=True)
             accepted, duplicate, rejected = state.record_results(conn, results, sent, self._now())
-        report.batches = 1
-        report.accepted, report.duplicate, report.rejected = accepted, duplicate, rejected
-        return report
+        report.batches += 1
+        report.accepted += accepted
+        report.duplicate += duplicate
+        report.rejected += rejected
 
     def push_all(self) -> PushReport:
+        """Everything the outbox holds. A long outbox goes PUSHES_IN_FLIGHT batches at a
+        time: the next batch is read, checked and sent while the server stores this one,
+        and each reply is recorded while later batches are on their way. The server may
+        take them in any order, which the fold does not mind (it sorts by stamp)."""
         total = PushReport()
         while True:
-            rep = self.push_batch()
-            if not rep.batches and not rep.rejected:
+            batch, body, after = self._next_batch(self.batch_size)
+            if not batch:
                 return total
-            total.batches += rep.batches
-            total.accepted += rep.accepted
-            total.duplicate += rep.duplicate
-            total.rejected += rep.rejected
+            if len(batch) < self.batch_size:  # the rest fits in one push: nothing to overlap
+                self._push_one(batch, body, total)
+            else:
+                self._push_on(batch, body, after, total)
+
+    def _push_on(
+        self, batch: list[Event], body: bytes | None, after: int, total: PushReport
+    ) -> None:
+        """push_all's long outbox, starting with `batch` (read up to place `after`)."""
+        on_the_way: deque[tuple[list[Event], Future[Any]]] = deque()
+        with ThreadPoolExecutor(
+            PUSHES_IN_FLIGHT, thread_name_prefix="incident-console-push"
+        ) as out:
+
+            def send(batch: list[Event], body: bytes | None) -> None:
+                on_the_way.append((batch, out.submit(self._call, "POST", "/v1/push", content=body)))
+
+            send(batch, body)
+            try:
+                while on_the_way:
+                    while len(on_the_way) < PUSHES_IN_FLIGHT:
+                        batch, body, after = self._next_batch(self.batch_size, after)
+                        if not batch:
+                            break
+                        send(batch, body)
+                    batch, reply = on_the_way.popleft()
+                    try:
+                        data = reply.result()
+                    except TooLarge:
+                        self._settle(on_the_way, total)
+                        self._smaller(batch, total)
+                        return  # push_all reads the outbox again, in smaller batches
+                    self._record(batch, data, total)
+            except BaseException:
+                self._settle(on_the_way, total)  # what the server took is recorded
+                raise
+
+    def _settle(
+        self, on_the_way: deque[tuple[list[Event], Future[Any]]], total: PushReport
+    ) -> None:
+        """Wait for the batches still on their way and record those the server took; the
+        others stay in the outbox for the next push."""
+        while on_the_way:
+            batch, reply = on_the_way.popleft()
+            try:
+                self._record(batch, reply.result(), total)
+            except Exception:  # noqa: BLE001 - the first failure is the one reported
+                continue
 
     # -------------------------------------------------------------- pull
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 from datetime import timedelta
 
@@ -247,8 +248,74 @@ def test_413_halves_the_batch(server, consoles):
     faults = Faults([too_big, too_big])
     with a.client(server.url, transport=faults) as c:
         report = c.push_all()
-    assert report.accepted == 8 and report.batches == 4  # 8 → 4 → 2 per batch
-    assert a.outbox() == 0
+        assert c.batch_size == 2  # 8 → 4 → 2 per batch
+    # The two batches of 4 go out together: the one that got the second 413 goes again
+    # as two of 2, the other may have been stored whole.
+    assert report.accepted == 8 and report.batches in (3, 4)
+    assert a.outbox() == 0 and server_ids(server) == a.event_ids()
+
+
+class SecondPushFirst(httpx.BaseTransport):
+    """Holds the first push until a second one is on its way (so it fails, after 10 s,
+    unless the console sends two at once); may refuse the push holding `refuse`."""
+
+    def __init__(self, refuse: str | None = None):
+        self.inner = httpx.HTTPTransport()
+        self.refuse = refuse
+        self.second = threading.Event()
+        self.pushes = 0
+        self.lock = threading.Lock()
+
+    def handle_request(self, request):
+        if request.url.path == "/v1/push":
+            with self.lock:
+                self.pushes += 1
+                first = self.pushes == 1
+            if first:
+                assert self.second.wait(10), "no second push while the first was on its way"
+            else:
+                self.second.set()
+            if self.refuse and self.refuse.encode() in request.read():
+                return httpx.Response(400, json={"error": "refused for the test"})
+        return self.inner.handle_request(request)
+
+    def close(self):
+        self.inner.close()
+
+
+def test_a_long_outbox_goes_out_two_pushes_at_a_time(server, consoles):
+    a, b = consoles("a"), consoles("b")
+    work(a, n_notes=20)  # 21 events: 7 batches of 3
+    overlap = SecondPushFirst()
+    with a.client(server.url, transport=overlap, batch_size=3) as c:
+        report = c.push_all()
+    assert report.accepted == 21 and report.batches == 7 and a.outbox() == 0
+    assert server_ids(server) == a.event_ids()
+    seqs = [r[0] for r in a.store.conn.execute("SELECT server_seq FROM events")]
+    assert sorted(seqs) == list(range(1, 22))
+    b.sync(server.url)  # the server took them in any order; the fold does not mind
+    assert b.event_ids() == a.event_ids()
+    inc = a.store.conn.execute("SELECT DISTINCT incident_id FROM events").fetchone()[0]
+    now = a.clock.now()
+    assert b.service.view(inc, now) == a.service.view(inc, now)
+
+
+def test_a_push_refused_among_several_keeps_its_events_and_records_the_rest(server, consoles):
+    a = consoles("a")
+    work(a, n_notes=11)  # 12 events: 4 batches of 3
+    fifth = a.store.conn.execute("SELECT event_id FROM events ORDER BY seq").fetchall()[4][0]
+    with a.client(server.url, transport=SecondPushFirst(refuse=fifth), batch_size=3) as c:
+        with pytest.raises(SyncError, match="refused for the test"):
+            c.push_all()
+    waiting = {
+        r[0] for r in a.store.conn.execute("SELECT event_id FROM events WHERE server_seq IS NULL")
+    }
+    assert fifth in waiting  # its batch stays in the outbox, nothing of it dead-lettered
+    assert server_ids(server) == a.event_ids() - waiting  # what the server took is recorded
+    assert state.dead_letter_count(a.store.conn) == 0
+    with a.client(server.url, batch_size=3) as c:
+        assert c.push_all().accepted == len(waiting)
+    assert a.outbox() == 0 and server_ids(server) == a.event_ids()
 
 
 class OlderServer(httpx.BaseTransport):

@@ -9,7 +9,8 @@
    baseline: one `serve` process on a SQLite file. Figures: events/s accepted, p95
    push→arrival; ratios PostgreSQL ÷ SQLite.
 2. Sync vs storage: `--events` events pushed in batches of the protocol's limit
-   (wire.MAX_BATCH) by one client while another pulls (long-polls) at the same time,
+   (wire.MAX_BATCH), two on their way at a time as a console's push_all sends them, by
+   one client while another pulls (long-polls) at the same time,
    until the puller holds them all (each client a process of its own, connected
    before the clock starts); against a bulk insert of the same stored rows
    straight into the same backend in one transaction (PostgreSQL: COPY; SQLite:
@@ -33,6 +34,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,6 +53,7 @@ from serveproc import TOKEN, ServeProcess  # noqa: E402
 
 from console.store import events as event_log  # noqa: E402
 from console.sync import protocol as wire  # noqa: E402
+from console.sync.client import PUSHES_IN_FLIGHT  # noqa: E402
 from console.sync.server import ServerLog  # noqa: E402
 
 HEADERS = {"Authorization": f"Bearer {TOKEN}"}
@@ -161,12 +165,12 @@ def pull_until(url: str, total: int, ready, go, done_at) -> None:
 
 def sync_through(push_url: str, pull_url: str, batches: list[list[dict]]) -> float:
     """Seconds from the first push until the puller holds every event. One console
-    pushes the batches while another pulls (long-polls) at the same time, as in a war
-    room; an event counts once it has arrived at the puller, which the server can only
-    hand out after the push's commit (synchronous=FULL, one transaction per push).
-    Both consoles are connected before the clock starts, as in a war room (and as in
-    sync_bench.py): making an HTTP client (its TLS context alone takes ~50 ms) is not
-    sync."""
+    pushes the batches, PUSHES_IN_FLIGHT at a time as a console's push_all does, while
+    another pulls (long-polls) at the same time, as in a war room; an event counts once
+    it has arrived at the puller, which the server can only hand out after the push's
+    commit (synchronous=FULL, one transaction per push). Both consoles are connected
+    before the clock starts, as in a war room (and as in sync_bench.py): making an HTTP
+    client (its TLS context alone takes ~50 ms) is not sync."""
     total = sum(len(b) for b in batches)
     spawn = multiprocessing.get_context("spawn")
     ready, go, done_at = spawn.Event(), spawn.Event(), spawn.Value("d", 0.0)
@@ -174,20 +178,31 @@ def sync_through(push_url: str, pull_url: str, batches: list[list[dict]]) -> flo
     puller.start()
     encode = msgspec.json.Encoder().encode
     try:
-        with httpx.Client(headers=HEADERS, timeout=60) as http:
+        with (
+            httpx.Client(headers=HEADERS, timeout=60) as http,
+            ThreadPoolExecutor(PUSHES_IN_FLIGHT) as senders,
+        ):
             http.get(f"{push_url}/v1/health").raise_for_status()
             if not ready.wait(60):
                 raise RuntimeError("the pulling console did not start")
-            started = time.perf_counter()
-            go.set()
-            for events in batches:
-                body = encode({"protocol": 1, "client_id": "a", "events": events})
-                r = http.post(
+
+            def send(body: bytes) -> None:
+                http.post(
                     f"{push_url}/v1/push",
                     content=body,
                     headers={"Content-Type": "application/json"},
-                )
-                r.raise_for_status()
+                ).raise_for_status()
+
+            started = time.perf_counter()
+            go.set()
+            on_the_way: deque = deque()
+            for events in batches:
+                if len(on_the_way) == PUSHES_IN_FLIGHT:
+                    on_the_way.popleft().result()
+                body = encode({"protocol": 1, "client_id": "a", "events": events})
+                on_the_way.append(senders.submit(send, body))
+            for reply in on_the_way:
+                reply.result()
             pushed_at = time.perf_counter()
         puller.join(60)
         if puller.exitcode != 0:

@@ -6,6 +6,9 @@ schema and pragmas, in the same run. Prints JSON.
 
     python bench/sync_bench.py [--events 10000] [--runs 3]
 
+A, the server (`incident-console serve` on a SQLite log) and B are processes of their
+own, as on three machines; B connects before the clock starts.
+
 `ratio` = sync events/s ÷ bulk-insert events/s (goal >= 0.5). `server_append_only_s`
 is the server's parse + validate + durable append of the same push bodies without
 HTTP, to show where the time goes. The sync side includes all the real work: reading
@@ -19,20 +22,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import platform
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "server"))
 
 import httpx  # noqa: E402
 from bulk import bulk_sqlite  # noqa: E402
+from serveproc import TOKEN, ServeProcess  # noqa: E402
 
 from console import config  # noqa: E402
 from console.model.clock import ManualClock, iso  # noqa: E402
@@ -42,9 +49,8 @@ from console.store import Store, projections  # noqa: E402
 from console.store import events as event_log  # noqa: E402
 from console.sync import protocol as wire  # noqa: E402
 from console.sync.client import SyncClient  # noqa: E402
-from console.sync.server import ServerLog, create_app, start_in_thread  # noqa: E402
+from console.sync.server import ServerLog  # noqa: E402
 
-TOKEN = "bench-token-0123456789abcdef"
 PER_INCIDENT = 100
 
 
@@ -131,82 +137,79 @@ def server_append(path: Path, bodies: list[bytes]) -> float:
         log.close()
 
 
-class Puller(threading.Thread):
-    """Console B on its own thread (its own SQLite connection): long-polls until it holds
-    `total` events."""
-
-    def __init__(self, path: Path, org, url: str, total: int):
-        super().__init__(name="console-b")
-        self.path, self.org, self.url, self.total = path, org, url, total
-        self.ready, self.go = threading.Event(), threading.Event()
-        self.pages = self.received = 0
-        self.done_at = 0.0
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        b = Store(self.path)
-        try:
-            svc_b = IncidentService(b, self.org, ManualClock(), "ben")
-            with SyncClient(svc_b, self.url, TOKEN) as cb:
-                cb.health()
-                self.ready.set()
-                self.go.wait()
-                while self.received < self.total:
-                    page = cb.pull_page(wait=10)
-                    self.pages += 1
-                    self.received += page.received
-                self.done_at = time.perf_counter()
-            assert b.conn.execute("SELECT count(*) FROM events").fetchone()[0] == self.total
-        except BaseException as exc:  # reported by the main thread
-            self.error = exc
-            self.ready.set()
-        finally:
-            b.close()
+def pull_until(path: Path, url: str, total: int, ready, go, done_at, failed) -> None:
+    """Console B, a process of its own (as on its own machine): long-polls until it holds
+    `total` events; `done_at` gets the perf_counter then (CLOCK_MONOTONIC, one clock
+    for every process on the machine)."""
+    b = Store(path)
+    try:
+        svc_b = IncidentService(b, config.load(None), ManualClock(), "ben")
+        with SyncClient(svc_b, url, TOKEN) as cb:
+            cb.health()
+            ready.set()
+            go.wait()
+            received = 0
+            while received < total:
+                received += cb.pull_page(wait=10).received
+            done_at.value = time.perf_counter()
+        assert b.conn.execute("SELECT count(*) FROM events").fetchone()[0] == total
+    except BaseException as exc:  # said by the main process
+        failed.value = f"{type(exc).__name__}: {exc}"[:200].encode()
+        ready.set()
+        raise
+    finally:
+        b.close()
 
 
 def one_run(tmp: Path, org, total: int) -> dict:
-    log = ServerLog(tmp / "server.db")
-    app = create_app(log, [TOKEN])
-    running = start_in_thread(app)
+    server = ServeProcess(tmp, str(tmp / "server.db"), "server", "--no-escalation").start()
     a = Store(tmp / "a.db")
+    spawn = multiprocessing.get_context("spawn")
+    ready, go = spawn.Event(), spawn.Event()
+    done_at, failed = spawn.Value("d", 0.0), spawn.Array("c", 200)
     try:
         fill(a, org, total)
         recorder = Recorder()
         svc_a = IncidentService(a, org, ManualClock(), "ana")
-        puller = Puller(tmp / "b.db", org, running.url, total)
+        puller = spawn.Process(
+            target=pull_until, args=(tmp / "b.db", server.url, total, ready, go, done_at, failed)
+        )
         puller.start()
-        with SyncClient(svc_a, running.url, TOKEN, transport=recorder) as ca:
+        with SyncClient(svc_a, server.url, TOKEN, transport=recorder) as ca:
             ca.health()
-            puller.ready.wait()
+            if not ready.wait(60) or failed.value:
+                raise RuntimeError(f"console B did not start: {failed.value.decode()}")
             started = time.perf_counter()
-            puller.go.set()
+            go.set()
             pushed = ca.push_all()
             pushed_at = time.perf_counter()
-            puller.join()
-        if puller.error is not None:
-            raise puller.error
-        assert pushed.accepted == total and log.count() == total, "not everything arrived"
-        assert puller.received == total
+            puller.join(120)
+        if puller.exitcode != 0:
+            raise RuntimeError(f"console B failed: {failed.value.decode()}")
+        assert pushed.accepted == total, "not everything arrived"
         assert event_log.outbox_depth(a.conn) == 0
-        bulk_s = min(bulk_insert(tmp / f"bulk{i}.db", recorder.bodies) for i in range(2))
-        append_s = server_append(tmp / "append-only.db", recorder.bodies)
-        sync_s = puller.done_at - started
-        return {
-            "push_s": round(pushed_at - started, 4),
-            "sync_s": round(sync_s, 4),
-            "bulk_insert_s": round(bulk_s, 4),
-            "server_append_only_s": round(append_s, 4),
-            "batches": len(recorder.bodies),
-            "pages": puller.pages,
-            "bytes": sum(len(x) for x in recorder.bodies),
-            "sync_events_per_s": round(total / sync_s),
-            "bulk_events_per_s": round(total / bulk_s),
-            "ratio": round(bulk_s / sync_s, 3),
-        }
     finally:
-        running.stop()
-        log.close()
+        server.stop()
         a.close()
+    log = ServerLog(tmp / "server.db")
+    try:
+        assert log.count() == total
+    finally:
+        log.close()
+    bulk_s = min(bulk_insert(tmp / f"bulk{i}.db", recorder.bodies) for i in range(2))
+    append_s = server_append(tmp / "append-only.db", recorder.bodies)
+    sync_s = done_at.value - started
+    return {
+        "push_s": round(pushed_at - started, 4),
+        "sync_s": round(sync_s, 4),
+        "bulk_insert_s": round(bulk_s, 4),
+        "server_append_only_s": round(append_s, 4),
+        "batches": len(recorder.bodies),
+        "bytes": sum(len(x) for x in recorder.bodies),
+        "sync_events_per_s": round(total / sync_s),
+        "bulk_events_per_s": round(total / bulk_s),
+        "ratio": round(bulk_s / sync_s, 3),
+    }
 
 
 def main() -> None:
@@ -239,7 +242,7 @@ def main() -> None:
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "note": "loopback, one process: server on a thread, consoles on real SQLite files (WAL, synchronous=FULL); B pulls while A pushes",
+                "note": "loopback; console A, the server (serve on a SQLite log) and console B are processes of their own, as on three machines; consoles on real SQLite files (WAL, synchronous=FULL); B pulls while A pushes",
             },
             indent=2,
         )

@@ -264,8 +264,12 @@ def _check_columns(
     """The checks no type can make, a column at a time: each looks at events one by one
     only when the column as a whole fails it, and the first problem per event is the one
     check_event (then stamp_problem, given `now_ms`) would name. `sized`: the size limit
-    (a push limit: pulled events skip it)."""
-    texts = list(map(_encoder.encode, typed))
+    and the canonical texts (a push's: pulled events skip both, and get no texts)."""
+    if sized:
+        texts = list(map(_encoder.encode, typed))
+    else:  # pulled: no text is kept, but encoding still refuses a lone surrogate anywhere
+        _encoder.encode(typed)
+        texts = []
     problems: dict[int, str] = {}
     try:  # parse_iso, without its "Z" spelling change (fromisoformat takes Z since 3.11)
         list(map(datetime.fromisoformat, [e.at for e in typed]))

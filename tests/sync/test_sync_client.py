@@ -304,9 +304,12 @@ def test_a_push_refused_among_several_keeps_its_events_and_records_the_rest(serv
     a = consoles("a")
     work(a, n_notes=11)  # 12 events: 4 batches of 3
     fifth = a.store.conn.execute("SELECT event_id FROM events ORDER BY seq").fetchall()[4][0]
-    with a.client(server.url, transport=SecondPushFirst(refuse=fifth), batch_size=3) as c:
-        with pytest.raises(SyncError, match="refused for the test"):
-            c.push_all()
+    refusing = SecondPushFirst(refuse=fifth)
+    with (
+        a.client(server.url, transport=refusing, batch_size=3) as c,
+        pytest.raises(SyncError, match="refused for the test"),
+    ):
+        c.push_all()
     waiting = {
         r[0] for r in a.store.conn.execute("SELECT event_id FROM events WHERE server_seq IS NULL")
     }
@@ -411,6 +414,33 @@ def test_invalid_events_from_the_server_are_dead_lettered_and_the_rest_applied(s
     assert got.received == 3 and got.touched
     assert [d["direction"] for d in state.dead_letters(b.store.conn)] == ["pull"]
     assert state.cursor(b.store.conn).after == 3
+    assert b.event_ids() == a.event_ids()
+
+
+def test_a_page_json_that_the_fast_decoder_refuses_is_read_event_by_event(server, consoles):
+    """A lone surrogate escape or NaN in one event: the page is still read (the lenient
+    way), that event is dead-lettered and the rest applied."""
+    a, b = consoles("a"), consoles("b")
+    work(a, n_notes=1)
+    a.sync(server.url)
+    with server.http() as http:
+        page = http.get("/v1/pull").content
+    data = json.loads(page)
+    lone, nan = dict(data["events"][0]), dict(data["events"][0])
+    lone.update(event_id="0190f1c2-7d3e-7abc-8def-0123456789ab", server_seq=3)
+    nan.update(event_id="0190f1c2-7d3e-7abc-8def-0123456789ac", server_seq=4)
+    lone["body"] = dict(lone["body"], title="LONE")
+    nan["body"] = dict(nan["body"], title="NAN")
+    data["events"] += [lone, nan]
+    data["next"] = 4
+    text = json.dumps(data).replace('"LONE"', '"\\ud800"').replace('"NAN"', "NaN")
+    served = httpx.Response(200, headers={"Content-Type": "application/json"}, content=text)
+    with b.client(server.url, transport=Faults([served])) as c:
+        got = c.pull_page()
+    assert got.received == 4 and got.touched
+    letters = {d["event_id"] for d in state.dead_letters(b.store.conn)}
+    assert letters == {lone["event_id"], nan["event_id"]}
+    assert state.cursor(b.store.conn).after == 4
     assert b.event_ids() == a.event_ids()
 
 

@@ -28,7 +28,7 @@ BATCH_EVENTS = 5000
 _EVENT_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{0,63}\Z")
 _INCIDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}\Z")
 _KIND = re.compile(r"^[a-z][a-z0-9_.]{0,63}\Z")
-_HLC = re.compile(r"^\d{13}-\d{5}\Z")
+_HLC = re.compile(r"^[0-9]{13}-[0-9]{5}\Z")  # ASCII digits, as HLC.parse takes
 _STEP = re.compile(r"^SEV[1-5]\+\d+\Z")
 _HINT = re.compile(r'"incident_id"\s*:\s*"([^"\\]{1,64})"')
 

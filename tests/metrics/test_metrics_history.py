@@ -65,6 +65,10 @@ def _corrupt(lines: list[str], number: int, new: str) -> list[str]:
             "kind must be a lowercase event kind",
         ),
         (lambda raw: json.dumps({**json.loads(raw), "at": "yesterday"}), "at must be an ISO time"),
+        (  # another script's digits: a stamp that would sort after every real one
+            lambda raw: json.dumps({**json.loads(raw), "hlc": "١٧٦٧٢٢٥٦٠٠٠٠٠-00000"}),
+            "hlc must be a clock stamp",
+        ),
         (
             lambda raw: json.dumps({**json.loads(raw), "body": {"step": "later"}}),
             "body.step must look like SEV2+15",

@@ -152,10 +152,9 @@ class LogStorage(Protocol):
     backend: str  # "sqlite" | "postgresql"
     log_id: str
     # True: calls block on the network and may run on worker threads at once (the server
-    # then calls them off the event loop). False: one connection, event-loop thread only.
+    # then calls them off the event loop). False: calls run on the event-loop thread
+    # (SqliteLog's appends are staged there and committed on a thread: SqliteLog.stage).
     threaded: bool
-    # True (with threaded False): append() has a connection of its own and may run on one
-    # other thread (the server's writer thread) while the rest stay on the event loop.
 
     def describe(self) -> str: ...
     def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome: ...

@@ -72,7 +72,7 @@ class Checked:
     def results(self, outcome: Outcome | None) -> list[dict[str, Any]]:
         """A result per pushed event, in order, once `outcome` (the batch's append; None
         when there was nothing to append) is committed."""
-        if outcome is None or not self.batch.size:
+        if outcome is None:
             outcome = Outcome([], [])
         statuses = outcome.statuses or ["accepted"] * self.batch.size
         done = [

@@ -133,11 +133,24 @@ class PageText(NamedTuple):
 
 
 class Recent(NamedTuple):
-    """The texts of the last append, committed, with the server_seq of the first (the
-    others follow densely)."""
+    """The texts of the last appends, committed, with the server_seq of the first (the
+    others follow densely): the pages long-polls ask for, served from memory."""
 
     first: int
     texts: list[str]
+
+    def then(self, first: int, texts: list[str]) -> Recent:
+        """These texts and the `texts` appended next (from server_seq `first`), the oldest
+        dropped past RECENT_EVENTS."""
+        if self.texts and self.first + len(self.texts) == first:
+            first, texts = self.first, self.texts + texts
+        drop = max(0, len(texts) - RECENT_EVENTS)
+        return Recent(first + drop, texts[drop:])
+
+
+# Two pushes are on their way from a console at a time, and a page may be asked for after
+# the next append: its long-poll's page is then no longer the last append's alone.
+RECENT_EVENTS = 4 * 5_000
 
 
 def pulled(rows: Iterable[tuple[int, str]]) -> str:
@@ -490,7 +503,7 @@ class SqliteLog:
                 texts = (
                     batch.texts if len(written) == batch.size else [batch.texts[i] for i in written]
                 )
-                self._recent = Recent(staged.outcome.seqs[written[0]], texts)
+                self._recent = self._recent.then(staged.outcome.seqs[written[0]], texts)
                 # A row is its text, its ids and its index entries: about twice the text.
                 self.checkpointer.wrote(2 * sum(map(len, texts)))
             return staged.outcome
@@ -545,7 +558,7 @@ class SqliteLog:
         last = min(after + limit, head)
         recent = self._recent
         if after < last and recent.first <= after + 1 and last < recent.first + len(recent.texts):
-            # The page is the last append's events (a long-poll woken by that push): from
+            # The page is among the last appends' events (a long-poll woken by a push): from
             # memory. They are committed (the head counts them) and their seqs are dense.
             texts = recent.texts[after + 1 - recent.first : last + 1 - recent.first]
             text = pulled(zip(range(after + 1, last + 1), texts, strict=True))

@@ -11,6 +11,7 @@ import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from console.store import server_log
 from console.store.server_log import PageText, pulled
 from console.sync import protocol as wire
 from console.sync.server import ServerLog
@@ -113,9 +114,11 @@ def test_a_page_from_memory_is_the_page_from_the_file(tmp_path_factory, pushes):
         log.close()
 
 
-def test_a_woken_long_poll_gets_the_last_push_from_memory(tmp_path):
-    """What a long-poll parked at the head asks for after a push: served without reading
-    the log's rows (else the test above compares the file with itself)."""
+def test_a_woken_long_poll_gets_the_last_pushes_from_memory(tmp_path, monkeypatch):
+    """What a long-poll parked at the head, or a few pushes behind it, asks for: served
+    without reading the log's rows (else the test above compares the file with itself);
+    an older cursor is served from the file."""
+    monkeypatch.setattr(server_log, "RECENT_EVENTS", 6)  # the last six events
     log = ServerLog(tmp_path / "log.db")
     statements: list[str] = []
     try:
@@ -126,8 +129,11 @@ def test_a_woken_long_poll_gets_the_last_push_from_memory(tmp_path):
         assert count == 5
         page = wire.check_pull_reply(json.loads(body))
         assert [e["server_seq"] for e in page["events"]] == [5, 6, 7, 8, 9]
+        body, count = log.pull_body(3, 5000)  # across the two pushes
+        page = wire.check_pull_reply(json.loads(body))
+        assert [e["server_seq"] for e in page["events"]] == [4, 5, 6, 7, 8, 9]
         assert not any("payload" in sql for sql in statements)
-        log.pull_body(3, 5000)  # an older cursor: from the file
+        log.pull_body(2, 5000)  # seq 3 is older than the window: from the file
         assert any("payload" in sql for sql in statements)
     finally:
         log.close()

@@ -7,11 +7,12 @@ backend hands out `server_seq` densely, in commit order, so a reader paging
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -376,25 +377,207 @@ class Checkpointer:
         self._thread.join()
 
 
-class Staged(NamedTuple):
-    """An append whose rows are inserted, its transaction still open (SqliteLog.stage)."""
+class Prepared(NamedTuple):
+    """An append worked out before it takes its turn (SqliteLog.prepare): `rows`, the
+    batch's rows packed as INSERT_PACKED's parameters after the first seq (None: they
+    go row by row)."""
 
-    log: SqliteLog
     batch: Batch
+    rows: list | None
+    client_id: str
+    received_at: str
+
+
+class Staged(NamedTuple):
+    """A batch in an append transaction: what became of each of its events (once
+    written), and which of them are written (by index)."""
+
+    prepared: Prepared
     outcome: Outcome
     written: Sequence[int]
 
-    def commit(self) -> Outcome:
-        """Commit (or, when that fails, roll back) and free the writer."""
-        return self.log._commit(self)
+    @property
+    def batch(self) -> Batch:
+        return self.prepared.batch
+
+
+# A whole batch in one statement, so that on a thread it lets go of the interpreter lock
+# once: executemany lets go of it for every row, and then waits for it back after every
+# row while the event loop holds it. The columns come packed: the event ids (36 bytes
+# each), the incidents and kinds padded with spaces to a width, the texts one after the
+# other with their lengths in a JSON array, which json_each also turns into the rows.
+# Every value comes back byte for byte: a blob's substr counts bytes, in constant time.
+INSERT_PACKED = (
+    "INSERT INTO log (server_seq, event_id, incident_id, kind, payload, client_id, "
+    "received_at) SELECT ?1 + key, CAST(substr(?2, 36 * key + 1, 36) AS TEXT), "
+    "rtrim(CAST(substr(?3, ?4 * key + 1, ?4) AS TEXT)), "
+    "rtrim(CAST(substr(?5, ?6 * key + 1, ?6) AS TEXT)), "
+    "CAST(substr(?7, ends - value + 1, value) AS TEXT), ?8, ?9 "
+    "FROM (SELECT key, value, sum(value) OVER (ORDER BY key) AS ends FROM json_each(?10))"
+)
+
+
+def _padded(values: list[str]) -> tuple[bytes, int] | None:
+    """`values` side by side, each padded with spaces to the longest: None unless they
+    are ASCII without spaces (what rtrim gives back exactly)."""
+    width = max(map(len, values))
+    joined = "".join([v.ljust(width) for v in values])
+    if not joined.isascii() or " " in "".join(values):
+        return None
+    return joined.encode("ascii"), width
+
+
+def packed(batch: Batch, written: Sequence[int], client_id: str, received_at: str) -> list | None:
+    """INSERT_PACKED's parameters after the first seq, for the events of `batch` at
+    `written` (their seqs follow densely); None when they do not pack (ids of another
+    shape, or text that does not encode: the row-by-row insert then says what is wrong)."""
+    if len(written) == batch.size:
+        ids, incidents, kinds, texts = batch.event_ids, batch.incident_ids, batch.kinds, batch.texts
+    else:
+        ids, incidents, kinds, texts = (
+            [column[i] for i in written]
+            for column in (batch.event_ids, batch.incident_ids, batch.kinds, batch.texts)
+        )
+    incident_column, kind_column = _padded(incidents), _padded(kinds)
+    joined_ids = "".join(ids)
+    if incident_column is None or kind_column is None or set(map(len, ids)) != {36}:
+        return None
+    try:
+        ids_blob = joined_ids.encode("ascii")
+        joined = "".join(texts)
+        blob = joined.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    if len(blob) == len(joined):  # ASCII: a character a byte
+        sizes = list(map(len, texts))
+    else:
+        sizes = [len(t.encode("utf-8")) for t in texts]
+    return [
+        ids_blob,
+        *incident_column,
+        *kind_column,
+        blob,
+        client_id,
+        received_at,
+        msgspec.json.encode(sizes).decode("ascii"),
+    ]
+
+
+class Appending:
+    """An append transaction on a SqliteLog's writer connection (SqliteLog.begin).
+    Batches are staged into it one after another, each as if all its events were new,
+    and their rows written; commit() then stores them all with one fsync. Staging, and
+    resolving a batch some of whose ids the log holds, run on the thread that began it
+    (the event loop); writing the rows and committing, on any one thread at a time. A
+    failure anywhere rolls the whole transaction back and frees the writer, as
+    rollback() does."""
+
+    def __init__(self, log: SqliteLog):
+        self.log = log
+        self.conn = log._writer
+        self.staged: list[Staged] = []
+        self.open = True
+
+    @property
+    def size(self) -> int:
+        """The events staged so far."""
+        return sum(s.batch.size for s in self.staged)
+
+    def stage(self, prepared: Prepared) -> Staged:
+        """The batch's seqs after everything staged before it, and its incidents'
+        lifecycle; its rows are then write()'s."""
+        batch = prepared.batch
+        with self._ending_on_failure():
+            if self.staged:  # the batch before is in for good
+                self.conn.execute("RELEASE batch")
+            self.conn.execute("SAVEPOINT batch")
+            outcome, written = resolve(batch, {}, _head(self.conn))
+            _track_lifecycle(self.conn, batch.incidents(written), batch.lifecycle(written))
+        self.staged.append(Staged(prepared, outcome, written))
+        return self.staged[-1]
+
+    def write(self, staged: Staged) -> bool:
+        """Insert the batch's rows: False when some of its ids are in the log already
+        (then resolved(), which rolls back to before its rows)."""
+        prepared = staged.prepared
+        try:
+            with self._ending_on_failure(sqlite3.IntegrityError):
+                if prepared.rows is None:  # ids or texts of another shape: row by row
+                    self.log._insert(
+                        self.conn,
+                        staged.batch.rows(
+                            staged.outcome, staged.written, prepared.client_id, prepared.received_at
+                        ),
+                    )
+                else:
+                    first = staged.outcome.seqs[staged.written[0]]
+                    self.conn.execute(INSERT_PACKED, [first, *prepared.rows])
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def resolved(self, staged: Staged) -> Staged:
+        """The last staged batch again, after a write() that found ids the log holds:
+        their outcomes (duplicate or mismatch) from what it holds, the others inserted
+        (row by row: a retry's push)."""
+        batch, prepared = staged.batch, staged.prepared
+        with self._ending_on_failure():
+            self.conn.execute("ROLLBACK TO batch")
+            known = self.log._known(self.conn, batch)
+            outcome, written = resolve(batch, known, _head(self.conn))
+            self.log._insert(
+                self.conn, batch.rows(outcome, written, prepared.client_id, prepared.received_at)
+            )
+            if written:
+                _track_lifecycle(self.conn, batch.incidents(written), batch.lifecycle(written))
+        self.staged[-1] = Staged(prepared, outcome, written)
+        return self.staged[-1]
+
+    def commit(self) -> list[Outcome]:
+        """Commit everything staged, and free the writer: each batch's outcome, in order."""
+        with self._ending_on_failure():
+            self.conn.execute("COMMIT")
+        try:
+            for staged in self.staged:
+                self.log._appended(staged)
+        finally:
+            self._end()
+        return [staged.outcome for staged in self.staged]
+
+    def rollback(self) -> None:
+        """Give up whatever is staged and free the writer (nothing, once ended)."""
+        if not self.open:
+            return
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        self.open = False
+        self.log._writing.release()
+
+    @contextlib.contextmanager
+    def _ending_on_failure(self, *passing: type[BaseException]) -> Iterator[None]:
+        """Roll back and free the writer when the block fails with anything but
+        `passing` (which leaves the transaction as the failed statement left it)."""
+        try:
+            yield
+        except passing:
+            raise
+        except BaseException:
+            self.rollback()
+            raise
 
 
 class SqliteLog:
     """One file, two connections: appends on a writer connection, everything else on a
     reader connection (WAL: readers see each commit whole and never wait for the
-    writer). The server stages an append (BEGIN IMMEDIATE and the inserts) on its event
-    loop and commits it on a thread of its own, so the fsync does not stop the loop.
-    BEGIN IMMEDIATE serialises appends, so server_seq is assigned in commit order."""
+    writer). The server stages an append (BEGIN IMMEDIATE, the incidents' lifecycle) on
+    its event loop, and writes its rows and commits on a thread of its own, in C: the
+    insert and the fsync do not stop the loop. BEGIN IMMEDIATE serialises appends, so
+    server_seq is assigned in commit order."""
 
     backend = "sqlite"
     threaded = False
@@ -453,62 +636,38 @@ class SqliteLog:
         return self.conn.execute("SELECT count(*) FROM log").fetchone()[0]
 
     def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome:
-        return self.stage(batch, client_id, received_at).commit()
+        appending = self.begin()
+        staged = appending.stage(self.prepare(batch, client_id, received_at))
+        if not appending.write(staged):
+            appending.resolved(staged)
+        return appending.commit()[0]
 
-    def stage(self, batch: Batch, client_id: str, received_at: str) -> Staged:
-        """The append up to its commit, on the caller's thread; the returned Staged's
-        commit(), on any one thread, ends it. The writer connection is held until then."""
+    def prepare(self, batch: Batch, client_id: str, received_at: str) -> Prepared:
+        """The append's rows, packed before it takes its turn (nothing is read or written)."""
+        written = resolve(batch, {}, 0)[1]
+        rows = packed(batch, written, client_id, received_at) if written else None
+        return Prepared(batch, rows, client_id, received_at)
+
+    def begin(self) -> Appending:
+        """Open an append transaction (BEGIN IMMEDIATE) on the caller's thread; the
+        writer connection is held until it ends."""
         self._writing.acquire()
         try:
-            outcome, written = self._insert_batch(self._writer, batch, client_id, received_at)
+            self._writer.execute("BEGIN IMMEDIATE")
         except BaseException:
             self._writing.release()
             raise
-        return Staged(self, batch, outcome, written)
+        return Appending(self)
 
-    def _insert_batch(
-        self, conn: sqlite3.Connection, batch: Batch, client_id: str, received_at: str
-    ) -> tuple[Outcome, Sequence[int]]:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            head = _head(conn)
-            # Most pushes hold only new events: insert them straight away, and look up
-            # what the log holds for these ids only when the unique index says some are in.
-            outcome, written = resolve(batch, {}, head)
-            conn.execute("SAVEPOINT fresh")
-            try:
-                self._insert(conn, batch.rows(outcome, written, client_id, received_at))
-            except sqlite3.IntegrityError:
-                conn.execute("ROLLBACK TO fresh")
-                outcome, written = resolve(batch, self._known(conn, batch), head)
-                self._insert(conn, batch.rows(outcome, written, client_id, received_at))
-            conn.execute("RELEASE fresh")
-            if written:
-                _track_lifecycle(conn, batch.incidents(written), batch.lifecycle(written))
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return outcome, written
-
-    def _commit(self, staged: Staged) -> Outcome:
-        try:
-            try:
-                self._writer.execute("COMMIT")
-            except BaseException:
-                if self._writer.in_transaction:  # a commit that failed leaves it open
-                    self._writer.execute("ROLLBACK")
-                raise
-            batch, written = staged.batch, staged.written
-            if written:  # committed: a long-poll this push wakes is served from memory
-                texts = (
-                    batch.texts if len(written) == batch.size else [batch.texts[i] for i in written]
-                )
-                self._recent = self._recent.then(staged.outcome.seqs[written[0]], texts)
-                # A row is its text, its ids and its index entries: about twice the text.
-                self.checkpointer.wrote(2 * sum(map(len, texts)))
-            return staged.outcome
-        finally:
-            self._writing.release()
+    def _appended(self, staged: Staged) -> None:
+        """After a commit: a long-poll this batch wakes is served from memory."""
+        batch, written = staged.batch, staged.written
+        if not written:
+            return
+        texts = batch.texts if len(written) == batch.size else [batch.texts[i] for i in written]
+        self._recent = self._recent.then(staged.outcome.seqs[written[0]], texts)
+        # A row is its text, its ids and its index entries: about twice the text.
+        self.checkpointer.wrote(2 * sum(map(len, texts)))
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import weakref
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +43,7 @@ from console.store.server_log import (
     Item,
     LogStorage,
     Outcome,
+    Prepared,
     SqliteLog,
     StorageUnavailable,
     open_log,
@@ -229,6 +231,73 @@ class ServerLog:
         return text.encode("utf-8"), len(rows)
 
 
+class SqliteAppends:
+    """Pushes' appends to a SQLite log, in as few transactions as keep up with them
+    (group commit): a transaction takes in the pushes waiting when it begins, up to
+    GROUP_PUSHES of them and GROUP_EVENTS events, and one commit (one fsync) answers them all. It is begun and
+    its batches staged on the event loop; their rows are inserted and the commit made on
+    the writer thread, each one statement run in C without the interpreter lock, while
+    the loop checks the next push and answers pulls. A batch with ids the log already
+    holds (a retry) is resolved on the loop, where its rows are looked at one by one."""
+
+    def __init__(self) -> None:
+        self.writer = ThreadPoolExecutor(1, thread_name_prefix="incident-console-log-writer")
+        self.waiting: deque[tuple[SqliteLog, Prepared, asyncio.Future[Outcome]]] = deque()
+        self.running: asyncio.Task[None] | None = None
+
+    async def append(self, storage: SqliteLog, prepared: Prepared) -> Outcome:
+        """The batch's outcome once committed; written to the end even for a request
+        no longer waiting for it."""
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.waiting.append((storage, prepared, done))
+        if self.running is None or self.running.done():
+            self.running = asyncio.ensure_future(self._run())
+        return await asyncio.shield(done)
+
+    async def _run(self) -> None:
+        while self.waiting:
+            await self._transaction()
+
+    async def _transaction(self) -> None:
+        """One transaction, for the pushes waiting now: those that arrive while its rows
+        go in wait for the next (holding them would hold back the consoles that sent
+        them, which send more only once answered)."""
+        loop = asyncio.get_running_loop()
+        group: list[tuple[Prepared, asyncio.Future[Outcome]]] = []
+        storage = self.waiting[0][0]
+        events = 0
+        while (
+            self.waiting
+            and self.waiting[0][0] is storage
+            and events < GROUP_EVENTS
+            and len(group) < GROUP_PUSHES
+        ):
+            _, prepared, done = self.waiting.popleft()  # a test may swap the log: not past it
+            group.append((prepared, done))
+            events += prepared.batch.size
+        answers = [done for _, done in group]
+        appending = None
+        try:
+            appending = storage.begin()
+            for prepared, _ in group:
+                staged = appending.stage(prepared)
+                if not await loop.run_in_executor(self.writer, appending.write, staged):
+                    appending.resolved(staged)
+            outcomes = await loop.run_in_executor(self.writer, appending.commit)
+        except BaseException as exc:
+            if appending is not None:  # after the thread's work, if it is still running
+                self.writer.submit(appending.rollback)
+            for done in answers:
+                if not done.done():
+                    done.set_exception(exc) if isinstance(exc, Exception) else done.cancel()
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for done, outcome in zip(answers, outcomes, strict=True):
+            if not done.done():
+                done.set_result(outcome)
+
+
 def _mismatch(event_id: str, seq: int) -> dict[str, Any]:
     return {
         "event_id": event_id,
@@ -257,6 +326,11 @@ class _Signal:
 
 
 _reply_encoder = msgspec.json.Encoder()
+
+# The most one SQLite transaction takes in from waiting pushes (SqliteAppends): each
+# push's rows are a trip to the writer thread, and the first push waits for the last.
+GROUP_EVENTS = 4 * wire.MAX_BATCH
+GROUP_PUSHES = 64
 
 
 def _no_constants(name: str):
@@ -319,33 +393,18 @@ def create_app(log: ServerLog, tokens: list[str], extra_routes: list | None = No
             return await run_in_threadpool(fn, *args)
         return fn(*args)
 
-    # SQLite commits run here, one at a time: the fsync waits off the event loop, which
-    # meanwhile answers pulls and checks the next push.
-    writer = ThreadPoolExecutor(1, thread_name_prefix="incident-console-log-writer")
-    append_turn = asyncio.Lock()  # one SQLite append at a time, from BEGIN to its commit
+    appends = SqliteAppends()
 
     async def append(log: ServerLog, events: list[Any], client_id: str) -> list[dict[str, Any]]:
         """log.push, answered only once its commit is done, wherever it runs."""
         storage = log.storage
         if not isinstance(storage, SqliteLog):
             return await call(log, log.push, events, client_id)
-        # The checks and the inserts run here, on the event loop: on a thread of their
-        # own they would take turns with the loop for the interpreter lock after every
-        # row (sqlite3 lets go of it for each step), which made a 5,000-row insert as
-        # slow as two. Only the commit, mostly an fsync, goes to the writer thread.
         checked = log.check(events)
         if not checked.batch.size:
             return checked.results(None)
-        await append_turn.acquire()
-        try:
-            staged = storage.stage(checked.batch, client_id, received_now())
-        except BaseException:
-            append_turn.release()
-            raise
-        committed = asyncio.get_running_loop().run_in_executor(writer, staged.commit)
-        # Released when the commit is done, even for a request no longer waiting for it.
-        committed.add_done_callback(lambda _done: append_turn.release())
-        return checked.results(await asyncio.shield(committed))
+        prepared = storage.prepare(checked.batch, client_id, received_now())
+        return checked.results(await appends.append(storage, prepared))
 
     subscribed: weakref.WeakSet[LogStorage] = weakref.WeakSet()
 
@@ -655,6 +714,9 @@ def serve(
     # full garbage collection then walks everything the imports left behind (~50 ms):
     # park those in the permanent generation, and collect the young one less often.
     gc.freeze()
+    # The SQLite writer thread wants the interpreter lock back after each statement it
+    # runs in C; with the default 5 ms between switches the loop could keep it that long.
+    sys.setswitchinterval(0.0005)
     gc.set_threshold(50_000, 20, 100)
     try:
         _server(config, app).run()

@@ -465,76 +465,64 @@ def packed(batch: Batch, written: Sequence[int], client_id: str, received_at: st
 
 class Appending:
     """An append transaction on a SqliteLog's writer connection (SqliteLog.begin).
-    Batches are staged into it one after another, each as if all its events were new,
-    and their rows written; commit() then stores them all with one fsync. Staging, and
-    resolving a batch some of whose ids the log holds, run on the thread that began it
-    (the event loop); writing the rows and committing, on any one thread at a time. A
-    failure anywhere rolls the whole transaction back and frees the writer, as
-    rollback() does."""
+
+    Its batches are staged one after another, each as if all its events were new (seqs
+    after the batch before, the incidents' lifecycle), on the thread that began it (the
+    event loop). finish() then inserts their rows and commits, on any one thread, with
+    one fsync for them all. When a batch holds ids the log holds already (a retry's),
+    finish() rolls back instead, and redo() does the transaction again batch by batch
+    on the staging thread, working out those events' outcomes row by row, for commit()
+    to end. A failure anywhere rolls the whole transaction back and frees the writer,
+    as rollback() does."""
 
     def __init__(self, log: SqliteLog):
         self.log = log
         self.conn = log._writer
         self.staged: list[Staged] = []
         self.open = True
-
-    @property
-    def size(self) -> int:
-        """The events staged so far."""
-        return sum(s.batch.size for s in self.staged)
+        with self._ending_on_failure():
+            self.head = _head(self.conn)  # counting the batches staged
 
     def stage(self, prepared: Prepared) -> Staged:
         """The batch's seqs after everything staged before it, and its incidents'
-        lifecycle; its rows are then write()'s."""
+        lifecycle; its rows are finish()'s."""
         batch = prepared.batch
         with self._ending_on_failure():
-            if self.staged:  # the batch before is in for good
-                self.conn.execute("RELEASE batch")
             self.conn.execute("SAVEPOINT batch")
-            outcome, written = resolve(batch, {}, _head(self.conn))
+            outcome, written = resolve(batch, {}, self.head)
             _track_lifecycle(self.conn, batch.incidents(written), batch.lifecycle(written))
+        self.head += len(written)
         self.staged.append(Staged(prepared, outcome, written))
         return self.staged[-1]
 
-    def write(self, staged: Staged) -> bool:
-        """Insert the batch's rows: False when some of its ids are in the log already
-        (then resolved(), which rolls back to before its rows)."""
-        prepared = staged.prepared
-        try:
-            with self._ending_on_failure(sqlite3.IntegrityError):
-                if prepared.rows is None:  # ids or texts of another shape: row by row
-                    self.log._insert(
-                        self.conn,
-                        staged.batch.rows(
-                            staged.outcome, staged.written, prepared.client_id, prepared.received_at
-                        ),
-                    )
-                else:
-                    first = staged.outcome.seqs[staged.written[0]]
-                    self.conn.execute(INSERT_PACKED, [first, *prepared.rows])
-        except sqlite3.IntegrityError:
-            return False
+    def finish(self) -> bool:
+        """Insert the staged batches' rows and commit, freeing the writer: True. False
+        when some of their ids are in the log already: the transaction is rolled back
+        and the writer still held, for redo()."""
+        with self._ending_on_failure():
+            for staged in self.staged:
+                if not self._write(staged):
+                    self.conn.execute("ROLLBACK")
+                    return False
+        self.commit()
         return True
 
-    def resolved(self, staged: Staged) -> Staged:
-        """The last staged batch again, after a write() that found ids the log holds:
-        their outcomes (duplicate or mismatch) from what it holds, the others inserted
-        (row by row: a retry's push)."""
-        batch, prepared = staged.batch, staged.prepared
+    def redo(self) -> None:
+        """After a finish() that met ids the log holds: the same batches again, each
+        staged and written here, and a batch that meets them resolved (row by row)."""
+        batches = [staged.prepared for staged in self.staged]
+        self.staged = []
         with self._ending_on_failure():
-            self.conn.execute("ROLLBACK TO batch")
-            known = self.log._known(self.conn, batch)
-            outcome, written = resolve(batch, known, _head(self.conn))
-            self.log._insert(
-                self.conn, batch.rows(outcome, written, prepared.client_id, prepared.received_at)
-            )
-            if written:
-                _track_lifecycle(self.conn, batch.incidents(written), batch.lifecycle(written))
-        self.staged[-1] = Staged(prepared, outcome, written)
-        return self.staged[-1]
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.head = _head(self.conn)
+        for prepared in batches:
+            staged = self.stage(prepared)
+            with self._ending_on_failure():
+                if not self._write(staged):
+                    self._resolve()
 
-    def commit(self) -> list[Outcome]:
-        """Commit everything staged, and free the writer: each batch's outcome, in order."""
+    def commit(self) -> None:
+        """Commit what is staged and written, and free the writer."""
         with self._ending_on_failure():
             self.conn.execute("COMMIT")
         try:
@@ -542,6 +530,10 @@ class Appending:
                 self.log._appended(staged)
         finally:
             self._end()
+
+    @property
+    def outcomes(self) -> list[Outcome]:
+        """What became of each staged batch's events, in order (once committed)."""
         return [staged.outcome for staged in self.staged]
 
     def rollback(self) -> None:
@@ -554,18 +546,50 @@ class Appending:
         finally:
             self._end()
 
+    def _write(self, staged: Staged) -> bool:
+        """The batch's rows: False, with the statement undone, when the unique index
+        says some of its ids are in the log already."""
+        prepared = staged.prepared
+        try:
+            if prepared.rows is None:  # ids or texts of another shape: row by row
+                self.log._insert(
+                    self.conn,
+                    staged.batch.rows(
+                        staged.outcome, staged.written, prepared.client_id, prepared.received_at
+                    ),
+                )
+            else:
+                first = staged.outcome.seqs[staged.written[0]]
+                self.conn.execute(INSERT_PACKED, [first, *prepared.rows])
+        except sqlite3.IntegrityError:
+            return False
+        return True
+
+    def _resolve(self) -> None:
+        """The last staged batch again, from before its lifecycle: the outcomes of ids
+        the log holds (duplicate or mismatch) from what it holds, the others inserted."""
+        staged = self.staged.pop()
+        batch, prepared = staged.batch, staged.prepared
+        self.conn.execute("ROLLBACK TO batch")
+        known = self.log._known(self.conn, batch)
+        outcome, written = resolve(batch, known, _head(self.conn))
+        self.log._insert(
+            self.conn, batch.rows(outcome, written, prepared.client_id, prepared.received_at)
+        )
+        if written:
+            _track_lifecycle(self.conn, batch.incidents(written), batch.lifecycle(written))
+        self.head = _head(self.conn)
+        self.staged.append(Staged(prepared, outcome, written))
+
     def _end(self) -> None:
         self.open = False
         self.log._writing.release()
 
     @contextlib.contextmanager
-    def _ending_on_failure(self, *passing: type[BaseException]) -> Iterator[None]:
-        """Roll back and free the writer when the block fails with anything but
-        `passing` (which leaves the transaction as the failed statement left it)."""
+    def _ending_on_failure(self) -> Iterator[None]:
+        """Roll back and free the writer when the block fails."""
         try:
             yield
-        except passing:
-            raise
         except BaseException:
             self.rollback()
             raise
@@ -637,10 +661,11 @@ class SqliteLog:
 
     def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome:
         appending = self.begin()
-        staged = appending.stage(self.prepare(batch, client_id, received_at))
-        if not appending.write(staged):
-            appending.resolved(staged)
-        return appending.commit()[0]
+        appending.stage(self.prepare(batch, client_id, received_at))
+        if not appending.finish():
+            appending.redo()
+            appending.commit()
+        return appending.outcomes[0]
 
     def prepare(self, batch: Batch, client_id: str, received_at: str) -> Prepared:
         """The append's rows, packed before it takes its turn (nothing is read or written)."""

@@ -234,11 +234,12 @@ class ServerLog:
 class SqliteAppends:
     """Pushes' appends to a SQLite log, in as few transactions as keep up with them
     (group commit): a transaction takes in the pushes waiting when it begins, up to
-    GROUP_PUSHES of them and GROUP_EVENTS events, and one commit (one fsync) answers them all. It is begun and
-    its batches staged on the event loop; their rows are inserted and the commit made on
-    the writer thread, each one statement run in C without the interpreter lock, while
-    the loop checks the next push and answers pulls. A batch with ids the log already
-    holds (a retry) is resolved on the loop, where its rows are looked at one by one."""
+    GROUP_PUSHES of them and GROUP_EVENTS events, and one commit (one fsync) answers
+    them all. It is begun and its batches staged on the event loop; their rows are
+    inserted and the commit made on the writer thread in one trip, each one statement run in C without the interpreter
+    lock, while the loop checks the next push and answers pulls. A group with ids the log
+    already holds (a retry) is done again on the loop, where those rows are looked at one
+    by one, and only its commit goes to the thread."""
 
     def __init__(self) -> None:
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="incident-console-log-writer")
@@ -280,10 +281,11 @@ class SqliteAppends:
         try:
             appending = storage.begin()
             for prepared, _ in group:
-                staged = appending.stage(prepared)
-                if not await loop.run_in_executor(self.writer, appending.write, staged):
-                    appending.resolved(staged)
-            outcomes = await loop.run_in_executor(self.writer, appending.commit)
+                appending.stage(prepared)
+            if not await loop.run_in_executor(self.writer, appending.finish):
+                appending.redo()  # a retry among them: batch by batch, here
+                await loop.run_in_executor(self.writer, appending.commit)
+            outcomes = appending.outcomes
         except BaseException as exc:
             if appending is not None:  # after the thread's work, if it is still running
                 self.writer.submit(appending.rollback)

@@ -95,8 +95,8 @@ def waiting_together(log: SqliteLog, batches: list[Batch]) -> list:
 
 
 def test_pushes_waiting_together_share_one_commit(tmp_path):
-    """Dense seqs in the order they came, a retry among them resolved in place (its
-    duplicate gets the seq the log holds, its new event the next), one COMMIT."""
+    """Dense seqs in the order they came, a retry among them worked out (its duplicate
+    gets the seq the log holds, its new event the next), one COMMIT for them all."""
     log = SqliteLog(tmp_path / "log.db")
     statements: list[str] = []
     try:

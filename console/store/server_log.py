@@ -7,12 +7,11 @@ backend hands out `server_seq` densely, in commit order, so a reader paging
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -315,9 +314,10 @@ def s002_incident_lifecycle(db):
 def _track_lifecycle(conn: sqlite3.Connection, incidents: list[str], items: list[Item]) -> None:
     """Inside the append's transaction: new incidents (each once) start open; lifecycle
     events among `items` move them when they sort after the one the table holds."""
-    conn.executemany(
-        "INSERT INTO incident_lifecycle(incident_id) VALUES (?) ON CONFLICT DO NOTHING",
-        [(i,) for i in incidents],
+    conn.execute(  # one statement: on the writer thread, one trip for the interpreter lock
+        "INSERT INTO incident_lifecycle(incident_id) SELECT value FROM json_each(?) WHERE true "
+        "ON CONFLICT DO NOTHING",
+        [msgspec.json.encode(incidents).decode()],
     )
     marks = lifecycle_marks(items)
     if not marks:
@@ -389,8 +389,8 @@ class Prepared(NamedTuple):
 
 
 class Staged(NamedTuple):
-    """A batch in an append transaction: what became of each of its events (once
-    written), and which of them are written (by index)."""
+    """A batch in an append transaction: what became of each of its events, and which of
+    them are written (by index)."""
 
     prepared: Prepared
     outcome: Outcome
@@ -463,145 +463,12 @@ def packed(batch: Batch, written: Sequence[int], client_id: str, received_at: st
     ]
 
 
-class Appending:
-    """An append transaction on a SqliteLog's writer connection (SqliteLog.begin).
-
-    Its batches are staged one after another, each as if all its events were new (seqs
-    after the batch before, the incidents' lifecycle), on the thread that began it (the
-    event loop). finish() then inserts their rows and commits, on any one thread, with
-    one fsync for them all. When a batch holds ids the log holds already (a retry's),
-    finish() rolls back instead, and redo() does the transaction again batch by batch
-    on the staging thread, working out those events' outcomes row by row, for commit()
-    to end. A failure anywhere rolls the whole transaction back and frees the writer,
-    as rollback() does."""
-
-    def __init__(self, log: SqliteLog):
-        self.log = log
-        self.conn = log._writer
-        self.staged: list[Staged] = []
-        self.open = True
-        with self._ending_on_failure():
-            self.head = _head(self.conn)  # counting the batches staged
-
-    def stage(self, prepared: Prepared) -> Staged:
-        """The batch's seqs after everything staged before it, and its incidents'
-        lifecycle; its rows are finish()'s."""
-        batch = prepared.batch
-        with self._ending_on_failure():
-            self.conn.execute("SAVEPOINT batch")
-            outcome, written = resolve(batch, {}, self.head)
-            _track_lifecycle(self.conn, batch.incidents(written), batch.lifecycle(written))
-        self.head += len(written)
-        self.staged.append(Staged(prepared, outcome, written))
-        return self.staged[-1]
-
-    def finish(self) -> bool:
-        """Insert the staged batches' rows and commit, freeing the writer: True. False
-        when some of their ids are in the log already: the transaction is rolled back
-        and the writer still held, for redo()."""
-        with self._ending_on_failure():
-            for staged in self.staged:
-                if not self._write(staged):
-                    self.conn.execute("ROLLBACK")
-                    return False
-        self.commit()
-        return True
-
-    def redo(self) -> None:
-        """After a finish() that met ids the log holds: the same batches again, each
-        staged and written here, and a batch that meets them resolved (row by row)."""
-        batches = [staged.prepared for staged in self.staged]
-        self.staged = []
-        with self._ending_on_failure():
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.head = _head(self.conn)
-        for prepared in batches:
-            staged = self.stage(prepared)
-            with self._ending_on_failure():
-                if not self._write(staged):
-                    self._resolve()
-
-    def commit(self) -> None:
-        """Commit what is staged and written, and free the writer."""
-        with self._ending_on_failure():
-            self.conn.execute("COMMIT")
-        try:
-            for staged in self.staged:
-                self.log._appended(staged)
-        finally:
-            self._end()
-
-    @property
-    def outcomes(self) -> list[Outcome]:
-        """What became of each staged batch's events, in order (once committed)."""
-        return [staged.outcome for staged in self.staged]
-
-    def rollback(self) -> None:
-        """Give up whatever is staged and free the writer (nothing, once ended)."""
-        if not self.open:
-            return
-        try:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-        finally:
-            self._end()
-
-    def _write(self, staged: Staged) -> bool:
-        """The batch's rows: False, with the statement undone, when the unique index
-        says some of its ids are in the log already."""
-        prepared = staged.prepared
-        try:
-            if prepared.rows is None:  # ids or texts of another shape: row by row
-                self.log._insert(
-                    self.conn,
-                    staged.batch.rows(
-                        staged.outcome, staged.written, prepared.client_id, prepared.received_at
-                    ),
-                )
-            else:
-                first = staged.outcome.seqs[staged.written[0]]
-                self.conn.execute(INSERT_PACKED, [first, *prepared.rows])
-        except sqlite3.IntegrityError:
-            return False
-        return True
-
-    def _resolve(self) -> None:
-        """The last staged batch again, from before its lifecycle: the outcomes of ids
-        the log holds (duplicate or mismatch) from what it holds, the others inserted."""
-        staged = self.staged.pop()
-        batch, prepared = staged.batch, staged.prepared
-        self.conn.execute("ROLLBACK TO batch")
-        known = self.log._known(self.conn, batch)
-        outcome, written = resolve(batch, known, _head(self.conn))
-        self.log._insert(
-            self.conn, batch.rows(outcome, written, prepared.client_id, prepared.received_at)
-        )
-        if written:
-            _track_lifecycle(self.conn, batch.incidents(written), batch.lifecycle(written))
-        self.head = _head(self.conn)
-        self.staged.append(Staged(prepared, outcome, written))
-
-    def _end(self) -> None:
-        self.open = False
-        self.log._writing.release()
-
-    @contextlib.contextmanager
-    def _ending_on_failure(self) -> Iterator[None]:
-        """Roll back and free the writer when the block fails."""
-        try:
-            yield
-        except BaseException:
-            self.rollback()
-            raise
-
-
 class SqliteLog:
     """One file, two connections: appends on a writer connection, everything else on a
     reader connection (WAL: readers see each commit whole and never wait for the
-    writer). The server stages an append (BEGIN IMMEDIATE, the incidents' lifecycle) on
-    its event loop, and writes its rows and commits on a thread of its own, in C: the
-    insert and the fsync do not stop the loop. BEGIN IMMEDIATE serialises appends, so
-    server_seq is assigned in commit order."""
+    writer). The server appends on a writer thread of its own (append_batches), each
+    step one statement run in C: the insert and the fsync do not stop its event loop.
+    BEGIN IMMEDIATE serialises appends, so server_seq is assigned in commit order."""
 
     backend = "sqlite"
     threaded = False
@@ -660,12 +527,7 @@ class SqliteLog:
         return self.conn.execute("SELECT count(*) FROM log").fetchone()[0]
 
     def append(self, batch: Batch, client_id: str, received_at: str) -> Outcome:
-        appending = self.begin()
-        appending.stage(self.prepare(batch, client_id, received_at))
-        if not appending.finish():
-            appending.redo()
-            appending.commit()
-        return appending.outcomes[0]
+        return self.append_batches([self.prepare(batch, client_id, received_at)])[0]
 
     def prepare(self, batch: Batch, client_id: str, received_at: str) -> Prepared:
         """The append's rows, packed before it takes its turn (nothing is read or written)."""
@@ -673,16 +535,66 @@ class SqliteLog:
         rows = packed(batch, written, client_id, received_at) if written else None
         return Prepared(batch, rows, client_id, received_at)
 
-    def begin(self) -> Appending:
-        """Open an append transaction (BEGIN IMMEDIATE) on the caller's thread; the
-        writer connection is held until it ends."""
-        self._writing.acquire()
+    def append_batches(self, batches: list[Prepared]) -> list[Outcome]:
+        """Append the batches in one transaction, one after another, with one commit (one
+        fsync): what became of each one's events. On any one thread: the server's writer
+        thread, where every step is one statement run in C without the interpreter lock,
+        so that it needs the lock back only between steps."""
+        with self._writing:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                head = _head(conn)
+                staged = []
+                for prepared in batches:
+                    staged.append(self._append_batch(conn, prepared, head))
+                    head += len(staged[-1].written)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            for each in staged:
+                self._appended(each)
+        return [each.outcome for each in staged]
+
+    def _append_batch(self, conn: sqlite3.Connection, prepared: Prepared, head: int) -> Staged:
+        """One batch in the open transaction, after `head`: written as if every event were
+        new; when the unique index says some are in the log (a retry), again from what
+        the log holds for its ids."""
+        batch = prepared.batch
+        conn.execute("SAVEPOINT batch")
+        outcome, written = resolve(batch, {}, head)
         try:
-            self._writer.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._writing.release()
-            raise
-        return Appending(self)
+            self._write(conn, prepared, outcome, written, prepared.rows)
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK TO batch")
+            outcome, written = resolve(batch, self._known(conn, batch), head)
+            if written:
+                rows = packed(batch, written, prepared.client_id, prepared.received_at)
+                self._write(conn, prepared, outcome, written, rows)
+        if written:
+            _track_lifecycle(conn, batch.incidents(written), batch.lifecycle(written))
+        conn.execute("RELEASE batch")
+        return Staged(prepared, outcome, written)
+
+    def _write(
+        self,
+        conn: sqlite3.Connection,
+        prepared: Prepared,
+        outcome: Outcome,
+        written: Sequence[int],
+        rows: list | None,
+    ) -> None:
+        """The rows of the events at `written`: packed into one statement, or (ids or
+        texts of another shape) row by row."""
+        if rows is None:
+            batch = prepared.batch
+            self._insert(
+                conn, batch.rows(outcome, written, prepared.client_id, prepared.received_at)
+            )
+        else:
+            conn.execute(INSERT_PACKED, [outcome.seqs[written[0]], *rows])
 
     def _appended(self, staged: Staged) -> None:
         """After a commit: a long-poll this batch wakes is served from memory."""
@@ -704,16 +616,15 @@ class SqliteLog:
 
     @staticmethod
     def _known(conn: sqlite3.Connection, batch: Batch) -> dict[str, tuple[int, str]]:
-        """(server_seq, payload) of the events of `batch` that the log already holds."""
-        ids = json.dumps(batch.event_ids)
-        return {
-            event_id: (seq, payload)
-            for seq, event_id, payload in conn.execute(
-                "SELECT server_seq, event_id, payload FROM log "
-                "WHERE event_id IN (SELECT value FROM json_each(?))",
-                [ids],
-            )
-        }
+        """(server_seq, payload) of the events of `batch` that the log already holds: as
+        one JSON value (each row fetched alone would be a trip for the interpreter lock
+        on the writer thread)."""
+        held = conn.execute(
+            "SELECT json_group_array(json_array(server_seq, event_id, payload)) FROM log "
+            "WHERE event_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(batch.event_ids)],
+        ).fetchone()[0]
+        return {event_id: (seq, payload) for seq, event_id, payload in json.loads(held)}
 
     def event_at(self, seq: int) -> str | None:
         row = self.conn.execute("SELECT event_id FROM log WHERE server_seq = ?", [seq]).fetchone()

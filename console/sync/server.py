@@ -232,72 +232,78 @@ class ServerLog:
 
 
 class SqliteAppends:
-    """Pushes' appends to a SQLite log, in as few transactions as keep up with them
-    (group commit): a transaction takes in the pushes waiting when it begins, up to
-    GROUP_PUSHES of them and GROUP_EVENTS events, and one commit (one fsync) answers
-    them all. It is begun and its batches staged on the event loop; their rows are
-    inserted and the commit made on the writer thread in one trip, each one statement run in C without the interpreter
-    lock, while the loop checks the next push and answers pulls. A group with ids the log
-    already holds (a retry) is done again on the loop, where those rows are looked at one
-    by one, and only its commit goes to the thread."""
+    """Pushes' appends to a SQLite log, on a writer thread of their own, in as few
+    transactions as keep up with them (group commit): a transaction takes in the pushes
+    waiting when it begins, up to GROUP_PUSHES of them and GROUP_EVENTS events, and one
+    commit (one fsync) answers them all. The event loop only checks a push and packs its
+    rows; the thread runs each transaction from BEGIN to COMMIT, every step one statement
+    run in C without the interpreter lock, and hands the outcomes back to the loop."""
 
     def __init__(self) -> None:
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="incident-console-log-writer")
         self.waiting: deque[tuple[SqliteLog, Prepared, asyncio.Future[Outcome]]] = deque()
-        self.running: asyncio.Task[None] | None = None
+        self.draining = False
+        self.turn = threading.Lock()  # `waiting` and `draining`, between the loop and the thread
 
     async def append(self, storage: SqliteLog, prepared: Prepared) -> Outcome:
         """The batch's outcome once committed; written to the end even for a request
         no longer waiting for it."""
-        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
-        self.waiting.append((storage, prepared, done))
-        if self.running is None or self.running.done():
-            self.running = asyncio.ensure_future(self._run())
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Outcome] = loop.create_future()
+        with self.turn:
+            self.waiting.append((storage, prepared, done))
+            start, self.draining = not self.draining, True
+        if start:
+            self.writer.submit(self._drain, loop)
         return await asyncio.shield(done)
 
-    async def _run(self) -> None:
-        while self.waiting:
-            await self._transaction()
-
-    async def _transaction(self) -> None:
-        """One transaction, for the pushes waiting now: those that arrive while its rows
-        go in wait for the next (holding them would hold back the consoles that sent
-        them, which send more only once answered)."""
-        loop = asyncio.get_running_loop()
-        group: list[tuple[Prepared, asyncio.Future[Outcome]]] = []
-        storage = self.waiting[0][0]
-        events = 0
-        while (
-            self.waiting
-            and self.waiting[0][0] is storage
-            and events < GROUP_EVENTS
-            and len(group) < GROUP_PUSHES
-        ):
-            _, prepared, done = self.waiting.popleft()  # a test may swap the log: not past it
-            group.append((prepared, done))
-            events += prepared.batch.size
-        answers = [done for _, done in group]
-        appending = None
+    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """On the writer thread: a transaction at a time until nothing waits."""
         try:
-            appending = storage.begin()
-            for prepared, _ in group:
-                appending.stage(prepared)
-            if not await loop.run_in_executor(self.writer, appending.finish):
-                appending.redo()  # a retry among them: batch by batch, here
-                await loop.run_in_executor(self.writer, appending.commit)
-            outcomes = appending.outcomes
-        except BaseException as exc:
-            if appending is not None:  # after the thread's work, if it is still running
-                self.writer.submit(appending.rollback)
-            for done in answers:
-                if not done.done():
-                    done.set_exception(exc) if isinstance(exc, Exception) else done.cancel()
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for done, outcome in zip(answers, outcomes, strict=True):
-            if not done.done():
-                done.set_result(outcome)
+            self._transactions(loop)
+        except BaseException:
+            with self.turn:  # the next push starts the thread again
+                self.draining = False
+            raise
+
+    def _transactions(self, loop: asyncio.AbstractEventLoop) -> None:
+        while group := self._next_group():
+            storage = group[0][0]
+            answers = [done for _, _, done in group]
+            try:
+                outcomes = storage.append_batches([prepared for _, prepared, _ in group])
+            except Exception as exc:  # noqa: BLE001 - every push of the group is told
+                loop.call_soon_threadsafe(_answer, answers, exc)
+                continue
+            loop.call_soon_threadsafe(_answer, answers, outcomes)
+
+    def _next_group(self) -> list[tuple[SqliteLog, Prepared, asyncio.Future[Outcome]]]:
+        """The pushes for the next transaction (one log's: a test may swap the log), or
+        none, and then the thread is done until the next push starts it again."""
+        with self.turn:
+            group: list[tuple[SqliteLog, Prepared, asyncio.Future[Outcome]]] = []
+            events = 0
+            while (
+                self.waiting
+                and (not group or self.waiting[0][0] is group[0][0])
+                and events < GROUP_EVENTS
+                and len(group) < GROUP_PUSHES
+            ):
+                group.append(self.waiting.popleft())
+                events += group[-1][1].batch.size
+            self.draining = bool(group)
+            return group
+
+
+def _answer(answers: list[asyncio.Future[Outcome]], outcomes: list[Outcome] | Exception) -> None:
+    """On the loop: each push's outcome, or the error that failed them all."""
+    for i, done in enumerate(answers):
+        if done.done():
+            continue
+        if isinstance(outcomes, Exception):
+            done.set_exception(outcomes)
+        else:
+            done.set_result(outcomes[i])
 
 
 def _mismatch(event_id: str, seq: int) -> dict[str, Any]:

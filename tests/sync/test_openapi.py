@@ -220,8 +220,8 @@ def test_a_database_gone_fits(server, monkeypatch):
     storage = server.log.storage
     monkeypatch.setattr(storage, "page_text", gone)
     monkeypatch.setattr(storage, "append", gone)
-    if hasattr(storage, "begin"):  # SQLite: the server begins an append, then commits it
-        monkeypatch.setattr(storage, "begin", gone)
+    if hasattr(storage, "append_batches"):  # SQLite: the server's writer thread appends
+        monkeypatch.setattr(storage, "append_batches", gone)
     monkeypatch.setattr(storage, "open_page", gone)
     monkeypatch.setattr(storage, "reachable", lambda: False)
     with server.http() as http:

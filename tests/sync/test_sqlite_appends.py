@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import uuid
 
 import pytest
@@ -79,14 +80,19 @@ def test_rows_that_do_not_pack_go_row_by_row(tmp_path, odd):
 
 
 def waiting_together(log: SqliteLog, batches: list[Batch]) -> list:
-    """The batches pushed at once: each queued before the first transaction begins."""
+    """The batches pushed at once: each queued while the writer thread is busy, before
+    the next transaction begins."""
     appends = SqliteAppends()
+    busy = threading.Event()
+    appends.writer.submit(busy.wait, 10)
 
     async def run():
         prepared = [log.prepare(b, "dev-a", RECEIVED) for b in batches]
-        return await asyncio.gather(
-            *(appends.append(log, p) for p in prepared), return_exceptions=True
-        )
+        pushes = [asyncio.ensure_future(appends.append(log, p)) for p in prepared]
+        await asyncio.sleep(0)  # a turn of the loop: each push runs up to its wait
+        assert len(appends.waiting) == len(batches)
+        busy.set()
+        return await asyncio.gather(*pushes, return_exceptions=True)
 
     try:
         return asyncio.run(run())

@@ -561,21 +561,26 @@ class SqliteLog:
     def _append_batch(self, conn: sqlite3.Connection, prepared: Prepared, head: int) -> Staged:
         """One batch in the open transaction, after `head`: written as if every event were
         new; when the unique index says some are in the log (a retry), again from what
-        the log holds for its ids."""
+        the log holds for its ids. A packed insert that fails leaves nothing behind (a
+        statement is undone whole); rows inserted one by one need a savepoint."""
         batch = prepared.batch
-        conn.execute("SAVEPOINT batch")
+        by_row = prepared.rows is None
+        if by_row:
+            conn.execute("SAVEPOINT batch")
         outcome, written = resolve(batch, {}, head)
         try:
             self._write(conn, prepared, outcome, written, prepared.rows)
         except sqlite3.IntegrityError:
-            conn.execute("ROLLBACK TO batch")
+            if by_row:
+                conn.execute("ROLLBACK TO batch")
             outcome, written = resolve(batch, self._known(conn, batch), head)
             if written:
                 rows = packed(batch, written, prepared.client_id, prepared.received_at)
                 self._write(conn, prepared, outcome, written, rows)
+        if by_row:
+            conn.execute("RELEASE batch")
         if written:
             _track_lifecycle(conn, batch.incidents(written), batch.lifecycle(written))
-        conn.execute("RELEASE batch")
         return Staged(prepared, outcome, written)
 
     def _write(

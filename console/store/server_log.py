@@ -549,13 +549,23 @@ class SqliteLog:
                 for prepared in batches:
                     staged.append(self._append_batch(conn, prepared, head))
                     head += len(staged[-1].written)
-                conn.execute("COMMIT")
+                # Before the commit, so that a page up to any head a reader sees comes from
+                # memory: readers take only seqs up to the head they read, which counts
+                # none of these until the commit.
+                try:
+                    for each in staged:
+                        self._remember(each)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    self._recent = Recent(0, [])  # those seqs may yet be other events'
+                    raise
             except BaseException:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-            for each in staged:
-                self._appended(each)
+        for each in staged:
+            # A row is its text, its ids and its index entries: about twice the text.
+            self.checkpointer.wrote(2 * sum(map(len, each.batch.texts)))
         return [each.outcome for each in staged]
 
     def _append_batch(self, conn: sqlite3.Connection, prepared: Prepared, head: int) -> Staged:
@@ -601,15 +611,13 @@ class SqliteLog:
         else:
             conn.execute(INSERT_PACKED, [outcome.seqs[written[0]], *rows])
 
-    def _appended(self, staged: Staged) -> None:
-        """After a commit: a long-poll this batch wakes is served from memory."""
+    def _remember(self, staged: Staged) -> None:
+        """The batch's written texts, for the long-polls it wakes to be served from memory."""
         batch, written = staged.batch, staged.written
         if not written:
             return
         texts = batch.texts if len(written) == batch.size else [batch.texts[i] for i in written]
         self._recent = self._recent.then(staged.outcome.seqs[written[0]], texts)
-        # A row is its text, its ids and its index entries: about twice the text.
-        self.checkpointer.wrote(2 * sum(map(len, texts)))
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:

@@ -5,9 +5,11 @@ a woken long-poll asks for) or reads it from the log file."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 
 import msgspec
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,5 +137,29 @@ def test_a_woken_long_poll_gets_the_last_pushes_from_memory(tmp_path, monkeypatc
         assert not any("payload" in sql for sql in statements)
         log.pull_body(2, 5000)  # seq 3 is older than the window: from the file
         assert any("payload" in sql for sql in statements)
+    finally:
+        log.close()
+
+
+def test_a_commit_that_fails_leaves_nothing_to_serve_from_memory(tmp_path):
+    """The texts of an append are remembered before its commit (so a page up to any
+    head a reader sees comes from memory); a commit that fails forgets them, and the
+    seqs they had go to the next append's events."""
+    log = ServerLog(tmp_path / "log.db")
+    writer = log.storage._writer
+
+    def no_commit(action, arg, *rest):
+        refused = action == sqlite3.SQLITE_TRANSACTION and arg == "COMMIT"
+        return sqlite3.SQLITE_DENY if refused else sqlite3.SQLITE_OK
+
+    try:
+        writer.set_authorizer(no_commit)
+        with pytest.raises(sqlite3.DatabaseError):
+            log.push([note(n, "lost") for n in range(3)], "dev-a")
+        writer.set_authorizer(None)
+        assert log.head() == 0 and log.pull_body(0, 5000)[1] == 0
+        log.push([note(n, "kept") for n in range(10, 12)], "dev-a")
+        page = wire.check_pull_reply(json.loads(log.pull_body(0, 5000)[0]))
+        assert [e["body"]["text"] for e in page["events"]] == ["kept", "kept"]
     finally:
         log.close()

@@ -335,8 +335,8 @@ class _Signal:
 
 _reply_encoder = msgspec.json.Encoder()
 
-# The most one SQLite transaction takes in from waiting pushes (SqliteAppends): each
-# push's rows are a trip to the writer thread, and the first push waits for the last.
+# The most one SQLite transaction takes in from waiting pushes (SqliteAppends): the
+# first push's answer waits for the last push's rows.
 GROUP_EVENTS = 4 * wire.MAX_BATCH
 GROUP_PUSHES = 64
 

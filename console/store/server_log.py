@@ -553,8 +553,7 @@ class SqliteLog:
                 # memory: readers take only seqs up to the head they read, which counts
                 # none of these until the commit.
                 try:
-                    for each in staged:
-                        self._remember(each)
+                    remembered = sum(self._remember(each) for each in staged)
                     conn.execute("COMMIT")
                 except BaseException:
                     self._recent = Recent(0, [])  # those seqs may yet be other events'
@@ -563,9 +562,8 @@ class SqliteLog:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-        for each in staged:
-            # A row is its text, its ids and its index entries: about twice the text.
-            self.checkpointer.wrote(2 * sum(map(len, each.batch.texts)))
+        # A row is its text, its ids and its index entries: about twice the text.
+        self.checkpointer.wrote(2 * remembered)
         return [each.outcome for each in staged]
 
     def _append_batch(self, conn: sqlite3.Connection, prepared: Prepared, head: int) -> Staged:
@@ -611,13 +609,15 @@ class SqliteLog:
         else:
             conn.execute(INSERT_PACKED, [outcome.seqs[written[0]], *rows])
 
-    def _remember(self, staged: Staged) -> None:
-        """The batch's written texts, for the long-polls it wakes to be served from memory."""
+    def _remember(self, staged: Staged) -> int:
+        """The batch's written texts, for the long-polls it wakes to be served from memory:
+        how many characters."""
         batch, written = staged.batch, staged.written
         if not written:
-            return
+            return 0
         texts = batch.texts if len(written) == batch.size else [batch.texts[i] for i in written]
         self._recent = self._recent.then(staged.outcome.seqs[written[0]], texts)
+        return sum(map(len, texts))
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, rows: Iterable[tuple]) -> None:

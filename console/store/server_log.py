@@ -166,7 +166,8 @@ class LogStorage(Protocol):
     log_id: str
     # True: calls block on the network and may run on worker threads at once (the server
     # then calls them off the event loop). False: calls run on the event-loop thread
-    # (SqliteLog's appends are staged there and committed on a thread: SqliteLog.stage).
+    # (SqliteLog's appends aside: the server runs them on a writer thread of their own,
+    # SqliteLog.append_batches).
     threaded: bool
 
     def describe(self) -> str: ...

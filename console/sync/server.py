@@ -1,11 +1,12 @@
-"""The reference remote: a Starlette app keeping the global event log in SQLite.
+"""The reference remote: a Starlette app keeping the global event log in SQLite (one
+process) or PostgreSQL (several).
 
-One process. On SQLite, a push is checked and inserted on the event loop, with a
-connection of its own, and committed on a writer thread (a push is answered once its
-commit is done), so a commit's fsync stops neither pulls (read on the loop, WAL) nor
-the checks of the next push; a long-poll is an asyncio wait that costs nothing while
-it waits. Nothing is written for a request that fails
-authentication or whose envelope is malformed; single bad events are `rejected`.
+On SQLite, a push is checked and its rows packed on the event loop, and appended on a
+writer thread with a connection of its own (SqliteAppends; a push is answered once its
+commit is done), so neither the insert nor the fsync stops pulls (read on the loop,
+WAL) or the checks of the next push; a long-poll is an asyncio wait that costs nothing
+while it waits. Nothing is written for a request that fails authentication or whose
+envelope is malformed; single bad events are `rejected`.
 """
 
 from __future__ import annotations
@@ -722,10 +723,10 @@ def serve(
     # full garbage collection then walks everything the imports left behind (~50 ms):
     # park those in the permanent generation, and collect the young one less often.
     gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     # The SQLite writer thread wants the interpreter lock back after each statement it
     # runs in C; with the default 5 ms between switches the loop could keep it that long.
     sys.setswitchinterval(0.0005)
-    gc.set_threshold(50_000, 20, 100)
     try:
         _server(config, app).run()
     finally:

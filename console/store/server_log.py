@@ -121,6 +121,14 @@ class Outcome(NamedTuple):
     def status(self, i: int) -> str:
         return "accepted" if self.statuses is None else self.statuses[i]
 
+    def after(self, head: int) -> Outcome:
+        """This outcome, resolved against an empty log, for a log whose head is `head`:
+        every seq that much further on."""
+        seqs = self.seqs
+        if isinstance(seqs, range):
+            return Outcome(range(seqs.start + head, seqs.stop + head), self.statuses)
+        return Outcome([seq + head for seq in seqs], self.statuses)
+
 
 class PageText(NamedTuple):
     """A page of the log as the pull reply's events (`pulled`)."""
@@ -379,11 +387,14 @@ class Checkpointer:
 
 
 class Prepared(NamedTuple):
-    """An append worked out before it takes its turn (SqliteLog.prepare): `rows`, the
-    batch's rows packed as INSERT_PACKED's parameters after the first seq (None: they
-    go row by row)."""
+    """An append worked out before it takes its turn (SqliteLog.prepare): `outcome` and
+    `written`, as if every event were new, against an empty log (Outcome.after moves it
+    on); `rows`, the written events' rows packed as INSERT_PACKED's parameters after the
+    first seq (None: they go row by row)."""
 
     batch: Batch
+    outcome: Outcome
+    written: Sequence[int]
     rows: list | None
     client_id: str
     received_at: str
@@ -532,9 +543,9 @@ class SqliteLog:
 
     def prepare(self, batch: Batch, client_id: str, received_at: str) -> Prepared:
         """The append's rows, packed before it takes its turn (nothing is read or written)."""
-        written = resolve(batch, {}, 0)[1]
+        outcome, written = resolve(batch, {}, 0)
         rows = packed(batch, written, client_id, received_at) if written else None
-        return Prepared(batch, rows, client_id, received_at)
+        return Prepared(batch, outcome, written, rows, client_id, received_at)
 
     def append_batches(self, batches: list[Prepared]) -> list[Outcome]:
         """Append the batches in one transaction, one after another, with one commit (one
@@ -576,7 +587,7 @@ class SqliteLog:
         by_row = prepared.rows is None
         if by_row:
             conn.execute("SAVEPOINT batch")
-        outcome, written = resolve(batch, {}, head)
+        outcome, written = prepared.outcome.after(head), prepared.written
         try:
             self._write(conn, prepared, outcome, written, prepared.rows)
         except sqlite3.IntegrityError:

@@ -83,8 +83,12 @@ def test_accept_duplicate_and_idempotency_mismatch(server):
         res = r.json()["results"][0]
         assert res["status"] == "rejected" and "idempotency mismatch" in res["error"]
         assert r.json()["log_id"] == log_id
+
+        # The same new event twice in one push, past the head: the first copy's seq.
+        res = push(http, [ev(4), ev(4)]).json()["results"]
+        assert [(x["status"], x["server_seq"]) for x in res] == [("accepted", 4), ("duplicate", 4)]
     rows = server.rows()
-    assert [r[0] for r in rows] == [1, 2, 3]
+    assert [r[0] for r in rows] == [1, 2, 3, 4]
     assert json.loads(rows[0][2])["body"] == {"text": "note 1"}
 
 

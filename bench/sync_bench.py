@@ -11,7 +11,10 @@ own, as on three machines; B connects before the clock starts.
 
 `ratio` = sync events/s ÷ bulk-insert events/s (goal >= 0.5). `server_append_only_s`
 is the server's parse + validate + durable append of the same push bodies without
-HTTP, to show where the time goes. The sync side includes all the real work: reading
+HTTP, to show where the time goes. `cpu_s` is the processor time each of the three
+processes spent while the clock ran (Linux: from /proc), and `cpu_bound_ratio` the
+best ratio that work allows on this machine's cores: the bulk insert's time over
+their sum spread evenly across the cores, as if nothing ever waited. The sync side includes all the real work: reading
 the outbox, client and server validation, the server's durable append
 (synchronous=FULL, a commit per push), recording server_seqs, and on B the pull, the
 idempotent insert, re-folding the touched incidents and the cursor move, each page in
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import platform
 import statistics
 import sys
@@ -137,10 +141,22 @@ def server_append(path: Path, bodies: list[bytes]) -> float:
         log.close()
 
 
-def pull_until(path: Path, url: str, total: int, ready, go, done_at, failed) -> None:
+def cpu_of(pid: int) -> float | None:
+    """Processor seconds process `pid` has spent so far, all its threads (None where
+    there is no /proc). schedstat counts nanoseconds; /proc/PID/stat only ticks."""
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+        return sum(
+            int(Path(f"/proc/{pid}/task/{t}/schedstat").read_text().split()[0]) for t in tasks
+        ) / 1e9
+    except OSError:
+        return None
+
+
+def pull_until(path: Path, url: str, total: int, ready, go, done_at, cpu, failed) -> None:
     """Console B, a process of its own (as on its own machine): long-polls until it holds
     `total` events; `done_at` gets the perf_counter then (CLOCK_MONOTONIC, one clock
-    for every process on the machine)."""
+    for every process on the machine), `cpu` the processor time it spent meanwhile."""
     b = Store(path)
     try:
         svc_b = IncidentService(b, config.load(None), ManualClock(), "ben")
@@ -148,10 +164,12 @@ def pull_until(path: Path, url: str, total: int, ready, go, done_at, failed) -> 
             cb.health()
             ready.set()
             go.wait()
+            cpu_at = time.process_time()
             received = 0
             while received < total:
                 received += cb.pull_page(wait=10).received
             done_at.value = time.perf_counter()
+            cpu.value = time.process_time() - cpu_at
         assert b.conn.execute("SELECT count(*) FROM events").fetchone()[0] == total
     except BaseException as exc:  # said by the main process
         failed.value = f"{type(exc).__name__}: {exc}"[:200].encode()
@@ -166,24 +184,27 @@ def one_run(tmp: Path, org, total: int) -> dict:
     a = Store(tmp / "a.db")
     spawn = multiprocessing.get_context("spawn")
     ready, go = spawn.Event(), spawn.Event()
-    done_at, failed = spawn.Value("d", 0.0), spawn.Array("c", 200)
+    done_at, cpu_b, failed = spawn.Value("d", 0.0), spawn.Value("d", 0.0), spawn.Array("c", 200)
     try:
         fill(a, org, total)
         recorder = Recorder()
         svc_a = IncidentService(a, org, ManualClock(), "ana")
         puller = spawn.Process(
-            target=pull_until, args=(tmp / "b.db", server.url, total, ready, go, done_at, failed)
+            target=pull_until, args=(tmp / "b.db", server.url, total, ready, go, done_at, cpu_b, failed)
         )
         puller.start()
         with SyncClient(svc_a, server.url, TOKEN, transport=recorder) as ca:
             ca.health()
             if not ready.wait(60) or failed.value:
                 raise RuntimeError(f"console B did not start: {failed.value.decode()}")
-            started = time.perf_counter()
+            assert server.proc is not None
+            server_cpu_at = cpu_of(server.proc.pid)
+            started, cpu_a_at = time.perf_counter(), time.process_time()
             go.set()
             pushed = ca.push_all()
-            pushed_at = time.perf_counter()
+            pushed_at, cpu_a = time.perf_counter(), time.process_time() - cpu_a_at
             puller.join(120)
+            server_cpu = cpu_of(server.proc.pid)
         if puller.exitcode != 0:
             raise RuntimeError(f"console B failed: {failed.value.decode()}")
         assert pushed.accepted == total, "not everything arrived"
@@ -199,6 +220,11 @@ def one_run(tmp: Path, org, total: int) -> dict:
     bulk_s = min(bulk_insert(tmp / f"bulk{i}.db", recorder.bodies) for i in range(2))
     append_s = server_append(tmp / "append-only.db", recorder.bodies)
     sync_s = done_at.value - started
+    cpu = {"console_a": cpu_a, "server": None, "console_b": cpu_b.value}
+    if server_cpu is not None and server_cpu_at is not None:
+        cpu["server"] = server_cpu - server_cpu_at  # to B's end: the server idles after
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    spent = sum(v for v in cpu.values() if v is not None)
     return {
         "push_s": round(pushed_at - started, 4),
         "sync_s": round(sync_s, 4),
@@ -209,6 +235,9 @@ def one_run(tmp: Path, org, total: int) -> dict:
         "sync_events_per_s": round(total / sync_s),
         "bulk_events_per_s": round(total / bulk_s),
         "ratio": round(bulk_s / sync_s, 3),
+        "cpu_s": {k: None if v is None else round(v, 4) for k, v in cpu.items()},
+        "cores": cores,
+        "cpu_bound_ratio": round(bulk_s / (spent / (cores or 1)), 3),
     }
 
 
@@ -239,6 +268,7 @@ def main() -> None:
                 "meets_goal": best["ratio"] >= 0.5,
                 "ratios_all_runs": [r["ratio"] for r in runs],
                 "median_ratio": round(statistics.median(r["ratio"] for r in runs), 3),
+                "cpu_bound_ratio": best["cpu_bound_ratio"],
                 "python": platform.python_version(),
                 "machine": platform.machine(),
                 "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -146,9 +146,10 @@ def cpu_of(pid: int) -> float | None:
     there is no /proc). schedstat counts nanoseconds; /proc/PID/stat only ticks."""
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
-        return sum(
-            int(Path(f"/proc/{pid}/task/{t}/schedstat").read_text().split()[0]) for t in tasks
-        ) / 1e9
+        return (
+            sum(int(Path(f"/proc/{pid}/task/{t}/schedstat").read_text().split()[0]) for t in tasks)
+            / 1e9
+        )
     except OSError:
         return None
 
@@ -190,7 +191,8 @@ def one_run(tmp: Path, org, total: int) -> dict:
         recorder = Recorder()
         svc_a = IncidentService(a, org, ManualClock(), "ana")
         puller = spawn.Process(
-            target=pull_until, args=(tmp / "b.db", server.url, total, ready, go, done_at, cpu_b, failed)
+            target=pull_until,
+            args=(tmp / "b.db", server.url, total, ready, go, done_at, cpu_b, failed),
         )
         puller.start()
         with SyncClient(svc_a, server.url, TOKEN, transport=recorder) as ca:

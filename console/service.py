@@ -210,7 +210,7 @@ class IncidentService:
         `after(conn)` runs in the same transaction (the sync cursor advances with the page).
         The doors that receive them have checked them (console.model.events); a body that
         does not fit its kind here is a bug in that door, refused before anything is stored."""
-        refused = events.bodies_problem([ev.kind for ev in evs], [ev.body for ev in evs])
+        refused = events.unfit(evs)
         if refused:
             at, problem = refused
             raise ValueError(f"event {evs[at].event_id} reached the log unchecked: {problem}")

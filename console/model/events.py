@@ -616,37 +616,47 @@ def catalogue_problem(kind: str, body: dict[str, Any]) -> str | None:
 def bodies_fit(kind: str, bodies: list[dict[str, Any]]) -> bool:
     """True when catalogue_problem would find nothing wrong with any of these bodies of
     one kind (checked in one pass; False says only that one of them needs a closer look)."""
+    return typed_bodies(kind, bodies) is not None
+
+
+def typed_bodies(kind: str, bodies: list[dict[str, Any]]) -> list[Body | None] | None:
+    """Each body's `Event.data` when all of these bodies of one kind fit it (None for each
+    of a kind this version does not know), decoded in one pass; None when one of them
+    needs a closer look."""
     known = CATALOGUE.get(kind)
     if known is None:
-        return True
+        return [None] * len(bodies)
     try:
         values = msgspec.convert(bodies, list[known.body])  # type: ignore[name-defined]
     except (ValueError, TypeError):  # ValidationError, or a lone surrogate it tried to quote
-        return False
-    if not values or not _time_fields(known.body):
-        return True
-    return not any(map(_cross_check, values))
+        return None
+    if values and _time_fields(known.body) and any(map(_cross_check, values)):
+        return None
+    return values
 
 
-def bodies_problem(kinds: list[str], bodies: list[Any]) -> tuple[int, str] | None:
-    """body_problem for each (kind, body) pair: (index, problem) of the first one refused,
-    or None. Checked a kind at a time (encoding all bodies refuses a lone surrogate, as
-    text_problem does); one by one only when that finds something to look at."""
+def known(ev: Event, data: Body | None) -> Event:
+    """`ev` with its typed body already decoded by the door that checked it, so the fold
+    does not decode it again; `data` is what typed_body(ev.kind, ev.body) gives."""
+    ev.__dict__["data"] = data
+    return ev
+
+
+def unfit(evs: list[Event]) -> tuple[int, str] | None:
+    """(index, problem) of the first of `evs` whose body is not valid text or does not fit
+    its kind (body_problem), or None; the text is checked for all at once. Reads each event's typed body, which a fold reads
+    next, so an event a door has checked (known()) costs nothing more here."""
     try:
-        fit = all(isinstance(b, dict) for b in bodies)
+        fit = all(isinstance(ev.body, dict) for ev in evs)
         if fit:
-            msgspec.json.encode(bodies)
+            msgspec.json.encode([ev.body for ev in evs])
     except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
         fit = False
-    if fit:
-        by_kind: dict[str, list[dict[str, Any]]] = {}
-        for kind, body in zip(kinds, bodies, strict=True):
-            by_kind.setdefault(kind, []).append(body)
-        fit = all(bodies_fit(kind, group) for kind, group in by_kind.items())
-    if fit:
-        return None
-    for i, (kind, body) in enumerate(zip(kinds, bodies, strict=True)):
-        problem = body_problem(kind, body)
+    for i, ev in enumerate(evs):
+        problem = None if fit else body_problem(ev.kind, ev.body)
+        data = ev.data if problem is None else None
+        if isinstance(data, BodyError):
+            problem = str(data)
         if problem:
             return i, problem
     return None

@@ -559,20 +559,7 @@ class SyncClient:
             if before.after != 0 or data.get("mismatch"):
                 return Page(0, True, [], reset=True)
             before = state.Cursor(log_id, 0)
-        good, bad = [], []
-        now_ms = time.time_ns() // 1_000_000
-        checked = wire.check_events(data["events"], from_server=True)
-        # Each stamp is looked at only when the newest valid one is too far ahead.
-        valid = zip(data["events"], checked, strict=True)
-        newest = max((raw["hlc"] for raw, (problem, _) in valid if not problem), default=None)
-        stamps = newest is not None and wire.hlc_problem(newest, now_ms, PULL_MAX_AHEAD_MS)
-        for raw, (problem, _) in zip(data["events"], checked, strict=True):
-            if not problem and stamps:
-                problem = wire.stamp_problem(raw, now_ms, PULL_MAX_AHEAD_MS)
-            if problem:
-                bad.append((raw, problem))
-            else:
-                good.append(wire.from_wire(raw))
+        good, bad = self._checked(data["events"])
         has_more = data["has_more"]
         now = self._now()
 
@@ -685,19 +672,9 @@ class SyncClient:
                 return report
             after, upto = data["next"], data["upto"]
 
-    def _checked(self, events: list[Any]) -> tuple[list[Any], list[tuple[Any, str]]]:
+    def _checked(self, events: list[Any]) -> tuple[list[Event], list[tuple[Any, str]]]:
         """Pulled events are hostile input: (good Events, [(raw, why)] to quarantine)."""
-        good, bad = [], []
-        now_ms = time.time_ns() // 1_000_000
-        for raw in events:
-            problem = wire.event_problem(raw, from_server=True) or wire.stamp_problem(
-                raw, now_ms, PULL_MAX_AHEAD_MS
-            )
-            if problem:
-                bad.append((raw, problem))
-            else:
-                good.append(wire.from_wire(raw))
-        return good, bad
+        return wire.check_pulled(events, time.time_ns() // 1_000_000, PULL_MAX_AHEAD_MS)
 
     def pull_all(self) -> PullReport:
         report = PullReport()

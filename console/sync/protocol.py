@@ -32,6 +32,7 @@ a per-event `rejected`, the client into a dead letter, neither into a crash.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -40,7 +41,7 @@ from msgspec import Meta, Struct
 
 from console.model import events
 from console.model.clock import parse_iso
-from console.model.events import Event
+from console.model.events import Body, Event
 from console.model.hlc import HLC
 
 PROTOCOL = 1
@@ -146,7 +147,7 @@ def _times_fit(values: list[str]) -> bool:
     return _fixed_fit(values, 24, _MILLIS_MARKS, _DIGITS) or _column_fits(_ISOS, values)
 
 
-def _shapes_fit(typed: list[WireEvent]) -> bool:
+def _shapes_fit(typed: Sequence[WireEvent]) -> bool:
     """True when _shape_problem would find nothing wrong with any of these events, short
     of a real time and the body's contents (_content_problem checks those)."""
     if not typed:
@@ -228,24 +229,52 @@ def _checked_plain(raw: Any, from_server: bool) -> tuple[str | None, str | None]
     return _size_problem(text), text.decode("utf-8")
 
 
-def check_events(
-    raws: list[Any], *, from_server: bool = False
-) -> list[tuple[str | None, str | None]]:
-    """check_event for each of `raws`, a column at a time when they all fit the types
-    (else one by one, the plain way)."""
+def check_events(raws: list[Any]) -> list[tuple[str | None, str | None]]:
+    """check_event for each of a push's `raws`, a column at a time when they all fit the
+    types (else one by one, the plain way)."""
     try:
-        typed: list[WireEvent] = msgspec.convert(
-            raws, list[PulledEvent] if from_server else list[WireEvent]
-        )
+        typed: list[WireEvent] = msgspec.convert(raws, list[WireEvent])
         if not _shapes_fit(typed):
             raise ValueError("a value does not fit")
         # Encoding refuses lone surrogates anywhere in an event: what the walk looks for.
-        texts, problems = _check_columns(typed, None, 0, sized=not from_server)
+        texts, problems = _check_columns(typed, None, 0, sized=True)
     except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
-        return [check_event(raw, from_server=from_server) for raw in raws]
-    if from_server:
-        return [(problems.get(i), None) for i in range(len(typed))]
+        return [check_event(raw) for raw in raws]
     return [(problems[i], None) if i in problems else (None, t) for i, t in enumerate(texts)]
+
+
+def check_pulled(
+    raws: list[Any], now_ms: int, max_ahead_ms: int
+) -> tuple[list[Event], list[tuple[Any, str]]]:
+    """A pulled page is hostile input: (the good events, each with the typed body its
+    check decoded, which the fold then reads; [(raw, why)] for those to quarantine). A
+    column at a time when they all fit the types, else one by one, the plain way."""
+    try:
+        typed: list[PulledEvent] = msgspec.convert(raws, list[PulledEvent])
+        if not _shapes_fit(typed):
+            raise ValueError("a value does not fit")
+        data: dict[int, Body | None] = {}
+        _, problems = _check_columns(typed, now_ms, max_ahead_ms, sized=False, data=data)
+    except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
+        good, bad = [], []
+        for raw in raws:
+            problem = event_problem(raw, from_server=True) or stamp_problem(
+                raw, now_ms, max_ahead_ms
+            )
+            if problem:
+                bad.append((raw, problem))
+            else:
+                good.append(from_wire(raw))
+        return good, bad
+    good = []
+    for i, e in enumerate(typed):
+        if i in problems:
+            continue
+        ev = Event(
+            e.event_id, e.incident_id, e.kind, e.body, e.actor, e.origin, e.hlc, e.at, e.server_seq
+        )
+        good.append(events.known(ev, data[i]) if i in data else ev)
+    return good, [(raws[i], problem) for i, problem in sorted(problems.items())]
 
 
 def check_pushed(
@@ -259,12 +288,19 @@ def check_pushed(
 
 
 def _check_columns(
-    typed: list[WireEvent], now_ms: int | None, max_ahead_ms: int, *, sized: bool
+    typed: Sequence[WireEvent],
+    now_ms: int | None,
+    max_ahead_ms: int,
+    *,
+    sized: bool,
+    data: dict[int, Body | None] | None = None,
 ) -> tuple[list[str], dict[int, str]]:
     """The checks no type can make, a column at a time: each looks at events one by one
     only when the column as a whole fails it, and the first problem per event is the one
     check_event (then stamp_problem, given `now_ms`) would name. `sized`: the size limit
-    and the canonical texts (a push's: pulled events skip both, and get no texts)."""
+    and the canonical texts (a push's: pulled events skip both, and get no texts).
+    `data`, when given, gets the typed body of each event (by place) whose kind's bodies
+    all fit; the others are for the fold to decode."""
     if sized:
         texts = list(map(_encoder.encode, typed))
     else:  # pulled: no text is kept, but encoding still refuses a lone surrogate anywhere
@@ -281,8 +317,16 @@ def _check_columns(
                 problems[i] = f"at is not a real time: {e.at!r}"
     kinds = {e.kind for e in typed}
     for kind in kinds:
-        group = typed if len(kinds) == 1 else [e for e in typed if e.kind == kind]
-        if events.bodies_fit(kind, [e.body for e in group]):
+        places = (
+            range(len(typed))
+            if len(kinds) == 1
+            else [i for i, e in enumerate(typed) if e.kind == kind]
+        )
+        values = events.typed_bodies(kind, [typed[i].body for i in places])
+        if values is not None:
+            if data is not None:
+                for i, value in zip(places, values, strict=True):
+                    data[i] = value
             continue
         for i, e in enumerate(typed):
             if e.kind == kind and i not in problems:
@@ -302,7 +346,7 @@ def _check_columns(
     return list(map(bytes.decode, texts)), problems  # UTF-8
 
 
-def newest_too_far(typed: list[WireEvent], now_ms: int, max_ahead_ms: int) -> bool:
+def newest_too_far(typed: Sequence[WireEvent], now_ms: int, max_ahead_ms: int) -> bool:
     """Whether any of these (valid) events' stamps is too far ahead: then look one by one."""
     newest = max([e.hlc for e in typed], default="")  # fixed-width digits sort as numbers
     return bool(newest) and hlc_problem(newest, now_ms, max_ahead_ms) is not None

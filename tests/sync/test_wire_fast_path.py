@@ -89,11 +89,48 @@ def test_the_fast_checks_agree_with_the_plain_ones(tmp_path_factory, batch):
 @settings(max_examples=150, deadline=None)
 @given(batch=st.lists(events(), min_size=1, max_size=6), seq=st.integers(-1, 3))
 def test_batch_checks_of_pulled_events_agree(batch, seq):
+    assert wire.check_events(batch) == [wire.check_event(raw) for raw in batch]
     pulled = [{**raw, "server_seq": seq} for raw in batch]
-    for raws, from_server in ((batch, False), (pulled, True)):
-        assert wire.check_events(raws, from_server=from_server) == [
-            wire.check_event(raw, from_server=from_server) for raw in raws
-        ]
+    problems = [
+        wire.event_problem(raw, from_server=True) or wire.stamp_problem(raw, NOW_MS, 60_000)
+        for raw in pulled
+    ]
+    good, bad = wire.check_pulled(pulled, NOW_MS, 60_000)
+    assert bad == [(raw, p) for raw, p in zip(pulled, problems, strict=True) if p]
+    assert good == [wire.from_wire(raw) for raw, p in zip(pulled, problems, strict=True) if not p]
+    # the typed bodies handed on with them are the ones the fold would decode
+    assert [ev.data for ev in good] == [catalogue.typed_body(ev.kind, ev.body) for ev in good]
+
+
+def test_a_pulled_page_hands_on_the_typed_bodies_it_checked():
+    def pulled(n: int, kind: str, body: dict, hlc: int = NOW_MS) -> dict:
+        return {
+            "event_id": str(uuid.UUID(int=n, version=4)),
+            "incident_id": "INC-1",
+            "kind": kind,
+            "body": body,
+            "actor": "ana",
+            "origin": "dev-a",
+            "hlc": f"{hlc:013d}-{n:05d}",
+            "at": "2026-03-01T09:00:00.000Z",
+            "server_seq": n + 1,
+        }
+
+    page = [
+        pulled(0, "note_added", {"text": "fine"}),
+        pulled(1, "note_added", {}),  # its kind's bodies no longer fit all at once
+        pulled(2, "severity_set", {"severity": "SEV2"}),
+        pulled(3, "severity_set", {"severity": "SEV3"}, hlc=NOW_MS + 10**9),
+        pulled(4, "runbook_linked", {"url": "https://x"}),
+    ]
+    good, bad = wire.check_pulled(page, NOW_MS, 60_000)
+    assert [raw["event_id"] for raw, _ in bad] == [page[1]["event_id"], page[3]["event_id"]]
+    assert [ev.event_id for ev in good] == [page[i]["event_id"] for i in (0, 2, 4)]
+    assert [ev.data for ev in good] == [
+        catalogue.NoteAdded(text="fine"),
+        catalogue.SeveritySet(severity="SEV2"),
+        None,  # a kind this version does not know
+    ]
 
 
 def test_a_well_formed_push_takes_the_fast_way():
@@ -126,10 +163,19 @@ def test_a_well_formed_push_takes_the_fast_way():
 
 @settings(max_examples=150, deadline=None)
 @given(pairs=st.lists(bodies(), max_size=6))
-def test_bodies_checked_a_kind_at_a_time_agree_with_one_by_one(pairs):
-    kinds, bodies_ = [k for k, _ in pairs], [b for _, b in pairs]
+def test_events_checked_together_agree_with_one_by_one(pairs):
+    evs = [
+        catalogue.Event(f"e{i}", "INC-1", k, b, "ana", "dev-a", "0", "2026-03-01T09:00:00Z")
+        for i, (k, b) in enumerate(pairs)
+    ]
     one_by_one = [(i, p) for i, (k, b) in enumerate(pairs) if (p := catalogue.body_problem(k, b))]
-    assert catalogue.bodies_problem(kinds, bodies_) == (one_by_one[0] if one_by_one else None)
+    assert catalogue.unfit(evs) == (one_by_one[0] if one_by_one else None)
+    # and the typed bodies a door hands on are the ones each event would decode
+    for kind in {k for k, _ in pairs}:
+        group = [b for k, b in pairs if k == kind]
+        values = catalogue.typed_bodies(kind, group)
+        if values is not None:
+            assert values == [catalogue.typed_body(kind, b) for b in group]
 
 
 def _near(valid: st.SearchStrategy[str]) -> st.SearchStrategy[str]:

@@ -142,16 +142,22 @@ def server_append(path: Path, bodies: list[bytes]) -> float:
 
 
 def cpu_of(pid: int) -> float | None:
-    """Processor seconds process `pid` has spent so far, all its threads (None where
-    there is no /proc). schedstat counts nanoseconds; /proc/PID/stat only ticks."""
+    """Processor seconds the live threads of process `pid` have spent so far (None where
+    there is no /proc). schedstat counts nanoseconds; /proc/PID/stat only ticks. The
+    server's threads live as long as it does, so none is missed."""
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
-        return (
-            sum(int(Path(f"/proc/{pid}/task/{t}/schedstat").read_text().split()[0]) for t in tasks)
-            / 1e9
-        )
     except OSError:
         return None
+    spent = 0
+    for task in tasks:
+        try:
+            spent += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
+        except FileNotFoundError:
+            continue  # a thread that ended meanwhile
+        except (OSError, ValueError, IndexError):
+            return None  # a kernel without schedstat
+    return spent / 1e9
 
 
 def pull_until(path: Path, url: str, total: int, ready, go, done_at, cpu, failed) -> None:

@@ -232,7 +232,9 @@ def one_run(tmp: Path, org, total: int) -> dict:
     if server_cpu is not None and server_cpu_at is not None:
         cpu["server"] = server_cpu - server_cpu_at  # to B's end: the server idles after
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    spent = sum(v for v in cpu.values() if v is not None)
+    bound = None
+    if None not in cpu.values():  # without the server's time the bound would flatter
+        bound = round(bulk_s / (sum(v or 0.0 for v in cpu.values()) / (cores or 1)), 3)
     return {
         "push_s": round(pushed_at - started, 4),
         "sync_s": round(sync_s, 4),
@@ -245,7 +247,7 @@ def one_run(tmp: Path, org, total: int) -> dict:
         "ratio": round(bulk_s / sync_s, 3),
         "cpu_s": {k: None if v is None else round(v, 4) for k, v in cpu.items()},
         "cores": cores,
-        "cpu_bound_ratio": round(bulk_s / (spent / (cores or 1)), 3),
+        "cpu_bound_ratio": bound,
     }
 
 

@@ -644,8 +644,9 @@ def known(ev: Event, data: Body | None) -> Event:
 
 def unfit(evs: list[Event]) -> tuple[int, str] | None:
     """(index, problem) of the first of `evs` whose body is not valid text or does not fit
-    its kind (body_problem), or None; the text is checked for all at once. Reads each event's typed body, which a fold reads
-    next, so an event a door has checked (known()) costs nothing more here."""
+    its kind (body_problem), or None; the text of all is checked at once. It reads each
+    event's typed body, which the fold reads next: an event whose door decoded it
+    (known()) costs nothing more here."""
     try:
         fit = all(isinstance(ev.body, dict) for ev in evs)
         if fit:

@@ -102,19 +102,23 @@ def test_batch_checks_of_pulled_events_agree(batch, seq):
     assert [ev.data for ev in good] == [catalogue.typed_body(ev.kind, ev.body) for ev in good]
 
 
+def well_formed(n: int, kind: str, body: dict, hlc: int = NOW_MS) -> dict:
+    """Event `n` of a console's batch, valid in every field the wire checks."""
+    return {
+        "event_id": str(uuid.UUID(int=n, version=4)),
+        "incident_id": "INC-1",
+        "kind": kind,
+        "body": body,
+        "actor": "ana",
+        "origin": "dev-a",
+        "hlc": f"{hlc:013d}-{n:05d}",
+        "at": "2026-03-01T09:00:00.000Z",
+    }
+
+
 def test_a_pulled_page_hands_on_the_typed_bodies_it_checked():
     def pulled(n: int, kind: str, body: dict, hlc: int = NOW_MS) -> dict:
-        return {
-            "event_id": str(uuid.UUID(int=n, version=4)),
-            "incident_id": "INC-1",
-            "kind": kind,
-            "body": body,
-            "actor": "ana",
-            "origin": "dev-a",
-            "hlc": f"{hlc:013d}-{n:05d}",
-            "at": "2026-03-01T09:00:00.000Z",
-            "server_seq": n + 1,
-        }
+        return {**well_formed(n, kind, body, hlc), "server_seq": n + 1}
 
     page = [
         pulled(0, "note_added", {"text": "fine"}),
@@ -135,16 +139,7 @@ def test_a_pulled_page_hands_on_the_typed_bodies_it_checked():
 
 def test_a_well_formed_push_takes_the_fast_way():
     batch = [
-        {
-            "event_id": str(uuid.UUID(int=n, version=4)),
-            "incident_id": "INC-1",
-            "kind": kind,
-            "body": body,
-            "actor": "ana",
-            "origin": "dev-a",
-            "hlc": f"{NOW_MS:013d}-{n:05d}",
-            "at": "2026-03-01T09:00:00.000Z",
-        }
+        well_formed(n, kind, body)
         for n, (kind, body) in enumerate(
             [("note_added", {"text": "é"}), ("runbook_linked", {"url": "https://x"})]
         )

@@ -432,11 +432,11 @@ INSERT_PACKED = (
 def _padded(values: list[str]) -> tuple[bytes, int] | None:
     """`values` side by side, each padded with spaces to the longest: None unless they
     are ASCII without spaces (what rtrim gives back exactly)."""
-    width = max(map(len, values))
-    joined = "".join([v.ljust(width) for v in values])
-    if not joined.isascii() or " " in "".join(values):
+    plain = "".join(values)
+    if not plain.isascii() or " " in plain:
         return None
-    return joined.encode("ascii"), width
+    width = max(map(len, values))
+    return "".join([v.ljust(width) for v in values]).encode("ascii"), width
 
 
 def packed(batch: Batch, written: Sequence[int], client_id: str, received_at: str) -> list | None:

@@ -453,6 +453,12 @@ class Event(Struct, frozen=True, dict=True):
         this version does not know."""
         return typed_body(self.kind, self.body)
 
+    def with_data(self, data: Body | BodyError | None) -> Event:
+        """This event with its typed body already decoded, by the door that checked it, so
+        the fold does not decode it again; `data` is what typed_body(kind, body) gives."""
+        self.__dict__["data"] = data  # where _once keeps it
+        return self
+
     @classmethod
     def from_dict(cls, raw: dict[str, Any], *, server_seq: bool = True) -> Event:
         """An event from its checked dict form (the wire, an export line); `server_seq`
@@ -635,18 +641,11 @@ def typed_bodies(kind: str, bodies: list[dict[str, Any]]) -> list[Body | None] |
     return values
 
 
-def known(ev: Event, data: Body | None) -> Event:
-    """`ev` with its typed body already decoded by the door that checked it, so the fold
-    does not decode it again; `data` is what typed_body(ev.kind, ev.body) gives."""
-    ev.__dict__["data"] = data
-    return ev
-
-
 def unfit(evs: list[Event]) -> tuple[int, str] | None:
     """(index, problem) of the first of `evs` whose body is not valid text or does not fit
     its kind (body_problem), or None; the text of all is checked at once. It reads each
     event's typed body, which the fold reads next: an event whose door decoded it
-    (known()) costs nothing more here."""
+    (Event.with_data) costs nothing more here."""
     try:
         fit = all(isinstance(ev.body, dict) for ev in evs)
         if fit:

@@ -273,7 +273,7 @@ def check_pulled(
         ev = Event(
             e.event_id, e.incident_id, e.kind, e.body, e.actor, e.origin, e.hlc, e.at, e.server_seq
         )
-        good.append(events.known(ev, data[i]) if i in data else ev)
+        good.append(ev.with_data(data[i]) if i in data else ev)
     return good, [(raws[i], problem) for i, problem in sorted(problems.items())]
 
 

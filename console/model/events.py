@@ -647,16 +647,16 @@ def unfit(evs: list[Event]) -> tuple[int, str] | None:
     event's typed body, which the fold reads next: an event whose door decoded it
     (Event.with_data) costs nothing more here."""
     try:
-        fit = all(isinstance(ev.body, dict) for ev in evs)
-        if fit:
+        valid_text = all(isinstance(ev.body, dict) for ev in evs)
+        if valid_text:
             msgspec.json.encode([ev.body for ev in evs])
     except (ValueError, TypeError):  # UnicodeEncodeError is a ValueError
-        fit = False
+        valid_text = False
     for i, ev in enumerate(evs):
-        problem = None if fit else body_problem(ev.kind, ev.body)
-        data = ev.data if problem is None else None
-        if isinstance(data, BodyError):
-            problem = str(data)
+        if not valid_text:  # one by one: the text, then the kind
+            problem = body_problem(ev.kind, ev.body)
+        else:
+            problem = str(ev.data) if isinstance(ev.data, BodyError) else None
         if problem:
             return i, problem
     return None

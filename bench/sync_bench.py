@@ -14,10 +14,12 @@ is the server's parse + validate + durable append of the same push bodies withou
 HTTP, to show where the time goes. `cpu_s` is the processor time each of the three
 processes spent while the clock ran (Linux: from /proc), and `cpu_bound_ratio` the
 best ratio that work allows on this machine's cores: the bulk insert's time over
-their sum spread evenly across the cores, as if nothing ever waited. The sync side includes all the real work: reading
-the outbox, client and server validation, the server's durable append
-(synchronous=FULL, a commit per push), recording server_seqs, and on B the pull, the
-idempotent insert, re-folding the touched incidents and the cursor move, each page in
+their sum spread evenly across the cores, as if nothing ever waited.
+
+The sync side includes all the real work: reading the outbox, client and server
+validation, the server's durable append (synchronous=FULL, a commit per push),
+recording server_seqs, and on B the pull, the idempotent insert, re-folding the
+touched incidents and the cursor move, each page in
 one transaction; it ends when B holds every event.
 """
 

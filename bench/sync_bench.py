@@ -19,8 +19,8 @@ their sum spread evenly across the cores, as if nothing ever waited.
 The sync side includes all the real work: reading the outbox, client and server
 validation, the server's durable append (synchronous=FULL, a commit per push),
 recording server_seqs, and on B the pull, the idempotent insert, re-folding the
-touched incidents and the cursor move, each page in
-one transaction; it ends when B holds every event.
+touched incidents and the cursor move, each page in one transaction; it ends when B
+holds every event.
 """
 
 from __future__ import annotations
